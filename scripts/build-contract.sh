@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds an ink! contract with cargo-contract 5.0.3 and checks that every produced .wasm uses
+# only the WebAssembly features the chain's pallet-contracts accepts.
+#
+# Usage: scripts/build-contract.sh <crate-dir> [--release|--debug]   (default --release)
+#
+# Output: $CARGO_TARGET_DIR/ink/<crate>/<crate>.{wasm,json,contract} (cargo-contract's own
+# place; the next build overwrites it) and a copy per mode in
+# $CARGO_TARGET_DIR/ink/<crate>/{release,debug}/, so both builds can be used side by side.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { sed -n '5p' "$0" | sed 's/^# //'; }
+
+crate_dir=""
+mode=release
+for arg in "$@"; do
+	case "$arg" in
+	--release) mode=release ;;
+	--debug) mode=debug ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	-*) die "unknown option $arg; $(usage)" ;;
+	*)
+		[ -z "$crate_dir" ] || die "only one crate dir, got '$crate_dir' and '$arg'"
+		crate_dir="$arg"
+		;;
+	esac
+done
+[ -n "$crate_dir" ] || die "missing <crate-dir>; $(usage)"
+crate_dir="$(cd "$crate_dir" 2>/dev/null && pwd)" || die "no such directory: $crate_dir"
+manifest="$crate_dir/Cargo.toml"
+[ -f "$manifest" ] || die "no Cargo.toml in $crate_dir"
+crate="$(sed -n 's/^name[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' "$manifest" | head -n1)"
+[ -n "$crate" ] || die "no package name in $manifest"
+
+command -v cargo-contract >/dev/null 2>&1 || die "cargo-contract not found; run scripts/setup.sh"
+command -v wasm-validate >/dev/null 2>&1 || die "wasm-validate not found; run scripts/setup.sh (apt wabt)"
+
+# cargo-contract builds in a temporary copy of the crate, outside the reach of
+# rust-toolchain.toml: pin the toolchain for every nested cargo/rustc explicitly.
+export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
+# `cargo-contract contract build`, not `cargo contract build`: cargo sets $CARGO for its
+# subcommands, while we need cargo-contract to run our wrapper (see cargo-wrapper.sh).
+export CARGO="$REPO_ROOT/scripts/cargo-wrapper.sh"
+
+mode_flag=()
+[ "$mode" = release ] && mode_flag=(--release)
+
+step "cargo-contract build $crate ($mode, toolchain $RUSTUP_TOOLCHAIN)"
+started=$(now)
+cargo-contract contract build --manifest-path "$manifest" "${mode_flag[@]}" ||
+	die "cargo-contract build of $crate ($mode) failed"
+info "built in $(elapsed_since "$started")s"
+
+out_dir="$CARGO_TARGET_DIR/ink/$crate"
+[ -f "$out_dir/$crate.wasm" ] || die "expected $out_dir/$crate.wasm after the build"
+
+# pallet-contracts 38 (polkadot-sdk stable2409) loads code into wasmi with exactly these
+# features (src/wasm/prepare.rs, LoadedModule::new): sign_extension on; multi_value,
+# mutable_global, bulk_memory, reference_types, tail_call, extended_const,
+# saturating_float_to_int off; floats off under Determinism::Enforced (all instantiation).
+# wabt 1.0.32 enables tail-call, extended-const and threads only on request, and wasmi
+# has no SIMD at all.
+WASM_VALIDATE_FLAGS=(
+	--disable-multi-value
+	--disable-mutable-globals
+	--disable-bulk-memory
+	--disable-reference-types
+	--disable-saturating-float-to-int
+	--disable-simd
+)
+
+step "checking the .wasm files of $crate against pallet-contracts' wasm features"
+mapfile -t wasm_files < <(find "$out_dir" -maxdepth 1 -name '*.wasm' | sort)
+[ ${#wasm_files[@]} -gt 0 ] || die "no .wasm in $out_dir"
+for wasm in "${wasm_files[@]}"; do
+	wasm-validate "${WASM_VALIDATE_FLAGS[@]}" "$wasm" ||
+		die "$wasm uses WebAssembly features pallet-contracts rejects (wasm-validate ${WASM_VALIDATE_FLAGS[*]})"
+	if command -v wasm-objdump >/dev/null 2>&1; then
+		floats="$(wasm-objdump -d "$wasm" | grep -cE '\b(f32|f64)\.' || true)"
+		[ "$floats" -eq 0 ] ||
+			die "$wasm has $floats float instructions; pallet-contracts rejects floats (Determinism::Enforced)"
+	fi
+	info "ok: $wasm ($(stat -c %s "$wasm") bytes)"
+done
+
+mode_dir="$out_dir/$mode"
+mkdir -p "$mode_dir"
+for ext in wasm json contract; do
+	if [ -f "$out_dir/$crate.$ext" ]; then cp -f "$out_dir/$crate.$ext" "$mode_dir/"; fi
+done
+
+step "$crate ($mode) artifacts"
+for ext in contract wasm json; do
+	if [ -f "$mode_dir/$crate.$ext" ]; then info "$mode_dir/$crate.$ext"; fi
+done

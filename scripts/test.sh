@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# THE test command (README and CI run it). In order, stopping at the first failure:
+#   1. scripts/setup.sh: toolchain, apt tools, cargo-contract, the node binary
+#   2. unit and property tests: cargo test --workspace (all but the e2e crate)
+#   3. the e2e-tests crate: the node, the contract toolchain, contracts on chain
+#   4. ink_e2e tests of the contracts (feature e2e-tests) against escrow-node
+# then prints a summary with each phase's time and cargo test's result lines.
+#
+# Usage: scripts/test.sh [--skip-setup]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+skip_setup=0
+for arg in "$@"; do
+	case "$arg" in
+	--skip-setup) skip_setup=1 ;;
+	-h | --help)
+		sed -n '2,9p' "$0"
+		exit 0
+		;;
+	*) die "unknown argument: $arg (expected --skip-setup)" ;;
+	esac
+done
+
+cd "$REPO_ROOT"
+# ink_e2e and cargo-contract build contracts in temporary copies, out of reach of
+# rust-toolchain.toml: pin the toolchain for every nested cargo explicitly.
+export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/escrow-test.XXXXXX")"
+started=$(now)
+summary=()
+
+# run_phase <name> <command...>: runs one phase, tees its output to a log, records the time.
+run_phase() {
+	local name="$1"
+	shift
+	local log="$LOG_DIR/$(tr -c 'a-zA-Z0-9' '_' <<<"$name").log"
+	local phase_started
+	phase_started=$(now)
+	step "$name: $*"
+	if ! "$@" 2>&1 | tee "$log"; then
+		summary+=("FAILED  $(printf '%6ss' "$(elapsed_since "$phase_started")")  $name")
+		print_summary "$log"
+		die "phase '$name' failed (full log: $log); re-run it alone with: $*"
+	fi
+	summary+=("ok      $(printf '%6ss' "$(elapsed_since "$phase_started")")  $name")
+	PHASE_LOGS+=("$name|$log")
+}
+PHASE_LOGS=()
+
+print_summary() {
+	local failed_log="${1:-}"
+	printf '\n==> summary (%ss in total)\n' "$(elapsed_since "$started")"
+	printf '    %s\n' "${summary[@]}"
+	local entry name log
+	for entry in "${PHASE_LOGS[@]}"; do
+		name="${entry%%|*}"
+		log="${entry#*|}"
+		if grep -q '^test result:' "$log"; then
+			printf '\n--- %s\n' "$name"
+			grep -E '^\s+Running |^\s+Doc-tests |^test result:' "$log" | sed 's/\x1b\[[0-9;]*m//g'
+		fi
+	done
+	if [ -n "$failed_log" ]; then
+		printf '\n--- failing phase, last lines:\n'
+		tail -n 30 "$failed_log"
+	fi
+}
+
+if [ "$skip_setup" -eq 0 ]; then
+	run_phase "setup" "$REPO_ROOT/scripts/setup.sh"
+fi
+[ -x "$NODE_BIN" ] || die "$NODE_BIN is missing; run scripts/setup.sh (or drop --skip-setup)"
+
+run_phase "unit and property tests" \
+	cargo test --workspace --exclude escrow-e2e-tests
+
+run_phase "e2e-tests crate (node, toolchain)" \
+	env ESCROW_NODE="$NODE_BIN" cargo test -p escrow-e2e-tests
+
+# ink_e2e: bare_pay always; a contract only once its Cargo.toml declares `e2e-tests`.
+e2e_packages=()
+e2e_features=()
+for crate_dir in contracts/bare_pay contracts/milestone_escrow; do
+	manifest="$crate_dir/Cargo.toml"
+	[ -f "$manifest" ] || continue
+	if sed -n '/^\[features\]/,/^\[/p' "$manifest" | grep -q '^e2e-tests[[:space:]]*='; then
+		crate="$(sed -n 's/^name[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' "$manifest" | head -n1)"
+		e2e_packages+=(-p "$crate")
+		e2e_features+=("$crate/e2e-tests")
+	else
+		info "$manifest declares no e2e-tests feature: no ink_e2e tests for it"
+	fi
+done
+features_csv="$(
+	IFS=,
+	echo "${e2e_features[*]}"
+)"
+run_phase "ink_e2e tests (${e2e_features[*]})" \
+	env CONTRACTS_NODE="$NODE_BIN" cargo test "${e2e_packages[@]}" --features "$features_csv" \
+	-- --test-threads=1
+
+print_summary
+printf '\n==> all tests passed in %ss\n' "$(elapsed_since "$started")"
