@@ -1,0 +1,294 @@
+//! Events: one per state change, named in the past tense, so that an auditor can rebuild
+//! every deal from the chain's events alone (`escrow audit` does).
+//!
+//! Topics are the deal id and the accounts involved, never amounts: topics are for
+//! filtering, and an amount topic would only leak and bloat the index.
+
+use crate::{
+    Balance, DealId, DealTerms, Digest, RefundReason, ReleaseVia, Resolution, Role, Timestamp,
+};
+use ink::primitives::AccountId;
+
+/// A deal was proposed. Carries the full terms: the start of every deal's event history.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealProposed {
+    /// The new deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// Its buyer.
+    #[ink(topic)]
+    pub buyer: AccountId,
+    /// Its seller.
+    #[ink(topic)]
+    pub seller: AccountId,
+    /// Which party proposed.
+    pub proposer: Role,
+    /// The proposed terms.
+    pub terms: DealTerms,
+    /// Their hash, which acceptance must name.
+    pub terms_hash: Digest,
+}
+
+/// The proposer withdrew a deal before acceptance.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealWithdrawn {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The proposer.
+    #[ink(topic)]
+    pub by: AccountId,
+}
+
+/// The counterparty accepted a deal: its terms are now binding.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealAccepted {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The accepting party.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// Money was deposited for a deal.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealFunded {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// Who paid (the buyer or anyone on its behalf).
+    #[ink(topic)]
+    pub funder: AccountId,
+    /// This deposit.
+    pub amount: Balance,
+    /// All deposits so far.
+    pub deposited: Balance,
+}
+
+/// The seller marked a milestone delivered; the review window started.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneSubmitted {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The seller.
+    #[ink(topic)]
+    pub seller: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// Hash of the delivery evidence.
+    pub evidence_hash: Digest,
+    /// When the review window ends.
+    pub review_ends: Timestamp,
+}
+
+/// An oracle attested a milestone.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneAttested {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The oracle.
+    #[ink(topic)]
+    pub oracle: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// Distinct attestations so far.
+    pub attestations: u8,
+    /// Attestations needed.
+    pub threshold: u8,
+}
+
+/// A milestone was paid to the seller.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneReleased {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The seller.
+    #[ink(topic)]
+    pub seller: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// Paid to the seller, net of the fee.
+    pub amount: Balance,
+    /// Paid to the fee recipient.
+    pub fee: Balance,
+    /// What released it.
+    pub via: ReleaseVia,
+}
+
+/// A milestone's funded part went back to the buyer.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneRefunded {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The buyer.
+    #[ink(topic)]
+    pub buyer: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// Returned to the buyer (0 if the milestone was never funded).
+    pub amount: Balance,
+    /// Why.
+    pub reason: RefundReason,
+}
+
+/// A party disputed a submitted milestone: it is frozen until the dispute ends.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneDisputed {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The disputing party.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// Hash of the complaint.
+    pub reason_hash: Digest,
+    /// When the fallback split becomes available.
+    pub arbitration_ends: Timestamp,
+}
+
+/// A party offered to settle a dispute.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettlementOffered {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The offering party.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// The seller's gross share offered.
+    pub seller_amount: Balance,
+}
+
+/// A dispute ended and the milestone was split.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeResolved {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// How it ended.
+    #[ink(topic)]
+    pub resolution: Resolution,
+    /// The milestone.
+    pub index: u8,
+    /// Paid to the seller, net of the fee.
+    pub to_seller: Balance,
+    /// Paid to the fee recipient.
+    pub fee: Balance,
+    /// Returned to the buyer.
+    pub to_buyer: Balance,
+}
+
+/// A party proposed to cancel the deal.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancellationProposed {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The proposing party.
+    #[ink(topic)]
+    pub by: AccountId,
+}
+
+/// Both parties cancelled the deal: undisputed, unreleased funds went back to the buyer.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealCancelled {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The accepting party.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// Total returned to the buyer by the cancellation.
+    pub refunded: Balance,
+}
+
+/// A party proposed a new ship-by for a milestone.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmendmentProposed {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The proposing party.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// The proposed ship-by.
+    pub new_ship_by: Timestamp,
+}
+
+/// The other party accepted a ship-by amendment: it is in force.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmendmentAccepted {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The accepting party.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The milestone.
+    pub index: u8,
+    /// The new ship-by.
+    pub new_ship_by: Timestamp,
+}
+
+/// A payout the chain refused (e.g. below the existential deposit) was credited to the
+/// payee's claimable balance instead; `withdraw` pulls it.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutDeferred {
+    /// The deal that owed it.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The payee.
+    #[ink(topic)]
+    pub account: AccountId,
+    /// The amount credited.
+    pub amount: Balance,
+}
+
+/// An account withdrew its claimable balance.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    /// The account.
+    #[ink(topic)]
+    pub account: AccountId,
+    /// The amount paid.
+    pub amount: Balance,
+}
+
+/// Every milestone of the deal is settled; its record stays readable.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealClosed {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+}

@@ -1,0 +1,1318 @@
+//! # Milestone Escrow
+//!
+//! ## Warning
+//!
+//! This contract has not been audited. ink! (and pallet-contracts) is no longer actively
+//! developed by Parity; this contract targets ink! 5.1.1 on pallet-contracts chains.
+//!
+//! ## Overview
+//!
+//! Payment protection for exporters. A buyer (importer) and a seller (exporter) agree on a
+//! deal split into milestones — e.g. 30% at order confirmation, 40% at shipment, 30% at
+//! delivery. The buyer's money sits in this contract, with neither party. Each milestone is
+//! released to the seller when the buyer approves it or a quorum of trusted oracles attests
+//! it. Clocks protect both sides: buyer silence past the review window pays the seller; a
+//! missed ship-by refunds the buyer. A dispute freezes one milestone until the parties settle
+//! or the arbiter splits it (or, if nobody rules in time, the deal's fallback split applies).
+//!
+//! One instance serves many deals. The instance's fee recipient and fee (≤ 5%) are fixed at
+//! instantiation. **There is no owner and no admin message**: nobody can move escrowed
+//! funds, pause deals, change rules or upgrade the code (there is no `set_code_hash`).
+//!
+//! ## Roles
+//!
+//! - **buyer**: proposes or accepts, funds (anyone may fund on its behalf), approves, disputes,
+//!   settles, cancels, amends. Refunds always go to the buyer.
+//! - **seller**: proposes or accepts, submits milestones, disputes, settles, cancels, amends.
+//! - **oracle** (0–5 per deal, threshold k): attests funded milestones.
+//! - **arbiter** (optional): splits disputed milestones.
+//! - **anyone**: funds, and triggers whatever a clock has made due (auto-release, refund,
+//!   fallback split): pallet-contracts has no scheduler.
+//!
+//! ## State machine
+//!
+//! ```text
+//! Deal:      Proposed ──accept──▶ Active ──all settled──▶ Closed
+//!               │                   │                       ▲
+//!               └─withdraw─▶ Withdrawn  └─cancel (both)─▶ Cancelled ─(disputes end)─┘
+//!
+//! Milestone: Pending ──submit──▶ Submitted ──dispute──▶ Disputed
+//!              │  ╲                  │                    │
+//!              │   approve/attest/advance                 settlement / arbiter / fallback
+//!              │          ╲          │ approve/attest/timeout │
+//!              ▼           ▼         ▼                    ▼
+//!           Refunded     Released ◀──┘                 Resolved
+//!   (ship-by missed, cancel, funding closed)
+//! ```
+//!
+//! Invariants, for every deal, after every message:
+//! `deposited == released + fees + refunded + locked`,
+//! `deposited <= total`, `settled_count <= milestone_count <= MAX_MILESTONES`,
+//! `0 < oracle_threshold <= oracles.len() <= MAX_ORACLES || oracles.is_empty()`,
+//! and the contract's balance is at least the sum of all deals' `locked` plus all
+//! claimable balances. Statuses only move forward; a terminal milestone never pays again.
+//!
+//! ## Error handling
+//!
+//! No message panics: every failure is an [`Error`] variant, checked before any storage
+//! is written, so a failing message changes nothing.
+//!
+//! Payouts are pushed. A transfer the chain refuses (e.g. one that would leave a fresh
+//! account below the existential deposit) is credited to the payee's claimable balance,
+//! with a `PayoutDeferred` event, and `withdraw` pulls it later.
+//!
+//! ## Interface
+//!
+//! Lifecycle: [`propose`](MilestoneEscrow::propose),
+//! [`withdraw_proposal`](MilestoneEscrow::withdraw_proposal),
+//! [`accept`](MilestoneEscrow::accept), [`fund`](MilestoneEscrow::fund),
+//! [`submit`](MilestoneEscrow::submit), [`approve`](MilestoneEscrow::approve),
+//! [`approve_through`](MilestoneEscrow::approve_through), [`attest`](MilestoneEscrow::attest),
+//! [`dispute`](MilestoneEscrow::dispute), [`offer_settlement`](MilestoneEscrow::offer_settlement),
+//! [`accept_settlement`](MilestoneEscrow::accept_settlement),
+//! [`resolve_dispute`](MilestoneEscrow::resolve_dispute),
+//! [`settle_milestone`](MilestoneEscrow::settle_milestone),
+//! [`settle_due`](MilestoneEscrow::settle_due), [`propose_cancel`](MilestoneEscrow::propose_cancel),
+//! [`accept_cancel`](MilestoneEscrow::accept_cancel),
+//! [`propose_amendment`](MilestoneEscrow::propose_amendment),
+//! [`accept_amendment`](MilestoneEscrow::accept_amendment), [`withdraw`](MilestoneEscrow::withdraw).
+//!
+//! Reads: `deal`, `milestone`, `deals_of`, `deal_count_of`, `claimable_of`, `config`,
+//! `deal_count`, `terms_hash`.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+
+pub use escrow_types as types;
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod model_tests;
+
+#[cfg(all(test, feature = "e2e-tests"))]
+mod e2e_tests;
+
+#[ink::contract]
+pub mod milestone_escrow {
+    use escrow_types::*;
+    use ink::{prelude::vec::Vec, storage::Mapping};
+
+    /// What a clock has made due for a milestone.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum DueAction {
+        /// Review window over: pay the seller.
+        Release,
+        /// Ship-by missed, or funding closed: refund the funded part.
+        Refund(RefundReason),
+        /// Arbitration window over: apply the fallback split.
+        Fallback,
+    }
+
+    /// A payment to make once all effects are written.
+    #[derive(Debug, Clone, Copy)]
+    struct Payout {
+        to: AccountId,
+        amount: Balance,
+    }
+
+    /// The contract's storage. The root holds only the fixed configuration and the deal
+    /// counter; every deal, milestone and index entry is its own `Mapping` entry, so no
+    /// message reads or writes more than the records it touches.
+    #[ink(storage)]
+    pub struct MilestoneEscrow {
+        fee_recipient: AccountId,
+        fee_bps: u16,
+        next_deal_id: u64,
+        deals: Mapping<DealId, Deal>,
+        milestones: Mapping<(DealId, u8), Milestone>,
+        /// `(account, n)` → the account's n-th deal, for paginated listing.
+        account_deals: Mapping<(AccountId, u32), DealId>,
+        /// Number of deals an account takes part in.
+        account_deal_count: Mapping<AccountId, u32>,
+        /// Payouts the chain refused, waiting for `withdraw`.
+        claimable: Mapping<AccountId, Balance>,
+    }
+
+    impl MilestoneEscrow {
+        /// Creates an instance whose releases pay `fee_bps` basis points to `fee_recipient`.
+        ///
+        /// # Errors
+        /// - [`Error::FeeTooHigh`] if `fee_bps > MAX_FEE_BPS`.
+        /// - [`Error::ZeroAccount`] if `fee_recipient` is the all-zero account while a fee is set.
+        #[ink(constructor)]
+        pub fn new(fee_recipient: AccountId, fee_bps: u16) -> Result<Self, Error> {
+            if fee_bps > MAX_FEE_BPS {
+                return Err(Error::FeeTooHigh);
+            }
+            if fee_bps > 0 && fee_recipient == zero_account() {
+                return Err(Error::ZeroAccount);
+            }
+            Ok(Self {
+                fee_recipient,
+                fee_bps,
+                next_deal_id: 0,
+                deals: Mapping::default(),
+                milestones: Mapping::default(),
+                account_deals: Mapping::default(),
+                account_deal_count: Mapping::default(),
+                claimable: Mapping::default(),
+            })
+        }
+
+        // ------------------------------------------------------------------ lifecycle
+
+        /// Proposes a deal. The caller must be its buyer or seller; the other party accepts.
+        ///
+        /// # Access
+        /// The deal's buyer or seller.
+        /// # Events
+        /// `DealProposed`, with the full terms.
+        /// # Errors
+        /// `CallerIsNotParty`, `NoMilestones`, `TooManyMilestones`, `ZeroAmount`,
+        /// `TooManyOracles`, `InvalidThreshold`, `DuplicateRole`, `ZeroAccount`, `InvalidBps`,
+        /// `InvalidWindow`, `ShipByInPast`, `AmountOverflow`.
+        #[ink(message)]
+        pub fn propose(&mut self, terms: DealTerms) -> Result<DealId, Error> {
+            let caller = self.env().caller();
+            let now = self.env().block_timestamp();
+            let proposer = if caller == terms.buyer {
+                Role::Buyer
+            } else if caller == terms.seller {
+                Role::Seller
+            } else {
+                return Err(Error::CallerIsNotParty);
+            };
+            let total = validate_terms(&terms, now)?;
+            let id = DealId(self.next_deal_id);
+            let next = self.next_deal_id.checked_add(1).ok_or(Error::AmountOverflow)?;
+            let mut participants: Vec<AccountId> = Vec::with_capacity(8);
+            participants.push(terms.buyer);
+            participants.push(terms.seller);
+            participants.extend(terms.arbiter);
+            participants.extend(terms.oracles.iter().copied());
+            let mut counts = Vec::with_capacity(participants.len());
+            for who in &participants {
+                let n = self.account_deal_count.get(who).unwrap_or(0);
+                counts.push((*who, n, n.checked_add(1).ok_or(Error::AmountOverflow)?));
+            }
+            let terms_hash = self.hash_terms(&terms);
+            let count = u8::try_from(terms.milestones.len()).map_err(|_| Error::TooManyMilestones)?;
+
+            // Effects.
+            self.next_deal_id = next;
+            let mut funded_from: Balance = 0;
+            for (i, m) in terms.milestones.iter().enumerate() {
+                let index = u8::try_from(i).map_err(|_| Error::TooManyMilestones)?;
+                self.milestones.insert(
+                    (id, index),
+                    &Milestone {
+                        amount: m.amount,
+                        terms_hash: m.terms_hash,
+                        ship_by: m.ship_by,
+                        funded_from,
+                        status: MilestoneStatus::Pending,
+                        evidence_hash: None,
+                        submitted_at: None,
+                        attestations: 0,
+                        dispute: None,
+                        amendment: None,
+                        outcome: None,
+                    },
+                );
+                // validate_terms proved the total fits, so every prefix sum fits too.
+                funded_from = funded_from.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
+            }
+            for (who, n, next_n) in counts {
+                self.account_deals.insert((who, n), &id);
+                self.account_deal_count.insert(who, &next_n);
+            }
+            self.deals.insert(
+                id,
+                &Deal {
+                    buyer: terms.buyer,
+                    seller: terms.seller,
+                    oracles: terms.oracles.clone(),
+                    oracle_threshold: terms.oracle_threshold,
+                    arbiter: terms.arbiter,
+                    release_rule: terms.release_rule,
+                    review_window: terms.review_window,
+                    arbitration_window: terms.arbitration_window,
+                    fallback_seller_bps: terms.fallback_seller_bps,
+                    advance: terms.advance,
+                    agreement_hash: terms.agreement_hash,
+                    terms_hash,
+                    milestone_count: count,
+                    total,
+                    proposer,
+                    status: DealStatus::Proposed,
+                    proposed_at: now,
+                    accepted_at: None,
+                    deposited: 0,
+                    released: 0,
+                    fees: 0,
+                    refunded: 0,
+                    settled_count: 0,
+                    funding_closed: false,
+                    cancel_proposed_by: None,
+                },
+            );
+            self.env().emit_event(DealProposed {
+                deal_id: id,
+                buyer: terms.buyer,
+                seller: terms.seller,
+                proposer,
+                terms,
+                terms_hash,
+            });
+            Ok(id)
+        }
+
+        /// Withdraws a proposal before the counterparty accepts it.
+        ///
+        /// # Access
+        /// The proposing party.
+        /// # Events
+        /// `DealWithdrawn`.
+        /// # Errors
+        /// `DealNotFound`, `CallerIsNotProposer`, `WrongDealState`.
+        #[ink(message)]
+        pub fn withdraw_proposal(&mut self, deal_id: DealId) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            if deal.role_of(&caller) != Some(deal.proposer) {
+                return Err(Error::CallerIsNotProposer);
+            }
+            ensure_deal_status(&deal, &[DealStatus::Proposed])?;
+            deal.status = DealStatus::Withdrawn;
+            self.deals.insert(deal_id, &deal);
+            self.env().emit_event(DealWithdrawn { deal_id, by: caller });
+            Ok(())
+        }
+
+        /// Accepts a proposed deal, naming the hash of the terms accepted (so terms cannot
+        /// be switched under the acceptor). The buyer may send funds with its acceptance.
+        ///
+        /// # Access
+        /// The counterparty of the proposer. Value only from the buyer.
+        /// # Events
+        /// `DealAccepted`; with value also `DealFunded`, and `MilestoneReleased` (via
+        /// `Advance`) if milestone 0 is an advance and now funded.
+        /// # Errors
+        /// `DealNotFound`, `CallerIsNotParty`, `CannotAcceptOwnProposal`, `WrongDealState`,
+        /// `TermsHashMismatch`, `UnexpectedValue`, `OverFunded`.
+        #[ink(message, payable)]
+        pub fn accept(&mut self, deal_id: DealId, terms_hash: Digest) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let value = self.env().transferred_value();
+            let now = self.env().block_timestamp();
+            let mut deal = self.load_deal(deal_id)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            if role == deal.proposer {
+                return Err(Error::CannotAcceptOwnProposal);
+            }
+            ensure_deal_status(&deal, &[DealStatus::Proposed])?;
+            if terms_hash != deal.terms_hash {
+                return Err(Error::TermsHashMismatch);
+            }
+            if value > 0 && role != Role::Buyer {
+                return Err(Error::UnexpectedValue);
+            }
+            ensure_deposit_fits(&deal, value)?;
+            deal.status = DealStatus::Active;
+            deal.accepted_at = Some(now);
+            self.env().emit_event(DealAccepted { deal_id, by: caller, at: now });
+            let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, value)?;
+            self.deals.insert(deal_id, &deal);
+            self.pay_all(deal_id, &payouts)
+        }
+
+        /// Deposits funds for an accepted deal. Deposits cover milestones in order; funded
+        /// milestones may proceed while later ones wait for money.
+        ///
+        /// # Access
+        /// Anyone (a bank or financier may fund on the buyer's behalf; refunds always go to
+        /// the buyer).
+        /// # Events
+        /// `DealFunded`; `MilestoneReleased` (via `Advance`) if it completes an advance.
+        /// # Errors
+        /// `DealNotFound`, `WrongDealState`, `ZeroDeposit`, `FundingClosed`, `OverFunded`.
+        #[ink(message, payable)]
+        pub fn fund(&mut self, deal_id: DealId) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let value = self.env().transferred_value();
+            let mut deal = self.load_deal(deal_id)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            if value == 0 {
+                return Err(Error::ZeroDeposit);
+            }
+            ensure_deposit_fits(&deal, value)?;
+            let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, value)?;
+            self.deals.insert(deal_id, &deal);
+            self.pay_all(deal_id, &payouts)
+        }
+
+        /// Marks a funded milestone delivered, with the hash of the evidence. Starts the
+        /// buyer's review window.
+        ///
+        /// # Access
+        /// The seller.
+        /// # Events
+        /// `MilestoneSubmitted`.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotSeller`, `WrongDealState`,
+        /// `WrongMilestoneState`, `MilestoneNotFunded`, `ShipByPassed`.
+        #[ink(message)]
+        pub fn submit(
+            &mut self,
+            deal_id: DealId,
+            index: u8,
+            evidence_hash: Digest,
+        ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let now = self.env().block_timestamp();
+            let deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            if caller != deal.seller {
+                return Err(Error::CallerIsNotSeller);
+            }
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
+            if !m.is_funded(deal.deposited) {
+                return Err(Error::MilestoneNotFunded);
+            }
+            if m.ship_by.is_some_and(|t| now > t) {
+                return Err(Error::ShipByPassed);
+            }
+            let review_ends = now.saturating_add(deal.review_window);
+            m.status = MilestoneStatus::Submitted;
+            m.evidence_hash = Some(evidence_hash);
+            m.submitted_at = Some(now);
+            m.amendment = None;
+            self.milestones.insert((deal_id, index), &m);
+            self.env().emit_event(MilestoneSubmitted {
+                deal_id,
+                seller: caller,
+                index,
+                evidence_hash,
+                review_ends,
+            });
+            Ok(())
+        }
+
+        /// Releases a funded milestone (submitted or not) to the seller.
+        ///
+        /// # Access
+        /// The buyer, unless the release rule is `Oracles`.
+        /// # Events
+        /// `MilestoneReleased` (via `Buyer`); `DealClosed` if it was the last one.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`,
+        /// `WrongDealState`, `WrongMilestoneState`, `MilestoneNotFunded`.
+        #[ink(message)]
+        pub fn approve(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            self.ensure_buyer_may_release(&deal, &caller)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_releasable(&deal, &m)?;
+            let payouts = self.release(deal_id, &mut deal, index, &mut m, ReleaseVia::Buyer)?;
+            self.milestones.insert((deal_id, index), &m);
+            self.close_if_settled(deal_id, &mut deal);
+            self.deals.insert(deal_id, &deal);
+            self.pay_all(deal_id, &payouts)
+        }
+
+        /// Releases every unsettled milestone `0..=last` at once.
+        ///
+        /// # Access
+        /// The buyer, unless the release rule is `Oracles`.
+        /// # Events
+        /// `MilestoneReleased` (via `BuyerBatch`) for each; `DealClosed` if all are settled.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound` (`last` out of range), `CallerIsNotBuyer`,
+        /// `RuleForbidsBuyerRelease`, `WrongDealState`, `MilestoneDisputed`,
+        /// `MilestoneNotFunded`, `NothingToRelease`.
+        #[ink(message)]
+        pub fn approve_through(&mut self, deal_id: DealId, last: u8) -> Result<u8, Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            if last >= deal.milestone_count {
+                return Err(Error::MilestoneNotFound);
+            }
+            self.ensure_buyer_may_release(&deal, &caller)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            // Checks for the whole range first, so that a failure changes nothing.
+            let mut todo = Vec::new();
+            for index in 0..=last {
+                let m = self.load_milestone(deal_id, index)?;
+                match m.status {
+                    s if s.is_terminal() => continue,
+                    MilestoneStatus::Disputed => return Err(Error::MilestoneDisputed),
+                    _ => ensure_releasable(&deal, &m)?,
+                }
+                todo.push((index, m));
+            }
+            if todo.is_empty() {
+                return Err(Error::NothingToRelease);
+            }
+            let mut payouts = Vec::new();
+            let released = u8::try_from(todo.len()).map_err(|_| Error::TooManyMilestones)?;
+            for (index, mut m) in todo {
+                payouts.extend(self.release(deal_id, &mut deal, index, &mut m, ReleaseVia::BuyerBatch)?);
+                self.milestones.insert((deal_id, index), &m);
+            }
+            self.close_if_settled(deal_id, &mut deal);
+            self.deals.insert(deal_id, &deal);
+            self.pay_all(deal_id, &payouts)?;
+            Ok(released)
+        }
+
+        /// Attests a funded milestone (before or after the seller's submission). When the
+        /// deal's threshold of distinct oracles is reached, the milestone is released.
+        ///
+        /// # Access
+        /// One of the deal's oracles, unless the release rule is `Buyer`.
+        /// # Events
+        /// `MilestoneAttested`; `MilestoneReleased` (via `Oracles`) at the threshold.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotOracle`, `RuleForbidsOracles`,
+        /// `WrongDealState`, `WrongMilestoneState`, `MilestoneNotFunded`, `ShipByPassed`,
+        /// `AlreadyAttested`.
+        #[ink(message)]
+        pub fn attest(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let now = self.env().block_timestamp();
+            let mut deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            let position = deal
+                .oracles
+                .iter()
+                .position(|o| *o == caller)
+                .ok_or(Error::CallerIsNotOracle)?;
+            if !deal.release_rule.oracles_may_release() {
+                return Err(Error::RuleForbidsOracles);
+            }
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_releasable(&deal, &m)?;
+            // The buyer's refund right begins strictly after ship-by; an attestation of an
+            // unsubmitted milestone after it would race that right.
+            if m.status == MilestoneStatus::Pending && m.ship_by.is_some_and(|t| now > t) {
+                return Err(Error::ShipByPassed);
+            }
+            // At most MAX_ORACLES (5) oracles, so the shift stays inside a u8.
+            let bit = 1u8.checked_shl(u32::try_from(position).map_err(|_| Error::TooManyOracles)?)
+                .ok_or(Error::TooManyOracles)?;
+            if m.attestations & bit != 0 {
+                return Err(Error::AlreadyAttested);
+            }
+            m.attestations |= bit;
+            let attestations = m.attestation_count();
+            self.env().emit_event(MilestoneAttested {
+                deal_id,
+                oracle: caller,
+                index,
+                attestations,
+                threshold: deal.oracle_threshold,
+            });
+            let mut payouts = Vec::new();
+            if attestations >= deal.oracle_threshold {
+                payouts = self.release(deal_id, &mut deal, index, &mut m, ReleaseVia::Oracles)?;
+                self.close_if_settled(deal_id, &mut deal);
+                self.deals.insert(deal_id, &deal);
+            }
+            self.milestones.insert((deal_id, index), &m);
+            self.pay_all(deal_id, &payouts)
+        }
+
+        /// Disputes a submitted milestone within its review window. Freezes that milestone
+        /// alone; the others carry on. Starts the arbitration window.
+        ///
+        /// # Access
+        /// The buyer or the seller.
+        /// # Events
+        /// `MilestoneDisputed`.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongDealState`,
+        /// `WrongMilestoneState`, `ReviewWindowClosed`.
+        #[ink(message)]
+        pub fn dispute(
+            &mut self,
+            deal_id: DealId,
+            index: u8,
+            reason_hash: Digest,
+        ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let now = self.env().block_timestamp();
+            let deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_milestone_status(&m, &[MilestoneStatus::Submitted])?;
+            if now > review_end(&deal, &m) {
+                return Err(Error::ReviewWindowClosed);
+            }
+            let arbitration_ends = now.saturating_add(deal.arbitration_window);
+            m.status = MilestoneStatus::Disputed;
+            m.dispute = Some(Dispute { by: role, opened_at: now, reason_hash, offer: None });
+            self.milestones.insert((deal_id, index), &m);
+            self.env().emit_event(MilestoneDisputed {
+                deal_id,
+                by: caller,
+                index,
+                reason_hash,
+                arbitration_ends,
+            });
+            Ok(())
+        }
+
+        /// Offers to settle a dispute: the seller gets `seller_amount` (the fee comes out
+        /// of it), the buyer the rest. Replaces any earlier offer.
+        ///
+        /// # Access
+        /// The buyer or the seller.
+        /// # Events
+        /// `SettlementOffered`.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongMilestoneState`,
+        /// `SplitExceedsAmount`.
+        #[ink(message)]
+        pub fn offer_settlement(
+            &mut self,
+            deal_id: DealId,
+            index: u8,
+            seller_amount: Balance,
+        ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
+            if seller_amount > m.amount {
+                return Err(Error::SplitExceedsAmount);
+            }
+            let mut dispute = m.dispute.ok_or(Error::WrongMilestoneState { found: m.status })?;
+            dispute.offer = Some(Offer { by: role, seller_amount });
+            m.dispute = Some(dispute);
+            self.milestones.insert((deal_id, index), &m);
+            self.env().emit_event(SettlementOffered { deal_id, by: caller, index, seller_amount });
+            Ok(())
+        }
+
+        /// Accepts the other party's settlement offer, naming its amount (so it cannot be
+        /// switched under the acceptor), and splits the milestone accordingly.
+        ///
+        /// # Access
+        /// The party that did not make the offer.
+        /// # Events
+        /// `DisputeResolved` (`Settlement`); `DealClosed` if it was the last milestone.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongMilestoneState`,
+        /// `NoOffer`, `CannotAcceptOwnProposal`, `OfferMismatch`.
+        #[ink(message)]
+        pub fn accept_settlement(
+            &mut self,
+            deal_id: DealId,
+            index: u8,
+            seller_amount: Balance,
+        ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
+            let offer = m.dispute.and_then(|d| d.offer).ok_or(Error::NoOffer)?;
+            if offer.by == role {
+                return Err(Error::CannotAcceptOwnProposal);
+            }
+            if offer.seller_amount != seller_amount {
+                return Err(Error::OfferMismatch);
+            }
+            self.split(deal_id, &mut deal, index, &mut m, seller_amount, Resolution::Settlement)
+        }
+
+        /// Rules on a dispute: any split of the milestone amount.
+        ///
+        /// # Access
+        /// The deal's arbiter.
+        /// # Events
+        /// `DisputeResolved` (`Arbiter`); `DealClosed` if it was the last milestone.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotArbiter`, `WrongMilestoneState`,
+        /// `SplitExceedsAmount`.
+        #[ink(message)]
+        pub fn resolve_dispute(
+            &mut self,
+            deal_id: DealId,
+            index: u8,
+            seller_amount: Balance,
+        ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            if deal.arbiter != Some(caller) {
+                return Err(Error::CallerIsNotArbiter);
+            }
+            ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
+            if seller_amount > m.amount {
+                return Err(Error::SplitExceedsAmount);
+            }
+            self.split(deal_id, &mut deal, index, &mut m, seller_amount, Resolution::Arbiter)
+        }
+
+        /// Settles one milestone whose clock has run out: auto-release after the review
+        /// window, refund after a missed ship-by (or once funding closed), or the fallback
+        /// split after the arbitration window.
+        ///
+        /// # Access
+        /// Anyone.
+        /// # Events
+        /// `MilestoneReleased` (`Timeout`), `MilestoneRefunded` or `DisputeResolved`
+        /// (`Fallback`); `DealClosed` if it was the last milestone.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `WrongDealState`, `WrongMilestoneState`,
+        /// `ReviewWindowOpen`, `ShipByNotPassed`, `ArbitrationWindowOpen`.
+        #[ink(message)]
+        pub fn settle_milestone(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
+            let now = self.env().block_timestamp();
+            let mut deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            ensure_deal_status(&deal, &[DealStatus::Active, DealStatus::Cancelled])?;
+            let action = due_action(&deal, &m, now)?;
+            let payouts = self.apply_due(deal_id, &mut deal, index, &mut m, action)?;
+            self.milestones.insert((deal_id, index), &m);
+            self.close_if_settled(deal_id, &mut deal);
+            self.deals.insert(deal_id, &deal);
+            self.pay_all(deal_id, &payouts)
+        }
+
+        /// Settles every milestone of the deal whose clock has run out, in one call.
+        /// Returns how many it settled.
+        ///
+        /// # Access
+        /// Anyone.
+        /// # Events
+        /// As [`settle_milestone`](Self::settle_milestone), for each.
+        /// # Errors
+        /// `DealNotFound`, `WrongDealState`, `NothingDue`.
+        #[ink(message)]
+        pub fn settle_due(&mut self, deal_id: DealId) -> Result<u8, Error> {
+            let now = self.env().block_timestamp();
+            let mut deal = self.load_deal(deal_id)?;
+            ensure_deal_status(&deal, &[DealStatus::Active, DealStatus::Cancelled])?;
+            let mut due = Vec::new();
+            for index in 0..deal.milestone_count {
+                let m = self.load_milestone(deal_id, index)?;
+                if m.status.is_terminal() {
+                    continue;
+                }
+                if let Ok(action) = due_action(&deal, &m, now) {
+                    due.push((index, m, action));
+                }
+            }
+            if due.is_empty() {
+                return Err(Error::NothingDue);
+            }
+            let settled = u8::try_from(due.len()).map_err(|_| Error::TooManyMilestones)?;
+            let mut payouts = Vec::new();
+            for (index, mut m, action) in due {
+                payouts.extend(self.apply_due(deal_id, &mut deal, index, &mut m, action)?);
+                self.milestones.insert((deal_id, index), &m);
+            }
+            self.close_if_settled(deal_id, &mut deal);
+            self.deals.insert(deal_id, &deal);
+            self.pay_all(deal_id, &payouts)?;
+            Ok(settled)
+        }
+
+        /// Proposes to cancel the deal by mutual consent.
+        ///
+        /// # Access
+        /// The buyer or the seller.
+        /// # Events
+        /// `CancellationProposed`.
+        /// # Errors
+        /// `DealNotFound`, `CallerIsNotParty`, `WrongDealState`, `CancellationAlreadyProposed`.
+        #[ink(message)]
+        pub fn propose_cancel(&mut self, deal_id: DealId) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            if deal.cancel_proposed_by.is_some() {
+                return Err(Error::CancellationAlreadyProposed);
+            }
+            deal.cancel_proposed_by = Some(role);
+            self.deals.insert(deal_id, &deal);
+            self.env().emit_event(CancellationProposed { deal_id, by: caller });
+            Ok(())
+        }
+
+        /// Accepts the other party's cancellation: every unreleased, undisputed milestone's
+        /// funds go back to the buyer; disputed milestones run to their end; no more
+        /// deposits are taken.
+        ///
+        /// # Access
+        /// The party that did not propose the cancellation.
+        /// # Events
+        /// `MilestoneRefunded` (`Cancelled`) for each, `DealCancelled`; `DealClosed` if no
+        /// dispute remains.
+        /// # Errors
+        /// `DealNotFound`, `CallerIsNotParty`, `WrongDealState`, `NoCancellationPending`,
+        /// `CannotAcceptOwnProposal`.
+        #[ink(message)]
+        pub fn accept_cancel(&mut self, deal_id: DealId) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            let proposer = deal.cancel_proposed_by.ok_or(Error::NoCancellationPending)?;
+            if proposer == role {
+                return Err(Error::CannotAcceptOwnProposal);
+            }
+            let mut refunded: Balance = 0;
+            let mut touched = Vec::new();
+            for index in 0..deal.milestone_count {
+                let m = self.load_milestone(deal_id, index)?;
+                if matches!(m.status, MilestoneStatus::Pending | MilestoneStatus::Submitted) {
+                    touched.push((index, m));
+                }
+            }
+            deal.status = DealStatus::Cancelled;
+            deal.cancel_proposed_by = None;
+            deal.funding_closed = true;
+            for (index, mut m) in touched {
+                let amount = self.refund(deal_id, &mut deal, index, &mut m, RefundReason::Cancelled)?;
+                refunded = refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
+                self.milestones.insert((deal_id, index), &m);
+            }
+            self.env().emit_event(DealCancelled { deal_id, by: caller, refunded });
+            self.close_if_settled(deal_id, &mut deal);
+            self.deals.insert(deal_id, &deal);
+            let buyer = deal.buyer;
+            self.pay_all(deal_id, &[Payout { to: buyer, amount: refunded }])
+        }
+
+        /// Proposes a later ship-by for an unsubmitted milestone.
+        ///
+        /// # Access
+        /// The buyer or the seller.
+        /// # Events
+        /// `AmendmentProposed`.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongDealState`,
+        /// `WrongMilestoneState`, `NotAnExtension`, `ShipByInPast`.
+        #[ink(message)]
+        pub fn propose_amendment(
+            &mut self,
+            deal_id: DealId,
+            index: u8,
+            new_ship_by: Timestamp,
+        ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let now = self.env().block_timestamp();
+            let deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
+            match m.ship_by {
+                Some(current) if new_ship_by > current => {}
+                _ => return Err(Error::NotAnExtension),
+            }
+            if new_ship_by <= now {
+                return Err(Error::ShipByInPast);
+            }
+            m.amendment = Some(Amendment { by: role, new_ship_by });
+            self.milestones.insert((deal_id, index), &m);
+            self.env().emit_event(AmendmentProposed { deal_id, by: caller, index, new_ship_by });
+            Ok(())
+        }
+
+        /// Accepts the other party's ship-by amendment, naming the new time.
+        ///
+        /// # Access
+        /// The party that did not propose the amendment.
+        /// # Events
+        /// `AmendmentAccepted`.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongDealState`,
+        /// `WrongMilestoneState`, `NoAmendmentPending`, `CannotAcceptOwnProposal`,
+        /// `AmendmentMismatch`.
+        #[ink(message)]
+        pub fn accept_amendment(
+            &mut self,
+            deal_id: DealId,
+            index: u8,
+            new_ship_by: Timestamp,
+        ) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
+            let amendment = m.amendment.ok_or(Error::NoAmendmentPending)?;
+            if amendment.by == role {
+                return Err(Error::CannotAcceptOwnProposal);
+            }
+            if amendment.new_ship_by != new_ship_by {
+                return Err(Error::AmendmentMismatch);
+            }
+            m.ship_by = Some(new_ship_by);
+            m.amendment = None;
+            self.milestones.insert((deal_id, index), &m);
+            self.env().emit_event(AmendmentAccepted { deal_id, by: caller, index, new_ship_by });
+            Ok(())
+        }
+
+        /// Pays out the caller's claimable balance (payouts the chain refused earlier).
+        ///
+        /// # Access
+        /// Anyone with a claimable balance.
+        /// # Events
+        /// `Withdrawn`.
+        /// # Errors
+        /// `NothingToWithdraw`, `TransferFailed` (nothing changes; try again once the
+        /// account can receive it).
+        #[ink(message)]
+        pub fn withdraw(&mut self) -> Result<Balance, Error> {
+            let caller = self.env().caller();
+            let amount = self.claimable.get(caller).unwrap_or(0);
+            if amount == 0 {
+                return Err(Error::NothingToWithdraw);
+            }
+            self.claimable.remove(caller);
+            self.env().emit_event(Withdrawn { account: caller, amount });
+            // A refusal here reverts the whole message, so the credit is kept.
+            self.env().transfer(caller, amount).map_err(|_| Error::TransferFailed)?;
+            Ok(amount)
+        }
+
+        // ------------------------------------------------------------------ reads
+
+        /// A deal with its totals, or `None`.
+        #[ink(message)]
+        pub fn deal(&self, deal_id: DealId) -> Option<DealView> {
+            self.deals.get(deal_id).map(|deal| DealView { id: deal_id, locked: deal.locked(), deal })
+        }
+
+        /// A milestone with its clocks, or `None`.
+        #[ink(message)]
+        pub fn milestone(&self, deal_id: DealId, index: u8) -> Option<MilestoneView> {
+            let deal = self.deals.get(deal_id)?;
+            let milestone = self.milestones.get((deal_id, index))?;
+            let review_ends = milestone.submitted_at.map(|_| review_end(&deal, &milestone));
+            let arbitration_ends = milestone
+                .dispute
+                .filter(|_| milestone.status == MilestoneStatus::Disputed)
+                .map(|d| d.opened_at.saturating_add(deal.arbitration_window));
+            Some(MilestoneView {
+                index,
+                covered: milestone.covered_by(deal.deposited),
+                milestone,
+                review_ends,
+                arbitration_ends,
+            })
+        }
+
+        /// Up to `limit` (≤ `MAX_PAGE`) ids of the deals `account` takes part in, from
+        /// position `start`, oldest first.
+        #[ink(message)]
+        pub fn deals_of(&self, account: AccountId, start: u32, limit: u32) -> Vec<DealId> {
+            let count = self.account_deal_count.get(account).unwrap_or(0);
+            let end = start.saturating_add(limit.min(MAX_PAGE)).min(count);
+            (start..end).filter_map(|n| self.account_deals.get((account, n))).collect()
+        }
+
+        /// Number of deals `account` takes part in (in any role).
+        #[ink(message)]
+        pub fn deal_count_of(&self, account: AccountId) -> u32 {
+            self.account_deal_count.get(account).unwrap_or(0)
+        }
+
+        /// What `account` may `withdraw`.
+        #[ink(message)]
+        pub fn claimable_of(&self, account: AccountId) -> Balance {
+            self.claimable.get(account).unwrap_or(0)
+        }
+
+        /// The instance's fixed configuration.
+        #[ink(message)]
+        pub fn config(&self) -> Config {
+            Config {
+                fee_recipient: self.fee_recipient,
+                fee_bps: self.fee_bps,
+                max_milestones: MAX_MILESTONES,
+                max_oracles: MAX_ORACLES,
+            }
+        }
+
+        /// Number of deals ever proposed.
+        #[ink(message)]
+        pub fn deal_count(&self) -> u64 {
+            self.next_deal_id
+        }
+
+        /// The hash `accept` expects for `terms`.
+        #[ink(message)]
+        pub fn terms_hash(&self, terms: DealTerms) -> Digest {
+            self.hash_terms(&terms)
+        }
+
+        // ------------------------------------------------------------------ internals
+
+        fn hash_terms(&self, terms: &DealTerms) -> Digest {
+            let mut out = [0u8; 32];
+            ink::env::hash_encoded::<ink::env::hash::Blake2x256, _>(terms, &mut out);
+            out
+        }
+
+        fn load_deal(&self, deal_id: DealId) -> Result<Deal, Error> {
+            self.deals.get(deal_id).ok_or(Error::DealNotFound)
+        }
+
+        fn load_milestone(&self, deal_id: DealId, index: u8) -> Result<Milestone, Error> {
+            self.milestones.get((deal_id, index)).ok_or(Error::MilestoneNotFound)
+        }
+
+        fn ensure_buyer_may_release(&self, deal: &Deal, caller: &AccountId) -> Result<(), Error> {
+            if *caller != deal.buyer {
+                return Err(Error::CallerIsNotBuyer);
+            }
+            if !deal.release_rule.buyer_may_release() {
+                return Err(Error::RuleForbidsBuyerRelease);
+            }
+            Ok(())
+        }
+
+        /// Records a deposit and, if it completes an advance, releases milestone 0.
+        fn deposit_and_advance(
+            &mut self,
+            deal_id: DealId,
+            deal: &mut Deal,
+            funder: AccountId,
+            value: Balance,
+        ) -> Result<Vec<Payout>, Error> {
+            if value == 0 {
+                return Ok(Vec::new());
+            }
+            // The caller ran ensure_deposit_fits: value <= total - deposited, no overflow.
+            deal.deposited = deal.deposited.checked_add(value).ok_or(Error::AmountOverflow)?;
+            self.env().emit_event(DealFunded {
+                deal_id,
+                funder,
+                amount: value,
+                deposited: deal.deposited,
+            });
+            if !deal.advance || deal.status != DealStatus::Active {
+                return Ok(Vec::new());
+            }
+            let mut m0 = self.load_milestone(deal_id, 0)?;
+            if m0.status != MilestoneStatus::Pending || !m0.is_funded(deal.deposited) {
+                return Ok(Vec::new());
+            }
+            let payouts = self.release(deal_id, deal, 0, &mut m0, ReleaseVia::Advance)?;
+            self.milestones.insert((deal_id, 0), &m0);
+            self.close_if_settled(deal_id, deal);
+            Ok(payouts)
+        }
+
+        /// Marks a milestone released and books it; returns the payouts to make.
+        fn release(
+            &mut self,
+            deal_id: DealId,
+            deal: &mut Deal,
+            index: u8,
+            m: &mut Milestone,
+            via: ReleaseVia,
+        ) -> Result<Vec<Payout>, Error> {
+            let (net, fee) = seller_payment(m.amount, self.fee_bps).ok_or(Error::AmountOverflow)?;
+            deal.released = deal.released.checked_add(net).ok_or(Error::AmountOverflow)?;
+            deal.fees = deal.fees.checked_add(fee).ok_or(Error::AmountOverflow)?;
+            deal.settled_count = deal.settled_count.checked_add(1).ok_or(Error::AmountOverflow)?;
+            m.status = MilestoneStatus::Released;
+            m.amendment = None;
+            m.outcome = Some(Outcome { to_seller: net, fee, to_buyer: 0 });
+            self.env().emit_event(MilestoneReleased {
+                deal_id,
+                seller: deal.seller,
+                index,
+                amount: net,
+                fee,
+                via,
+            });
+            let mut payouts = Vec::with_capacity(2);
+            payouts.push(Payout { to: deal.seller, amount: net });
+            payouts.push(Payout { to: self.fee_recipient, amount: fee });
+            Ok(payouts)
+        }
+
+        /// Marks a milestone refunded and books its funded part; returns that amount.
+        fn refund(
+            &mut self,
+            deal_id: DealId,
+            deal: &mut Deal,
+            index: u8,
+            m: &mut Milestone,
+            reason: RefundReason,
+        ) -> Result<Balance, Error> {
+            let amount = m.covered_by(deal.deposited);
+            deal.refunded = deal.refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
+            deal.settled_count = deal.settled_count.checked_add(1).ok_or(Error::AmountOverflow)?;
+            if amount < m.amount {
+                // Deposits cover milestones in order: none may skip this one now.
+                deal.funding_closed = true;
+            }
+            m.status = MilestoneStatus::Refunded;
+            m.amendment = None;
+            m.outcome = Some(Outcome { to_seller: 0, fee: 0, to_buyer: amount });
+            self.env().emit_event(MilestoneRefunded {
+                deal_id,
+                buyer: deal.buyer,
+                index,
+                amount,
+                reason,
+            });
+            Ok(amount)
+        }
+
+        /// Ends a dispute with `seller_gross` to the seller and the rest to the buyer.
+        fn split(
+            &mut self,
+            deal_id: DealId,
+            deal: &mut Deal,
+            index: u8,
+            m: &mut Milestone,
+            seller_gross: Balance,
+            resolution: Resolution,
+        ) -> Result<(), Error> {
+            let payouts = self.book_split(deal_id, deal, index, m, seller_gross, resolution)?;
+            self.milestones.insert((deal_id, index), m);
+            self.close_if_settled(deal_id, deal);
+            self.deals.insert(deal_id, deal);
+            self.pay_all(deal_id, &payouts)
+        }
+
+        fn book_split(
+            &mut self,
+            deal_id: DealId,
+            deal: &mut Deal,
+            index: u8,
+            m: &mut Milestone,
+            seller_gross: Balance,
+            resolution: Resolution,
+        ) -> Result<Vec<Payout>, Error> {
+            let outcome =
+                split_outcome(m.amount, seller_gross, self.fee_bps).ok_or(Error::SplitExceedsAmount)?;
+            deal.released = deal.released.checked_add(outcome.to_seller).ok_or(Error::AmountOverflow)?;
+            deal.fees = deal.fees.checked_add(outcome.fee).ok_or(Error::AmountOverflow)?;
+            deal.refunded = deal.refunded.checked_add(outcome.to_buyer).ok_or(Error::AmountOverflow)?;
+            deal.settled_count = deal.settled_count.checked_add(1).ok_or(Error::AmountOverflow)?;
+            m.status = MilestoneStatus::Resolved;
+            m.outcome = Some(outcome);
+            self.env().emit_event(DisputeResolved {
+                deal_id,
+                resolution,
+                index,
+                to_seller: outcome.to_seller,
+                fee: outcome.fee,
+                to_buyer: outcome.to_buyer,
+            });
+            let mut payouts = Vec::with_capacity(3);
+            payouts.push(Payout { to: deal.seller, amount: outcome.to_seller });
+            payouts.push(Payout { to: self.fee_recipient, amount: outcome.fee });
+            payouts.push(Payout { to: deal.buyer, amount: outcome.to_buyer });
+            Ok(payouts)
+        }
+
+        fn apply_due(
+            &mut self,
+            deal_id: DealId,
+            deal: &mut Deal,
+            index: u8,
+            m: &mut Milestone,
+            action: DueAction,
+        ) -> Result<Vec<Payout>, Error> {
+            match action {
+                DueAction::Release => self.release(deal_id, deal, index, m, ReleaseVia::Timeout),
+                DueAction::Refund(reason) => {
+                    let amount = self.refund(deal_id, deal, index, m, reason)?;
+                    let mut payouts = Vec::with_capacity(1);
+                    payouts.push(Payout { to: deal.buyer, amount });
+                    Ok(payouts)
+                }
+                DueAction::Fallback => {
+                    let seller_gross =
+                        bps_of(m.amount, deal.fallback_seller_bps).ok_or(Error::InvalidBps)?;
+                    self.book_split(deal_id, deal, index, m, seller_gross, Resolution::Fallback)
+                }
+            }
+        }
+
+        fn close_if_settled(&mut self, deal_id: DealId, deal: &mut Deal) {
+            if deal.settled_count == deal.milestone_count && deal.status != DealStatus::Closed {
+                deal.status = DealStatus::Closed;
+                deal.cancel_proposed_by = None;
+                self.env().emit_event(DealClosed { deal_id });
+            }
+        }
+
+        /// Pushes payouts. All effects are written before this runs. A transfer the chain
+        /// refuses is credited to the payee's claimable balance instead, so one payee can
+        /// never block another's payment, and nothing is lost.
+        fn pay_all(&mut self, deal_id: DealId, payouts: &[Payout]) -> Result<(), Error> {
+            for p in payouts.iter().filter(|p| p.amount > 0) {
+                if self.env().transfer(p.to, p.amount).is_err() {
+                    let credit = self
+                        .claimable
+                        .get(p.to)
+                        .unwrap_or(0)
+                        .checked_add(p.amount)
+                        .ok_or(Error::AmountOverflow)?;
+                    self.claimable.insert(p.to, &credit);
+                    self.env().emit_event(PayoutDeferred { deal_id, account: p.to, amount: p.amount });
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn zero_account() -> AccountId {
+        AccountId::from([0u8; 32])
+    }
+
+    /// A deposit of `value` is allowed: funding open and the total not exceeded.
+    fn ensure_deposit_fits(deal: &Deal, value: Balance) -> Result<(), Error> {
+        if value == 0 {
+            return Ok(());
+        }
+        if deal.funding_closed {
+            return Err(Error::FundingClosed);
+        }
+        let remaining = deal.total.checked_sub(deal.deposited).ok_or(Error::AmountOverflow)?;
+        if value > remaining {
+            return Err(Error::OverFunded { remaining });
+        }
+        Ok(())
+    }
+
+    fn ensure_deal_status(deal: &Deal, allowed: &[DealStatus]) -> Result<(), Error> {
+        if allowed.contains(&deal.status) {
+            Ok(())
+        } else {
+            Err(Error::WrongDealState { found: deal.status })
+        }
+    }
+
+    fn ensure_milestone_status(m: &Milestone, allowed: &[MilestoneStatus]) -> Result<(), Error> {
+        if allowed.contains(&m.status) {
+            Ok(())
+        } else {
+            Err(Error::WrongMilestoneState { found: m.status })
+        }
+    }
+
+    /// A milestone may be released by approval or attestation when it is pending and
+    /// funded, or submitted.
+    fn ensure_releasable(deal: &Deal, m: &Milestone) -> Result<(), Error> {
+        ensure_milestone_status(m, &[MilestoneStatus::Pending, MilestoneStatus::Submitted])?;
+        if !m.is_funded(deal.deposited) {
+            return Err(Error::MilestoneNotFunded);
+        }
+        Ok(())
+    }
+
+    /// End of the review window of a submitted milestone (inclusive).
+    fn review_end(deal: &Deal, m: &Milestone) -> Timestamp {
+        // Saturating: a window ending past u64::MAX ms simply never ends.
+        m.submitted_at.unwrap_or(0).saturating_add(deal.review_window)
+    }
+
+    /// What the clocks make due for `m` at `now`, or the error saying why nothing is.
+    fn due_action(deal: &Deal, m: &Milestone, now: Timestamp) -> Result<DueAction, Error> {
+        match m.status {
+            MilestoneStatus::Submitted => {
+                if now > review_end(deal, m) {
+                    Ok(DueAction::Release)
+                } else {
+                    Err(Error::ReviewWindowOpen)
+                }
+            }
+            MilestoneStatus::Pending => {
+                if m.ship_by.is_some_and(|t| now > t) {
+                    Ok(DueAction::Refund(RefundReason::ShipByMissed))
+                } else if deal.funding_closed && !m.is_funded(deal.deposited) {
+                    Ok(DueAction::Refund(RefundReason::FundingClosed))
+                } else {
+                    Err(Error::ShipByNotPassed)
+                }
+            }
+            MilestoneStatus::Disputed => {
+                let opened = m.dispute.map(|d| d.opened_at).unwrap_or(0);
+                if now > opened.saturating_add(deal.arbitration_window) {
+                    Ok(DueAction::Fallback)
+                } else {
+                    Err(Error::ArbitrationWindowOpen)
+                }
+            }
+            found => Err(Error::WrongMilestoneState { found }),
+        }
+    }
+
+    /// Checks proposed terms; returns their total.
+    fn validate_terms(terms: &DealTerms, now: Timestamp) -> Result<Balance, Error> {
+        let zero = zero_account();
+        if terms.milestones.is_empty() {
+            return Err(Error::NoMilestones);
+        }
+        if terms.milestones.len() > usize::from(MAX_MILESTONES) {
+            return Err(Error::TooManyMilestones);
+        }
+        if terms.oracles.len() > usize::from(MAX_ORACLES) {
+            return Err(Error::TooManyOracles);
+        }
+        let mut roles: Vec<AccountId> = Vec::with_capacity(8);
+        roles.push(terms.buyer);
+        roles.push(terms.seller);
+        roles.extend(terms.arbiter);
+        roles.extend(terms.oracles.iter().copied());
+        for (i, who) in roles.iter().enumerate() {
+            if *who == zero {
+                return Err(Error::ZeroAccount);
+            }
+            if roles.iter().skip(i.saturating_add(1)).any(|other| other == who) {
+                return Err(Error::DuplicateRole);
+            }
+        }
+        let oracle_count = terms.oracles.len();
+        let threshold = usize::from(terms.oracle_threshold);
+        let threshold_ok = if oracle_count == 0 {
+            threshold == 0 && !terms.release_rule.oracles_may_release()
+        } else {
+            threshold >= 1 && threshold <= oracle_count
+        };
+        if !threshold_ok {
+            return Err(Error::InvalidThreshold);
+        }
+        if terms.fallback_seller_bps > BPS_DENOMINATOR {
+            return Err(Error::InvalidBps);
+        }
+        for window in [terms.review_window, terms.arbitration_window] {
+            if window == 0 || window > MAX_WINDOW_MS {
+                return Err(Error::InvalidWindow);
+            }
+        }
+        let mut total: Balance = 0;
+        for m in &terms.milestones {
+            if m.amount == 0 {
+                return Err(Error::ZeroAmount);
+            }
+            if m.ship_by.is_some_and(|t| t <= now) {
+                return Err(Error::ShipByInPast);
+            }
+            total = total.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
+        }
+        Ok(total)
+    }
+}
