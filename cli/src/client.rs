@@ -1,0 +1,254 @@
+//! One connection per invocation: the node's metadata, genesis and runtime version are
+//! read once when connecting (subxt does that), the token's symbol and decimals once from
+//! `system_properties`.
+//!
+//! The local chain seals a block per transaction but finalizes nothing unless asked to, so
+//! every read and dry-run is made at the *best* block (subxt's `at_latest()` means the
+//! latest *finalized* block, which would be genesis here).
+
+use std::time::Duration;
+
+use scale::{Decode, Encode};
+use subxt::{
+    backend::{legacy::LegacyRpcMethods, rpc::RpcClient},
+    config::{Header as _, PolkadotConfig},
+    utils::{AccountId32, H256},
+    OnlineClient,
+};
+
+use crate::{
+    contract::{self, DryRun, EscrowEvent, REVERT},
+    error::{CliError, Result},
+    units::Token,
+};
+
+/// subxt's Polkadot config matches the chain (AccountId32, MultiAddress, u32 blocks).
+pub type Config = PolkadotConfig;
+
+/// How long connecting may take before we call the node unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to the node.
+pub struct Chain {
+    /// The subxt client.
+    pub api: OnlineClient<Config>,
+    /// Raw RPC methods (best block, nonce, properties).
+    pub rpc: LegacyRpcMethods<Config>,
+    /// The chain's token.
+    pub token: Token,
+    /// The URL we are connected to.
+    pub url: String,
+}
+
+/// A contract event found in a block.
+#[derive(Debug, Clone)]
+pub struct FoundEvent {
+    /// Block number.
+    pub block: u32,
+    /// Block hash.
+    pub block_hash: H256,
+    /// Extrinsic index within the block, if any.
+    pub extrinsic: Option<u32>,
+    /// The decoded event.
+    pub event: EscrowEvent,
+}
+
+/// Maps an RPC failure before anything was submitted.
+pub fn unreachable(url: &str, e: impl std::fmt::Display) -> CliError {
+    CliError::Unreachable { url: url.to_string(), detail: e.to_string() }
+}
+
+impl Chain {
+    /// Connects to `url`, reads metadata and the token's properties.
+    pub async fn connect(url: &str) -> Result<Chain> {
+        if !(url.starts_with("ws://") || url.starts_with("wss://")) {
+            return Err(CliError::input(format!("--url {url}: expected ws://host:port or wss://…")));
+        }
+        let connect = async {
+            let rpc_client = RpcClient::from_url(url).await.map_err(|e| unreachable(url, e))?;
+            let rpc = LegacyRpcMethods::<Config>::new(rpc_client.clone());
+            let (api, props) = tokio::join!(
+                OnlineClient::<Config>::from_rpc_client(rpc_client),
+                rpc.system_properties()
+            );
+            let api = api.map_err(|e| unreachable(url, e))?;
+            let props = props.map_err(|e| unreachable(url, e))?;
+            let first = |v: Option<&serde_json::Value>| -> Option<serde_json::Value> {
+                match v? {
+                    serde_json::Value::Array(a) => a.first().cloned(),
+                    other => Some(other.clone()),
+                }
+            };
+            let token = Token {
+                symbol: first(props.get("tokenSymbol"))
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_else(|| "UNIT".into()),
+                decimals: first(props.get("tokenDecimals"))
+                    .and_then(|v| v.as_u64())
+                    .and_then(|d| u8::try_from(d).ok())
+                    .unwrap_or(12),
+            };
+            Ok(Chain { api, rpc, token, url: url.to_string() })
+        };
+        tokio::time::timeout(CONNECT_TIMEOUT, connect)
+            .await
+            .map_err(|_| unreachable(url, format!("no answer within {CONNECT_TIMEOUT:?}")))?
+    }
+
+    /// The best block's hash and number.
+    pub async fn best(&self) -> Result<(H256, u32)> {
+        let header = self
+            .rpc
+            .chain_get_header(None)
+            .await
+            .map_err(|e| unreachable(&self.url, e))?
+            .ok_or_else(|| unreachable(&self.url, "no best block"))?;
+        Ok((header.hash_with(self.api.hasher()), header.number))
+    }
+
+    /// The timestamp of block `at` (ms), from `Timestamp::Now`.
+    pub async fn timestamp(&self, at: H256) -> Result<u64> {
+        let key = subxt::dynamic::storage("Timestamp", "Now", ());
+        let v = self.api.storage().at(at).fetch(&key).await.map_err(|e| unreachable(&self.url, e))?;
+        Ok(match v {
+            Some(v) => u64::decode(&mut v.encoded()).unwrap_or(0),
+            None => 0,
+        })
+    }
+
+    /// Free balance of `account` at `at`.
+    pub async fn free_balance(&self, account: &AccountId32, at: H256) -> Result<u128> {
+        let key = subxt::dynamic::storage("System", "Account", vec![subxt::dynamic::Value::from_bytes(account.0)]);
+        let v = self.api.storage().at(at).fetch(&key).await.map_err(|e| unreachable(&self.url, e))?;
+        // AccountInfo { nonce: u32, consumers: u32, providers: u32, sufficients: u32, data: { free, .. } }
+        Ok(match v {
+            Some(v) => {
+                let bytes = v.encoded();
+                <(u32, u32, u32, u32, u128)>::decode(&mut &bytes[..]).map(|t| t.4).unwrap_or(0)
+            }
+            None => 0,
+        })
+    }
+
+    async fn runtime_call(&self, at: H256, function: &str, args: &[u8]) -> Result<Vec<u8>> {
+        self.api
+            .runtime_api()
+            .at(at)
+            .call_raw(function, Some(args))
+            .await
+            .map_err(|e| unreachable(&self.url, e))
+    }
+
+    /// `ContractsApi_call` dry-run.
+    pub async fn dry_run_call(
+        &self,
+        at: H256,
+        origin: &AccountId32,
+        dest: &AccountId32,
+        value: u128,
+        data: Vec<u8>,
+    ) -> Result<DryRun> {
+        let args = (origin.0, dest.0, value, None::<contract::Weight>, None::<u128>, data).encode();
+        let bytes = self.runtime_call(at, "ContractsApi_call", &args).await?;
+        contract::decode_dry_run(&bytes, false).map_err(CliError::Rejected)
+    }
+
+    /// `ContractsApi_instantiate` dry-run with code upload.
+    pub async fn dry_run_instantiate(
+        &self,
+        at: H256,
+        origin: &AccountId32,
+        value: u128,
+        code: &[u8],
+        data: Vec<u8>,
+        salt: Vec<u8>,
+    ) -> Result<DryRun> {
+        // Code::Upload(Vec<u8>) is variant 0.
+        let mut args = (origin.0, value, None::<contract::Weight>, None::<u128>).encode();
+        0u8.encode_to(&mut args);
+        code.encode_to(&mut args);
+        (data, salt).encode_to(&mut args);
+        let bytes = self.runtime_call(at, "ContractsApi_instantiate", &args).await?;
+        contract::decode_dry_run(&bytes, true).map_err(CliError::Rejected)
+    }
+
+    /// Turns a raw dispatch error (from a dry-run) into a named error.
+    pub fn dispatch_error(&self, raw: &[u8]) -> CliError {
+        match subxt::error::DispatchError::decode_from(raw, self.api.metadata()) {
+            Ok(e) => dispatch_to_cli(e),
+            Err(e) => CliError::Rejected(format!("undecodable dispatch error: {e}")),
+        }
+    }
+
+    /// Calls a read-only message and decodes its `Result<T, LangError>`.
+    pub async fn read<T: Decode>(&self, at: H256, contract: &AccountId32, data: Vec<u8>) -> Result<T> {
+        let dry = self.dry_run_call(at, contract, contract, 0, data).await?;
+        match dry.result {
+            Err(raw) => Err(self.dispatch_error(&raw)),
+            Ok((flags, data)) => {
+                if flags & REVERT != 0 {
+                    return Err(CliError::Rejected("the read reverted".into()));
+                }
+                match contract::decode_read_return::<T>(&data).map_err(CliError::Rejected)? {
+                    Ok(v) => Ok(v),
+                    Err(lang) => Err(CliError::Lang(format!("{lang:?}"))),
+                }
+            }
+        }
+    }
+
+    /// Our contract's events in block `hash`.
+    pub async fn contract_events(&self, hash: H256, number: u32, contract: &AccountId32) -> Result<Vec<FoundEvent>> {
+        let events = self.api.events().at(hash).await.map_err(|e| unreachable(&self.url, e))?;
+        let mut out = Vec::new();
+        for ev in events.iter() {
+            let ev = ev.map_err(|e| CliError::Rejected(format!("undecodable block events: {e}")))?;
+            if let Some(found) = contract_event(&ev, contract)? {
+                let extrinsic = match ev.phase() {
+                    subxt::events::Phase::ApplyExtrinsic(i) => Some(i),
+                    _ => None,
+                };
+                out.push(FoundEvent { block: number, block_hash: hash, extrinsic, event: found });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Decodes `Contracts::ContractEmitted { contract, data }` if it is our contract's event.
+pub fn contract_event(
+    ev: &subxt::events::EventDetails<Config>,
+    contract: &AccountId32,
+) -> Result<Option<EscrowEvent>> {
+    if ev.pallet_name() != "Contracts" || ev.variant_name() != "ContractEmitted" {
+        return Ok(None);
+    }
+    let mut bytes = ev.field_bytes();
+    let (emitter, data) = <([u8; 32], Vec<u8>)>::decode(&mut bytes)
+        .map_err(|e| CliError::Rejected(format!("undecodable ContractEmitted: {e}")))?;
+    if emitter != contract.0 {
+        return Ok(None);
+    }
+    let topics: Vec<[u8; 32]> = ev.topics().iter().map(|t| t.0).collect();
+    match EscrowEvent::decode(&topics, &data) {
+        None => Ok(None),
+        Some(Ok(e)) => Ok(Some(e)),
+        Some(Err(e)) => Err(CliError::Rejected(e)),
+    }
+}
+
+/// Names a dispatch error from the metadata.
+pub fn dispatch_to_cli(e: subxt::error::DispatchError) -> CliError {
+    use subxt::error::DispatchError as D;
+    match &e {
+        D::Module(m) => match m.details() {
+            Ok(d) => CliError::Dispatch {
+                name: format!("{}::{}", d.pallet.name(), d.variant.name),
+                docs: d.variant.docs.join(" ").trim().to_string(),
+            },
+            Err(_) => CliError::Dispatch { name: format!("{e}"), docs: String::new() },
+        },
+        D::Token(t) => CliError::Dispatch { name: format!("Token::{t:?}"), docs: t.to_string() },
+        other => CliError::Dispatch { name: format!("{other:?}"), docs: other.to_string() },
+    }
+}

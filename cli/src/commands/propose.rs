@@ -1,0 +1,189 @@
+//! `escrow deal propose`: builds `DealTerms` from humane inputs and proposes them.
+
+use std::{io::Write, path::PathBuf};
+
+use clap::{Args, ValueEnum};
+use escrow_types::{DealId, DealTerms, Digest, MilestoneTerms, ReleaseRule};
+
+use super::{report, w};
+use crate::{
+    contract::{call_data, terms_hash},
+    error::{CliError, Result},
+    exec, ink_account, units, Ctx,
+};
+
+/// Who may release milestones.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Rule {
+    /// Only the buyer's approval.
+    Buyer,
+    /// Only an oracle quorum.
+    Oracles,
+    /// Either.
+    Either,
+}
+
+/// `escrow deal propose`.
+#[derive(Debug, Args)]
+pub struct ProposeArgs {
+    /// The importer (default: the signer, if --seller is given).
+    #[arg(long)]
+    pub buyer: Option<String>,
+    /// The exporter (default: the signer, if --buyer is given).
+    #[arg(long)]
+    pub seller: Option<String>,
+    /// An attesting oracle (repeat for up to 5).
+    #[arg(long = "oracle")]
+    pub oracles: Vec<String>,
+    /// Oracle attestations needed (default: 1 with oracles).
+    #[arg(long)]
+    pub threshold: Option<u8>,
+    /// The dispute arbiter.
+    #[arg(long)]
+    pub arbiter: Option<String>,
+    /// Who may release (default: buyer, or either with oracles).
+    #[arg(long, value_enum)]
+    pub rule: Option<Rule>,
+    /// Buyer's review window after each submission.
+    #[arg(long, default_value = "7d", value_parser = units::parse_duration)]
+    pub review: u64,
+    /// Arbitration window after a dispute, before the fallback split applies.
+    #[arg(long, default_value = "14d", value_parser = units::parse_duration)]
+    pub arbitration: u64,
+    /// Seller's share of a disputed milestone if nobody rules in time (percent).
+    #[arg(long, default_value = "50%", value_parser = units::parse_percent)]
+    pub fallback: u16,
+    /// Milestone 0 is an advance: paid as soon as the deal is accepted and it is funded.
+    #[arg(long)]
+    pub advance: bool,
+    /// The agreement document (purchase order), hashed with BLAKE2b-256.
+    #[arg(long = "terms-file", conflicts_with = "agreement_hash")]
+    pub terms_file: Option<PathBuf>,
+    /// Or the agreement hash, 0x-hex.
+    #[arg(long = "agreement-hash", value_parser = units::parse_hash)]
+    pub agreement_hash: Option<Digest>,
+    /// A milestone: "AMOUNT" or "AMOUNT@SHIP_BY" (RFC 3339 or +duration). Repeat, in order.
+    #[arg(long = "milestone", conflicts_with_all = ["total", "split"])]
+    pub milestones: Vec<String>,
+    /// Deal total, split with --split.
+    #[arg(long, requires = "split")]
+    pub total: Option<String>,
+    /// Percentages of --total per milestone, adding up to 100 (e.g. 30,40,30).
+    #[arg(long, requires = "total")]
+    pub split: Option<String>,
+    /// Ship-by per milestone with --split, comma-separated ("-" for none).
+    #[arg(long = "ship-by")]
+    pub ship_by: Option<String>,
+}
+
+/// Runs `deal propose`.
+pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let me = ctx.signer_address()?;
+    let (buyer, seller) = match (&a.buyer, &a.seller) {
+        (Some(b), Some(s)) => (ctx.resolve_account(b)?, ctx.resolve_account(s)?),
+        (Some(b), None) => (ctx.resolve_account(b)?, me.clone()),
+        (None, Some(s)) => (me.clone(), ctx.resolve_account(s)?),
+        (None, None) => return Err(CliError::input("give --buyer or --seller (the other defaults to you)")),
+    };
+    let oracles = a.oracles.iter().map(|o| ctx.resolve_account(o)).collect::<Result<Vec<_>>>()?;
+    let arbiter = a.arbiter.as_deref().map(|s| ctx.resolve_account(s)).transpose()?;
+    let agreement_hash = match (&a.terms_file, a.agreement_hash) {
+        (Some(f), _) => units::hash_file(f).map_err(CliError::input)?,
+        (None, Some(h)) => h,
+        (None, None) => [0u8; 32],
+    };
+    let rule = match a.rule {
+        Some(Rule::Buyer) => ReleaseRule::Buyer,
+        Some(Rule::Oracles) => ReleaseRule::Oracles,
+        Some(Rule::Either) => ReleaseRule::BuyerOrOracles,
+        None if oracles.is_empty() => ReleaseRule::Buyer,
+        None => ReleaseRule::BuyerOrOracles,
+    };
+    let threshold = a.threshold.unwrap_or(if oracles.is_empty() { 0 } else { 1 });
+    // Check the split's percentages before connecting (amounts need the chain's decimals).
+    if let Some(split) = &a.split {
+        units::split_total(1_000_000_000, split).map_err(CliError::input)?;
+    }
+
+    let chain = ctx.chain().await?;
+    let token = chain.token.clone();
+    let best = chain.best().await?;
+    let now = chain.timestamp(best.0).await?;
+    let mut milestones = Vec::new();
+    if let (Some(total), Some(split)) = (&a.total, &a.split) {
+        let total = token.parse(total).map_err(|e| CliError::input(format!("--total: {e}")))?;
+        let amounts = units::split_total(total, split).map_err(CliError::input)?;
+        let ship: Vec<Option<u64>> = match &a.ship_by {
+            None => vec![None; amounts.len()],
+            Some(list) => {
+                let items: Vec<&str> = list.split(',').collect();
+                if items.len() != amounts.len() {
+                    return Err(CliError::input(format!(
+                        "--ship-by has {} entries for {} milestones",
+                        items.len(),
+                        amounts.len()
+                    )));
+                }
+                items
+                    .iter()
+                    .map(|s| match s.trim() {
+                        "-" | "" => Ok(None),
+                        t => units::parse_time(t, now).map(Some).map_err(|e| CliError::input(format!("--ship-by: {e}"))),
+                    })
+                    .collect::<Result<_>>()?
+            }
+        };
+        for (amount, ship_by) in amounts.into_iter().zip(ship) {
+            milestones.push(MilestoneTerms { amount, terms_hash: [0; 32], ship_by });
+        }
+    } else {
+        if a.ship_by.is_some() {
+            return Err(CliError::input("--ship-by goes with --split; with --milestone write AMOUNT@SHIP_BY"));
+        }
+        for (i, m) in a.milestones.iter().enumerate() {
+            let (amount, ship) = match m.split_once('@') {
+                Some((x, t)) => (x, Some(t)),
+                None => (m.as_str(), None),
+            };
+            let amount = token.parse(amount).map_err(|e| CliError::input(format!("--milestone {i}: {e}")))?;
+            if amount == 0 {
+                return Err(CliError::input(format!("--milestone {i}: amount must be more than zero")));
+            }
+            let ship_by = ship
+                .map(|t| units::parse_time(t, now))
+                .transpose()
+                .map_err(|e| CliError::input(format!("--milestone {i}: {e}")))?;
+            milestones.push(MilestoneTerms { amount, terms_hash: [0; 32], ship_by });
+        }
+    }
+    if milestones.is_empty() {
+        return Err(CliError::input("give milestones: --milestone AMOUNT[@SHIP_BY] (repeat) or --total X --split 30,40,30"));
+    }
+    let terms = DealTerms {
+        buyer: ink_account(&buyer),
+        seller: ink_account(&seller),
+        oracles: oracles.iter().map(ink_account).collect(),
+        oracle_threshold: threshold,
+        arbiter: arbiter.as_ref().map(ink_account),
+        release_rule: rule,
+        review_window: a.review,
+        arbitration_window: a.arbitration,
+        fallback_seller_bps: a.fallback,
+        advance: a.advance,
+        agreement_hash,
+        milestones,
+    };
+    let hash = terms_hash(&terms);
+    let total: u128 = terms.milestones.iter().map(|m| m.amount).sum();
+    let summary = format!(
+        "deal proposed: {} milestone(s), total {}, terms hash {}",
+        terms.milestones.len(),
+        token.format(total),
+        units::hex0x(&hash)
+    );
+    let e = exec::<DealId>(ctx, "propose", call_data("propose", &(terms,)), 0).await?;
+    if !ctx.g.json {
+        w(out, format!("deal id: {}", e.ret.0))?;
+    }
+    report(ctx, out, "propose", &e, &summary)
+}

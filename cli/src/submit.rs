@@ -1,0 +1,261 @@
+//! Dry-run, sign, submit, wait: the only path by which the CLI changes chain state.
+//!
+//! Why dry-run first: pallet-contracts reports a failing contract call on chain only as
+//! `Contracts::ContractReverted`; the contract's own error (`escrow_types::Error`) is only
+//! visible in a dry-run's return data. So every call is dry-run at the best block, refused
+//! with the error's name and a hint if it fails, and otherwise signed with exactly the
+//! dry-run's gas and storage-deposit figures.
+//!
+//! Why an explicit mortal era: a signed transaction that is not mortal could be replayed
+//! into a block hours later; ours is valid for [`MORTALITY_BLOCKS`] blocks from the best
+//! block. The nonce comes from `system_accountNextIndex` (which counts pooled
+//! transactions), because the local chain does not finalize.
+//!
+//! Why we never re-submit: a disconnect while waiting does not mean the transaction
+//! failed; the node may already have it (subxt maintainers: "the user knows that their TX
+//! may or may not have made it"). We print the extrinsic hash on stderr *before* waiting,
+//! and if the connection drops, the status stream ends, or waiting times out, we exit with
+//! code 4 ("unknown status") and say how to check, instead of trying again.
+//!
+//! Why in-block by default: on an instant-seal dev chain finality may never come; with
+//! `--wait finalized` we wait for it (up to `--timeout`).
+
+use std::time::Duration;
+
+use subxt::{
+    config::DefaultExtrinsicParamsBuilder,
+    dynamic::Value,
+    tx::{Payload, TxStatus},
+    utils::{AccountId32, H256},
+};
+use subxt_signer::sr25519::Keypair;
+
+use crate::{
+    client::{contract_event, dispatch_to_cli, unreachable, Chain},
+    contract::{DryRun, EscrowEvent},
+    error::{CliError, Result},
+};
+
+/// Transactions are valid for this many blocks after the best block at signing.
+pub const MORTALITY_BLOCKS: u64 = 64;
+
+/// How long to wait for inclusion (or finality).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WaitFor {
+    /// In a best block (default).
+    InBlock,
+    /// In a finalized block.
+    Finalized,
+}
+
+/// Options every submission shares.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmitOpts {
+    /// What to wait for.
+    pub wait: WaitFor,
+    /// Longest wait.
+    pub timeout: Duration,
+    /// Quiet progress on stderr.
+    pub quiet: bool,
+}
+
+/// What a submitted transaction did.
+#[derive(Debug, Clone)]
+pub struct Included {
+    /// Extrinsic hash.
+    pub tx_hash: H256,
+    /// Block it landed in.
+    pub block_hash: H256,
+    /// That block's number.
+    pub block_number: u32,
+    /// Our contract's events, in order.
+    pub events: Vec<EscrowEvent>,
+    /// The transaction fee paid.
+    pub fee: Option<u128>,
+    /// A contract instantiated by the transaction.
+    pub instantiated: Option<AccountId32>,
+}
+
+/// `Contracts.call`.
+pub fn call_tx(dest: &AccountId32, value: u128, dry: &DryRun, data: Vec<u8>) -> impl Payload {
+    subxt::dynamic::tx(
+        "Contracts",
+        "call",
+        vec![
+            ("dest", Value::unnamed_variant("Id", [Value::from_bytes(dest.0)])),
+            ("value", Value::u128(value)),
+            ("gas_limit", weight(dry)),
+            ("storage_deposit_limit", Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())])),
+            ("data", Value::from_bytes(data)),
+        ],
+    )
+}
+
+/// `Contracts.instantiate_with_code`.
+pub fn instantiate_tx(value: u128, dry: &DryRun, code: Vec<u8>, data: Vec<u8>, salt: Vec<u8>) -> impl Payload {
+    subxt::dynamic::tx(
+        "Contracts",
+        "instantiate_with_code",
+        vec![
+            ("value", Value::u128(value)),
+            ("gas_limit", weight(dry)),
+            ("storage_deposit_limit", Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())])),
+            ("code", Value::from_bytes(code)),
+            ("data", Value::from_bytes(data)),
+            ("salt", Value::from_bytes(salt)),
+        ],
+    )
+}
+
+fn weight(dry: &DryRun) -> Value {
+    Value::named_composite([
+        ("ref_time", Value::u128(dry.gas_required.ref_time.into())),
+        ("proof_size", Value::u128(dry.gas_required.proof_size.into())),
+    ])
+}
+
+/// Whether a submission error is a definite refusal by the pool (nothing was queued).
+fn is_pool_refusal(msg: &str) -> bool {
+    ["Invalid Transaction", "1010", "1014", "Priority is too low", "1011", "Unknown Transaction"]
+        .iter()
+        .any(|s| msg.contains(s))
+}
+
+/// Signs, submits and waits. `contract` filters the events returned.
+pub async fn sign_submit_wait<C: Payload>(
+    chain: &Chain,
+    call: &C,
+    signer: &Keypair,
+    best: (H256, u32),
+    contract: Option<&AccountId32>,
+    opts: SubmitOpts,
+) -> Result<Included> {
+    let who: AccountId32 = signer.public_key().into();
+    let nonce = chain
+        .rpc
+        .system_account_next_index(&who)
+        .await
+        .map_err(|e| unreachable(&chain.url, e))?;
+    let params = DefaultExtrinsicParamsBuilder::<crate::client::Config>::new()
+        .nonce(nonce)
+        .mortal_from_unchecked(MORTALITY_BLOCKS, best.1.into(), best.0)
+        .build();
+    let mut partial = chain
+        .api
+        .tx()
+        .create_partial_offline(call, params)
+        .map_err(|e| CliError::Rejected(format!("cannot build the transaction: {e}")))?;
+    let signed = partial.sign(signer);
+    let tx_hash = signed.hash();
+    if !opts.quiet {
+        eprintln!("submitting tx {tx_hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})", best.1);
+    }
+    let unknown = |detail: String| CliError::UnknownStatus { hash: format!("{tx_hash:?}"), detail };
+    let mut progress = match signed.submit_and_watch().await {
+        Ok(p) => p,
+        Err(e) => {
+            let msg = e.to_string();
+            return Err(if is_pool_refusal(&msg) {
+                CliError::Rejected(format!("the node refused the transaction: {msg}"))
+            } else {
+                unknown(format!("the submission failed: {msg}"))
+            });
+        }
+    };
+    let wait = async {
+        while let Some(status) = progress.next().await {
+            let status = status.map_err(|e| unknown(format!("lost the status stream: {e}")))?;
+            match status {
+                TxStatus::Validated | TxStatus::Broadcasted => {}
+                TxStatus::NoLongerInBestBlock => {
+                    if !opts.quiet {
+                        eprintln!("retracted from the best chain; still waiting");
+                    }
+                }
+                TxStatus::InBestBlock(b) => {
+                    if opts.wait == WaitFor::InBlock {
+                        return Ok(b);
+                    }
+                    if !opts.quiet {
+                        eprintln!("in best block {:?}; waiting for finality", b.block_hash());
+                    }
+                }
+                TxStatus::InFinalizedBlock(b) => return Ok(b),
+                TxStatus::Invalid { message } => {
+                    return Err(CliError::Rejected(format!("the node declared the transaction invalid: {message}")))
+                }
+                TxStatus::Dropped { message } => {
+                    return Err(unknown(format!("dropped from the pool ({message}); it may still be included")))
+                }
+                TxStatus::Error { message } => return Err(unknown(format!("status error: {message}"))),
+            }
+        }
+        Err(unknown("the status stream ended (disconnected?)".into()))
+    };
+    let in_block = tokio::time::timeout(opts.timeout, wait)
+        .await
+        .map_err(|_| unknown(format!("not {} after {:?}", match opts.wait {
+            WaitFor::InBlock => "in a block",
+            WaitFor::Finalized => "finalized",
+        }, opts.timeout)))??;
+    let block_hash = in_block.block_hash();
+    let events = match in_block.wait_for_success().await {
+        Ok(ev) => ev,
+        Err(subxt::Error::Runtime(e)) => return Err(dispatch_to_cli(e)),
+        Err(e) => return Err(unknown(format!("in block {block_hash:?}, but its events are unreadable: {e}"))),
+    };
+    let block_number = chain
+        .rpc
+        .chain_get_header(Some(block_hash))
+        .await
+        .ok()
+        .flatten()
+        .map(|h| h.number)
+        .unwrap_or_default();
+    let mut out = Included {
+        tx_hash,
+        block_hash,
+        block_number,
+        events: Vec::new(),
+        fee: None,
+        instantiated: None,
+    };
+    for ev in events.iter() {
+        let ev = ev.map_err(|e| unknown(format!("undecodable events: {e}")))?;
+        match (ev.pallet_name(), ev.variant_name()) {
+            ("TransactionPayment", "TransactionFeePaid") => {
+                let mut b = ev.field_bytes();
+                out.fee = <([u8; 32], u128) as scale::Decode>::decode(&mut b).ok().map(|t| t.1);
+            }
+            ("Contracts", "Instantiated") => {
+                let mut b = ev.field_bytes();
+                out.instantiated = <([u8; 32], [u8; 32]) as scale::Decode>::decode(&mut b)
+                    .ok()
+                    .map(|t| AccountId32(t.1));
+            }
+            _ => {}
+        }
+        let target = contract.or(out.instantiated.as_ref());
+        if let Some(c) = target {
+            if let Some(e) = contract_event(&ev, c)? {
+                out.events.push(e);
+            }
+        }
+    }
+    if !opts.quiet {
+        eprintln!("in block #{block_number} ({block_hash:?})");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_refusals_are_recognised() {
+        assert!(is_pool_refusal("Invalid Transaction: Transaction is outdated"));
+        assert!(is_pool_refusal("ErrorObject { code: 1014, message: \"Priority is too low\" }"));
+        assert!(!is_pool_refusal("background task closed"));
+    }
+}
