@@ -193,6 +193,7 @@ impl fmt::Display for CliError {
                 f,
                 "transaction {hash} was submitted but its outcome is unknown: {detail}\n\
                  it was NOT re-submitted. check the outcome before retrying: \
+                 `escrow tx-status {hash} --from <block it was signed at>`, \
                  `escrow deal show ID` or `escrow events --from <block>`"
             ),
             CliError::AuditMismatch(n) => write!(f, "audit found {n} mismatch(es)"),

@@ -117,6 +117,8 @@ pub enum Command {
     /// Keystore accounts.
     #[command(subcommand)]
     Account(commands::account::AccountCommand),
+    /// Find out what happened to a submitted transaction (after exit code 4).
+    TxStatus(commands::status::StatusArgs),
 }
 
 /// What commands share: options, state directory, the connection (opened on first use).
@@ -316,6 +318,7 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
         Command::Events(a) => commands::events::run(a, &mut ctx, out).await,
         Command::Audit(a) => commands::audit::run(a, &mut ctx, out).await,
         Command::Account(a) => commands::account::run(a, &mut ctx, out).await,
+        Command::TxStatus(a) => commands::status::run(a, &mut ctx, out).await,
     }
 }
 

@@ -114,6 +114,60 @@ fn weight(dry: &DryRun) -> Value {
     ])
 }
 
+/// A transaction status, without its block handle (so the decisions can be unit-tested).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// In the pool.
+    Validated,
+    /// Gossiped.
+    Broadcasted,
+    /// A reorg took it out of the best chain.
+    NoLongerInBestBlock,
+    /// In a best block.
+    InBestBlock,
+    /// In a finalized block.
+    InFinalizedBlock,
+    /// The pool declared it invalid.
+    Invalid(String),
+    /// The pool dropped it.
+    Dropped(String),
+    /// The status subscription reported an error.
+    Error(String),
+}
+
+/// What to do on a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Keep waiting.
+    Wait,
+    /// The required level is reached.
+    Done,
+    /// Definitely not included (exit 1).
+    Rejected(String),
+    /// Maybe included, maybe not (exit 4).
+    Unknown(String),
+}
+
+/// Maps every status to a decision. Success only at the required level; a retraction
+/// (`NoLongerInBestBlock`) means keep waiting; `Dropped` and stream errors do not prove the
+/// transaction failed, so they are "unknown", never "failed".
+pub fn decide(step: &Step, wait: WaitFor) -> Decision {
+    match (step, wait) {
+        (Step::Validated | Step::Broadcasted | Step::NoLongerInBestBlock, _) => Decision::Wait,
+        (Step::InBestBlock, WaitFor::InBlock) => Decision::Done,
+        (Step::InBestBlock, WaitFor::Finalized) => Decision::Wait,
+        (Step::InFinalizedBlock, _) => Decision::Done,
+        (Step::Invalid(m), _) => Decision::Rejected(format!("the node declared the transaction invalid: {m}")),
+        (Step::Dropped(m), _) => Decision::Unknown(format!("dropped from the pool ({m}); it may still be included")),
+        (Step::Error(m), _) => Decision::Unknown(format!("status error: {m}")),
+    }
+}
+
+/// What the end of the status stream means: unknown.
+pub fn decide_end() -> String {
+    "the status stream ended (disconnected?)".into()
+}
+
 /// Whether a submission error is a definite refusal by the pool (nothing was queued).
 fn is_pool_refusal(msg: &str) -> bool {
     ["Invalid Transaction", "1010", "1014", "Priority is too low", "1011", "Unknown Transaction"]
@@ -165,32 +219,32 @@ pub async fn sign_submit_wait<C: Payload>(
     let wait = async {
         while let Some(status) = progress.next().await {
             let status = status.map_err(|e| unknown(format!("lost the status stream: {e}")))?;
-            match status {
-                TxStatus::Validated | TxStatus::Broadcasted => {}
-                TxStatus::NoLongerInBestBlock => {
+            let (step, block) = match status {
+                TxStatus::Validated => (Step::Validated, None),
+                TxStatus::Broadcasted => (Step::Broadcasted, None),
+                TxStatus::NoLongerInBestBlock => (Step::NoLongerInBestBlock, None),
+                TxStatus::InBestBlock(b) => (Step::InBestBlock, Some(b)),
+                TxStatus::InFinalizedBlock(b) => (Step::InFinalizedBlock, Some(b)),
+                TxStatus::Invalid { message } => (Step::Invalid(message), None),
+                TxStatus::Dropped { message } => (Step::Dropped(message), None),
+                TxStatus::Error { message } => (Step::Error(message), None),
+            };
+            match decide(&step, opts.wait) {
+                Decision::Wait => {
                     if !opts.quiet {
-                        eprintln!("retracted from the best chain; still waiting");
+                        match (&step, &block) {
+                            (Step::NoLongerInBestBlock, _) => eprintln!("retracted from the best chain; still waiting"),
+                            (Step::InBestBlock, Some(b)) => eprintln!("in best block {:?}; waiting for finality", b.block_hash()),
+                            _ => {}
+                        }
                     }
                 }
-                TxStatus::InBestBlock(b) => {
-                    if opts.wait == WaitFor::InBlock {
-                        return Ok(b);
-                    }
-                    if !opts.quiet {
-                        eprintln!("in best block {:?}; waiting for finality", b.block_hash());
-                    }
-                }
-                TxStatus::InFinalizedBlock(b) => return Ok(b),
-                TxStatus::Invalid { message } => {
-                    return Err(CliError::Rejected(format!("the node declared the transaction invalid: {message}")))
-                }
-                TxStatus::Dropped { message } => {
-                    return Err(unknown(format!("dropped from the pool ({message}); it may still be included")))
-                }
-                TxStatus::Error { message } => return Err(unknown(format!("status error: {message}"))),
+                Decision::Done => return block.ok_or_else(|| unknown("no block".into())),
+                Decision::Rejected(m) => return Err(CliError::Rejected(m)),
+                Decision::Unknown(m) => return Err(unknown(m)),
             }
         }
-        Err(unknown("the status stream ended (disconnected?)".into()))
+        Err(unknown(decide_end()))
     };
     let in_block = tokio::time::timeout(opts.timeout, wait)
         .await
@@ -251,6 +305,31 @@ pub async fn sign_submit_wait<C: Payload>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(steps: &[Step], wait: WaitFor) -> Decision {
+        for s in steps {
+            match decide(s, wait) {
+                Decision::Wait => continue,
+                d => return d,
+            }
+        }
+        Decision::Unknown(decide_end())
+    }
+
+    #[test]
+    fn status_sequences_map_to_decisions() {
+        use Step::*;
+        let reorg = [Validated, InBestBlock, NoLongerInBestBlock, InBestBlock, InFinalizedBlock];
+        assert_eq!(run(&reorg, WaitFor::InBlock), Decision::Done);
+        assert_eq!(run(&reorg, WaitFor::Finalized), Decision::Done);
+        // Finality never comes: no success before the required level.
+        assert!(matches!(run(&[Validated, InBestBlock], WaitFor::Finalized), Decision::Unknown(_)));
+        assert!(matches!(run(&[Validated, NoLongerInBestBlock], WaitFor::InBlock), Decision::Unknown(_)));
+        assert!(matches!(run(&[Validated, Dropped("x".into())], WaitFor::InBlock), Decision::Unknown(_)));
+        assert!(matches!(run(&[Invalid("stale".into())], WaitFor::InBlock), Decision::Rejected(_)));
+        assert!(matches!(run(&[Broadcasted, Error("e".into())], WaitFor::Finalized), Decision::Unknown(_)));
+        assert!(matches!(run(&[], WaitFor::InBlock), Decision::Unknown(_)));
+    }
 
     #[test]
     fn pool_refusals_are_recognised() {

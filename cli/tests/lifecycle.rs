@@ -212,6 +212,12 @@ fn finalized_wait_times_out_with_unknown_status_on_a_chain_without_finality() {
     let r = e.run(&["--suri", "//Bob", "--wait", "finalized", "--timeout", "3s", "deal", "withdraw-proposal", &id]);
     r.fails(4, "outcome is unknown");
     assert!(r.err.contains("NOT re-submitted"), "{r:#?}");
-    // It did land: the deal is withdrawn, exactly once.
+    // It did land: the deal is withdrawn, exactly once; tx-status reconciles it.
     assert!(e.run(&["deal", "show", &id]).ok().contains("Withdrawn"));
+    let hash = r.err.split("submitting tx ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let from = r.err.split("blocks from #").nth(1).unwrap().split(')').next().unwrap().to_string();
+    let s = e.run(&["tx-status", &hash, "--from", &from]);
+    assert!(s.ok().contains("succeeded"), "{s:#?}");
+    // An unknown hash inside the window: still unknown (4).
+    e.run(&["tx-status", &format!("0x{}", "00".repeat(32)), "--from", &from]).fails(4, "may still be included");
 }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod list;
 pub mod propose;
 pub mod show;
+pub mod status;
 
 use std::io::Write;
 
