@@ -61,6 +61,10 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
     // Bad input with a node: an amount with too many decimals.
     e.run(&["--suri", "//Bob", "deal", "fund", &id, "1.0000000000001"]).fails(2, "too many decimals");
 
+    // Accepting other terms than those on record is refused by the contract.
+    let other = format!("0x{}", "22".repeat(32));
+    e.run(&["--suri", "//Bob", "deal", "accept", &id, "--terms-hash", &other, "--fund", "1"]).fails(1, "TermsHashMismatch");
+
     // The buyer accepts and funds everything at once; the terms hash is checked both ways.
     let r = e.run(&["--suri", "//Bob", "--json", "deal", "accept", &id, "--fund", "all"]);
     assert_eq!(events_of(&r), ["DealAccepted", "DealFunded"]);
