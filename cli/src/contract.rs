@@ -95,7 +95,7 @@ pub fn decode_dry_run(bytes: &[u8], instantiate: bool) -> Result<DryRun, String>
             };
             (Ok((flags, data)), account)
         }
-        1 => (Err(input.to_vec()), None),
+        1 => (Err(dispatch_error_prefix(input).to_vec()), None),
         t => return Err(format!("undecodable dry-run result: tag {t}")),
     };
     Ok(DryRun {
@@ -104,6 +104,21 @@ pub fn decode_dry_run(bytes: &[u8], instantiate: bool) -> Result<DryRun, String>
         result,
         account_id,
     })
+}
+
+/// The bytes of the SCALE `sp_runtime::DispatchError` at the start of `bytes` (the dry-run
+/// result continues with its events, which a metadata-driven decoder would take as part of
+/// a `Module` error): the variant byte plus its fields.
+pub fn dispatch_error_prefix(bytes: &[u8]) -> &[u8] {
+    let len = match bytes.first() {
+        // Module(ModuleError { index: u8, error: [u8; 4] })
+        Some(3) => 6,
+        // Token(TokenError), Arithmetic(ArithmeticError), Transactional(TransactionalError),
+        // Trie(TrieError): one byte each.
+        Some(7) | Some(8) | Some(9) | Some(14) => 2,
+        _ => 1,
+    };
+    &bytes[..len.min(bytes.len())]
 }
 
 /// A message's return data: `Result<Result<T, Error>, LangError>`.
@@ -307,6 +322,16 @@ mod tests {
         let (flags, data) = d.result.unwrap();
         assert_eq!(flags, REVERT);
         assert_eq!(decode_message_return::<()>(&data).unwrap(), Ok(Err(Error::CallerIsNotBuyer)));
+    }
+
+    #[test]
+    fn dispatch_errors_are_cut_from_the_trailing_events() {
+        let mut bytes = vec![3, 8, 5, 0, 0, 0];
+        bytes.extend_from_slice(&[1, 4, 9, 9]);
+        assert_eq!(dispatch_error_prefix(&bytes), &[3, 8, 5, 0, 0, 0]);
+        assert_eq!(dispatch_error_prefix(&[7, 1, 0, 0]), &[7, 1]);
+        assert_eq!(dispatch_error_prefix(&[2, 1, 0]), &[2]);
+        assert_eq!(dispatch_error_prefix(&[]), &[] as &[u8]);
     }
 
     #[test]

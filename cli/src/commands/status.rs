@@ -58,7 +58,7 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             }
             if failed {
                 let err = match subxt::error::DispatchError::decode_from(
-                    failure.map(|f| f.field_bytes().to_vec()).unwrap_or_default(),
+                    failure.map(|f| crate::contract::dispatch_error_prefix(f.field_bytes()).to_vec()).unwrap_or_default(),
                     chain.api.metadata(),
                 ) {
                     Ok(e) => dispatch_to_cli(e),
