@@ -55,17 +55,24 @@ pub struct FoundEvent {
 
 /// Maps an RPC failure before anything was submitted.
 pub fn unreachable(url: &str, e: impl std::fmt::Display) -> CliError {
-    CliError::Unreachable { url: url.to_string(), detail: e.to_string() }
+    CliError::Unreachable {
+        url: url.to_string(),
+        detail: e.to_string(),
+    }
 }
 
 impl Chain {
     /// Connects to `url`, reads metadata and the token's properties.
     pub async fn connect(url: &str) -> Result<Chain> {
         if !(url.starts_with("ws://") || url.starts_with("wss://")) {
-            return Err(CliError::input(format!("--url {url}: expected ws://host:port or wss://…")));
+            return Err(CliError::input(format!(
+                "--url {url}: expected ws://host:port or wss://…"
+            )));
         }
         let connect = async {
-            let rpc_client = RpcClient::from_url(url).await.map_err(|e| unreachable(url, e))?;
+            let rpc_client = RpcClient::from_url(url)
+                .await
+                .map_err(|e| unreachable(url, e))?;
             let rpc = LegacyRpcMethods::<Config>::new(rpc_client.clone());
             let (api, props) = tokio::join!(
                 OnlineClient::<Config>::from_rpc_client(rpc_client),
@@ -88,7 +95,12 @@ impl Chain {
                     .and_then(|d| u8::try_from(d).ok())
                     .unwrap_or(12),
             };
-            Ok(Chain { api, rpc, token, url: url.to_string() })
+            Ok(Chain {
+                api,
+                rpc,
+                token,
+                url: url.to_string(),
+            })
         };
         tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await
@@ -109,7 +121,13 @@ impl Chain {
     /// The timestamp of block `at` (ms), from `Timestamp::Now`.
     pub async fn timestamp(&self, at: H256) -> Result<u64> {
         let key = subxt::dynamic::storage("Timestamp", "Now", ());
-        let v = self.api.storage().at(at).fetch(&key).await.map_err(|e| unreachable(&self.url, e))?;
+        let v = self
+            .api
+            .storage()
+            .at(at)
+            .fetch(&key)
+            .await
+            .map_err(|e| unreachable(&self.url, e))?;
         Ok(match v {
             Some(v) => u64::decode(&mut v.encoded()).unwrap_or(0),
             None => 0,
@@ -118,13 +136,25 @@ impl Chain {
 
     /// Free balance of `account` at `at`.
     pub async fn free_balance(&self, account: &AccountId32, at: H256) -> Result<u128> {
-        let key = subxt::dynamic::storage("System", "Account", vec![subxt::dynamic::Value::from_bytes(account.0)]);
-        let v = self.api.storage().at(at).fetch(&key).await.map_err(|e| unreachable(&self.url, e))?;
+        let key = subxt::dynamic::storage(
+            "System",
+            "Account",
+            vec![subxt::dynamic::Value::from_bytes(account.0)],
+        );
+        let v = self
+            .api
+            .storage()
+            .at(at)
+            .fetch(&key)
+            .await
+            .map_err(|e| unreachable(&self.url, e))?;
         // AccountInfo { nonce: u32, consumers: u32, providers: u32, sufficients: u32, data: { free, .. } }
         Ok(match v {
             Some(v) => {
                 let bytes = v.encoded();
-                <(u32, u32, u32, u32, u128)>::decode(&mut &bytes[..]).map(|t| t.4).unwrap_or(0)
+                <(u32, u32, u32, u32, u128)>::decode(&mut &bytes[..])
+                    .map(|t| t.4)
+                    .unwrap_or(0)
             }
             None => 0,
         })
@@ -148,7 +178,15 @@ impl Chain {
         value: u128,
         data: Vec<u8>,
     ) -> Result<DryRun> {
-        let args = (origin.0, dest.0, value, None::<contract::Weight>, None::<u128>, data).encode();
+        let args = (
+            origin.0,
+            dest.0,
+            value,
+            None::<contract::Weight>,
+            None::<u128>,
+            data,
+        )
+            .encode();
         let bytes = self.runtime_call(at, "ContractsApi_call", &args).await?;
         contract::decode_dry_run(&bytes, false).map_err(CliError::Rejected)
     }
@@ -168,7 +206,9 @@ impl Chain {
         0u8.encode_to(&mut args);
         code.encode_to(&mut args);
         (data, salt).encode_to(&mut args);
-        let bytes = self.runtime_call(at, "ContractsApi_instantiate", &args).await?;
+        let bytes = self
+            .runtime_call(at, "ContractsApi_instantiate", &args)
+            .await?;
         contract::decode_dry_run(&bytes, true).map_err(CliError::Rejected)
     }
 
@@ -181,7 +221,12 @@ impl Chain {
     }
 
     /// Calls a read-only message and decodes its `Result<T, LangError>`.
-    pub async fn read<T: Decode>(&self, at: H256, contract: &AccountId32, data: Vec<u8>) -> Result<T> {
+    pub async fn read<T: Decode>(
+        &self,
+        at: H256,
+        contract: &AccountId32,
+        data: Vec<u8>,
+    ) -> Result<T> {
         let dry = self.dry_run_call(at, contract, contract, 0, data).await?;
         match dry.result {
             Err(raw) => Err(self.dispatch_error(&raw)),
@@ -198,17 +243,33 @@ impl Chain {
     }
 
     /// Our contract's events in block `hash`.
-    pub async fn contract_events(&self, hash: H256, number: u32, contract: &AccountId32) -> Result<Vec<FoundEvent>> {
-        let events = self.api.events().at(hash).await.map_err(|e| unreachable(&self.url, e))?;
+    pub async fn contract_events(
+        &self,
+        hash: H256,
+        number: u32,
+        contract: &AccountId32,
+    ) -> Result<Vec<FoundEvent>> {
+        let events = self
+            .api
+            .events()
+            .at(hash)
+            .await
+            .map_err(|e| unreachable(&self.url, e))?;
         let mut out = Vec::new();
         for ev in events.iter() {
-            let ev = ev.map_err(|e| CliError::Rejected(format!("undecodable block events: {e}")))?;
+            let ev =
+                ev.map_err(|e| CliError::Rejected(format!("undecodable block events: {e}")))?;
             if let Some(found) = contract_event(&ev, contract)? {
                 let extrinsic = match ev.phase() {
                     subxt::events::Phase::ApplyExtrinsic(i) => Some(i),
                     _ => None,
                 };
-                out.push(FoundEvent { block: number, block_hash: hash, extrinsic, event: found });
+                out.push(FoundEvent {
+                    block: number,
+                    block_hash: hash,
+                    extrinsic,
+                    event: found,
+                });
             }
         }
         Ok(out)
@@ -246,9 +307,18 @@ pub fn dispatch_to_cli(e: subxt::error::DispatchError) -> CliError {
                 name: format!("{}::{}", d.pallet.name(), d.variant.name),
                 docs: d.variant.docs.join(" ").trim().to_string(),
             },
-            Err(_) => CliError::Dispatch { name: format!("{e}"), docs: String::new() },
+            Err(_) => CliError::Dispatch {
+                name: format!("{e}"),
+                docs: String::new(),
+            },
         },
-        D::Token(t) => CliError::Dispatch { name: format!("Token::{t:?}"), docs: t.to_string() },
-        other => CliError::Dispatch { name: format!("{other:?}"), docs: other.to_string() },
+        D::Token(t) => CliError::Dispatch {
+            name: format!("Token::{t:?}"),
+            docs: t.to_string(),
+        },
+        other => CliError::Dispatch {
+            name: format!("{other:?}"),
+            docs: other.to_string(),
+        },
     }
 }

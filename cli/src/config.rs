@@ -3,7 +3,11 @@
 //!
 //! `ESCROW_HOME` defaults to `./.escrow` (git-ignored at the repository root).
 
-use std::{collections::BTreeMap, fs, path::{Path, PathBuf}};
+use std::{
+    collections::BTreeMap,
+    fs,
+    path::{Path, PathBuf},
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +30,9 @@ pub struct Config {
 
 /// Where state lives: `$ESCROW_HOME` or `./.escrow`.
 pub fn home() -> PathBuf {
-    std::env::var_os("ESCROW_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".escrow"))
+    std::env::var_os("ESCROW_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".escrow"))
 }
 
 impl Config {
@@ -34,7 +40,9 @@ impl Config {
     pub fn load(home: &Path) -> Result<Config, String> {
         let path = home.join("config.json");
         match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| format!("corrupt {}: {e}", path.display())),
+            Ok(text) => {
+                serde_json::from_str(&text).map_err(|e| format!("corrupt {}: {e}", path.display()))
+            }
             Err(_) => Ok(Config::default()),
         }
     }
@@ -57,7 +65,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(Config::load(dir.path()).unwrap().deployments.is_empty());
         let mut c = Config::default();
-        let d = Deployment { contract: "5F".into(), code_hash: "0x00".into() };
+        let d = Deployment {
+            contract: "5F".into(),
+            code_hash: "0x00".into(),
+        };
         c.deployments.insert("ws://x".into(), d.clone());
         c.save(dir.path()).unwrap();
         assert_eq!(Config::load(dir.path()).unwrap().deployments["ws://x"], d);

@@ -136,6 +136,7 @@ pub fn decode_read_return<T: Decode>(data: &[u8]) -> Result<Result<T, ink::LangE
 macro_rules! events {
     ($($name:ident),* $(,)?) => {
         /// Every event the contract emits, decoded with the `escrow_types` structs.
+        #[allow(clippy::large_enum_variant)] // DealProposed carries the terms; events are few.
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum EscrowEvent {
             $(
@@ -284,7 +285,10 @@ mod tests {
     #[test]
     fn selectors_match_build_metadata_when_built() {
         let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-            format!("{}/.cache/milestone-escrow/target", std::env::var("HOME").unwrap_or_default())
+            format!(
+                "{}/.cache/milestone-escrow/target",
+                std::env::var("HOME").unwrap_or_default()
+            )
         });
         let path = format!("{target}/ink/milestone_escrow/milestone_escrow.json");
         let Ok(text) = std::fs::read_to_string(&path) else {
@@ -307,8 +311,16 @@ mod tests {
     #[test]
     fn dry_run_result_decodes() {
         let mut bytes = Vec::new();
-        Weight { ref_time: 1, proof_size: 2 }.encode_to(&mut bytes);
-        Weight { ref_time: 300, proof_size: 400 }.encode_to(&mut bytes);
+        Weight {
+            ref_time: 1,
+            proof_size: 2,
+        }
+        .encode_to(&mut bytes);
+        Weight {
+            ref_time: 300,
+            proof_size: 400,
+        }
+        .encode_to(&mut bytes);
         StorageDeposit::Charge(55).encode_to(&mut bytes);
         Vec::<u8>::new().encode_to(&mut bytes);
         0u8.encode_to(&mut bytes);
@@ -317,11 +329,20 @@ mod tests {
         ret.encode().encode_to(&mut bytes);
         bytes.extend_from_slice(&[0, 1, 2]); // trailing events
         let d = decode_dry_run(&bytes, false).unwrap();
-        assert_eq!(d.gas_required, Weight { ref_time: 300, proof_size: 400 });
+        assert_eq!(
+            d.gas_required,
+            Weight {
+                ref_time: 300,
+                proof_size: 400
+            }
+        );
         assert_eq!(d.storage_deposit.limit(), 55);
         let (flags, data) = d.result.unwrap();
         assert_eq!(flags, REVERT);
-        assert_eq!(decode_message_return::<()>(&data).unwrap(), Ok(Err(Error::CallerIsNotBuyer)));
+        assert_eq!(
+            decode_message_return::<()>(&data).unwrap(),
+            Ok(Err(Error::CallerIsNotBuyer))
+        );
     }
 
     #[test]
@@ -336,9 +357,16 @@ mod tests {
 
     #[test]
     fn events_decode_by_signature_topic() {
-        let ev = DealFunded { deal_id: DealId(3), funder: [1u8; 32].into(), amount: 5, deposited: 9 };
+        let ev = DealFunded {
+            deal_id: DealId(3),
+            funder: [1u8; 32].into(),
+            amount: 5,
+            deposited: 9,
+        };
         let topic = <DealFunded as ink::env::Event>::SIGNATURE_TOPIC.unwrap();
-        let decoded = EscrowEvent::decode(&[topic], &ev.encode()).unwrap().unwrap();
+        let decoded = EscrowEvent::decode(&[topic], &ev.encode())
+            .unwrap()
+            .unwrap();
         assert_eq!(decoded, EscrowEvent::DealFunded(ev));
         assert_eq!(decoded.deal_id(), Some(DealId(3)));
         assert!(EscrowEvent::decode(&[[0u8; 32]], &[]).is_none());

@@ -82,7 +82,10 @@ impl CliError {
 /// The name of a contract error variant, without its fields (`WrongDealState`).
 pub fn error_name(e: &escrow_types::Error) -> String {
     let dbg = format!("{e:?}");
-    dbg.split([' ', '{', '(']).next().unwrap_or_default().to_string()
+    dbg.split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// What to do about each contract error.
@@ -145,17 +148,33 @@ pub fn hint(e: &escrow_types::Error) -> &'static str {
 /// Hints for pallet errors people hit in practice.
 pub fn dispatch_hint(name: &str) -> Option<&'static str> {
     Some(match name {
-        "Contracts::ContractNotFound" => "no contract at this address: deploy with `escrow deploy` or pass --contract",
-        "Contracts::CodeRejected" => "the chain rejected the wasm: rebuild it with scripts/build-contract.sh",
-        "Contracts::StorageDepositLimitExhausted" => "the storage deposit grew since the dry-run; retry",
-        "Contracts::StorageDepositNotEnoughFunds" => "the signer cannot pay the storage deposit; fund the account",
-        "Contracts::OutOfGas" => "the call ran out of gas; retry (state changed since the dry-run?)",
-        "Contracts::ContractTrapped" => "the contract trapped: this is a contract bug, please report it",
-        "Contracts::ContractReverted" => "the contract rejected the call; run it again to see the dry-run's error",
-        "Contracts::TransferFailed" | "Balances::InsufficientBalance" | "Token::FundsUnavailable" => {
-            "the signer has not enough free balance"
+        "Contracts::ContractNotFound" => {
+            "no contract at this address: deploy with `escrow deploy` or pass --contract"
         }
-        "Contracts::DuplicateContract" => "a contract with this code and salt exists; use another --salt",
+        "Contracts::CodeRejected" => {
+            "the chain rejected the wasm: rebuild it with scripts/build-contract.sh"
+        }
+        "Contracts::StorageDepositLimitExhausted" => {
+            "the storage deposit grew since the dry-run; retry"
+        }
+        "Contracts::StorageDepositNotEnoughFunds" => {
+            "the signer cannot pay the storage deposit; fund the account"
+        }
+        "Contracts::OutOfGas" => {
+            "the call ran out of gas; retry (state changed since the dry-run?)"
+        }
+        "Contracts::ContractTrapped" => {
+            "the contract trapped: this is a contract bug, please report it"
+        }
+        "Contracts::ContractReverted" => {
+            "the contract rejected the call; run it again to see the dry-run's error"
+        }
+        "Contracts::TransferFailed"
+        | "Balances::InsufficientBalance"
+        | "Token::FundsUnavailable" => "the signer has not enough free balance",
+        "Contracts::DuplicateContract" => {
+            "a contract with this code and salt exists; use another --salt"
+        }
         _ => return None,
     })
 }
@@ -213,20 +232,39 @@ mod tests {
 
     #[test]
     fn every_contract_error_renders_its_name_and_a_hint() {
-        let e = CliError::Contract(Error::WrongDealState { found: DealStatus::Proposed });
+        let e = CliError::Contract(Error::WrongDealState {
+            found: DealStatus::Proposed,
+        });
         let s = e.to_string();
         assert!(s.contains("WrongDealState"), "{s}");
         assert!(s.contains("hint:"), "{s}");
         assert_eq!(e.exit_code(), exit::REJECTED);
-        assert_eq!(error_name(&Error::OverFunded { remaining: 5 }), "OverFunded");
+        assert_eq!(
+            error_name(&Error::OverFunded { remaining: 5 }),
+            "OverFunded"
+        );
         assert_eq!(error_name(&Error::CallerIsNotBuyer), "CallerIsNotBuyer");
     }
 
     #[test]
     fn exit_codes_follow_the_documented_table() {
         assert_eq!(CliError::input("x").exit_code(), 2);
-        assert_eq!(CliError::Unreachable { url: "u".into(), detail: "d".into() }.exit_code(), 3);
-        assert_eq!(CliError::UnknownStatus { hash: "h".into(), detail: "d".into() }.exit_code(), 4);
+        assert_eq!(
+            CliError::Unreachable {
+                url: "u".into(),
+                detail: "d".into()
+            }
+            .exit_code(),
+            3
+        );
+        assert_eq!(
+            CliError::UnknownStatus {
+                hash: "h".into(),
+                detail: "d".into()
+            }
+            .exit_code(),
+            4
+        );
         assert_eq!(CliError::Rejected("r".into()).exit_code(), 1);
     }
 

@@ -38,7 +38,11 @@ pub struct KdfParams {
 
 impl KdfParams {
     /// What new accounts use: N = 2^15, r = 8, p = 1 (polkadot.js's choice, ~32 MiB).
-    pub const DEFAULT: KdfParams = KdfParams { log_n: 15, r: 8, p: 1 };
+    pub const DEFAULT: KdfParams = KdfParams {
+        log_n: 15,
+        r: 8,
+        p: 1,
+    };
 }
 
 /// A secret sealed under a password.
@@ -147,7 +151,9 @@ pub fn keypair_from_polkadot_js(json: &str, password: &str) -> Result<Keypair, S
     use base64::Engine;
     let v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| format!("not a polkadot.js JSON export: {e}"))?;
-    let encoded = v["encoded"].as_str().ok_or("not a polkadot.js JSON export: no 'encoded'")?;
+    let encoded = v["encoded"]
+        .as_str()
+        .ok_or("not a polkadot.js JSON export: no 'encoded'")?;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .map_err(|e| format!("polkadot.js export: bad base64: {e}"))?;
@@ -176,9 +182,13 @@ pub struct Keystore {
 fn valid_name(name: &str) -> Result<(), String> {
     if name.is_empty()
         || name.len() > 64
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(format!("account name '{name}': use 1-64 letters, digits, '-' or '_'"));
+        return Err(format!(
+            "account name '{name}': use 1-64 letters, digits, '-' or '_'"
+        ));
     }
     Ok(())
 }
@@ -186,7 +196,10 @@ fn valid_name(name: &str) -> Result<(), String> {
 impl Keystore {
     /// The keystore under `home` (`<home>/keystore`).
     pub fn new(home: &Path) -> Self {
-        Keystore { dir: home.join("keystore"), params: KdfParams::DEFAULT }
+        Keystore {
+            dir: home.join("keystore"),
+            params: KdfParams::DEFAULT,
+        }
     }
 
     /// Uses other scrypt parameters for new accounts (tests use cheap ones).
@@ -223,7 +236,9 @@ impl Keystore {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let mut f = opts
+            .open(&path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         std::io::Write::write_all(&mut f, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
@@ -264,9 +279,14 @@ impl Keystore {
     pub fn entry(&self, name: &str) -> Result<Entry, String> {
         valid_name(name)?;
         let path = self.path(name);
-        let text = fs::read_to_string(&path)
-            .map_err(|_| format!("no account '{name}' in {} (see `escrow account list`)", self.dir.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("corrupt account file {}: {e}", path.display()))
+        let text = fs::read_to_string(&path).map_err(|_| {
+            format!(
+                "no account '{name}' in {} (see `escrow account list`)",
+                self.dir.display()
+            )
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("corrupt account file {}: {e}", path.display()))
     }
 
     /// Unlocks an account.
@@ -274,7 +294,9 @@ impl Keystore {
         let entry = self.entry(name)?;
         match entry.kind.as_str() {
             "suri" => {
-                let sealed = entry.sealed.ok_or("corrupt account file: no sealed secret")?;
+                let sealed = entry
+                    .sealed
+                    .ok_or("corrupt account file: no sealed secret")?;
                 keypair_from_suri(&open(&sealed, password)?)
             }
             "polkadot-js" => {
@@ -288,7 +310,9 @@ impl Keystore {
     /// All accounts, by name.
     pub fn list(&self) -> Result<Vec<Entry>, String> {
         let mut out = Vec::new();
-        let Ok(dir) = fs::read_dir(&self.dir) else { return Ok(out) };
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Ok(out);
+        };
         for f in dir.flatten() {
             let p = f.path();
             if p.extension().is_some_and(|e| e == "json") {
@@ -306,14 +330,24 @@ impl Keystore {
 pub(crate) mod tests {
     use super::*;
 
-    const CHEAP: KdfParams = KdfParams { log_n: 10, r: 8, p: 1 };
+    const CHEAP: KdfParams = KdfParams {
+        log_n: 10,
+        r: 8,
+        p: 1,
+    };
     const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 
     #[test]
     fn suris_parse() {
-        assert_eq!(address_of(&keypair_from_suri("//Alice").unwrap()).to_string(), ALICE);
+        assert_eq!(
+            address_of(&keypair_from_suri("//Alice").unwrap()).to_string(),
+            ALICE
+        );
         let dev = format!("{}//Alice", subxt_signer::DEV_PHRASE);
-        assert_eq!(address_of(&keypair_from_suri(&dev).unwrap()).to_string(), ALICE);
+        assert_eq!(
+            address_of(&keypair_from_suri(&dev).unwrap()).to_string(),
+            ALICE
+        );
         assert_ne!(
             address_of(&keypair_from_suri("//Alice//stash").unwrap()).to_string(),
             ALICE
@@ -340,7 +374,10 @@ pub(crate) mod tests {
         let pair = ks.unlock("buyer", "secret").unwrap();
         assert_eq!(address_of(&pair).to_string(), e.address);
         assert_eq!(ks.unlock("buyer", "nope").unwrap_err(), "wrong password");
-        assert!(ks.add_suri("buyer", "//Bob", "x").unwrap_err().contains("exists"));
+        assert!(ks
+            .add_suri("buyer", "//Bob", "x")
+            .unwrap_err()
+            .contains("exists"));
         assert!(ks.add_suri("bad name", "//Bob", "x").is_err());
         let raw = std::fs::read_to_string(dir.path().join("keystore/buyer.json")).unwrap();
         assert!(!raw.contains(mnemonic.split(' ').next().unwrap()) || raw.contains(&e.address));
@@ -352,7 +389,10 @@ pub(crate) mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("keystore/dev.json")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("keystore/dev.json"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -371,8 +411,19 @@ pub(crate) mod tests {
         plain.extend_from_slice(&public);
         let salt = [7u8; 32];
         let nonce = [9u8; 24];
-        let key = derive_key(password, &salt, KdfParams { log_n: 15, r: 8, p: 1 }).unwrap();
-        let ct = XSalsa20Poly1305::new(&key).encrypt(Nonce::from_slice(&nonce), plain.as_slice()).unwrap();
+        let key = derive_key(
+            password,
+            &salt,
+            KdfParams {
+                log_n: 15,
+                r: 8,
+                p: 1,
+            },
+        )
+        .unwrap();
+        let ct = XSalsa20Poly1305::new(&key)
+            .encrypt(Nonce::from_slice(&nonce), plain.as_slice())
+            .unwrap();
         let mut encoded = salt.to_vec();
         encoded.extend_from_slice(&32768u32.to_le_bytes());
         encoded.extend_from_slice(&1u32.to_le_bytes());
@@ -400,10 +451,18 @@ pub(crate) mod tests {
         let ks = Keystore::new(dir.path());
         let e = ks.add_polkadot_js("pjs", &json, "hunter2").unwrap();
         assert_eq!(e.address, address);
-        assert_eq!(address_of(&ks.unlock("pjs", "hunter2").unwrap()).to_string(), address);
+        assert_eq!(
+            address_of(&ks.unlock("pjs", "hunter2").unwrap()).to_string(),
+            address
+        );
         assert_eq!(ks.unlock("pjs", "wrong").unwrap_err(), "wrong password");
-        assert!(ks.add_polkadot_js("pjs2", &json, "wrong").unwrap_err().contains("wrong password"));
+        assert!(ks
+            .add_polkadot_js("pjs2", &json, "wrong")
+            .unwrap_err()
+            .contains("wrong password"));
         assert!(keypair_from_polkadot_js("{}", "x").is_err());
-        assert!(keypair_from_polkadot_js(r#"{"encoded":"AAAA"}"#, "x").unwrap_err().contains("too short"));
+        assert!(keypair_from_polkadot_js(r#"{"encoded":"AAAA"}"#, "x")
+            .unwrap_err()
+            .contains("too short"));
     }
 }

@@ -68,13 +68,24 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Global {
     /// Node URL.
-    #[arg(long, global = true, env = "ESCROW_URL", default_value = "ws://127.0.0.1:9944")]
+    #[arg(
+        long,
+        global = true,
+        env = "ESCROW_URL",
+        default_value = "ws://127.0.0.1:9944"
+    )]
     pub url: String,
     /// Contract address (default: the one `escrow deploy` remembered for --url).
     #[arg(long, global = true, env = "ESCROW_CONTRACT")]
     pub contract: Option<String>,
     /// Sign with a secret URI, e.g. //Alice (development) or a mnemonic.
-    #[arg(long, global = true, env = "ESCROW_SURI", conflicts_with = "account", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ESCROW_SURI",
+        conflicts_with = "account",
+        hide_env_values = true
+    )]
     pub suri: Option<String>,
     /// Sign with a keystore account (password: ESCROW_PASSWORD or a prompt).
     #[arg(long, global = true, env = "ESCROW_ACCOUNT")]
@@ -133,7 +144,11 @@ pub struct Ctx {
 impl Ctx {
     /// A context.
     pub fn new(g: Global) -> Self {
-        Ctx { g, home: config::home(), chain: None }
+        Ctx {
+            g,
+            home: config::home(),
+            chain: None,
+        }
     }
 
     /// The connection, opened once.
@@ -148,12 +163,22 @@ impl Ctx {
 
     /// Rendering context (needs the chain's token).
     pub fn render(&self) -> RenderCtx {
-        RenderCtx { token: self.chain.as_ref().map(|c| c.token.clone()).unwrap_or_default() }
+        RenderCtx {
+            token: self
+                .chain
+                .as_ref()
+                .map(|c| c.token.clone())
+                .unwrap_or_default(),
+        }
     }
 
     /// Submission options.
     pub fn submit_opts(&self) -> SubmitOpts {
-        SubmitOpts { wait: self.g.wait, timeout: self.g.timeout, quiet: self.g.quiet }
+        SubmitOpts {
+            wait: self.g.wait,
+            timeout: self.g.timeout,
+            quiet: self.g.quiet,
+        }
     }
 
     /// The keystore.
@@ -164,7 +189,8 @@ impl Ctx {
     /// The signer from --suri or --account.
     pub fn signer(&self) -> Result<Keypair> {
         if let Some(suri) = &self.g.suri {
-            return keystore::keypair_from_suri(suri).map_err(|e| CliError::input(format!("--suri: {e}")));
+            return keystore::keypair_from_suri(suri)
+                .map_err(|e| CliError::input(format!("--suri: {e}")));
         }
         if let Some(name) = &self.g.account {
             let password = password(&format!("password for account '{name}': "), false)?;
@@ -173,7 +199,9 @@ impl Ctx {
                 .unlock(name, &password)
                 .map_err(|e| CliError::input(format!("--account {name}: {e}")));
         }
-        Err(CliError::input("this command signs a transaction: pass --suri (e.g. //Alice) or --account NAME"))
+        Err(CliError::input(
+            "this command signs a transaction: pass --suri (e.g. //Alice) or --account NAME",
+        ))
     }
 
     /// The account that would sign, without unlocking it (for reads like `--mine`).
@@ -244,10 +272,14 @@ pub fn password(prompt: &str, confirm: bool) -> Result<String> {
     if let Ok(p) = std::env::var("ESCROW_PASSWORD") {
         return Ok(p);
     }
-    let p = rpassword::prompt_password(prompt)
-        .map_err(|e| CliError::input(format!("no password: set ESCROW_PASSWORD or run in a terminal ({e})")))?;
+    let p = rpassword::prompt_password(prompt).map_err(|e| {
+        CliError::input(format!(
+            "no password: set ESCROW_PASSWORD or run in a terminal ({e})"
+        ))
+    })?;
     if confirm {
-        let again = rpassword::prompt_password("repeat: ").map_err(|e| CliError::input(e.to_string()))?;
+        let again =
+            rpassword::prompt_password("repeat: ").map_err(|e| CliError::input(e.to_string()))?;
         if again != p {
             return Err(CliError::input("the passwords differ"));
         }
@@ -267,7 +299,12 @@ pub struct Exec<R> {
 
 /// Dry-runs message `name` with `data` as the signer; refuses if it fails; submits unless
 /// `--dry-run`.
-pub async fn exec<R: Decode>(ctx: &mut Ctx, name: &str, data: Vec<u8>, value: u128) -> Result<Exec<R>> {
+pub async fn exec<R: Decode>(
+    ctx: &mut Ctx,
+    name: &str,
+    data: Vec<u8>,
+    value: u128,
+) -> Result<Exec<R>> {
     let signer = ctx.signer()?;
     let contract = ctx.contract()?;
     let opts = ctx.submit_opts();
@@ -275,14 +312,18 @@ pub async fn exec<R: Decode>(ctx: &mut Ctx, name: &str, data: Vec<u8>, value: u1
     let chain = ctx.chain().await?;
     let origin: AccountId32 = signer.public_key().into();
     let best = chain.best().await?;
-    let dry = chain.dry_run_call(best.0, &origin, &contract, value, data.clone()).await?;
+    let dry = chain
+        .dry_run_call(best.0, &origin, &contract, value, data.clone())
+        .await?;
     let ret = match &dry.result {
         Err(raw) => return Err(chain.dispatch_error(raw)),
-        Ok((_flags, ret_data)) => match contract::decode_message_return::<R>(ret_data).map_err(CliError::Rejected)? {
-            Err(lang) => return Err(CliError::Lang(format!("{lang:?}"))),
-            Ok(Err(e)) => return Err(CliError::Contract(e)),
-            Ok(Ok(r)) => r,
-        },
+        Ok((_flags, ret_data)) => {
+            match contract::decode_message_return::<R>(ret_data).map_err(CliError::Rejected)? {
+                Err(lang) => return Err(CliError::Lang(format!("{lang:?}"))),
+                Ok(Err(e)) => return Err(CliError::Contract(e)),
+                Ok(Ok(r)) => r,
+            }
+        }
     };
     if !opts.quiet {
         eprintln!(
@@ -293,11 +334,20 @@ pub async fn exec<R: Decode>(ctx: &mut Ctx, name: &str, data: Vec<u8>, value: u1
         );
     }
     if dry_only {
-        return Ok(Exec { ret, dry, included: None });
+        return Ok(Exec {
+            ret,
+            dry,
+            included: None,
+        });
     }
     let call = submit::call_tx(&contract, value, &dry, data);
-    let included = submit::sign_submit_wait(&chain, &call, &signer, best, Some(&contract), opts).await?;
-    Ok(Exec { ret, dry, included: Some(included) })
+    let included =
+        submit::sign_submit_wait(&chain, &call, &signer, best, Some(&contract), opts).await?;
+    Ok(Exec {
+        ret,
+        dry,
+        included: Some(included),
+    })
 }
 
 /// "charge 0.01 UNIT" / "refund …".
@@ -340,9 +390,14 @@ mod tests {
     #[test]
     fn cli_parses_and_rejects_conflicts() {
         use clap::Parser;
-        let c = Cli::try_parse_from(["escrow", "--suri", "//Alice", "deal", "fund", "3", "10 UNIT"]).unwrap();
+        let c = Cli::try_parse_from([
+            "escrow", "--suri", "//Alice", "deal", "fund", "3", "10 UNIT",
+        ])
+        .unwrap();
         assert_eq!(c.global.suri.as_deref(), Some("//Alice"));
-        assert!(Cli::try_parse_from(["escrow", "--suri", "//A", "--account", "x", "withdraw"]).is_err());
+        assert!(
+            Cli::try_parse_from(["escrow", "--suri", "//A", "--account", "x", "withdraw"]).is_err()
+        );
         assert!(Cli::try_parse_from(["escrow", "--timeout", "5x", "withdraw"]).is_err());
         let e = Cli::try_parse_from(["escrow", "deal", "propose", "--review", "7w"]).unwrap_err();
         assert!(e.to_string().contains("unknown unit"), "{e}");

@@ -23,7 +23,9 @@ pub struct RenderCtx {
     pub token: Token,
 }
 
-fn decode<T: scale_info::TypeInfo + Encode + 'static>(v: &T) -> Option<(Value<u32>, PortableRegistry)> {
+fn decode<T: scale_info::TypeInfo + Encode + 'static>(
+    v: &T,
+) -> Option<(Value<u32>, PortableRegistry)> {
     let mut reg = scale_info::Registry::new();
     let id = reg.register_type(&scale_info::meta_type::<T>()).id;
     let portable: PortableRegistry = reg.into();
@@ -53,7 +55,9 @@ fn bytes_of(v: &Value<u32>) -> Option<Vec<u8>> {
                     return bytes_of(vals[0]);
                 }
             }
-            vals.iter().map(|b| b.as_u128().and_then(|b| u8::try_from(b).ok())).collect()
+            vals.iter()
+                .map(|b| b.as_u128().and_then(|b| u8::try_from(b).ok()))
+                .collect()
         }
         _ => None,
     }
@@ -67,7 +71,10 @@ fn is_hash(reg: &PortableRegistry, id: u32) -> bool {
     ty(reg, id).is_some_and(|t| match &t.type_def {
         TypeDef::Array(a) => {
             a.len == 32
-                && matches!(ty(reg, a.type_param.id).map(|t| &t.type_def), Some(TypeDef::Primitive(TypeDefPrimitive::U8)))
+                && matches!(
+                    ty(reg, a.type_param.id).map(|t| &t.type_def),
+                    Some(TypeDef::Primitive(TypeDefPrimitive::U8))
+                )
         }
         _ => false,
     })
@@ -160,7 +167,9 @@ pub fn to_human<T: scale_info::TypeInfo + Encode + 'static>(v: &T, ctx: &RenderC
 
 /// Human `key=value` text of a JSON object.
 pub fn json_to_human(j: Json, ctx: &RenderCtx) -> String {
-    let Json::Object(m) = j else { return j.to_string() };
+    let Json::Object(m) = j else {
+        return j.to_string();
+    };
     m.iter()
         .map(|(k, v)| format!("{k}={}", human_field(k, v, ctx)))
         .collect::<Vec<_>>()
@@ -170,23 +179,39 @@ pub fn json_to_human(j: Json, ctx: &RenderCtx) -> String {
 /// One field, humanly.
 pub fn human_field(key: &str, v: &Json, ctx: &RenderCtx) -> String {
     match v {
-        Json::String(s) if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() => {
-            s.parse::<u128>().map(|n| ctx.token.format(n).replace(' ', "")).unwrap_or_else(|_| s.clone())
+        Json::String(s) if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() => s
+            .parse::<u128>()
+            .map(|n| ctx.token.format(n).replace(' ', ""))
+            .unwrap_or_else(|_| s.clone()),
+        Json::Number(n)
+            if matches!(
+                key,
+                "at" | "review_ends" | "arbitration_ends" | "new_ship_by" | "ship_by"
+            ) =>
+        {
+            n.as_u64()
+                .map(units::format_time)
+                .unwrap_or_else(|| n.to_string())
         }
-        Json::Number(n) if matches!(key, "at" | "review_ends" | "arbitration_ends" | "new_ship_by" | "ship_by") => {
-            n.as_u64().map(units::format_time).unwrap_or_else(|| n.to_string())
-        }
-        Json::Number(n) if key.ends_with("_window") => {
-            n.as_u64().map(units::format_duration).unwrap_or_else(|| n.to_string())
-        }
+        Json::Number(n) if key.ends_with("_window") => n
+            .as_u64()
+            .map(units::format_duration)
+            .unwrap_or_else(|| n.to_string()),
         Json::String(s) => s.clone(),
         Json::Object(o) if key == "terms" => {
             let total: u128 = o["milestones"]
                 .as_array()
-                .map(|ms| ms.iter().filter_map(|m| m["amount"].as_str()?.parse::<u128>().ok()).sum())
+                .map(|ms| {
+                    ms.iter()
+                        .filter_map(|m| m["amount"].as_str()?.parse::<u128>().ok())
+                        .sum()
+                })
                 .unwrap_or(0);
             let n = o["milestones"].as_array().map_or(0, |m| m.len());
-            format!("{{{n} milestones, total {}}}", ctx.token.format(total).replace(' ', ""))
+            format!(
+                "{{{n} milestones, total {}}}",
+                ctx.token.format(total).replace(' ', "")
+            )
         }
         other => other.to_string(),
     }
@@ -199,7 +224,12 @@ mod tests {
 
     #[test]
     fn json_follows_the_documented_conventions() {
-        let ev = DealFunded { deal_id: DealId(3), funder: [0xd4; 32].into(), amount: u128::MAX, deposited: 9 };
+        let ev = DealFunded {
+            deal_id: DealId(3),
+            funder: [0xd4; 32].into(),
+            amount: u128::MAX,
+            deposited: 9,
+        };
         let j = event_to_json(&ev, &RenderCtx::default());
         assert_eq!(j["deal_id"], json!(3));
         assert_eq!(j["amount"], json!(u128::MAX.to_string()));
@@ -228,10 +258,17 @@ mod tests {
 
     #[test]
     fn options_render_as_null_or_value() {
-        let m = MilestoneTerms { amount: 1_000_000_000_000, terms_hash: [0; 32], ship_by: None };
+        let m = MilestoneTerms {
+            amount: 1_000_000_000_000,
+            terms_hash: [0; 32],
+            ship_by: None,
+        };
         let j = to_json(&m, &RenderCtx::default());
         assert_eq!(j["ship_by"], Json::Null);
-        let m = MilestoneTerms { ship_by: Some(5), ..m };
+        let m = MilestoneTerms {
+            ship_by: Some(5),
+            ..m
+        };
         assert_eq!(to_json(&m, &RenderCtx::default())["ship_by"], json!(5));
         assert!(to_human(&m, &RenderCtx::default()).contains("amount=1UNIT"));
     }

@@ -82,24 +82,39 @@ pub fn call_tx(dest: &AccountId32, value: u128, dry: &DryRun, data: Vec<u8>) -> 
         "Contracts",
         "call",
         vec![
-            ("dest", Value::unnamed_variant("Id", [Value::from_bytes(dest.0)])),
+            (
+                "dest",
+                Value::unnamed_variant("Id", [Value::from_bytes(dest.0)]),
+            ),
             ("value", Value::u128(value)),
             ("gas_limit", weight(dry)),
-            ("storage_deposit_limit", Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())])),
+            (
+                "storage_deposit_limit",
+                Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())]),
+            ),
             ("data", Value::from_bytes(data)),
         ],
     )
 }
 
 /// `Contracts.instantiate_with_code`.
-pub fn instantiate_tx(value: u128, dry: &DryRun, code: Vec<u8>, data: Vec<u8>, salt: Vec<u8>) -> impl Payload {
+pub fn instantiate_tx(
+    value: u128,
+    dry: &DryRun,
+    code: Vec<u8>,
+    data: Vec<u8>,
+    salt: Vec<u8>,
+) -> impl Payload {
     subxt::dynamic::tx(
         "Contracts",
         "instantiate_with_code",
         vec![
             ("value", Value::u128(value)),
             ("gas_limit", weight(dry)),
-            ("storage_deposit_limit", Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())])),
+            (
+                "storage_deposit_limit",
+                Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())]),
+            ),
             ("code", Value::from_bytes(code)),
             ("data", Value::from_bytes(data)),
             ("salt", Value::from_bytes(salt)),
@@ -110,7 +125,10 @@ pub fn instantiate_tx(value: u128, dry: &DryRun, code: Vec<u8>, data: Vec<u8>, s
 fn weight(dry: &DryRun) -> Value {
     Value::named_composite([
         ("ref_time", Value::u128(dry.gas_required.ref_time.into())),
-        ("proof_size", Value::u128(dry.gas_required.proof_size.into())),
+        (
+            "proof_size",
+            Value::u128(dry.gas_required.proof_size.into()),
+        ),
     ])
 }
 
@@ -157,8 +175,12 @@ pub fn decide(step: &Step, wait: WaitFor) -> Decision {
         (Step::InBestBlock, WaitFor::InBlock) => Decision::Done,
         (Step::InBestBlock, WaitFor::Finalized) => Decision::Wait,
         (Step::InFinalizedBlock, _) => Decision::Done,
-        (Step::Invalid(m), _) => Decision::Rejected(format!("the node declared the transaction invalid: {m}")),
-        (Step::Dropped(m), _) => Decision::Unknown(format!("dropped from the pool ({m}); it may still be included")),
+        (Step::Invalid(m), _) => {
+            Decision::Rejected(format!("the node declared the transaction invalid: {m}"))
+        }
+        (Step::Dropped(m), _) => Decision::Unknown(format!(
+            "dropped from the pool ({m}); it may still be included"
+        )),
         (Step::Error(m), _) => Decision::Unknown(format!("status error: {m}")),
     }
 }
@@ -170,9 +192,16 @@ pub fn decide_end() -> String {
 
 /// Whether a submission error is a definite refusal by the pool (nothing was queued).
 fn is_pool_refusal(msg: &str) -> bool {
-    ["Invalid Transaction", "1010", "1014", "Priority is too low", "1011", "Unknown Transaction"]
-        .iter()
-        .any(|s| msg.contains(s))
+    [
+        "Invalid Transaction",
+        "1010",
+        "1014",
+        "Priority is too low",
+        "1011",
+        "Unknown Transaction",
+    ]
+    .iter()
+    .any(|s| msg.contains(s))
 }
 
 /// Signs, submits and waits. `contract` filters the events returned.
@@ -204,7 +233,10 @@ pub async fn sign_submit_wait<C: Payload>(
     if !opts.quiet {
         eprintln!("submitting tx {tx_hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})", best.1);
     }
-    let unknown = |detail: String| CliError::UnknownStatus { hash: format!("{tx_hash:?}"), detail };
+    let unknown = |detail: String| CliError::UnknownStatus {
+        hash: format!("{tx_hash:?}"),
+        detail,
+    };
     let mut progress = match signed.submit_and_watch().await {
         Ok(p) => p,
         Err(e) => {
@@ -233,8 +265,13 @@ pub async fn sign_submit_wait<C: Payload>(
                 Decision::Wait => {
                     if !opts.quiet {
                         match (&step, &block) {
-                            (Step::NoLongerInBestBlock, _) => eprintln!("retracted from the best chain; still waiting"),
-                            (Step::InBestBlock, Some(b)) => eprintln!("in best block {:?}; waiting for finality", b.block_hash()),
+                            (Step::NoLongerInBestBlock, _) => {
+                                eprintln!("retracted from the best chain; still waiting")
+                            }
+                            (Step::InBestBlock, Some(b)) => eprintln!(
+                                "in best block {:?}; waiting for finality",
+                                b.block_hash()
+                            ),
                             _ => {}
                         }
                     }
@@ -248,15 +285,25 @@ pub async fn sign_submit_wait<C: Payload>(
     };
     let in_block = tokio::time::timeout(opts.timeout, wait)
         .await
-        .map_err(|_| unknown(format!("not {} after {:?}", match opts.wait {
-            WaitFor::InBlock => "in a block",
-            WaitFor::Finalized => "finalized",
-        }, opts.timeout)))??;
+        .map_err(|_| {
+            unknown(format!(
+                "not {} after {:?}",
+                match opts.wait {
+                    WaitFor::InBlock => "in a block",
+                    WaitFor::Finalized => "finalized",
+                },
+                opts.timeout
+            ))
+        })??;
     let block_hash = in_block.block_hash();
     let events = match in_block.wait_for_success().await {
         Ok(ev) => ev,
         Err(subxt::Error::Runtime(e)) => return Err(dispatch_to_cli(e)),
-        Err(e) => return Err(unknown(format!("in block {block_hash:?}, but its events are unreadable: {e}"))),
+        Err(e) => {
+            return Err(unknown(format!(
+                "in block {block_hash:?}, but its events are unreadable: {e}"
+            )))
+        }
     };
     let block_number = chain
         .rpc
@@ -279,7 +326,9 @@ pub async fn sign_submit_wait<C: Payload>(
         match (ev.pallet_name(), ev.variant_name()) {
             ("TransactionPayment", "TransactionFeePaid") => {
                 let mut b = ev.field_bytes();
-                out.fee = <([u8; 32], u128) as scale::Decode>::decode(&mut b).ok().map(|t| t.1);
+                out.fee = <([u8; 32], u128) as scale::Decode>::decode(&mut b)
+                    .ok()
+                    .map(|t| t.1);
             }
             ("Contracts", "Instantiated") => {
                 let mut b = ev.field_bytes();
@@ -319,22 +368,47 @@ mod tests {
     #[test]
     fn status_sequences_map_to_decisions() {
         use Step::*;
-        let reorg = [Validated, InBestBlock, NoLongerInBestBlock, InBestBlock, InFinalizedBlock];
+        let reorg = [
+            Validated,
+            InBestBlock,
+            NoLongerInBestBlock,
+            InBestBlock,
+            InFinalizedBlock,
+        ];
         assert_eq!(run(&reorg, WaitFor::InBlock), Decision::Done);
         assert_eq!(run(&reorg, WaitFor::Finalized), Decision::Done);
         // Finality never comes: no success before the required level.
-        assert!(matches!(run(&[Validated, InBestBlock], WaitFor::Finalized), Decision::Unknown(_)));
-        assert!(matches!(run(&[Validated, NoLongerInBestBlock], WaitFor::InBlock), Decision::Unknown(_)));
-        assert!(matches!(run(&[Validated, Dropped("x".into())], WaitFor::InBlock), Decision::Unknown(_)));
-        assert!(matches!(run(&[Invalid("stale".into())], WaitFor::InBlock), Decision::Rejected(_)));
-        assert!(matches!(run(&[Broadcasted, Error("e".into())], WaitFor::Finalized), Decision::Unknown(_)));
+        assert!(matches!(
+            run(&[Validated, InBestBlock], WaitFor::Finalized),
+            Decision::Unknown(_)
+        ));
+        assert!(matches!(
+            run(&[Validated, NoLongerInBestBlock], WaitFor::InBlock),
+            Decision::Unknown(_)
+        ));
+        assert!(matches!(
+            run(&[Validated, Dropped("x".into())], WaitFor::InBlock),
+            Decision::Unknown(_)
+        ));
+        assert!(matches!(
+            run(&[Invalid("stale".into())], WaitFor::InBlock),
+            Decision::Rejected(_)
+        ));
+        assert!(matches!(
+            run(&[Broadcasted, Error("e".into())], WaitFor::Finalized),
+            Decision::Unknown(_)
+        ));
         assert!(matches!(run(&[], WaitFor::InBlock), Decision::Unknown(_)));
     }
 
     #[test]
     fn pool_refusals_are_recognised() {
-        assert!(is_pool_refusal("Invalid Transaction: Transaction is outdated"));
-        assert!(is_pool_refusal("ErrorObject { code: 1014, message: \"Priority is too low\" }"));
+        assert!(is_pool_refusal(
+            "Invalid Transaction: Transaction is outdated"
+        ));
+        assert!(is_pool_refusal(
+            "ErrorObject { code: 1014, message: \"Priority is too low\" }"
+        ));
         assert!(!is_pool_refusal("background task closed"));
     }
 }

@@ -20,7 +20,10 @@ pub struct Token {
 
 impl Default for Token {
     fn default() -> Self {
-        Token { symbol: "UNIT".into(), decimals: 12 }
+        Token {
+            symbol: "UNIT".into(),
+            decimals: 12,
+        }
     }
 }
 
@@ -55,7 +58,9 @@ pub fn parse_amount(input: &str, decimals: u8, symbol: &str) -> Result<Balance, 
         Some(pos) => {
             let unit = s[pos..].trim();
             if !unit.eq_ignore_ascii_case(symbol) {
-                return Err(format!("'{input}': unknown unit '{unit}' (this chain's token is {symbol})"));
+                return Err(format!(
+                    "'{input}': unknown unit '{unit}' (this chain's token is {symbol})"
+                ));
             }
             s[..pos].trim()
         }
@@ -70,7 +75,9 @@ pub fn parse_amount(input: &str, decimals: u8, symbol: &str) -> Result<Balance, 
         return Err(format!("'{input}': no digits"));
     }
     if !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("'{input}': not a number (expected e.g. 1200.5 {symbol})"));
+        return Err(format!(
+            "'{input}': not a number (expected e.g. 1200.5 {symbol})"
+        ));
     }
     if frac.len() > usize::from(decimals) {
         return Err(format!(
@@ -82,12 +89,20 @@ pub fn parse_amount(input: &str, decimals: u8, symbol: &str) -> Result<Balance, 
         .checked_pow(u32::from(decimals))
         .ok_or_else(|| format!("{decimals} decimals are more than a u128 can hold"))?;
     let overflow = || format!("'{input}': too large");
-    let int_part: u128 = if int.is_empty() { 0 } else { int.parse().map_err(|_| overflow())? };
+    let int_part: u128 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| overflow())?
+    };
     let mut frac_digits = frac.to_string();
     while frac_digits.len() < usize::from(decimals) {
         frac_digits.push('0');
     }
-    let frac_part: u128 = if frac_digits.is_empty() { 0 } else { frac_digits.parse().map_err(|_| overflow())? };
+    let frac_part: u128 = if frac_digits.is_empty() {
+        0
+    } else {
+        frac_digits.parse().map_err(|_| overflow())?
+    };
     int_part
         .checked_mul(scale)
         .and_then(|v| v.checked_add(frac_part))
@@ -129,7 +144,9 @@ pub fn parse_bps(input: &str) -> Result<u16, String> {
         return parse_percent(s);
     }
     let n = s.trim_end_matches("bps").trim();
-    let v: u16 = n.parse().map_err(|_| format!("'{input}': expected e.g. 250bps or 2.5%"))?;
+    let v: u16 = n
+        .parse()
+        .map_err(|_| format!("'{input}': expected e.g. 250bps or 2.5%"))?;
     if v > BPS_DENOMINATOR {
         return Err(format!("'{input}': at most 10000 bps"));
     }
@@ -141,7 +158,7 @@ pub fn parse_bps(input: &str) -> Result<u16, String> {
 pub fn split_total(total: Balance, split: &str) -> Result<Vec<Balance>, String> {
     let parts: Vec<u16> = split
         .split(',')
-        .map(|p| parse_percent(p))
+        .map(parse_percent)
         .collect::<Result<_, _>>()?;
     if parts.is_empty() {
         return Err("--split needs at least one percentage".into());
@@ -180,13 +197,19 @@ pub fn parse_duration(input: &str) -> Result<u64, String> {
     let mut total: u64 = 0;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(format!("'{input}': expected e.g. 7d, 36h, 90m, 30s"));
         }
-        let n: u64 = rest[..digits].parse().map_err(|_| format!("'{input}': too large"))?;
+        let n: u64 = rest[..digits]
+            .parse()
+            .map_err(|_| format!("'{input}': too large"))?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = rest[..unit_len].trim();
         rest = rest[unit_len..].trim_start();
         let ms: u64 = match unit {
@@ -211,7 +234,12 @@ pub fn parse_duration(input: &str) -> Result<u64, String> {
 
 /// Formats a duration in ms with its two largest units: "2d 3h", "5m 10s", "0s".
 pub fn format_duration(ms: u64) -> String {
-    let units = [("d", 86_400_000u64), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)];
+    let units = [
+        ("d", 86_400_000u64),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ];
     let mut parts = Vec::new();
     let mut rest = ms;
     for (name, size) in units {
@@ -239,16 +267,22 @@ pub fn parse_time(input: &str, now_ms: u64) -> Result<u64, String> {
     let s = input.trim();
     if let Some(rel) = s.strip_prefix('+') {
         let d = parse_duration(rel)?;
-        return now_ms.checked_add(d).ok_or_else(|| format!("'{input}': too far"));
+        return now_ms
+            .checked_add(d)
+            .ok_or_else(|| format!("'{input}': too far"));
     }
-    let t = DateTime::parse_from_rfc3339(s)
-        .map_err(|e| format!("'{input}': not an RFC 3339 date ({e}); e.g. 2026-12-01T12:00:00Z or +7d"))?;
+    let t = DateTime::parse_from_rfc3339(s).map_err(|e| {
+        format!("'{input}': not an RFC 3339 date ({e}); e.g. 2026-12-01T12:00:00Z or +7d")
+    })?;
     u64::try_from(t.timestamp_millis()).map_err(|_| format!("'{input}': before 1970"))
 }
 
 /// Formats ms since the epoch as RFC 3339 UTC.
 pub fn format_time(ms: u64) -> String {
-    match i64::try_from(ms).ok().and_then(DateTime::<Utc>::from_timestamp_millis) {
+    match i64::try_from(ms)
+        .ok()
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+    {
         Some(t) => t.to_rfc3339_opts(SecondsFormat::Secs, true),
         None => format!("{ms}ms"),
     }
@@ -321,7 +355,10 @@ mod tests {
     #[test]
     fn parse_amount_rejects_bad_input() {
         assert!(t().parse("-1").unwrap_err().contains("negative"));
-        assert!(t().parse("1.0000000000001").unwrap_err().contains("too many decimals"));
+        assert!(t()
+            .parse("1.0000000000001")
+            .unwrap_err()
+            .contains("too many decimals"));
         assert!(t().parse("1e5").is_err());
         assert!(t().parse("1 DOT").unwrap_err().contains("unknown unit"));
         assert!(t().parse("").is_err());
@@ -333,10 +370,22 @@ mod tests {
     #[test]
     fn parse_amount_rejects_overflow() {
         // u128::MAX / 10^12 ≈ 3.4e26: one more digit overflows.
-        assert!(t().parse("340282366920938463463374608").unwrap_err().contains("too large"));
-        assert_eq!(t().parse("340282366920938463463374607.431768211455"), Ok(u128::MAX));
-        assert!(t().parse("340282366920938463463374607.431768211456").unwrap_err().contains("too large"));
-        assert!(t().parse("999999999999999999999999999999999999999999").unwrap_err().contains("too large"));
+        assert!(t()
+            .parse("340282366920938463463374608")
+            .unwrap_err()
+            .contains("too large"));
+        assert_eq!(
+            t().parse("340282366920938463463374607.431768211455"),
+            Ok(u128::MAX)
+        );
+        assert!(t()
+            .parse("340282366920938463463374607.431768211456")
+            .unwrap_err()
+            .contains("too large"));
+        assert!(t()
+            .parse("999999999999999999999999999999999999999999")
+            .unwrap_err()
+            .contains("too large"));
         assert_eq!(parse_amount(&u128::MAX.to_string(), 0, "X"), Ok(u128::MAX));
         assert!(parse_amount("340282366920938463463374607431768211456", 0, "X").is_err());
     }
@@ -346,7 +395,10 @@ mod tests {
         assert_eq!(t().format(1_200 * U + U / 2), "1200.5 UNIT");
         assert_eq!(t().format(0), "0 UNIT");
         assert_eq!(t().format(1), "0.000000000001 UNIT");
-        assert_eq!(t().format(u128::MAX), "340282366920938463463374607.431768211455 UNIT");
+        assert_eq!(
+            t().format(u128::MAX),
+            "340282366920938463463374607.431768211455 UNIT"
+        );
         for v in [0, 1, 10, U, 123_456_789 * U + 987, u128::MAX] {
             assert_eq!(t().parse(&t().format(v)), Ok(v));
         }
@@ -354,7 +406,10 @@ mod tests {
 
     #[test]
     fn split_handles_remainder_exactly() {
-        assert_eq!(split_total(10_000, "30,40,30"), Ok(vec![3_000, 4_000, 3_000]));
+        assert_eq!(
+            split_total(10_000, "30,40,30"),
+            Ok(vec![3_000, 4_000, 3_000])
+        );
         let parts = split_total(100, "33.33,33.33,33.34").unwrap();
         assert_eq!(parts, vec![33, 33, 34]);
         let parts = split_total(10, "33.33,33.33,33.34").unwrap();
@@ -365,11 +420,17 @@ mod tests {
 
     #[test]
     fn split_rejects_percentages_not_summing_to_100() {
-        assert!(split_total(100, "30,40,20").unwrap_err().contains("add up to 90"));
-        assert!(split_total(100, "60,60").unwrap_err().contains("add up to 120"));
+        assert!(split_total(100, "30,40,20")
+            .unwrap_err()
+            .contains("add up to 90"));
+        assert!(split_total(100, "60,60")
+            .unwrap_err()
+            .contains("add up to 120"));
         assert!(split_total(100, "30,x").is_err());
         assert!(split_total(100, "101").is_err());
-        assert!(split_total(1, "50,50").unwrap_err().contains("would get nothing"));
+        assert!(split_total(1, "50,50")
+            .unwrap_err()
+            .contains("would get nothing"));
     }
 
     #[test]
@@ -394,7 +455,9 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(500));
         assert!(parse_duration("7").unwrap_err().contains("missing unit"));
         assert!(parse_duration("7w").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("0s").unwrap_err().contains("longer than zero"));
+        assert!(parse_duration("0s")
+            .unwrap_err()
+            .contains("longer than zero"));
         assert!(parse_duration("-1d").is_err());
         assert!(parse_duration("99999999999999999999d").is_err());
         assert!(parse_duration("").is_err());
@@ -402,7 +465,10 @@ mod tests {
 
     #[test]
     fn durations_format() {
-        assert_eq!(format_duration(2 * 86_400_000 + 3 * 3_600_000 + 5_000), "2d 3h");
+        assert_eq!(
+            format_duration(2 * 86_400_000 + 3 * 3_600_000 + 5_000),
+            "2d 3h"
+        );
         assert_eq!(format_duration(5 * 60_000 + 10_000), "5m 10s");
         assert_eq!(format_duration(3_600_000), "1h");
         assert_eq!(format_duration(0), "0s");
@@ -418,14 +484,19 @@ mod tests {
         assert_eq!(format_time(t), "2026-12-01T12:00:00Z");
         assert_eq!(parse_time("2026-12-01T14:00:00+02:00", 0), Ok(t));
         assert_eq!(parse_time("+1h", 1_000), Ok(3_601_000));
-        assert!(parse_time("2026-13-01", 0).unwrap_err().contains("RFC 3339"));
+        assert!(parse_time("2026-13-01", 0)
+            .unwrap_err()
+            .contains("RFC 3339"));
         assert!(parse_time("1960-01-01T00:00:00Z", 0).is_err());
     }
 
     #[test]
     fn hashes() {
         let h = blake2_256(b"");
-        assert_eq!(hex0x(&h), "0x0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8");
+        assert_eq!(
+            hex0x(&h),
+            "0x0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8"
+        );
         assert_eq!(parse_hash(&hex0x(&h)), Ok(h));
         assert!(parse_hash("0x1234").unwrap_err().contains("expected 32"));
         assert!(parse_hash("zz").is_err());

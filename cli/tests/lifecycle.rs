@@ -14,20 +14,38 @@ const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
 fn deployed(node: &Node) -> Escrow {
     let e = Escrow::new(node.url());
     let b = bundle();
-    let r = e.run(&["--suri", "//Alice", "deploy", "--fee", "1%", "--bundle", b.to_str().unwrap()]);
+    let r = e.run(&[
+        "--suri",
+        "//Alice",
+        "deploy",
+        "--fee",
+        "1%",
+        "--bundle",
+        b.to_str().unwrap(),
+    ]);
     let out = r.ok();
     assert!(out.contains("contract 5"), "{r:#?}");
     assert!(out.contains("code hash 0x"), "{r:#?}");
-    assert!(r.err.contains("submitting tx 0x"), "hash printed before waiting: {r:#?}");
+    assert!(
+        r.err.contains("submitting tx 0x"),
+        "hash printed before waiting: {r:#?}"
+    );
     e
 }
 
 fn deal_id(r: &common::Run) -> u64 {
-    r.json()["return"].as_u64().unwrap_or_else(|| panic!("no deal id: {r:#?}"))
+    r.json()["return"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no deal id: {r:#?}"))
 }
 
 fn events_of(r: &common::Run) -> Vec<String> {
-    r.json()["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect()
+    r.json()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -42,9 +60,25 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
 
     // The seller proposes 100 UNIT in 30/40/30 with an arbiter.
     let r = e.run(&[
-        "--suri", "//Charlie", "--json", "deal", "propose", "--buyer", "//Bob", "--arbiter", "//Dave",
-        "--total", "100 UNIT", "--split", "30,40,30", "--review", "7d", "--arbitration", "14d",
-        "--terms-file", &po,
+        "--suri",
+        "//Charlie",
+        "--json",
+        "deal",
+        "propose",
+        "--buyer",
+        "//Bob",
+        "--arbiter",
+        "//Dave",
+        "--total",
+        "100 UNIT",
+        "--split",
+        "30,40,30",
+        "--review",
+        "7d",
+        "--arbitration",
+        "14d",
+        "--terms-file",
+        &po,
     ]);
     let id = deal_id(&r);
     assert_eq!(id, 0);
@@ -52,77 +86,194 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
     let id = id.to_string();
 
     // Wrong signers: exit 1 with the contract error's name, nothing submitted.
-    e.run(&["--suri", "//Charlie", "deal", "accept", &id]).fails(1, "CannotAcceptOwnProposal");
+    e.run(&["--suri", "//Charlie", "deal", "accept", &id])
+        .fails(1, "CannotAcceptOwnProposal");
     let r = e.run(&["--suri", "//Eve", "deal", "accept", &id]);
     r.fails(1, "CallerIsNotParty");
-    assert!(r.err.contains("hint:") && r.err.contains("nothing was submitted"), "{r:#?}");
+    assert!(
+        r.err.contains("hint:") && r.err.contains("nothing was submitted"),
+        "{r:#?}"
+    );
     // Wrong state: funding a deal that is not active.
-    e.run(&["--suri", "//Bob", "deal", "fund", &id, "10"]).fails(1, "WrongDealState");
+    e.run(&["--suri", "//Bob", "deal", "fund", &id, "10"])
+        .fails(1, "WrongDealState");
     // Bad input with a node: an amount with too many decimals.
-    e.run(&["--suri", "//Bob", "deal", "fund", &id, "1.0000000000001"]).fails(2, "too many decimals");
+    e.run(&["--suri", "//Bob", "deal", "fund", &id, "1.0000000000001"])
+        .fails(2, "too many decimals");
 
     // Accepting other terms than those on record is refused by the contract.
     let other = format!("0x{}", "22".repeat(32));
-    e.run(&["--suri", "//Bob", "deal", "accept", &id, "--terms-hash", &other, "--fund", "1"]).fails(1, "TermsHashMismatch");
+    e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "accept",
+        &id,
+        "--terms-hash",
+        &other,
+        "--fund",
+        "1",
+    ])
+    .fails(1, "TermsHashMismatch");
 
     // The buyer accepts and funds everything at once; the terms hash is checked both ways.
-    let r = e.run(&["--suri", "//Bob", "--json", "deal", "accept", &id, "--fund", "all"]);
+    let r = e.run(&[
+        "--suri", "//Bob", "--json", "deal", "accept", &id, "--fund", "all",
+    ]);
     assert_eq!(events_of(&r), ["DealAccepted", "DealFunded"]);
-    e.run(&["--suri", "//Bob", "deal", "accept", &id]).fails(1, "WrongDealState");
+    e.run(&["--suri", "//Bob", "deal", "accept", &id])
+        .fails(1, "WrongDealState");
 
     // --dry-run submits nothing.
-    let r = e.run(&["--suri", "//Charlie", "--dry-run", "deal", "submit", &id, "0", "--evidence-file", &bol]);
+    let r = e.run(&[
+        "--suri",
+        "//Charlie",
+        "--dry-run",
+        "deal",
+        "submit",
+        &id,
+        "0",
+        "--evidence-file",
+        &bol,
+    ]);
     assert!(r.ok().contains("nothing submitted"), "{r:#?}");
     assert!(!r.err.contains("submitting tx"), "{r:#?}");
 
     // Milestone 0: submit with evidence, approve.
-    let r = e.run(&["--suri", "//Charlie", "deal", "submit", &id, "0", "--evidence-file", &bol]);
+    let r = e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "submit",
+        &id,
+        "0",
+        "--evidence-file",
+        &bol,
+    ]);
     assert!(r.ok().contains("MilestoneSubmitted"), "{r:#?}");
     let r = e.run(&["--suri", "//Charlie", "deal", "show", &id]);
     let show = r.ok();
     assert!(show.contains("Active"), "{show}");
-    assert!(show.contains("review ends in 6d 23h") || show.contains("review ends in 7d"), "{show}");
-    e.run(&["--suri", "//Eve", "deal", "approve", &id, "0"]).fails(1, "CallerIsNotBuyer");
+    assert!(
+        show.contains("review ends in 6d 23h") || show.contains("review ends in 7d"),
+        "{show}"
+    );
+    e.run(&["--suri", "//Eve", "deal", "approve", &id, "0"])
+        .fails(1, "CallerIsNotBuyer");
     let r = e.run(&["--suri", "//Bob", "deal", "approve", &id, "0"]);
     let out = r.ok();
-    assert!(out.contains("MilestoneReleased") && out.contains("amount=29.7UNIT") && out.contains("fee=0.3UNIT"), "{out}");
-    e.run(&["--suri", "//Bob", "deal", "approve", &id, "0"]).fails(1, "WrongMilestoneState");
+    assert!(
+        out.contains("MilestoneReleased")
+            && out.contains("amount=29.7UNIT")
+            && out.contains("fee=0.3UNIT"),
+        "{out}"
+    );
+    e.run(&["--suri", "//Bob", "deal", "approve", &id, "0"])
+        .fails(1, "WrongMilestoneState");
 
     // Milestone 1 by batch approval (before submission: allowed, it only costs the buyer).
-    let r = e.run(&["--suri", "//Bob", "--json", "deal", "approve-through", &id, "1"]);
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "approve-through",
+        &id,
+        "1",
+    ]);
     assert_eq!(r.json()["return"], 1);
     assert_eq!(events_of(&r), ["MilestoneReleased"]);
 
     // Milestone 2: dispute, offers, settlement.
-    e.run(&["--suri", "//Charlie", "deal", "submit", &id, "2", "--evidence-hash", &format!("0x{}", "11".repeat(32))]).ok();
-    e.run(&["--suri", "//Bob", "deal", "dispute", &id, "2", "--hash", &format!("0x{}", "22".repeat(32))]).ok();
-    e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "2"]).fails(1, "NoOffer");
-    e.run(&["--suri", "//Charlie", "deal", "offer", &id, "2", "60%"]).ok();
-    e.run(&["--suri", "//Charlie", "deal", "accept-offer", &id, "2"]).fails(1, "CannotAcceptOwnProposal");
-    e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "2", "17 UNIT"]).fails(1, "OfferMismatch");
-    let r = e.run(&["--suri", "//Bob", "--json", "deal", "accept-offer", &id, "2"]);
+    e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "submit",
+        &id,
+        "2",
+        "--evidence-hash",
+        &format!("0x{}", "11".repeat(32)),
+    ])
+    .ok();
+    e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "dispute",
+        &id,
+        "2",
+        "--hash",
+        &format!("0x{}", "22".repeat(32)),
+    ])
+    .ok();
+    e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "2"])
+        .fails(1, "NoOffer");
+    e.run(&["--suri", "//Charlie", "deal", "offer", &id, "2", "60%"])
+        .ok();
+    e.run(&["--suri", "//Charlie", "deal", "accept-offer", &id, "2"])
+        .fails(1, "CannotAcceptOwnProposal");
+    e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "accept-offer",
+        &id,
+        "2",
+        "17 UNIT",
+    ])
+    .fails(1, "OfferMismatch");
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "accept-offer",
+        &id,
+        "2",
+    ]);
     assert_eq!(events_of(&r), ["DisputeResolved", "DealClosed"]);
 
     // Reads: show, list, events, audit.
     let show = e.run(&["deal", "show", &id]).ok().to_string();
-    assert!(show.contains("Closed") && show.contains("3 of 3 settled"), "{show}");
+    assert!(
+        show.contains("Closed") && show.contains("3 of 3 settled"),
+        "{show}"
+    );
     let v = e.run(&["--json", "deal", "show", &id]).json();
     assert_eq!(v["deal"]["deal"]["deposited"], "100000000000000");
     assert_eq!(v["deal"]["locked"], "0");
-    let list = e.run(&["--suri", "//Bob", "deal", "list", "--mine"]).ok().to_string();
+    let list = e
+        .run(&["--suri", "//Bob", "deal", "list", "--mine"])
+        .ok()
+        .to_string();
     assert!(list.contains("Closed") && list.contains(BOB), "{list}");
-    assert!(e.run(&["--suri", "//Eve", "deal", "list", "--mine"]).ok().contains("no deals"));
+    assert!(e
+        .run(&["--suri", "//Eve", "deal", "list", "--mine"])
+        .ok()
+        .contains("no deals"));
     let r = e.run(&["--json", "events", "--deal", &id]);
     let names: Vec<String> = r
         .ok()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(names.first().map(String::as_str), Some("DealProposed"));
     assert_eq!(names.last().map(String::as_str), Some("DealClosed"));
-    assert_eq!(names.iter().filter(|n| *n == "MilestoneReleased").count(), 2);
+    assert_eq!(
+        names.iter().filter(|n| *n == "MilestoneReleased").count(),
+        2
+    );
     let human = e.run(&["events", "--deal", &id]).ok().to_string();
-    assert!(human.contains("DealFunded") && human.contains("amount=100UNIT"), "{human}");
+    assert!(
+        human.contains("DealFunded") && human.contains("amount=100UNIT"),
+        "{human}"
+    );
     let r = e.run(&["audit", &id]);
     assert!(r.ok().contains("audit ok"), "{r:#?}");
     let csv = e.run(&["audit", &id, "--format", "csv"]).ok().to_string();
@@ -131,7 +282,8 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
     assert_eq!(e.run(&["--json", "audit", &id]).json()["ok"], true);
 
     // Withdraw: nothing was deferred.
-    e.run(&["--suri", "//Bob", "withdraw"]).fails(1, "NothingToWithdraw");
+    e.run(&["--suri", "//Bob", "withdraw"])
+        .fails(1, "NothingToWithdraw");
     // Unknown deal.
     e.run(&["deal", "show", "99"]).fails(1, "DealNotFound");
 }
@@ -146,21 +298,53 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
 
     // Deal 0: oracle release, review timeout, arbiter ruling.
     let r = e.run(&[
-        "--suri", "//Bob", "--json", "deal", "propose", "--seller", "//Charlie", "--oracle", "//Ferdie",
-        "--arbiter", "//Dave", "--milestone", "10", "--milestone", "20", "--milestone", "30",
-        "--review", "3s", "--arbitration", "1d",
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "propose",
+        "--seller",
+        "//Charlie",
+        "--oracle",
+        "//Ferdie",
+        "--arbiter",
+        "//Dave",
+        "--milestone",
+        "10",
+        "--milestone",
+        "20",
+        "--milestone",
+        "30",
+        "--review",
+        "3s",
+        "--arbitration",
+        "1d",
     ]);
     let id = deal_id(&r).to_string();
     e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
-    e.run(&["--suri", "//Charlie", "deal", "fund", &id, "60"]).ok();
+    e.run(&["--suri", "//Charlie", "deal", "fund", &id, "60"])
+        .ok();
     // Oracle attests milestone 0: threshold 1 releases it.
     let r = e.run(&["--suri", "//Ferdie", "--json", "deal", "attest", &id, "0"]);
     assert_eq!(events_of(&r), ["MilestoneAttested", "MilestoneReleased"]);
-    e.run(&["--suri", "//Eve", "deal", "attest", &id, "1"]).fails(1, "CallerIsNotOracle");
+    e.run(&["--suri", "//Eve", "deal", "attest", &id, "1"])
+        .fails(1, "CallerIsNotOracle");
     // Milestone 1: submitted, the buyer stays silent, the clock releases it.
-    e.run(&["--suri", "//Charlie", "deal", "submit", &id, "1", "--evidence-hash", &format!("0x{}", "33".repeat(32))]).ok();
-    e.run(&["deal", "settle-due", &id, "--suri", "//Eve"]).fails(1, "NothingDue");
-    e.run(&["--suri", "//Eve", "deal", "settle", &id, "1"]).fails(1, "ReviewWindowOpen");
+    e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "submit",
+        &id,
+        "1",
+        "--evidence-hash",
+        &format!("0x{}", "33".repeat(32)),
+    ])
+    .ok();
+    e.run(&["deal", "settle-due", &id, "--suri", "//Eve"])
+        .fails(1, "NothingDue");
+    e.run(&["--suri", "//Eve", "deal", "settle", &id, "1"])
+        .fails(1, "ReviewWindowOpen");
     std::thread::sleep(Duration::from_secs(4));
     // Another block must be sealed for the time to move: settle-due dry-runs at the best block.
     e.run(&["--suri", "//Bob", "deal", "cancel", &id]).ok();
@@ -168,37 +352,100 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
     assert_eq!(r.json()["return"], 1, "{r:#?}");
     assert!(events_of(&r).contains(&"MilestoneReleased".to_string()));
     // Milestone 2: disputed, the arbiter splits it.
-    e.run(&["--suri", "//Charlie", "deal", "submit", &id, "2", "--evidence-hash", &format!("0x{}", "44".repeat(32))]).ok();
-    e.run(&["--suri", "//Bob", "deal", "dispute", &id, "2", "--hash", &format!("0x{}", "55".repeat(32))]).ok();
-    e.run(&["--suri", "//Bob", "deal", "resolve", &id, "2", "15"]).fails(1, "CallerIsNotArbiter");
-    e.run(&["--suri", "//Dave", "deal", "resolve", &id, "2", "31"]).fails(1, "SplitExceedsAmount");
-    let r = e.run(&["--suri", "//Dave", "--json", "deal", "resolve", &id, "2", "15"]);
-    assert!(events_of(&r).contains(&"DisputeResolved".to_string()), "{r:#?}");
+    e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "submit",
+        &id,
+        "2",
+        "--evidence-hash",
+        &format!("0x{}", "44".repeat(32)),
+    ])
+    .ok();
+    e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "dispute",
+        &id,
+        "2",
+        "--hash",
+        &format!("0x{}", "55".repeat(32)),
+    ])
+    .ok();
+    e.run(&["--suri", "//Bob", "deal", "resolve", &id, "2", "15"])
+        .fails(1, "CallerIsNotArbiter");
+    e.run(&["--suri", "//Dave", "deal", "resolve", &id, "2", "31"])
+        .fails(1, "SplitExceedsAmount");
+    let r = e.run(&[
+        "--suri", "//Dave", "--json", "deal", "resolve", &id, "2", "15",
+    ]);
+    assert!(
+        events_of(&r).contains(&"DisputeResolved".to_string()),
+        "{r:#?}"
+    );
     assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
 
     // Deal 1: amendment, then cancellation.
     let r = e.run(&[
-        "--suri", "//Bob", "--json", "deal", "propose", "--seller", "//Charlie", "--milestone", "5@+1d", "--milestone", "5",
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "propose",
+        "--seller",
+        "//Charlie",
+        "--milestone",
+        "5@+1d",
+        "--milestone",
+        "5",
     ]);
     let id = deal_id(&r).to_string();
     e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
     e.run(&["--suri", "//Bob", "deal", "fund", &id, "10"]).ok();
-    e.run(&["--suri", "//Charlie", "deal", "amend", &id, "0", "+2d"]).ok();
-    e.run(&["--suri", "//Charlie", "deal", "accept-amendment", &id, "0"]).fails(1, "CannotAcceptOwnProposal");
-    let r = e.run(&["--suri", "//Bob", "--json", "deal", "accept-amendment", &id, "0"]);
+    e.run(&["--suri", "//Charlie", "deal", "amend", &id, "0", "+2d"])
+        .ok();
+    e.run(&["--suri", "//Charlie", "deal", "accept-amendment", &id, "0"])
+        .fails(1, "CannotAcceptOwnProposal");
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "accept-amendment",
+        &id,
+        "0",
+    ]);
     assert_eq!(events_of(&r), ["AmendmentAccepted"]);
     e.run(&["--suri", "//Charlie", "deal", "cancel", &id]).ok();
-    e.run(&["--suri", "//Charlie", "deal", "cancel", &id]).fails(1, "CancellationAlreadyProposed");
+    e.run(&["--suri", "//Charlie", "deal", "cancel", &id])
+        .fails(1, "CancellationAlreadyProposed");
     let r = e.run(&["--suri", "//Bob", "--json", "deal", "accept-cancel", &id]);
     let evs = events_of(&r);
-    assert!(evs.contains(&"DealCancelled".to_string()) && evs.contains(&"DealClosed".to_string()), "{evs:?}");
+    assert!(
+        evs.contains(&"DealCancelled".to_string()) && evs.contains(&"DealClosed".to_string()),
+        "{evs:?}"
+    );
     assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
 
     // Deal 2: withdrawn before acceptance.
-    let r = e.run(&["--suri", "//Bob", "--json", "deal", "propose", "--seller", "//Charlie", "--milestone", "1"]);
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "propose",
+        "--seller",
+        "//Charlie",
+        "--milestone",
+        "1",
+    ]);
     let id = deal_id(&r).to_string();
-    e.run(&["--suri", "//Charlie", "deal", "withdraw-proposal", &id]).fails(1, "CallerIsNotProposer");
-    e.run(&["--suri", "//Bob", "deal", "withdraw-proposal", &id]).ok();
+    e.run(&["--suri", "//Charlie", "deal", "withdraw-proposal", &id])
+        .fails(1, "CallerIsNotProposer");
+    e.run(&["--suri", "//Bob", "deal", "withdraw-proposal", &id])
+        .ok();
     assert!(e.run(&["deal", "show", &id]).ok().contains("Withdrawn"));
     let all = e.run(&["deal", "list"]).ok().to_string();
     assert_eq!(all.lines().count(), 4, "{all}");
@@ -211,17 +458,59 @@ fn finalized_wait_times_out_with_unknown_status_on_a_chain_without_finality() {
     }
     let node = Node::start();
     let e = deployed(&node);
-    let r = e.run(&["--suri", "//Bob", "--json", "deal", "propose", "--seller", "//Charlie", "--milestone", "1"]);
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "propose",
+        "--seller",
+        "//Charlie",
+        "--milestone",
+        "1",
+    ]);
     let id = deal_id(&r).to_string();
-    let r = e.run(&["--suri", "//Bob", "--wait", "finalized", "--timeout", "3s", "deal", "withdraw-proposal", &id]);
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "--wait",
+        "finalized",
+        "--timeout",
+        "3s",
+        "deal",
+        "withdraw-proposal",
+        &id,
+    ]);
     r.fails(4, "outcome is unknown");
     assert!(r.err.contains("NOT re-submitted"), "{r:#?}");
     // It did land: the deal is withdrawn, exactly once; tx-status reconciles it.
     assert!(e.run(&["deal", "show", &id]).ok().contains("Withdrawn"));
-    let hash = r.err.split("submitting tx ").nth(1).unwrap().split(' ').next().unwrap().to_string();
-    let from = r.err.split("blocks from #").nth(1).unwrap().split(')').next().unwrap().to_string();
+    let hash = r
+        .err
+        .split("submitting tx ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let from = r
+        .err
+        .split("blocks from #")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .to_string();
     let s = e.run(&["tx-status", &hash, "--from", &from]);
     assert!(s.ok().contains("succeeded"), "{s:#?}");
     // An unknown hash inside the window: still unknown (4).
-    e.run(&["tx-status", &format!("0x{}", "00".repeat(32)), "--from", &from]).fails(4, "may still be included");
+    e.run(&[
+        "tx-status",
+        &format!("0x{}", "00".repeat(32)),
+        "--from",
+        &from,
+    ])
+    .fails(4, "may still be included");
 }

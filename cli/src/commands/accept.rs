@@ -57,12 +57,21 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let parse_fund = |s: &str, total: Option<u128>| -> Result<u128> {
         match (s, total) {
             ("all", Some(t)) => Ok(t),
-            ("all", None) => Err(CliError::input("--fund all needs the deal's total: drop --terms-hash or give an amount")),
-            (s, _) => token.parse(s).map_err(|e| CliError::input(format!("--fund: {e}"))),
+            ("all", None) => Err(CliError::input(
+                "--fund all needs the deal's total: drop --terms-hash or give an amount",
+            )),
+            (s, _) => token
+                .parse(s)
+                .map_err(|e| CliError::input(format!("--fund: {e}"))),
         }
     };
     let (local, value) = if let Some(expected) = a.terms_hash {
-        let value = a.fund.as_deref().map(|s| parse_fund(s, None)).transpose()?.unwrap_or(0);
+        let value = a
+            .fund
+            .as_deref()
+            .map(|s| parse_fund(s, None))
+            .transpose()?
+            .unwrap_or(0);
         (expected, value)
     } else {
         let (view, ms) = load(ctx, id).await?;
@@ -71,7 +80,13 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         let contract = ctx.contract()?;
         let chain = ctx.chain().await?;
         let best = chain.best().await?;
-        let remote: Digest = chain.read(best.0, &contract, call_data("terms_hash", &(terms.clone(),))).await?;
+        let remote: Digest = chain
+            .read(
+                best.0,
+                &contract,
+                call_data("terms_hash", &(terms.clone(),)),
+            )
+            .await?;
         if local != remote || local != view.deal.terms_hash {
             return Err(CliError::Rejected(format!(
                 "terms hash mismatch: local {}, contract {}, on record {}; do not accept",
@@ -80,7 +95,12 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
                 units::hex0x(&view.deal.terms_hash)
             )));
         }
-        let value = a.fund.as_deref().map(|s| parse_fund(s, Some(view.deal.total))).transpose()?.unwrap_or(0);
+        let value = a
+            .fund
+            .as_deref()
+            .map(|s| parse_fund(s, Some(view.deal.total)))
+            .transpose()?
+            .unwrap_or(0);
         if !ctx.g.quiet && !ctx.g.json {
             eprintln!(
                 "accepting deal {}: buyer {}, seller {}, {} milestone(s), total {}, terms hash {}",
@@ -95,7 +115,11 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         (local, value)
     };
     let e = exec::<()>(ctx, "accept", call_data("accept", &(id, local)), value).await?;
-    let mut summary = format!("deal {} accepted (terms hash {})", a.deal, units::hex0x(&local));
+    let mut summary = format!(
+        "deal {} accepted (terms hash {})",
+        a.deal,
+        units::hex0x(&local)
+    );
     if value > 0 {
         summary.push_str(&format!(", funded with {}", token.format(value)));
     }

@@ -60,45 +60,70 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
         AccountCommand::New(a) => {
             let phrase = keystore::new_mnemonic().map_err(CliError::input)?;
             let pw = password("new password: ", true)?;
-            let e = ks.add_suri(&a.name, &phrase, &pw).map_err(CliError::input)?;
+            let e = ks
+                .add_suri(&a.name, &phrase, &pw)
+                .map_err(CliError::input)?;
             if ctx.g.json {
-                return w(out, json!({"name": e.name, "address": e.address, "mnemonic": phrase}).to_string());
+                return w(
+                    out,
+                    json!({"name": e.name, "address": e.address, "mnemonic": phrase}).to_string(),
+                );
             }
             w(out, format!("account {} {}", e.name, e.address))?;
-            w(out, format!("mnemonic (write it down; it is not shown again): {phrase}"))
+            w(
+                out,
+                format!("mnemonic (write it down; it is not shown again): {phrase}"),
+            )
         }
         AccountCommand::Import(a) => {
             let e = if let Some(path) = a.polkadot_js {
                 let json = std::fs::read_to_string(&path)
                     .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
                 let pw = password("password of the polkadot.js export: ", false)?;
-                ks.add_polkadot_js(&a.name, &json, &pw).map_err(CliError::input)?
+                ks.add_polkadot_js(&a.name, &json, &pw)
+                    .map_err(CliError::input)?
             } else {
                 let phrase = match a.phrase_file {
-                    Some(p) => std::fs::read_to_string(&p)
-                        .map_err(|e| CliError::input(format!("cannot read {}: {e}", p.display())))?,
+                    Some(p) => std::fs::read_to_string(&p).map_err(|e| {
+                        CliError::input(format!("cannot read {}: {e}", p.display()))
+                    })?,
                     None => {
                         let mut line = String::new();
-                        std::io::stdin().read_line(&mut line).map_err(|e| CliError::input(e.to_string()))?;
+                        std::io::stdin()
+                            .read_line(&mut line)
+                            .map_err(|e| CliError::input(e.to_string()))?;
                         line
                     }
                 };
                 let pw = password("new password: ", true)?;
-                ks.add_suri(&a.name, phrase.trim(), &pw).map_err(CliError::input)?
+                ks.add_suri(&a.name, phrase.trim(), &pw)
+                    .map_err(CliError::input)?
             };
             if ctx.g.json {
-                return w(out, json!({"name": e.name, "address": e.address, "kind": e.kind}).to_string());
+                return w(
+                    out,
+                    json!({"name": e.name, "address": e.address, "kind": e.kind}).to_string(),
+                );
             }
-            w(out, format!("imported {} {} ({})", e.name, e.address, e.kind))
+            w(
+                out,
+                format!("imported {} {} ({})", e.name, e.address, e.kind),
+            )
         }
         AccountCommand::List => {
             let list = ks.list().map_err(CliError::input)?;
             if ctx.g.json {
-                let v: Vec<_> = list.iter().map(|e| json!({"name": e.name, "address": e.address, "kind": e.kind})).collect();
+                let v: Vec<_> = list
+                    .iter()
+                    .map(|e| json!({"name": e.name, "address": e.address, "kind": e.kind}))
+                    .collect();
                 return w(out, json!({ "accounts": v }).to_string());
             }
             if list.is_empty() {
-                return w(out, "no accounts (create one with `escrow account new NAME`)");
+                return w(
+                    out,
+                    "no accounts (create one with `escrow account new NAME`)",
+                );
             }
             for e in list {
                 w(out, format!("{:<20} {} ({})", e.name, e.address, e.kind))?;
@@ -107,7 +132,9 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
         }
         AccountCommand::Show(a) => {
             let addr: AccountId32 = match ks.entry(&a.who) {
-                Ok(e) => AccountId32::from_str(&e.address).map_err(|e| CliError::input(e.to_string()))?,
+                Ok(e) => {
+                    AccountId32::from_str(&e.address).map_err(|e| CliError::input(e.to_string()))?
+                }
                 Err(_) => ctx.resolve_account(&a.who)?,
             };
             let contract = ctx.contract().ok();
@@ -117,7 +144,11 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
                     let free = chain.free_balance(&addr, best.0).await?;
                     let claimable = match &contract {
                         Some(c) => chain
-                            .read::<u128>(best.0, c, call_data("claimable_of", &(crate::ink_account(&addr),)))
+                            .read::<u128>(
+                                best.0,
+                                c,
+                                call_data("claimable_of", &(crate::ink_account(&addr),)),
+                            )
                             .await
                             .ok(),
                         None => None,
@@ -146,7 +177,13 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
                 w(out, format!("claimable   {}", r.token.format(c)))?;
             }
             if let Some(n) = note {
-                w(out, format!("balance     unknown: {}", n.lines().next().unwrap_or_default()))?;
+                w(
+                    out,
+                    format!(
+                        "balance     unknown: {}",
+                        n.lines().next().unwrap_or_default()
+                    ),
+                )?;
             }
             Ok(())
         }

@@ -61,7 +61,9 @@ impl HashArgs {
         match (&self.file, self.hash) {
             (Some(f), _) => units::hash_file(f).map_err(CliError::input),
             (None, Some(h)) => Ok(h),
-            (None, None) => Err(CliError::input(format!("give the {what} as --file PATH or --hash 0x…"))),
+            (None, None) => Err(CliError::input(format!(
+                "give the {what} as --file PATH or --hash 0x…"
+            ))),
         }
     }
 }
@@ -144,18 +146,22 @@ async fn milestone(ctx: &mut Ctx, deal: DealId, index: u8) -> Result<MilestoneVi
     chain
         .read::<Option<MilestoneView>>(best.0, &contract, call_data("milestone", &(deal, index)))
         .await?
-        .ok_or_else(|| CliError::Contract(escrow_types::Error::MilestoneNotFound))
+        .ok_or(CliError::Contract(escrow_types::Error::MilestoneNotFound))
 }
 
 /// Parses the seller's share: an amount, or a percentage of the milestone ("60%").
 async fn seller_share(ctx: &mut Ctx, deal: DealId, index: u8, s: &str) -> Result<Balance> {
     if s.trim().ends_with('%') {
-        let bps = units::parse_percent(s).map_err(|e| CliError::input(format!("seller share: {e}")))?;
+        let bps =
+            units::parse_percent(s).map_err(|e| CliError::input(format!("seller share: {e}")))?;
         let m = milestone(ctx, deal, index).await?;
-        return escrow_types::bps_of(m.milestone.amount, bps).ok_or_else(|| CliError::input("bad percentage"));
+        return escrow_types::bps_of(m.milestone.amount, bps)
+            .ok_or_else(|| CliError::input("bad percentage"));
     }
     let token = ctx.chain().await?.token.clone();
-    token.parse(s).map_err(|e| CliError::input(format!("seller share: {e}")))
+    token
+        .parse(s)
+        .map_err(|e| CliError::input(format!("seller share: {e}")))
 }
 
 async fn now_ms(ctx: &mut Ctx) -> Result<u64> {
@@ -164,7 +170,14 @@ async fn now_ms(ctx: &mut Ctx) -> Result<u64> {
     chain.timestamp(best.0).await
 }
 
-async fn simple<R>(ctx: &mut Ctx, out: &mut impl Write, msg: &str, args: impl Encode, value: Balance, summary: String) -> Result<()>
+async fn simple<R>(
+    ctx: &mut Ctx,
+    out: &mut impl Write,
+    msg: &str,
+    args: impl Encode,
+    value: Balance,
+    summary: String,
+) -> Result<()>
 where
     R: scale::Decode + scale::Encode + scale_info::TypeInfo + 'static,
 {
@@ -178,7 +191,9 @@ pub async fn run(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resul
     match cmd {
         Fund(a) => {
             let token = ctx.chain().await?.token.clone();
-            let amount = token.parse(&a.amount).map_err(|e| CliError::input(format!("amount: {e}")))?;
+            let amount = token
+                .parse(&a.amount)
+                .map_err(|e| CliError::input(format!("amount: {e}")))?;
             if amount == 0 {
                 return Err(CliError::input("amount: must be more than zero"));
             }
@@ -186,8 +201,17 @@ pub async fn run(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resul
             simple::<()>(ctx, out, "fund", (DealId(a.deal),), amount, s).await
         }
         Submit(a) => {
-            let h = HashArgs { file: a.evidence_file, hash: a.evidence_hash }.digest("evidence")?;
-            let s = format!("deal {} milestone {} submitted (evidence {})", a.deal, a.index, units::hex0x(&h));
+            let h = HashArgs {
+                file: a.evidence_file,
+                hash: a.evidence_hash,
+            }
+            .digest("evidence")?;
+            let s = format!(
+                "deal {} milestone {} submitted (evidence {})",
+                a.deal,
+                a.index,
+                units::hex0x(&h)
+            );
             simple::<()>(ctx, out, "submit", (DealId(a.deal), a.index, h), 0, s).await
         }
         Approve(a) => {
@@ -209,8 +233,21 @@ pub async fn run(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resul
         }
         Offer(a) => {
             let v = seller_share(ctx, DealId(a.deal), a.index, &a.seller_amount).await?;
-            let s = format!("offered {} to the seller for deal {} milestone {}", ctx.render().token.format(v), a.deal, a.index);
-            simple::<()>(ctx, out, "offer_settlement", (DealId(a.deal), a.index, v), 0, s).await
+            let s = format!(
+                "offered {} to the seller for deal {} milestone {}",
+                ctx.render().token.format(v),
+                a.deal,
+                a.index
+            );
+            simple::<()>(
+                ctx,
+                out,
+                "offer_settlement",
+                (DealId(a.deal), a.index, v),
+                0,
+                s,
+            )
+            .await
         }
         AcceptOffer(a) => {
             let v = match a.seller_amount {
@@ -224,17 +261,51 @@ pub async fn run(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resul
                         .ok_or(CliError::Contract(escrow_types::Error::NoOffer))?
                 }
             };
-            let s = format!("accepted the offer of {} to the seller for deal {} milestone {}", ctx.render().token.format(v), a.deal, a.index);
-            simple::<()>(ctx, out, "accept_settlement", (DealId(a.deal), a.index, v), 0, s).await
+            let s = format!(
+                "accepted the offer of {} to the seller for deal {} milestone {}",
+                ctx.render().token.format(v),
+                a.deal,
+                a.index
+            );
+            simple::<()>(
+                ctx,
+                out,
+                "accept_settlement",
+                (DealId(a.deal), a.index, v),
+                0,
+                s,
+            )
+            .await
         }
         Resolve(a) => {
             let v = seller_share(ctx, DealId(a.deal), a.index, &a.seller_amount).await?;
-            let s = format!("resolved deal {} milestone {}: {} to the seller", a.deal, a.index, ctx.render().token.format(v));
-            simple::<()>(ctx, out, "resolve_dispute", (DealId(a.deal), a.index, v), 0, s).await
+            let s = format!(
+                "resolved deal {} milestone {}: {} to the seller",
+                a.deal,
+                a.index,
+                ctx.render().token.format(v)
+            );
+            simple::<()>(
+                ctx,
+                out,
+                "resolve_dispute",
+                (DealId(a.deal), a.index, v),
+                0,
+                s,
+            )
+            .await
         }
         Settle(a) => {
             let s = format!("deal {} milestone {} settled", a.deal, a.index);
-            simple::<()>(ctx, out, "settle_milestone", (DealId(a.deal), a.index), 0, s).await
+            simple::<()>(
+                ctx,
+                out,
+                "settle_milestone",
+                (DealId(a.deal), a.index),
+                0,
+                s,
+            )
+            .await
         }
         SettleDue(a) => {
             let s = format!("deal {}: due milestones settled", a.deal);
@@ -250,15 +321,30 @@ pub async fn run(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resul
         }
         Amend(a) => {
             let now = now_ms(ctx).await?;
-            let t = units::parse_time(&a.new_ship_by, now).map_err(|e| CliError::input(format!("new ship-by: {e}")))?;
-            let s = format!("proposed ship-by {} for deal {} milestone {}", units::format_time(t), a.deal, a.index);
-            simple::<()>(ctx, out, "propose_amendment", (DealId(a.deal), a.index, t), 0, s).await
+            let t = units::parse_time(&a.new_ship_by, now)
+                .map_err(|e| CliError::input(format!("new ship-by: {e}")))?;
+            let s = format!(
+                "proposed ship-by {} for deal {} milestone {}",
+                units::format_time(t),
+                a.deal,
+                a.index
+            );
+            simple::<()>(
+                ctx,
+                out,
+                "propose_amendment",
+                (DealId(a.deal), a.index, t),
+                0,
+                s,
+            )
+            .await
         }
         AcceptAmendment(a) => {
             let t = match a.new_ship_by {
                 Some(s) => {
                     let now = now_ms(ctx).await?;
-                    units::parse_time(&s, now).map_err(|e| CliError::input(format!("new ship-by: {e}")))?
+                    units::parse_time(&s, now)
+                        .map_err(|e| CliError::input(format!("new ship-by: {e}")))?
                 }
                 None => {
                     let m = milestone(ctx, DealId(a.deal), a.index).await?;
@@ -268,8 +354,21 @@ pub async fn run(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resul
                         .ok_or(CliError::Contract(escrow_types::Error::NoAmendmentPending))?
                 }
             };
-            let s = format!("accepted ship-by {} for deal {} milestone {}", units::format_time(t), a.deal, a.index);
-            simple::<()>(ctx, out, "accept_amendment", (DealId(a.deal), a.index, t), 0, s).await
+            let s = format!(
+                "accepted ship-by {} for deal {} milestone {}",
+                units::format_time(t),
+                a.deal,
+                a.index
+            );
+            simple::<()>(
+                ctx,
+                out,
+                "accept_amendment",
+                (DealId(a.deal), a.index, t),
+                0,
+                s,
+            )
+            .await
         }
         WithdrawProposal(a) => {
             let s = format!("proposal {} withdrawn", a.deal);

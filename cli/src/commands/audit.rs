@@ -72,11 +72,15 @@ fn set(ms: &mut [MilestoneStatus], i: u8, s: MilestoneStatus, anomalies: &mut Ve
     match ms.get_mut(usize::from(i)) {
         Some(m) => {
             if m.is_terminal() {
-                anomalies.push(format!("milestone {i} changed after it was settled ({m:?} → {s:?})"));
+                anomalies.push(format!(
+                    "milestone {i} changed after it was settled ({m:?} → {s:?})"
+                ));
             }
             *m = s;
         }
-        None => anomalies.push(format!("event for milestone {i}, which the terms do not have")),
+        None => anomalies.push(format!(
+            "event for milestone {i}, which the terms do not have"
+        )),
     }
 }
 
@@ -91,7 +95,12 @@ pub fn rebuild<'a>(events: impl IntoIterator<Item = &'a EscrowEvent>) -> Rebuilt
             DealProposed(p) => {
                 r.proposed = true;
                 r.status = Some(DealStatus::Proposed);
-                r.total = p.terms.milestones.iter().map(|m| m.amount).fold(0u128, |s, x| s.saturating_add(x));
+                r.total = p
+                    .terms
+                    .milestones
+                    .iter()
+                    .map(|m| m.amount)
+                    .fold(0u128, |s, x| s.saturating_add(x));
                 r.milestones = vec![MilestoneStatus::Pending; p.terms.milestones.len()];
                 r.terms_hash = Some(p.terms_hash);
                 r.terms_hash_recomputed = Some(terms_hash(&p.terms));
@@ -101,7 +110,10 @@ pub fn rebuild<'a>(events: impl IntoIterator<Item = &'a EscrowEvent>) -> Rebuilt
             DealFunded(f) => {
                 let expected = r.deposited.saturating_add(f.amount);
                 if f.deposited != expected {
-                    a.push(format!("DealFunded says deposited {} but the deposits add up to {expected}", f.deposited));
+                    a.push(format!(
+                        "DealFunded says deposited {} but the deposits add up to {expected}",
+                        f.deposited
+                    ));
                 }
                 r.deposited = expected;
             }
@@ -117,7 +129,10 @@ pub fn rebuild<'a>(events: impl IntoIterator<Item = &'a EscrowEvent>) -> Rebuilt
                 set(&mut r.milestones, m.index, MilestoneStatus::Refunded, a);
             }
             MilestoneDisputed(d) => set(&mut r.milestones, d.index, MilestoneStatus::Disputed, a),
-            SettlementOffered(_) | CancellationProposed(_) | AmendmentProposed(_) | AmendmentAccepted(_) => {}
+            SettlementOffered(_)
+            | CancellationProposed(_)
+            | AmendmentProposed(_)
+            | AmendmentAccepted(_) => {}
             DisputeResolved(d) => {
                 r.released = r.released.saturating_add(d.to_seller);
                 r.fees = r.fees.saturating_add(d.fee);
@@ -148,7 +163,12 @@ pub struct Check {
 
 fn check(name: impl Into<String>, events: impl ToString, storage: impl ToString) -> Check {
     let (e, s) = (events.to_string(), storage.to_string());
-    Check { name: name.into(), ok: e == s, events: e, storage: s }
+    Check {
+        name: name.into(),
+        ok: e == s,
+        events: e,
+        storage: s,
+    }
 }
 
 /// Runs `audit`.
@@ -159,12 +179,20 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
     let chain = ctx.chain().await?;
     let (_, best) = chain.best().await?;
     let found = scan(&chain, &contract, a.from, best).await?;
-    let mine: Vec<&EscrowEvent> = found.iter().map(|f| &f.event).filter(|e| e.deal_id() == Some(id)).collect();
+    let mine: Vec<&EscrowEvent> = found
+        .iter()
+        .map(|f| &f.event)
+        .filter(|e| e.deal_id() == Some(id))
+        .collect();
     let r = rebuild(mine.iter().copied());
     let d = &view.deal;
     let mut checks = vec![
         check("proposal event found", r.proposed, true),
-        check("status", format!("{:?}", r.status.unwrap_or(DealStatus::Proposed)), format!("{:?}", d.status)),
+        check(
+            "status",
+            format!("{:?}", r.status.unwrap_or(DealStatus::Proposed)),
+            format!("{:?}", d.status),
+        ),
         check("total", r.total, d.total),
         check("milestone count", r.milestones.len(), d.milestone_count),
         check("deposited", r.deposited, d.deposited),
@@ -179,26 +207,54 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
         .and_then(|x| x.checked_sub(r.refunded));
     checks.push(check(
         "locked",
-        ev_locked.map(|v| v.to_string()).unwrap_or_else(|| "negative".into()),
+        ev_locked
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "negative".into()),
         view.locked,
     ));
-    let sum = d.released.checked_add(d.fees).and_then(|x| x.checked_add(d.refunded)).and_then(|x| x.checked_add(view.locked));
+    let sum = d
+        .released
+        .checked_add(d.fees)
+        .and_then(|x| x.checked_add(d.refunded))
+        .and_then(|x| x.checked_add(view.locked));
     checks.push(check(
         "storage: deposited = released + fees + refunded + locked",
-        sum.map(|v| v.to_string()).unwrap_or_else(|| "overflow".into()),
+        sum.map(|v| v.to_string())
+            .unwrap_or_else(|| "overflow".into()),
         d.deposited,
     ));
     let settled = r.milestones.iter().filter(|m| m.is_terminal()).count();
     checks.push(check("settled milestones", settled, d.settled_count));
     for m in &ms {
-        let ev = r.milestones.get(usize::from(m.index)).map(|s| format!("{s:?}")).unwrap_or_else(|| "missing".into());
-        checks.push(check(format!("milestone {} status", m.index), ev, format!("{:?}", m.milestone.status)));
+        let ev = r
+            .milestones
+            .get(usize::from(m.index))
+            .map(|s| format!("{s:?}"))
+            .unwrap_or_else(|| "missing".into());
+        checks.push(check(
+            format!("milestone {} status", m.index),
+            ev,
+            format!("{:?}", m.milestone.status),
+        ));
     }
     let hex = |h: Option<[u8; 32]>| h.map(|h| units::hex0x(&h)).unwrap_or_else(|| "none".into());
-    checks.push(check("terms hash (announced)", hex(r.terms_hash), units::hex0x(&d.terms_hash)));
-    checks.push(check("terms hash (recomputed from events)", hex(r.terms_hash_recomputed), units::hex0x(&d.terms_hash)));
+    checks.push(check(
+        "terms hash (announced)",
+        hex(r.terms_hash),
+        units::hex0x(&d.terms_hash),
+    ));
+    checks.push(check(
+        "terms hash (recomputed from events)",
+        hex(r.terms_hash_recomputed),
+        units::hex0x(&d.terms_hash),
+    ));
     for an in &r.anomalies {
-        checks.push(Check { name: "event stream".into(), events: an.clone(), storage: String::new(), ok: false });
+        checks.push(Check {
+            name: "event stream".into(),
+            events: an.clone(),
+            storage: String::new(),
+            ok: false,
+        });
     }
     let bad = checks.iter().filter(|c| !c.ok).count();
     let format = if ctx.g.json { Format::Json } else { a.format };
@@ -217,15 +273,37 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
             w(out, "check,events,storage,ok")?;
             for c in &checks {
                 let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-                w(out, format!("{},{},{},{}", q(&c.name), q(&c.events), q(&c.storage), c.ok))?;
+                w(
+                    out,
+                    format!("{},{},{},{}", q(&c.name), q(&c.events), q(&c.storage), c.ok),
+                )?;
             }
         }
         Format::Table => {
-            w(out, format!("audit of deal {} from {} event(s):", a.deal, r.events))?;
+            w(
+                out,
+                format!("audit of deal {} from {} event(s):", a.deal, r.events),
+            )?;
             for c in &checks {
-                w(out, format!("  [{}] {:<56} events {:<24} storage {}", if c.ok { "ok" } else { "MISMATCH" }, c.name, c.events, c.storage))?;
+                w(
+                    out,
+                    format!(
+                        "  [{}] {:<56} events {:<24} storage {}",
+                        if c.ok { "ok" } else { "MISMATCH" },
+                        c.name,
+                        c.events,
+                        c.storage
+                    ),
+                )?;
             }
-            w(out, if bad == 0 { "audit ok".to_string() } else { format!("audit FAILED: {bad} mismatch(es)") })?;
+            w(
+                out,
+                if bad == 0 {
+                    "audit ok".to_string()
+                } else {
+                    format!("audit FAILED: {bad} mismatch(es)")
+                },
+            )?;
         }
     }
     if bad > 0 {
@@ -258,23 +336,67 @@ mod tests {
             advance: false,
             agreement_hash: [0; 32],
             milestones: vec![
-                MilestoneTerms { amount: 60, terms_hash: [0; 32], ship_by: None },
-                MilestoneTerms { amount: 40, terms_hash: [0; 32], ship_by: None },
+                MilestoneTerms {
+                    amount: 60,
+                    terms_hash: [0; 32],
+                    ship_by: None,
+                },
+                MilestoneTerms {
+                    amount: 40,
+                    terms_hash: [0; 32],
+                    ship_by: None,
+                },
             ],
         };
         let id = DealId(0);
         let evs = vec![
-            EscrowEvent::DealProposed(DealProposed { deal_id: id, buyer: acc(1), seller: acc(2), proposer: Role::Buyer, terms_hash: terms_hash(&terms), terms }),
-            EscrowEvent::DealAccepted(DealAccepted { deal_id: id, by: acc(2), at: 1 }),
-            EscrowEvent::DealFunded(DealFunded { deal_id: id, funder: acc(1), amount: 100, deposited: 100 }),
-            EscrowEvent::MilestoneReleased(MilestoneReleased { deal_id: id, seller: acc(2), index: 0, amount: 59, fee: 1, via: ReleaseVia::Buyer }),
-            EscrowEvent::DisputeResolved(DisputeResolved { deal_id: id, resolution: Resolution::Arbiter, index: 1, to_seller: 20, fee: 0, to_buyer: 20 }),
+            EscrowEvent::DealProposed(DealProposed {
+                deal_id: id,
+                buyer: acc(1),
+                seller: acc(2),
+                proposer: Role::Buyer,
+                terms_hash: terms_hash(&terms),
+                terms,
+            }),
+            EscrowEvent::DealAccepted(DealAccepted {
+                deal_id: id,
+                by: acc(2),
+                at: 1,
+            }),
+            EscrowEvent::DealFunded(DealFunded {
+                deal_id: id,
+                funder: acc(1),
+                amount: 100,
+                deposited: 100,
+            }),
+            EscrowEvent::MilestoneReleased(MilestoneReleased {
+                deal_id: id,
+                seller: acc(2),
+                index: 0,
+                amount: 59,
+                fee: 1,
+                via: ReleaseVia::Buyer,
+            }),
+            EscrowEvent::DisputeResolved(DisputeResolved {
+                deal_id: id,
+                resolution: Resolution::Arbiter,
+                index: 1,
+                to_seller: 20,
+                fee: 0,
+                to_buyer: 20,
+            }),
             EscrowEvent::DealClosed(DealClosed { deal_id: id }),
         ];
         let r = rebuild(&evs);
         assert_eq!(r.status, Some(DealStatus::Closed));
-        assert_eq!((r.deposited, r.released, r.fees, r.refunded), (100, 79, 1, 20));
-        assert_eq!(r.milestones, vec![MilestoneStatus::Released, MilestoneStatus::Resolved]);
+        assert_eq!(
+            (r.deposited, r.released, r.fees, r.refunded),
+            (100, 79, 1, 20)
+        );
+        assert_eq!(
+            r.milestones,
+            vec![MilestoneStatus::Released, MilestoneStatus::Resolved]
+        );
         assert_eq!(r.terms_hash, r.terms_hash_recomputed);
         assert!(r.anomalies.is_empty());
         // A replayed release is an anomaly.

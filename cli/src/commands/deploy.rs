@@ -36,7 +36,10 @@ pub struct DeployArgs {
 /// Where the build puts the bundle.
 pub fn default_bundle() -> PathBuf {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        format!("{}/.cache/milestone-escrow/target", std::env::var("HOME").unwrap_or_default())
+        format!(
+            "{}/.cache/milestone-escrow/target",
+            std::env::var("HOME").unwrap_or_default()
+        )
     });
     PathBuf::from(target).join("ink/milestone_escrow/milestone_escrow.contract")
 }
@@ -49,12 +52,16 @@ pub fn read_bundle(path: &PathBuf) -> Result<(Vec<u8>, [u8; 4])> {
             path.display()
         ))
     })?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| CliError::input(format!("{}: not a .contract bundle: {e}", path.display())))?;
-    let wasm = v["source"]["wasm"]
-        .as_str()
-        .ok_or_else(|| CliError::input(format!("{}: no source.wasm (a .json metadata file? use the .contract)", path.display())))?;
-    let code = hex::decode(wasm.trim_start_matches("0x")).map_err(|_| CliError::input("source.wasm is not hex"))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| CliError::input(format!("{}: not a .contract bundle: {e}", path.display())))?;
+    let wasm = v["source"]["wasm"].as_str().ok_or_else(|| {
+        CliError::input(format!(
+            "{}: no source.wasm (a .json metadata file? use the .contract)",
+            path.display()
+        ))
+    })?;
+    let code = hex::decode(wasm.trim_start_matches("0x"))
+        .map_err(|_| CliError::input("source.wasm is not hex"))?;
     let sel = v["spec"]["constructors"]
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["label"] == "new"))
@@ -76,7 +83,8 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         None => me.clone(),
     };
     let salt = match &a.salt {
-        Some(s) => hex::decode(s.trim_start_matches("0x")).map_err(|_| CliError::input("--salt: not hex"))?,
+        Some(s) => hex::decode(s.trim_start_matches("0x"))
+            .map_err(|_| CliError::input("--salt: not hex"))?,
         None => {
             let mut b = [0u8; 16];
             getrandom::getrandom(&mut b).map_err(|e| CliError::input(e.to_string()))?;
@@ -90,14 +98,18 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let dry_only = ctx.g.dry_run;
     let chain = ctx.chain().await?;
     let best = chain.best().await?;
-    let dry = chain.dry_run_instantiate(best.0, &me, 0, &code, data.clone(), salt.clone()).await?;
+    let dry = chain
+        .dry_run_instantiate(best.0, &me, 0, &code, data.clone(), salt.clone())
+        .await?;
     let address = match &dry.result {
         Err(raw) => return Err(chain.dispatch_error(raw)),
-        Ok((_, ret)) => match contract::decode_message_return::<()>(ret).map_err(CliError::Rejected)? {
-            Err(lang) => return Err(CliError::Lang(format!("{lang:?}"))),
-            Ok(Err(e)) => return Err(CliError::Contract(e)),
-            Ok(Ok(())) => dry.account_id.map(AccountId32),
-        },
+        Ok((_, ret)) => {
+            match contract::decode_message_return::<()>(ret).map_err(CliError::Rejected)? {
+                Err(lang) => return Err(CliError::Lang(format!("{lang:?}"))),
+                Ok(Err(e)) => return Err(CliError::Contract(e)),
+                Ok(Ok(())) => dry.account_id.map(AccountId32),
+            }
+        }
     };
     if !opts.quiet {
         eprintln!(
@@ -116,12 +128,16 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         let addr = inc.instantiated.clone().or(address);
         (addr, Some(inc))
     };
-    let contract_addr = contract_addr.ok_or_else(|| CliError::Rejected("no Contracts::Instantiated event".into()))?;
+    let contract_addr = contract_addr
+        .ok_or_else(|| CliError::Rejected("no Contracts::Instantiated event".into()))?;
     if included.is_some() {
         let mut cfg = Config::load(&ctx.home).map_err(CliError::input)?;
         cfg.deployments.insert(
             ctx.g.url.clone(),
-            Deployment { contract: contract_addr.to_string(), code_hash: units::hex0x(&code_hash) },
+            Deployment {
+                contract: contract_addr.to_string(),
+                code_hash: units::hex0x(&code_hash),
+            },
         );
         cfg.save(&ctx.home).map_err(CliError::input)?;
     }
@@ -139,11 +155,20 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         return w(out, v.to_string());
     }
     match included {
-        None => w(out, format!("dry-run ok: would deploy at {contract_addr} (nothing submitted)")),
+        None => w(
+            out,
+            format!("dry-run ok: would deploy at {contract_addr} (nothing submitted)"),
+        ),
         Some(inc) => {
             w(out, format!("contract {contract_addr}"))?;
             w(out, format!("code hash {}", units::hex0x(&code_hash)))?;
-            w(out, format!("deployed in block #{} (tx {:?}); remembered for {}", inc.block_number, inc.tx_hash, ctx.g.url))
+            w(
+                out,
+                format!(
+                    "deployed in block #{} (tx {:?}); remembered for {}",
+                    inc.block_number, inc.tx_hash, ctx.g.url
+                ),
+            )
         }
     }
 }

@@ -30,7 +30,12 @@ pub struct EventsArgs {
 }
 
 /// Our contract's events in blocks `from..=to`, in order.
-pub async fn scan(chain: &Chain, contract: &AccountId32, from: u32, to: u32) -> Result<Vec<FoundEvent>> {
+pub async fn scan(
+    chain: &Chain,
+    contract: &AccountId32,
+    from: u32,
+    to: u32,
+) -> Result<Vec<FoundEvent>> {
     if from > to {
         return Ok(Vec::new());
     }
@@ -61,7 +66,13 @@ pub fn found_json(f: &FoundEvent, r: &RenderCtx) -> Json {
     v
 }
 
-fn print(f: &FoundEvent, deal: Option<u64>, json_out: bool, r: &RenderCtx, out: &mut impl Write) -> Result<()> {
+fn print(
+    f: &FoundEvent,
+    deal: Option<u64>,
+    json_out: bool,
+    r: &RenderCtx,
+    out: &mut impl Write,
+) -> Result<()> {
     if let Some(d) = deal {
         if f.event.deal_id().map(|x| x.0) != Some(d) {
             return Ok(());
@@ -70,7 +81,15 @@ fn print(f: &FoundEvent, deal: Option<u64>, json_out: bool, r: &RenderCtx, out: 
     if json_out {
         w(out, found_json(f, r).to_string())
     } else {
-        w(out, format!("#{} {} {}", f.block, f.event.name(), f.event.fields_human(r)))
+        w(
+            out,
+            format!(
+                "#{} {} {}",
+                f.block,
+                f.event.name(),
+                f.event.fields_human(r)
+            ),
+        )
     }
 }
 
@@ -90,7 +109,12 @@ pub async fn run(a: EventsArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         return Ok(());
     }
     let mut last = best;
-    let mut sub = chain.api.blocks().subscribe_best().await.map_err(|e| unreachable(&chain.url, e))?;
+    let mut sub = chain
+        .api
+        .blocks()
+        .subscribe_best()
+        .await
+        .map_err(|e| unreachable(&chain.url, e))?;
     while let Some(block) = sub.next().await {
         let block = block.map_err(|e| unreachable(&chain.url, e))?;
         let n = block.number();

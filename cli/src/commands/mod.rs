@@ -83,7 +83,8 @@ pub async fn run_deal(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> 
 
 /// Writes a line, mapping I/O errors.
 pub fn w(out: &mut impl Write, s: impl AsRef<str>) -> Result<()> {
-    writeln!(out, "{}", s.as_ref()).map_err(|e| CliError::Rejected(format!("cannot write output: {e}")))
+    writeln!(out, "{}", s.as_ref())
+        .map_err(|e| CliError::Rejected(format!("cannot write output: {e}")))
 }
 
 /// An event as a JSON object `{event, ...fields}`.
@@ -127,7 +128,13 @@ pub fn report<R: scale_info::TypeInfo + scale::Encode + 'static>(
     match &exec.included {
         None => w(out, format!("dry-run ok: {summary} (nothing submitted)")),
         Some(inc) => {
-            w(out, format!("ok: {summary} in block #{} (tx {:?})", inc.block_number, inc.tx_hash))?;
+            w(
+                out,
+                format!(
+                    "ok: {summary} in block #{} (tx {:?})",
+                    inc.block_number, inc.tx_hash
+                ),
+            )?;
             for e in &inc.events {
                 w(out, format!("  {} {}", e.name(), e.fields_human(&r)))?;
             }

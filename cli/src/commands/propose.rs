@@ -83,10 +83,22 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         (Some(b), Some(s)) => (ctx.resolve_account(b)?, ctx.resolve_account(s)?),
         (Some(b), None) => (ctx.resolve_account(b)?, me.clone()),
         (None, Some(s)) => (me.clone(), ctx.resolve_account(s)?),
-        (None, None) => return Err(CliError::input("give --buyer or --seller (the other defaults to you)")),
+        (None, None) => {
+            return Err(CliError::input(
+                "give --buyer or --seller (the other defaults to you)",
+            ))
+        }
     };
-    let oracles = a.oracles.iter().map(|o| ctx.resolve_account(o)).collect::<Result<Vec<_>>>()?;
-    let arbiter = a.arbiter.as_deref().map(|s| ctx.resolve_account(s)).transpose()?;
+    let oracles = a
+        .oracles
+        .iter()
+        .map(|o| ctx.resolve_account(o))
+        .collect::<Result<Vec<_>>>()?;
+    let arbiter = a
+        .arbiter
+        .as_deref()
+        .map(|s| ctx.resolve_account(s))
+        .transpose()?;
     let agreement_hash = match (&a.terms_file, a.agreement_hash) {
         (Some(f), _) => units::hash_file(f).map_err(CliError::input)?,
         (None, Some(h)) => h,
@@ -99,7 +111,9 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         None if oracles.is_empty() => ReleaseRule::Buyer,
         None => ReleaseRule::BuyerOrOracles,
     };
-    let threshold = a.threshold.unwrap_or(if oracles.is_empty() { 0 } else { 1 });
+    let threshold = a
+        .threshold
+        .unwrap_or(if oracles.is_empty() { 0 } else { 1 });
     // Check the split's percentages before connecting (amounts need the chain's decimals).
     if let Some(split) = &a.split {
         units::split_total(1_000_000_000, split).map_err(CliError::input)?;
@@ -111,7 +125,9 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     let now = chain.timestamp(best.0).await?;
     let mut milestones = Vec::new();
     if let (Some(total), Some(split)) = (&a.total, &a.split) {
-        let total = token.parse(total).map_err(|e| CliError::input(format!("--total: {e}")))?;
+        let total = token
+            .parse(total)
+            .map_err(|e| CliError::input(format!("--total: {e}")))?;
         let amounts = units::split_total(total, split).map_err(CliError::input)?;
         let ship: Vec<Option<u64>> = match &a.ship_by {
             None => vec![None; amounts.len()],
@@ -128,36 +144,54 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
                     .iter()
                     .map(|s| match s.trim() {
                         "-" | "" => Ok(None),
-                        t => units::parse_time(t, now).map(Some).map_err(|e| CliError::input(format!("--ship-by: {e}"))),
+                        t => units::parse_time(t, now)
+                            .map(Some)
+                            .map_err(|e| CliError::input(format!("--ship-by: {e}"))),
                     })
                     .collect::<Result<_>>()?
             }
         };
         for (amount, ship_by) in amounts.into_iter().zip(ship) {
-            milestones.push(MilestoneTerms { amount, terms_hash: [0; 32], ship_by });
+            milestones.push(MilestoneTerms {
+                amount,
+                terms_hash: [0; 32],
+                ship_by,
+            });
         }
     } else {
         if a.ship_by.is_some() {
-            return Err(CliError::input("--ship-by goes with --split; with --milestone write AMOUNT@SHIP_BY"));
+            return Err(CliError::input(
+                "--ship-by goes with --split; with --milestone write AMOUNT@SHIP_BY",
+            ));
         }
         for (i, m) in a.milestones.iter().enumerate() {
             let (amount, ship) = match m.split_once('@') {
                 Some((x, t)) => (x, Some(t)),
                 None => (m.as_str(), None),
             };
-            let amount = token.parse(amount).map_err(|e| CliError::input(format!("--milestone {i}: {e}")))?;
+            let amount = token
+                .parse(amount)
+                .map_err(|e| CliError::input(format!("--milestone {i}: {e}")))?;
             if amount == 0 {
-                return Err(CliError::input(format!("--milestone {i}: amount must be more than zero")));
+                return Err(CliError::input(format!(
+                    "--milestone {i}: amount must be more than zero"
+                )));
             }
             let ship_by = ship
                 .map(|t| units::parse_time(t, now))
                 .transpose()
                 .map_err(|e| CliError::input(format!("--milestone {i}: {e}")))?;
-            milestones.push(MilestoneTerms { amount, terms_hash: [0; 32], ship_by });
+            milestones.push(MilestoneTerms {
+                amount,
+                terms_hash: [0; 32],
+                ship_by,
+            });
         }
     }
     if milestones.is_empty() {
-        return Err(CliError::input("give milestones: --milestone AMOUNT[@SHIP_BY] (repeat) or --total X --split 30,40,30"));
+        return Err(CliError::input(
+            "give milestones: --milestone AMOUNT[@SHIP_BY] (repeat) or --total X --split 30,40,30",
+        ));
     }
     let terms = DealTerms {
         buyer: ink_account(&buyer),

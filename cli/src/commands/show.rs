@@ -28,17 +28,29 @@ fn clocks(m: &MilestoneView, now: u64) -> Vec<String> {
     if let Some(t) = m.milestone.ship_by {
         if st == MilestoneStatus::Pending {
             let when = relative(t, now);
-            c.push(if t >= now { format!("ship by {} ({when})", units::format_time(t)) } else { format!("ship-by passed {when}") });
+            c.push(if t >= now {
+                format!("ship by {} ({when})", units::format_time(t))
+            } else {
+                format!("ship-by passed {when}")
+            });
         }
     }
     if st == MilestoneStatus::Submitted {
         if let Some(t) = m.review_ends {
-            c.push(if t >= now { format!("review ends {}", relative(t, now)) } else { format!("review ended {}", relative(t, now)) });
+            c.push(if t >= now {
+                format!("review ends {}", relative(t, now))
+            } else {
+                format!("review ended {}", relative(t, now))
+            });
         }
     }
     if st == MilestoneStatus::Disputed {
         if let Some(t) = m.arbitration_ends {
-            c.push(if t >= now { format!("arbitration ends {}", relative(t, now)) } else { format!("arbitration ended {}: fallback due", relative(t, now)) });
+            c.push(if t >= now {
+                format!("arbitration ends {}", relative(t, now))
+            } else {
+                format!("arbitration ended {}: fallback due", relative(t, now))
+            });
         }
     }
     c
@@ -61,38 +73,82 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
     }
     let d = &view.deal;
     let t = &r.token;
-    w(out, format!("Deal {} — {:?} (proposed by {:?})", a.deal, d.status, d.proposer))?;
+    w(
+        out,
+        format!(
+            "Deal {} — {:?} (proposed by {:?})",
+            a.deal, d.status, d.proposer
+        ),
+    )?;
     w(out, format!("  buyer        {}", ss58(&d.buyer)))?;
     w(out, format!("  seller       {}", ss58(&d.seller)))?;
-    w(out, format!("  arbiter      {}", d.arbiter.as_ref().map(ss58).unwrap_or_else(|| "none".into())))?;
+    w(
+        out,
+        format!(
+            "  arbiter      {}",
+            d.arbiter
+                .as_ref()
+                .map(ss58)
+                .unwrap_or_else(|| "none".into())
+        ),
+    )?;
     if d.oracles.is_empty() {
         w(out, "  oracles      none")?;
     } else {
-        w(out, format!("  oracles      {} (threshold {})", d.oracles.iter().map(ss58).collect::<Vec<_>>().join(", "), d.oracle_threshold))?;
+        w(
+            out,
+            format!(
+                "  oracles      {} (threshold {})",
+                d.oracles.iter().map(ss58).collect::<Vec<_>>().join(", "),
+                d.oracle_threshold
+            ),
+        )?;
     }
-    w(out, format!(
-        "  rules        release by {:?}; review {}; arbitration {}; fallback {} to seller{}",
-        d.release_rule,
-        format_duration(d.review_window),
-        format_duration(d.arbitration_window),
-        units::format_amount(u128::from(d.fallback_seller_bps), 2, "%").replace(" %", "%"),
-        if d.advance { "; milestone 0 is an advance" } else { "" }
-    ))?;
-    w(out, format!("  agreement    {}", units::hex0x(&d.agreement_hash)))?;
-    w(out, format!("  terms hash   {}", units::hex0x(&d.terms_hash)))?;
+    w(
+        out,
+        format!(
+            "  rules        release by {:?}; review {}; arbitration {}; fallback {} to seller{}",
+            d.release_rule,
+            format_duration(d.review_window),
+            format_duration(d.arbitration_window),
+            units::format_amount(u128::from(d.fallback_seller_bps), 2, "%").replace(" %", "%"),
+            if d.advance {
+                "; milestone 0 is an advance"
+            } else {
+                ""
+            }
+        ),
+    )?;
+    w(
+        out,
+        format!("  agreement    {}", units::hex0x(&d.agreement_hash)),
+    )?;
+    w(
+        out,
+        format!("  terms hash   {}", units::hex0x(&d.terms_hash)),
+    )?;
     if let Some(by) = d.cancel_proposed_by {
         w(out, format!("  cancellation proposed by {by:?}"))?;
     }
-    w(out, format!(
-        "  total {}   deposited {}   released {}   fees {}   refunded {}   locked {}",
-        t.format(d.total),
-        t.format(d.deposited),
-        t.format(d.released),
-        t.format(d.fees),
-        t.format(d.refunded),
-        t.format(view.locked)
-    ))?;
-    w(out, format!("  milestones ({} of {} settled):", d.settled_count, d.milestone_count))?;
+    w(
+        out,
+        format!(
+            "  total {}   deposited {}   released {}   fees {}   refunded {}   locked {}",
+            t.format(d.total),
+            t.format(d.deposited),
+            t.format(d.released),
+            t.format(d.fees),
+            t.format(d.refunded),
+            t.format(view.locked)
+        ),
+    )?;
+    w(
+        out,
+        format!(
+            "  milestones ({} of {} settled):",
+            d.settled_count, d.milestone_count
+        ),
+    )?;
     for m in &ms {
         let mut line = format!(
             "    #{} {} {:?}, covered {}",
@@ -106,13 +162,24 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
             line.push_str(&c);
         }
         if m.milestone.attestations > 0 {
-            line.push_str(&format!("; {} attestation(s)", m.milestone.attestation_count()));
+            line.push_str(&format!(
+                "; {} attestation(s)",
+                m.milestone.attestation_count()
+            ));
         }
         if let Some(o) = m.milestone.dispute.and_then(|d| d.offer) {
-            line.push_str(&format!("; offer by {:?}: {} to seller", o.by, t.format(o.seller_amount)));
+            line.push_str(&format!(
+                "; offer by {:?}: {} to seller",
+                o.by,
+                t.format(o.seller_amount)
+            ));
         }
         if let Some(am) = m.milestone.amendment {
-            line.push_str(&format!("; amendment by {:?}: ship by {}", am.by, units::format_time(am.new_ship_by)));
+            line.push_str(&format!(
+                "; amendment by {:?}: ship by {}",
+                am.by,
+                units::format_time(am.new_ship_by)
+            ));
         }
         if let Some(o) = m.milestone.outcome {
             line.push_str(&format!(

@@ -39,26 +39,51 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let (_, best) = chain.best().await?;
     let last = best.min(a.from.saturating_add(MORTALITY_BLOCKS as u32));
     for n in a.from..=last {
-        let Some(hash) = chain.rpc.chain_get_block_hash(Some(n.into())).await.map_err(|e| unreachable(&chain.url, e))? else {
+        let Some(hash) = chain
+            .rpc
+            .chain_get_block_hash(Some(n.into()))
+            .await
+            .map_err(|e| unreachable(&chain.url, e))?
+        else {
             continue;
         };
-        let block = chain.api.blocks().at(hash).await.map_err(|e| unreachable(&chain.url, e))?;
-        let exts = block.extrinsics().await.map_err(|e| unreachable(&chain.url, e))?;
+        let block = chain
+            .api
+            .blocks()
+            .at(hash)
+            .await
+            .map_err(|e| unreachable(&chain.url, e))?;
+        let exts = block
+            .extrinsics()
+            .await
+            .map_err(|e| unreachable(&chain.url, e))?;
         for ext in exts.iter() {
             if ext.hash() != wanted {
                 continue;
             }
             let result = ext.events().await.map_err(|e| unreachable(&chain.url, e))?;
-            let failure = result.iter().filter_map(|e| e.ok()).find(|e| e.pallet_name() == "System" && e.variant_name() == "ExtrinsicFailed");
+            let failure = result
+                .iter()
+                .filter_map(|e| e.ok())
+                .find(|e| e.pallet_name() == "System" && e.variant_name() == "ExtrinsicFailed");
             let failed = failure.is_some();
             if ctx.g.json {
                 w(out, json!({"found": true, "block": n, "block_hash": format!("{hash:?}"), "index": ext.index(), "success": !failed}).to_string())?;
             } else {
-                w(out, format!("{wanted:?} is in block #{n} ({hash:?}), extrinsic {}: {}", ext.index(), if failed { "FAILED" } else { "succeeded" }))?;
+                w(
+                    out,
+                    format!(
+                        "{wanted:?} is in block #{n} ({hash:?}), extrinsic {}: {}",
+                        ext.index(),
+                        if failed { "FAILED" } else { "succeeded" }
+                    ),
+                )?;
             }
             if failed {
                 let err = match subxt::error::DispatchError::decode_from(
-                    failure.map(|f| crate::contract::dispatch_error_prefix(f.field_bytes()).to_vec()).unwrap_or_default(),
+                    failure
+                        .map(|f| crate::contract::dispatch_error_prefix(f.field_bytes()).to_vec())
+                        .unwrap_or_default(),
                     chain.api.metadata(),
                 ) {
                     Ok(e) => dispatch_to_cli(e),
@@ -71,7 +96,10 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     }
     let expired = best > a.from.saturating_add(MORTALITY_BLOCKS as u32);
     if ctx.g.json {
-        w(out, json!({"found": false, "searched": [a.from, last], "expired": expired}).to_string())?;
+        w(
+            out,
+            json!({"found": false, "searched": [a.from, last], "expired": expired}).to_string(),
+        )?;
     }
     if expired {
         Err(CliError::Rejected(format!(
@@ -81,7 +109,11 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     } else {
         Err(CliError::UnknownStatus {
             hash: format!("{wanted:?}"),
-            detail: format!("not in blocks #{}..=#{last} yet; it may still be included until block #{}", a.from, a.from.saturating_add(MORTALITY_BLOCKS as u32)),
+            detail: format!(
+                "not in blocks #{}..=#{last} yet; it may still be included until block #{}",
+                a.from,
+                a.from.saturating_add(MORTALITY_BLOCKS as u32)
+            ),
         })
     }
 }

@@ -12,14 +12,19 @@ use std::{
 
 /// `$CARGO_TARGET_DIR` (default `$HOME/.cache/milestone-escrow/target`).
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/milestone-escrow/target")
-    })
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/milestone-escrow/target")
+        })
 }
 
 /// The node binary.
 pub fn node_binary() -> PathBuf {
-    std::env::var_os("ESCROW_NODE").map(PathBuf::from).unwrap_or_else(|| target_dir().join("release/escrow-node"))
+    std::env::var_os("ESCROW_NODE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("release/escrow-node"))
 }
 
 /// The contract bundle.
@@ -43,7 +48,11 @@ pub fn chain_available() -> bool {
 
 /// A port nobody listens on (right now).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A running node.
@@ -63,16 +72,33 @@ impl Node {
         let log = dir.path().join("node.log");
         let port = free_port();
         let child = Command::new(node_binary())
-            .args(["--dev", "--tmp", "--rpc-port", &port.to_string(), "--port", "0", "--no-prometheus"])
+            .args([
+                "--dev",
+                "--tmp",
+                "--rpc-port",
+                &port.to_string(),
+                "--port",
+                "0",
+                "--no-prometheus",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("start escrow-node");
-        let node = Node { child, port, log, _dir: dir };
+        let node = Node {
+            child,
+            port,
+            log,
+            _dir: dir,
+        };
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(60), "node not up:\n{}", node.log_tail());
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "node not up:\n{}",
+                node.log_tail()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         node
@@ -118,13 +144,20 @@ impl Run {
 
     /// Asserts exit `code` and that stderr mentions `needle`.
     pub fn fails(&self, code: i32, needle: &str) {
-        assert_eq!(self.code, code, "expected exit {code} mentioning {needle:?}, got {self:#?}");
-        assert!(self.err.contains(needle), "stderr lacks {needle:?}: {self:#?}");
+        assert_eq!(
+            self.code, code,
+            "expected exit {code} mentioning {needle:?}, got {self:#?}"
+        );
+        assert!(
+            self.err.contains(needle),
+            "stderr lacks {needle:?}: {self:#?}"
+        );
     }
 
     /// stdout as one JSON object.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.ok().trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {self:#?}"))
+        serde_json::from_str(self.ok().trim())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {self:#?}"))
     }
 }
 
@@ -139,7 +172,10 @@ pub struct Escrow {
 impl Escrow {
     /// A fresh state directory against `url`.
     pub fn new(url: String) -> Escrow {
-        Escrow { home: tempfile::tempdir().unwrap(), url }
+        Escrow {
+            home: tempfile::tempdir().unwrap(),
+            url,
+        }
     }
 
     /// Runs `escrow args…`.
