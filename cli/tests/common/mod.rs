@@ -20,16 +20,18 @@ pub fn target_dir() -> PathBuf {
         })
 }
 
-/// The node binary.
+/// The node binary (`ESCROW_NODE` overrides).
 pub fn node_binary() -> PathBuf {
     std::env::var_os("ESCROW_NODE")
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("release/escrow-node"))
 }
 
-/// The contract bundle.
+/// The contract bundle (`ESCROW_BUNDLE` overrides).
 pub fn bundle() -> PathBuf {
-    target_dir().join("ink/milestone_escrow/milestone_escrow.contract")
+    std::env::var_os("ESCROW_BUNDLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("ink/milestone_escrow/milestone_escrow.contract"))
 }
 
 /// Whether the chain tests can run; prints why not.
