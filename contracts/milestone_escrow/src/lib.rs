@@ -1012,6 +1012,12 @@ pub mod milestone_escrow {
             if m0.status != MilestoneStatus::Pending || !m0.is_funded(deal.deposited) {
                 return Ok(Vec::new());
             }
+            // Past its ship-by the advance belongs to the buyer's refund right: a late
+            // top-up must not turn that refund into a payment to the seller.
+            let now = self.env().block_timestamp();
+            if m0.ship_by.is_some_and(|t| now > t) {
+                return Ok(Vec::new());
+            }
             let payouts = self.release(deal_id, deal, 0, &mut m0, ReleaseVia::Advance)?;
             self.milestones.insert((deal_id, 0), &m0);
             self.close_if_settled(deal_id, deal);

@@ -17,9 +17,12 @@ const T0: u64 = 1_000_000;
 const REVIEW: u64 = 100;
 const ARBITRATION: u64 = 200;
 const SHIP_BY: u64 = T0 + 1_000;
+/// Every party's starting balance.
+const BASE: Balance = 1_000_000_000_000;
 
+/// Test accounts: 0xA0 + n, clear of the engine's default accounts and callee.
 fn acct(n: u8) -> AccountId {
-    AccountId::from([n; 32])
+    AccountId::from([0xA0 + n; 32])
 }
 fn buyer() -> AccountId {
     acct(1)
@@ -91,8 +94,10 @@ struct T {
 impl T {
     fn new() -> Self {
         test::set_block_timestamp::<E>(T0);
+        // The off-chain engine enforces an existential deposit on `set_account_balance`,
+        // so every party starts at BASE and `balance` reports the change from it.
         for who in everyone() {
-            test::set_account_balance::<E>(who, 0);
+            test::set_account_balance::<E>(who, BASE);
         }
         test::set_account_balance::<E>(test::callee::<E>(), 0);
         test::set_caller::<E>(stranger());
@@ -112,7 +117,7 @@ impl T {
     /// so that a party's balance in these tests is exactly what the contract paid it.
     fn paying(&mut self, who: AccountId, value: Balance) -> &mut MilestoneEscrow {
         test::set_caller::<E>(who);
-        test::set_account_balance::<E>(who, Self::balance(who) + value);
+        test::set_account_balance::<E>(who, BASE + Self::balance(who) + value);
         test::transfer_in::<E>(value);
         self.sent = value;
         &mut self.c
@@ -123,8 +128,14 @@ impl T {
         self
     }
 
+    /// A party's balance change since the start; the contract's absolute balance.
     fn balance(who: AccountId) -> Balance {
-        test::get_account_balance::<E>(who).unwrap_or(0)
+        let b = test::get_account_balance::<E>(who).unwrap_or(0);
+        if who == test::callee::<E>() {
+            b
+        } else {
+            b - BASE
+        }
     }
 
     fn events() -> Vec<test::EmittedEvent> {
@@ -651,6 +662,7 @@ fn attest_rejects_non_oracles_rule_and_late_attestation() {
 
     let mut buyer_only = terms();
     buyer_only.release_rule = ReleaseRule::Buyer;
+    t.at(T0);
     let id = t.active(buyer_only, 1_000);
     t.fails(Error::RuleForbidsOracles, |t| t.by(oracle1()).attest(id, 0));
 }
