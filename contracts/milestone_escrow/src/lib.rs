@@ -95,7 +95,10 @@ mod e2e_tests;
 #[ink::contract]
 pub mod milestone_escrow {
     use escrow_types::*;
-    use ink::{prelude::vec::Vec, storage::Mapping};
+    use ink::{
+        prelude::{vec, vec::Vec},
+        storage::Mapping,
+    };
 
     /// What a clock has made due for a milestone.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1048,10 +1051,10 @@ pub mod milestone_escrow {
                 fee,
                 via,
             });
-            let mut payouts = Vec::with_capacity(2);
-            payouts.push(Payout { to: deal.seller, amount: net });
-            payouts.push(Payout { to: self.fee_recipient, amount: fee });
-            Ok(payouts)
+            Ok(vec![
+                Payout { to: deal.seller, amount: net },
+                Payout { to: self.fee_recipient, amount: fee },
+            ])
         }
 
         /// Marks a milestone refunded and books its funded part; returns that amount.
@@ -1125,11 +1128,11 @@ pub mod milestone_escrow {
                 fee: outcome.fee,
                 to_buyer: outcome.to_buyer,
             });
-            let mut payouts = Vec::with_capacity(3);
-            payouts.push(Payout { to: deal.seller, amount: outcome.to_seller });
-            payouts.push(Payout { to: self.fee_recipient, amount: outcome.fee });
-            payouts.push(Payout { to: deal.buyer, amount: outcome.to_buyer });
-            Ok(payouts)
+            Ok(vec![
+                Payout { to: deal.seller, amount: outcome.to_seller },
+                Payout { to: self.fee_recipient, amount: outcome.fee },
+                Payout { to: deal.buyer, amount: outcome.to_buyer },
+            ])
         }
 
         fn apply_due(
@@ -1144,9 +1147,7 @@ pub mod milestone_escrow {
                 DueAction::Release => self.release(deal_id, deal, index, m, ReleaseVia::Timeout),
                 DueAction::Refund(reason) => {
                     let amount = self.refund(deal_id, deal, index, m, reason)?;
-                    let mut payouts = Vec::with_capacity(1);
-                    payouts.push(Payout { to: deal.buyer, amount });
-                    Ok(payouts)
+                    Ok(vec![Payout { to: deal.buyer, amount }])
                 }
                 DueAction::Fallback => {
                     let seller_gross =
