@@ -6,7 +6,8 @@
 #
 # Output: $CARGO_TARGET_DIR/ink/<crate>/<crate>.{wasm,json,contract} (cargo-contract's own
 # place; the next build overwrites it) and a copy per mode in
-# $CARGO_TARGET_DIR/ink/<crate>/{release,debug}/, so both builds can be used side by side.
+# $CARGO_TARGET_DIR/ink/<crate>/by-mode/{release,debug}/, so both builds can be used side by
+# side (ink/<crate>/{release,debug}/ are cargo's own profile dirs).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() { sed -n '5p' "$0" | sed 's/^# //'; }
@@ -86,7 +87,7 @@ for wasm in "${wasm_files[@]}"; do
 	info "ok: $wasm ($(stat -c %s "$wasm") bytes)"
 done
 
-mode_dir="$out_dir/$mode"
+mode_dir="$out_dir/by-mode/$mode"
 mkdir -p "$mode_dir"
 for ext in wasm json contract; do
 	if [ -f "$out_dir/$crate.$ext" ]; then cp -f "$out_dir/$crate.$ext" "$mode_dir/"; fi

@@ -5,6 +5,11 @@
 # Usage: scripts/build-node.sh [extra cargo args]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# The runtime's wasm is built by substrate-wasm-builder in a project under the target dir; it
+# finds node/Cargo.lock by walking up from there, which fails for a target dir outside the
+# clone, and then resolves the runtime's dependencies afresh. Point it at the lock.
+export WASM_BUILD_WORKSPACE_HINT="$REPO_ROOT/node"
+
 step "cargo build --release -p escrow-node (node/ workspace, target $CARGO_TARGET_DIR)"
 started=$(now)
 # --locked: node/Cargo.lock pins core2 0.4.0, which crates.io has yanked; it resolves only

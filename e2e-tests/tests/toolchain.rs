@@ -84,7 +84,7 @@ fn build_bare_pay(mode: &str) -> Artifacts {
         started.elapsed()
     );
 
-    let dir = target_dir().join("ink/bare_pay").join(mode);
+    let dir = target_dir().join("ink/bare_pay/by-mode").join(mode);
     let wasm = std::fs::read(dir.join("bare_pay.wasm")).expect("read bare_pay.wasm");
     let metadata = std::fs::read(dir.join("bare_pay.json")).expect("read bare_pay.json");
     Artifacts {
