@@ -10,7 +10,7 @@ set -euo pipefail
 target="${CARGO_TARGET_DIR:-$HOME/.cache/milestone-escrow/target}"
 node="$target/release/escrow-node"
 escrow="${ESCROW_BIN:-$target/release/escrow}"
-bundle="$target/ink/milestone_escrow/milestone_escrow.contract"
+bundle="${ESCROW_BUNDLE:-$target/ink/milestone_escrow/milestone_escrow.contract}"
 for f in "$node" "$escrow" "$bundle"; do [ -f "$f" ] || { echo "missing $f" >&2; exit 2; }; done
 command -v cargo-contract >/dev/null || { echo "cargo-contract not on PATH" >&2; exit 2; }
 
@@ -25,7 +25,7 @@ start_node() {
 	port="$(free_port)"
 	"$node" --dev --tmp --rpc-port "$port" --port 0 --no-prometheus >/dev/null 2>"$work/node.log" &
 	node_pid=$!
-	for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+	for _ in $(seq 600); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 	url="ws://127.0.0.1:$port"
 }
 
