@@ -103,6 +103,10 @@ pub mod bare_pay {
             get_account_balance::<DefaultEnvironment>(account).unwrap_or_default()
         }
 
+        /// Starting balance: the off-chain engine refuses balances below its 1,000,000
+        /// existential deposit in `set_account_balance`.
+        const START: Balance = 1_000_000_000;
+
         /// A contract at `contract_id` holding `balance`.
         fn funded_contract(balance: Balance) -> (BarePay, AccountId) {
             let contract_id = AccountId::from([0xC0; 32]);
@@ -123,7 +127,7 @@ pub mod bare_pay {
         fn pay_works() {
             // given
             let accounts = default_accounts::<DefaultEnvironment>();
-            let (mut contract, contract_id) = funded_contract(1_000);
+            let (mut contract, contract_id) = funded_contract(START);
             let payee_before = balance_of(accounts.eve);
             // when
             let result = contract.pay(accounts.eve, 300);
@@ -131,28 +135,28 @@ pub mod bare_pay {
             assert_eq!(result, Ok(()));
             assert_eq!(contract.count(), 1);
             assert_eq!(balance_of(accounts.eve), payee_before + 300);
-            assert_eq!(balance_of(contract_id), 700);
+            assert_eq!(balance_of(contract_id), START - 300);
         }
 
         #[ink::test]
         fn pay_counts_every_payment() {
             // given
             let accounts = default_accounts::<DefaultEnvironment>();
-            let (mut contract, contract_id) = funded_contract(1_000);
+            let (mut contract, contract_id) = funded_contract(START);
             // when
             for _ in 0..3 {
                 assert_eq!(contract.pay(accounts.frank, 100), Ok(()));
             }
             // then
             assert_eq!(contract.count(), 3);
-            assert_eq!(balance_of(contract_id), 700);
+            assert_eq!(balance_of(contract_id), START - 300);
         }
 
         #[ink::test]
         fn pay_fails_when_counter_is_exhausted() {
             // given
             let accounts = default_accounts::<DefaultEnvironment>();
-            let (mut contract, contract_id) = funded_contract(1_000);
+            let (mut contract, contract_id) = funded_contract(START);
             contract.count = u64::MAX;
             let payee_before = balance_of(accounts.eve);
             // when
@@ -160,7 +164,7 @@ pub mod bare_pay {
             // then: checks come before the transfer, so nothing moved
             assert_eq!(result, Err(Error::CounterOverflow));
             assert_eq!(balance_of(accounts.eve), payee_before);
-            assert_eq!(balance_of(contract_id), 1_000);
+            assert_eq!(balance_of(contract_id), START);
         }
     }
 
