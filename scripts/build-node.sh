@@ -14,9 +14,6 @@ step "cargo build --release -p escrow-node (node/ workspace, target $CARGO_TARGE
 started=$(now)
 # --locked: node/Cargo.lock pins core2 0.4.0, which crates.io has yanked; it resolves only
 # because it is already locked, so the lock file must never be regenerated.
-# The runtime's wasm build runs a nested cargo from the target dir, outside the workspace:
-# point it at node/ so that it resolves with node/Cargo.lock, not afresh.
-export WASM_BUILD_WORKSPACE_HINT="$REPO_ROOT/node"
 (cd "$REPO_ROOT/node" && cargo build --release --locked -p escrow-node "$@") ||
 	die "cargo build of escrow-node failed (a cold build takes ~20 min and needs protoc)"
 [ -x "$NODE_BIN" ] || die "build succeeded but $NODE_BIN is missing"

@@ -174,7 +174,7 @@ pub mod bare_pay {
     #[cfg(all(test, feature = "e2e-tests"))]
     mod e2e_tests {
         use super::*;
-        use ink_e2e::{ChainBackend, ContractsBackend, E2EBackend};
+        use ink_e2e::{ChainBackend, ContractsBackend};
 
         type E2EResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
