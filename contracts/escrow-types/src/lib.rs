@@ -457,6 +457,10 @@ pub enum Resolution {
 }
 
 /// Every way a message can fail. No message panics; a failing message changes nothing.
+// parity-scale-codec's derive writes each data-carrying variant's index as `<usize> as u8`;
+// cargo-contract's build runs clippy with `-D clippy::cast_possible_truncation`, which then
+// rejects the derived code. An enum has far fewer than 256 variants, so the cast is exact.
+#[allow(clippy::cast_possible_truncation)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
@@ -584,7 +588,8 @@ pub fn bps_of(amount: Balance, bps: u16) -> Option<Balance> {
     let b = Balance::from(bps);
     let q = amount.checked_div(d)?;
     let r = amount.checked_rem(d)?;
-    q.checked_mul(b)?.checked_add(r.checked_mul(b)?.checked_div(d)?)
+    q.checked_mul(b)?
+        .checked_add(r.checked_mul(b)?.checked_div(d)?)
 }
 
 /// Splits a payment to the seller into (seller's net, fee). The fee is rounded down, so
@@ -599,7 +604,11 @@ pub fn seller_payment(gross: Balance, fee_bps: u16) -> Option<(Balance, Balance)
 pub fn split_outcome(amount: Balance, seller_gross: Balance, fee_bps: u16) -> Option<Outcome> {
     let to_buyer = amount.checked_sub(seller_gross)?;
     let (to_seller, fee) = seller_payment(seller_gross, fee_bps)?;
-    Some(Outcome { to_seller, fee, to_buyer })
+    Some(Outcome {
+        to_seller,
+        fee,
+        to_buyer,
+    })
 }
 
 #[cfg(test)]
@@ -612,7 +621,10 @@ mod tests {
         assert_eq!(bps_of(9_999, 250), Some(249));
         assert_eq!(bps_of(1, 500), Some(0));
         assert_eq!(bps_of(u128::MAX, 10_000), Some(u128::MAX));
-        assert_eq!(bps_of(u128::MAX, 500), Some(u128::MAX / 10_000 * 500 + (u128::MAX % 10_000) * 500 / 10_000));
+        assert_eq!(
+            bps_of(u128::MAX, 500),
+            Some(u128::MAX / 10_000 * 500 + (u128::MAX % 10_000) * 500 / 10_000)
+        );
         assert_eq!(bps_of(5, 10_001), None);
     }
 
@@ -626,7 +638,14 @@ mod tests {
     #[test]
     fn split_outcome_adds_up_to_amount() {
         let o = split_outcome(1_000, 600, 250).unwrap();
-        assert_eq!(o, Outcome { to_seller: 585, fee: 15, to_buyer: 400 });
+        assert_eq!(
+            o,
+            Outcome {
+                to_seller: 585,
+                fee: 15,
+                to_buyer: 400
+            }
+        );
         assert_eq!(o.to_seller + o.fee + o.to_buyer, 1_000);
         assert_eq!(split_outcome(1_000, 1_001, 250), None);
     }

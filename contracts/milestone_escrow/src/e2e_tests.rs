@@ -133,21 +133,42 @@ fn seed_terms(advance: bool) -> DealTerms {
         advance,
         agreement_hash: [0xAA; 32],
         milestones: vec![
-            MilestoneTerms { amount: 300 * UNIT, terms_hash: [1; 32], ship_by: None },
-            MilestoneTerms { amount: 400 * UNIT, terms_hash: [2; 32], ship_by: None },
-            MilestoneTerms { amount: 300 * UNIT, terms_hash: [3; 32], ship_by: None },
+            MilestoneTerms {
+                amount: 300 * UNIT,
+                terms_hash: [1; 32],
+                ship_by: None,
+            },
+            MilestoneTerms {
+                amount: 400 * UNIT,
+                terms_hash: [2; 32],
+                ship_by: None,
+            },
+            MilestoneTerms {
+                amount: 300 * UNIT,
+                terms_hash: [3; 32],
+                ship_by: None,
+            },
         ],
     }
 }
 
 macro_rules! call {
     ($client:expr, $charges:expr, $signer:expr, $msg:expr) => {{
-        let r = $client.call(&$signer, &$msg).submit().await.expect("call submitted");
+        let r = $client
+            .call(&$signer, &$msg)
+            .submit()
+            .await
+            .expect("call submitted");
         $charges.record(&r.events);
         r
     }};
     ($client:expr, $charges:expr, $signer:expr, $msg:expr, value = $v:expr) => {{
-        let r = $client.call(&$signer, &$msg).value($v).submit().await.expect("call submitted");
+        let r = $client
+            .call(&$signer, &$msg)
+            .value($v)
+            .submit()
+            .await
+            .expect("call submitted");
         $charges.record(&r.events);
         r
     }};
@@ -158,7 +179,9 @@ macro_rules! call {
 #[ink_e2e::test]
 async fn seed_deal_pays_everyone_exactly<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
     // given
-    let fee_recipient = client.create_and_fund_account(&ink_e2e::alice(), 10 * UNIT).await;
+    let fee_recipient = client
+        .create_and_fund_account(&ink_e2e::alice(), 10 * UNIT)
+        .await;
     let fee_id = AccountId::from(fee_recipient.public_key().0);
     let mut constructor = MilestoneEscrowRef::new(fee_id, FEE_BPS);
     let contract = client
@@ -167,7 +190,11 @@ async fn seed_deal_pays_everyone_exactly<Client: E2EBackend>(mut client: Client)
         .await
         .expect("instantiate");
     let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let accounts = [AccountKeyring::Bob, AccountKeyring::Charlie, AccountKeyring::Dave];
+    let accounts = [
+        AccountKeyring::Bob,
+        AccountKeyring::Charlie,
+        AccountKeyring::Dave,
+    ];
     let mut before = HashMap::new();
     for k in accounts {
         before.insert(k, client.free_balance(id(k)).await?);
@@ -175,16 +202,29 @@ async fn seed_deal_pays_everyone_exactly<Client: E2EBackend>(mut client: Client)
     let fee_before = client.free_balance(fee_id).await?;
     let mut charges = Charges::default();
     let terms = seed_terms(true);
-    let hash = client.call(&seller(), &cb.terms_hash(terms.clone())).dry_run().await?.return_value();
+    let hash = client
+        .call(&seller(), &cb.terms_hash(terms.clone()))
+        .dry_run()
+        .await?
+        .return_value();
 
     // when: the exporter proposes, the importer accepts with the full 1,000 UNIT
     let r = call!(client, charges, seller(), cb.propose(terms));
     let deal_id = r.message_result().expect("no LangError").expect("proposed");
-    let r = call!(client, charges, buyer(), cb.accept(deal_id, hash), value = 1_000 * UNIT);
+    let r = call!(
+        client,
+        charges,
+        buyer(),
+        cb.accept(deal_id, hash),
+        value = 1_000 * UNIT
+    );
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
     let released = contract_events::<MilestoneReleased>(&r.events);
     assert_eq!(released.len(), 1);
-    assert_eq!((released[0].index, released[0].via), (0, ReleaseVia::Advance));
+    assert_eq!(
+        (released[0].index, released[0].via),
+        (0, ReleaseVia::Advance)
+    );
     // shipment attested by the logistics oracle, delivery approved by the buyer
     let r = call!(client, charges, seller(), cb.submit(deal_id, 1, [0xB1; 32]));
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
@@ -194,13 +234,24 @@ async fn seed_deal_pays_everyone_exactly<Client: E2EBackend>(mut client: Client)
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
     let r = call!(client, charges, buyer(), cb.approve(deal_id, 2));
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    assert_eq!(contract_events::<DealClosed>(&r.events), vec![DealClosed { deal_id }]);
+    assert_eq!(
+        contract_events::<DealClosed>(&r.events),
+        vec![DealClosed { deal_id }]
+    );
 
     // then: 1% fee on each release, nothing left locked
-    let view = client.call(&buyer(), &cb.deal(deal_id)).dry_run().await?.return_value().expect("deal");
+    let view = client
+        .call(&buyer(), &cb.deal(deal_id))
+        .dry_run()
+        .await?
+        .return_value()
+        .expect("deal");
     assert_eq!(view.locked, 0);
     assert_eq!(view.deal.status, DealStatus::Closed);
-    assert_eq!((view.deal.released, view.deal.fees), (990 * UNIT, 10 * UNIT));
+    assert_eq!(
+        (view.deal.released, view.deal.fees),
+        (990 * UNIT, 10 * UNIT)
+    );
     let expected: [(AccountKeyring, i128); 3] = [
         (AccountKeyring::Bob, -(1_000 * UNIT as i128)),
         (AccountKeyring::Charlie, 990 * UNIT as i128),
@@ -208,7 +259,11 @@ async fn seed_deal_pays_everyone_exactly<Client: E2EBackend>(mut client: Client)
     ];
     for (k, payout) in expected {
         let after = client.free_balance(id(k)).await? as i128;
-        assert_eq!(after - before[&k] as i128, payout - charges.of(id(k)), "{k:?}");
+        assert_eq!(
+            after - before[&k] as i128,
+            payout - charges.of(id(k)),
+            "{k:?}"
+        );
     }
     assert_eq!(client.free_balance(fee_id).await? - fee_before, 10 * UNIT);
     Ok(())
@@ -219,7 +274,10 @@ async fn funded_deal(
     client: &mut ink_e2e::Client<PolkadotConfig, ink::env::DefaultEnvironment>,
     fee_recipient: AccountId,
     terms: DealTerms,
-) -> E2EResult<(ink_e2e::InstantiationResult<ink::env::DefaultEnvironment, Events>, DealId)> {
+) -> E2EResult<(
+    ink_e2e::InstantiationResult<ink::env::DefaultEnvironment, Events>,
+    DealId,
+)> {
     let mut constructor = MilestoneEscrowRef::new(fee_recipient, FEE_BPS);
     let contract = client
         .instantiate("milestone_escrow", &ink_e2e::alice(), &mut constructor)
@@ -228,9 +286,22 @@ async fn funded_deal(
         .expect("instantiate");
     let mut cb = contract.call_builder::<MilestoneEscrow>();
     let total: Balance = terms.milestones.iter().map(|m| m.amount).sum();
-    let hash = client.call(&buyer(), &cb.terms_hash(terms.clone())).dry_run().await?.return_value();
-    let deal_id = client.call(&seller(), &cb.propose(terms)).submit().await?.return_value().expect("proposed");
-    client.call(&buyer(), &cb.accept(deal_id, hash)).value(total).submit().await?;
+    let hash = client
+        .call(&buyer(), &cb.terms_hash(terms.clone()))
+        .dry_run()
+        .await?
+        .return_value();
+    let deal_id = client
+        .call(&seller(), &cb.propose(terms))
+        .submit()
+        .await?
+        .return_value()
+        .expect("proposed");
+    client
+        .call(&buyer(), &cb.accept(deal_id, hash))
+        .value(total)
+        .submit()
+        .await?;
     Ok((contract, deal_id))
 }
 
@@ -246,16 +317,33 @@ async fn dispute_is_split_by_arbiter<Client: E2EBackend>(mut client: Client) -> 
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
 
     // The arbiter may not give the seller more than the milestone.
-    let over = client.call(&arbiter(), &cb.resolve_dispute(deal_id, 2, 301 * UNIT)).dry_run().await?;
-    assert_eq!(over.message_result().expect("no LangError"), Err(Error::SplitExceedsAmount));
+    let over = client
+        .call(&arbiter(), &cb.resolve_dispute(deal_id, 2, 301 * UNIT))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        over.message_result().expect("no LangError"),
+        Err(Error::SplitExceedsAmount)
+    );
     // Nor may anyone else rule.
-    let stranger = client.call(&seller(), &cb.resolve_dispute(deal_id, 2, 300 * UNIT)).dry_run().await?;
-    assert_eq!(stranger.message_result().expect("no LangError"), Err(Error::CallerIsNotArbiter));
+    let stranger = client
+        .call(&seller(), &cb.resolve_dispute(deal_id, 2, 300 * UNIT))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        stranger.message_result().expect("no LangError"),
+        Err(Error::CallerIsNotArbiter)
+    );
 
     let b0 = client.free_balance(id(AccountKeyring::Bob)).await? as i128;
     let s0 = client.free_balance(id(AccountKeyring::Charlie)).await? as i128;
     let f0 = client.free_balance(ferdie).await?;
-    let r = call!(client, charges, arbiter(), cb.resolve_dispute(deal_id, 2, 180 * UNIT));
+    let r = call!(
+        client,
+        charges,
+        arbiter(),
+        cb.resolve_dispute(deal_id, 2, 180 * UNIT)
+    );
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
     assert_eq!(
         contract_events::<DisputeResolved>(&r.events),
@@ -269,13 +357,21 @@ async fn dispute_is_split_by_arbiter<Client: E2EBackend>(mut client: Client) -> 
         }]
     );
     // Neither party signed the ruling: their balances change by exactly the split.
-    assert_eq!(client.free_balance(id(AccountKeyring::Bob)).await? as i128 - b0, 120 * UNIT as i128);
+    assert_eq!(
+        client.free_balance(id(AccountKeyring::Bob)).await? as i128 - b0,
+        120 * UNIT as i128
+    );
     assert_eq!(
         client.free_balance(id(AccountKeyring::Charlie)).await? as i128 - s0,
         178_200_000_000_000
     );
     assert_eq!(client.free_balance(ferdie).await? - f0, 1_800_000_000_000);
-    let m = client.call(&buyer(), &cb.milestone(deal_id, 2)).dry_run().await?.return_value().expect("m");
+    let m = client
+        .call(&buyer(), &cb.milestone(deal_id, 2))
+        .dry_run()
+        .await?
+        .return_value()
+        .expect("m");
     assert_eq!(m.milestone.status, MilestoneStatus::Resolved);
     Ok(())
 }
@@ -288,15 +384,24 @@ async fn missed_ship_by_refunds_buyer<Client: E2EBackend>(mut client: Client) ->
     terms.milestones[1].ship_by = Some(now_ms() + 15_000);
     let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
     let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let early = client.call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1)).dry_run().await?;
+    let early = client
+        .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1))
+        .dry_run()
+        .await?;
     assert_eq!(early.return_value(), Err(Error::ShipByNotPassed));
     sleep_ms(16_000).await;
     tick(&mut client).await?;
-    let late = client.call(&seller(), &cb.submit(deal_id, 1, [0; 32])).dry_run().await?;
+    let late = client
+        .call(&seller(), &cb.submit(deal_id, 1, [0; 32]))
+        .dry_run()
+        .await?;
     assert_eq!(late.return_value(), Err(Error::ShipByPassed));
 
     let b0 = client.free_balance(id(AccountKeyring::Bob)).await?;
-    let r = client.call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1)).submit().await?;
+    let r = client
+        .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1))
+        .submit()
+        .await?;
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
     assert_eq!(
         contract_events::<MilestoneRefunded>(&r.events),
@@ -308,32 +413,60 @@ async fn missed_ship_by_refunds_buyer<Client: E2EBackend>(mut client: Client) ->
             reason: RefundReason::ShipByMissed
         }]
     );
-    assert_eq!(client.free_balance(id(AccountKeyring::Bob)).await? - b0, 400 * UNIT);
+    assert_eq!(
+        client.free_balance(id(AccountKeyring::Bob)).await? - b0,
+        400 * UNIT
+    );
     Ok(())
 }
 
 /// Buyer silence past the review window pays the seller; anyone may trigger it, and a
 /// second trigger is refused with the milestone's state.
 #[ink_e2e::test]
-async fn review_timeout_releases_to_seller<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
+async fn review_timeout_releases_to_seller<Client: E2EBackend>(
+    mut client: Client,
+) -> E2EResult<()> {
     let ferdie = id(AccountKeyring::Ferdie);
     let mut terms = seed_terms(false);
     terms.review_window = 3_000;
     let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
     let mut cb = contract.call_builder::<MilestoneEscrow>();
-    client.call(&seller(), &cb.submit(deal_id, 0, [5; 32])).submit().await?;
-    let early = client.call(&ink_e2e::alice(), &cb.settle_due(deal_id)).dry_run().await?;
+    client
+        .call(&seller(), &cb.submit(deal_id, 0, [5; 32]))
+        .submit()
+        .await?;
+    let early = client
+        .call(&ink_e2e::alice(), &cb.settle_due(deal_id))
+        .dry_run()
+        .await?;
     assert_eq!(early.return_value(), Err(Error::NothingDue));
     sleep_ms(4_000).await;
     tick(&mut client).await?;
     let s0 = client.free_balance(id(AccountKeyring::Charlie)).await?;
-    let r = client.call(&ink_e2e::alice(), &cb.settle_due(deal_id)).submit().await?;
+    let r = client
+        .call(&ink_e2e::alice(), &cb.settle_due(deal_id))
+        .submit()
+        .await?;
     assert_eq!(r.message_result().expect("no LangError"), Ok(1));
     let ev = contract_events::<MilestoneReleased>(&r.events);
-    assert_eq!((ev[0].amount, ev[0].fee, ev[0].via), (297 * UNIT, 3 * UNIT, ReleaseVia::Timeout));
-    assert_eq!(client.free_balance(id(AccountKeyring::Charlie)).await? - s0, 297 * UNIT);
-    let again = client.call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 0)).dry_run().await?;
-    assert_eq!(again.return_value(), Err(Error::WrongMilestoneState { found: MilestoneStatus::Released }));
+    assert_eq!(
+        (ev[0].amount, ev[0].fee, ev[0].via),
+        (297 * UNIT, 3 * UNIT, ReleaseVia::Timeout)
+    );
+    assert_eq!(
+        client.free_balance(id(AccountKeyring::Charlie)).await? - s0,
+        297 * UNIT
+    );
+    let again = client
+        .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 0))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        again.return_value(),
+        Err(Error::WrongMilestoneState {
+            found: MilestoneStatus::Released
+        })
+    );
     Ok(())
 }
 
@@ -353,21 +486,46 @@ async fn refused_payout_is_credited_and_withdrawn<Client: E2EBackend>(
     }
     let (contract, deal_id) = funded_deal(&mut client, empty_id, terms).await?;
     let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let r = client.call(&buyer(), &cb.approve(deal_id, 0)).submit().await?;
+    let r = client
+        .call(&buyer(), &cb.approve(deal_id, 0))
+        .submit()
+        .await?;
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
     assert_eq!(
         contract_events::<PayoutDeferred>(&r.events),
-        vec![PayoutDeferred { deal_id, account: empty_id, amount: 50_000_000 }]
+        vec![PayoutDeferred {
+            deal_id,
+            account: empty_id,
+            amount: 50_000_000
+        }]
     );
-    let claim = client.call(&buyer(), &cb.claimable_of(empty_id)).dry_run().await?.return_value();
+    let claim = client
+        .call(&buyer(), &cb.claimable_of(empty_id))
+        .dry_run()
+        .await?
+        .return_value();
     assert_eq!(claim, 50_000_000);
     assert_eq!(client.free_balance(empty_id).await?, 0);
 
     // A failing message changes nothing on chain either: the extrinsic is rejected.
-    let replay = client.call(&buyer(), &cb.approve(deal_id, 0)).submit().await;
-    assert!(matches!(replay, Err(ink_e2e::Error::CallExtrinsic(_))), "replay must revert");
-    let replay_dry = client.call(&buyer(), &cb.approve(deal_id, 0)).dry_run().await?;
-    assert_eq!(replay_dry.return_value(), Err(Error::WrongMilestoneState { found: MilestoneStatus::Released }));
+    let replay = client
+        .call(&buyer(), &cb.approve(deal_id, 0))
+        .submit()
+        .await;
+    assert!(
+        matches!(replay, Err(ink_e2e::Error::CallExtrinsic(_))),
+        "replay must revert"
+    );
+    let replay_dry = client
+        .call(&buyer(), &cb.approve(deal_id, 0))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        replay_dry.return_value(),
+        Err(Error::WrongMilestoneState {
+            found: MilestoneStatus::Released
+        })
+    );
 
     // Give the payee an existence, then it withdraws exactly its credit.
     client
@@ -389,7 +547,10 @@ async fn refused_payout_is_credited_and_withdrawn<Client: E2EBackend>(
     assert_eq!(r.message_result().expect("no LangError"), Ok(50_000_000));
     assert_eq!(
         contract_events::<Withdrawn>(&r.events),
-        vec![Withdrawn { account: empty_id, amount: 50_000_000 }]
+        vec![Withdrawn {
+            account: empty_id,
+            amount: 50_000_000
+        }]
     );
     let after = client.free_balance(empty_id).await? as i128;
     assert_eq!(after, (UNIT + 50_000_000) as i128 - charges.of(empty_id));
@@ -405,16 +566,47 @@ async fn unauthorized_calls_are_refused<Client: E2EBackend>(mut client: Client) 
     let (contract, deal_id) =
         funded_deal(&mut client, id(AccountKeyring::Ferdie), seed_terms(false)).await?;
     let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let r = client.call(&buyer(), &cb.submit(deal_id, 0, [0; 32])).dry_run().await?;
-    assert_eq!(r.message_result().expect("no LangError"), Err(Error::CallerIsNotSeller));
-    let r = client.call(&seller(), &cb.approve(deal_id, 0)).dry_run().await?;
-    assert_eq!(r.message_result().expect("no LangError"), Err(Error::CallerIsNotBuyer));
-    let r = client.call(&buyer(), &cb.attest(deal_id, 0)).dry_run().await?;
-    assert_eq!(r.message_result().expect("no LangError"), Err(Error::CallerIsNotOracle));
-    let r = client.call(&oracle(), &cb.propose_cancel(deal_id)).dry_run().await?;
-    assert_eq!(r.message_result().expect("no LangError"), Err(Error::CallerIsNotParty));
-    let r = client.call(&buyer(), &cb.fund(deal_id)).value(1).dry_run().await?;
-    assert_eq!(r.message_result().expect("no LangError"), Err(Error::OverFunded { remaining: 0 }));
+    let r = client
+        .call(&buyer(), &cb.submit(deal_id, 0, [0; 32]))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        r.message_result().expect("no LangError"),
+        Err(Error::CallerIsNotSeller)
+    );
+    let r = client
+        .call(&seller(), &cb.approve(deal_id, 0))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        r.message_result().expect("no LangError"),
+        Err(Error::CallerIsNotBuyer)
+    );
+    let r = client
+        .call(&buyer(), &cb.attest(deal_id, 0))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        r.message_result().expect("no LangError"),
+        Err(Error::CallerIsNotOracle)
+    );
+    let r = client
+        .call(&oracle(), &cb.propose_cancel(deal_id))
+        .dry_run()
+        .await?;
+    assert_eq!(
+        r.message_result().expect("no LangError"),
+        Err(Error::CallerIsNotParty)
+    );
+    let r = client
+        .call(&buyer(), &cb.fund(deal_id))
+        .value(1)
+        .dry_run()
+        .await?;
+    assert_eq!(
+        r.message_result().expect("no LangError"),
+        Err(Error::OverFunded { remaining: 0 })
+    );
     Ok(())
 }
 
@@ -445,13 +637,29 @@ async fn message_costs<Client: E2EBackend>(mut client: Client) -> E2EResult<()> 
     let mut rows: Vec<(&str, (u64, u64))> = Vec::new();
     let mut terms = seed_terms(false);
     terms.review_window = 2_000;
-    terms.milestones.push(MilestoneTerms { amount: 100 * UNIT, terms_hash: [4; 32], ship_by: Some(now_ms() + 600_000) });
-    terms.milestones.push(MilestoneTerms { amount: 100 * UNIT, terms_hash: [5; 32], ship_by: None });
+    terms.milestones.push(MilestoneTerms {
+        amount: 100 * UNIT,
+        terms_hash: [4; 32],
+        ship_by: Some(now_ms() + 600_000),
+    });
+    terms.milestones.push(MilestoneTerms {
+        amount: 100 * UNIT,
+        terms_hash: [5; 32],
+        ship_by: None,
+    });
     let total = 1_200 * UNIT;
     let mut ctor = MilestoneEscrowRef::new(id(AccountKeyring::Ferdie), FEE_BPS);
-    let contract = client.instantiate("milestone_escrow", &alice, &mut ctor).submit().await.expect("instantiate");
+    let contract = client
+        .instantiate("milestone_escrow", &alice, &mut ctor)
+        .submit()
+        .await
+        .expect("instantiate");
     let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let hash = client.call(&buyer(), &cb.terms_hash(terms.clone())).dry_run().await?.return_value();
+    let hash = client
+        .call(&buyer(), &cb.terms_hash(terms.clone()))
+        .dry_run()
+        .await?
+        .return_value();
 
     macro_rules! measure {
         ($name:expr, $signer:expr, $msg:expr $(, value = $v:expr)?) => {{
@@ -465,43 +673,111 @@ async fn message_costs<Client: E2EBackend>(mut client: Client) -> E2EResult<()> 
         }};
     }
     // A second deal to withdraw and the main one through every message.
-    let d0 = client.call(&seller(), &cb.propose(terms.clone())).submit().await?.return_value().expect("p");
+    let d0 = client
+        .call(&seller(), &cb.propose(terms.clone()))
+        .submit()
+        .await?
+        .return_value()
+        .expect("p");
     measure!("withdraw_proposal", seller(), cb.withdraw_proposal(d0));
-    let deal_deposit = measure!("propose (5 milestones)", seller(), cb.propose(terms.clone()));
+    let deal_deposit = measure!(
+        "propose (5 milestones)",
+        seller(),
+        cb.propose(terms.clone())
+    );
     let deal = DealId(1);
-    measure!("accept + fund (advance off)", buyer(), cb.accept(deal, hash), value = 1_000 * UNIT);
-    measure!("fund", ink_e2e::alice(), cb.fund(deal), value = total - 1_000 * UNIT);
+    measure!(
+        "accept + fund (advance off)",
+        buyer(),
+        cb.accept(deal, hash),
+        value = 1_000 * UNIT
+    );
+    measure!(
+        "fund",
+        ink_e2e::alice(),
+        cb.fund(deal),
+        value = total - 1_000 * UNIT
+    );
     measure!("approve (release + fee)", buyer(), cb.approve(deal, 0));
     measure!("submit", seller(), cb.submit(deal, 1, [1; 32]));
     measure!("attest (quorum → release)", oracle(), cb.attest(deal, 1));
-    measure!("propose_amendment", seller(), cb.propose_amendment(deal, 3, now_ms() + 900_000));
-    let new_ship_by = client.call(&buyer(), &cb.milestone(deal, 3)).dry_run().await?.return_value()
-        .and_then(|m| m.milestone.amendment).map(|a| a.new_ship_by).expect("amendment");
-    measure!("accept_amendment", buyer(), cb.accept_amendment(deal, 3, new_ship_by));
+    measure!(
+        "propose_amendment",
+        seller(),
+        cb.propose_amendment(deal, 3, now_ms() + 900_000)
+    );
+    let new_ship_by = client
+        .call(&buyer(), &cb.milestone(deal, 3))
+        .dry_run()
+        .await?
+        .return_value()
+        .and_then(|m| m.milestone.amendment)
+        .map(|a| a.new_ship_by)
+        .expect("amendment");
+    measure!(
+        "accept_amendment",
+        buyer(),
+        cb.accept_amendment(deal, 3, new_ship_by)
+    );
     measure!("submit", seller(), cb.submit(deal, 2, [2; 32]));
     measure!("dispute", buyer(), cb.dispute(deal, 2, [3; 32]));
-    measure!("offer_settlement", seller(), cb.offer_settlement(deal, 2, 150 * UNIT));
-    measure!("accept_settlement (split)", buyer(), cb.accept_settlement(deal, 2, 150 * UNIT));
+    measure!(
+        "offer_settlement",
+        seller(),
+        cb.offer_settlement(deal, 2, 150 * UNIT)
+    );
+    measure!(
+        "accept_settlement (split)",
+        buyer(),
+        cb.accept_settlement(deal, 2, 150 * UNIT)
+    );
     measure!("submit", seller(), cb.submit(deal, 3, [4; 32]));
     measure!("dispute", seller(), cb.dispute(deal, 3, [5; 32]));
-    measure!("resolve_dispute (split)", arbiter(), cb.resolve_dispute(deal, 3, 50 * UNIT));
+    measure!(
+        "resolve_dispute (split)",
+        arbiter(),
+        cb.resolve_dispute(deal, 3, 50 * UNIT)
+    );
     measure!("submit", seller(), cb.submit(deal, 4, [6; 32]));
     // Let the 2 s review window pass: a new block moves the chain's clock.
     sleep_ms(2_100).await;
-    client.call(&ink_e2e::alice(), &cb.deal_count()).submit().await?;
-    measure!("settle_milestone (timeout release)", ink_e2e::alice(), cb.settle_milestone(deal, 4));
+    client
+        .call(&ink_e2e::alice(), &cb.deal_count())
+        .submit()
+        .await?;
+    measure!(
+        "settle_milestone (timeout release)",
+        ink_e2e::alice(),
+        cb.settle_milestone(deal, 4)
+    );
 
     // Batch approval and cancellation on a third deal.
-    let d2 = client.call(&seller(), &cb.propose(terms.clone())).submit().await?.return_value().expect("p");
-    client.call(&buyer(), &cb.accept(d2, hash)).value(total).submit().await?;
-    measure!("approve_through (3 milestones)", buyer(), cb.approve_through(d2, 2));
+    let d2 = client
+        .call(&seller(), &cb.propose(terms.clone()))
+        .submit()
+        .await?
+        .return_value()
+        .expect("p");
+    client
+        .call(&buyer(), &cb.accept(d2, hash))
+        .value(total)
+        .submit()
+        .await?;
+    measure!(
+        "approve_through (3 milestones)",
+        buyer(),
+        cb.approve_through(d2, 2)
+    );
     measure!("propose_cancel", buyer(), cb.propose_cancel(d2));
     measure!("accept_cancel (2 refunds)", seller(), cb.accept_cancel(d2));
 
     let mut table = String::from(
         "| message | ref_time | proof_size | × bare pay ref_time | × bare pay proof_size |\n|---|---:|---:|---:|---:|\n",
     );
-    table.push_str(&format!("| bare_pay::pay (baseline) | {} | {} | 1.00 | 1.00 |\n", base.0, base.1));
+    table.push_str(&format!(
+        "| bare_pay::pay (baseline) | {} | {} | 1.00 | 1.00 |\n",
+        base.0, base.1
+    ));
     for (name, (r, p)) in &rows {
         table.push_str(&format!(
             "| {name} | {r} | {p} | {:.2} | {:.2} |\n",
@@ -509,7 +785,9 @@ async fn message_costs<Client: E2EBackend>(mut client: Client) -> E2EResult<()> 
             *p as f64 / base.1 as f64
         ));
     }
-    table.push_str(&format!("\nStorage deposit charged for proposing a 5-milestone deal: {deal_deposit} (plancks)\n"));
+    table.push_str(&format!(
+        "\nStorage deposit charged for proposing a 5-milestone deal: {deal_deposit} (plancks)\n"
+    ));
     println!("{table}");
     let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     std::fs::write(format!("{dir}/escrow-costs.md"), &table)?;
@@ -517,8 +795,21 @@ async fn message_costs<Client: E2EBackend>(mut client: Client) -> E2EResult<()> 
     // Regression budget, from this test's own measurements of debug builds (ink_e2e builds
     // contracts in debug mode): a release with fee measured 6.12× / 4.41× the bare pay.
     // The target (≤ 2×) is not met yet; this guard keeps it from getting worse.
-    let (_, release) = rows.iter().find(|(n, _)| n.starts_with("approve (")).expect("measured");
-    assert!(release.0 * 100 <= base.0 * 675, "release ref_time {} > 6.75 × {}", release.0, base.0);
-    assert!(release.1 * 100 <= base.1 * 485, "release proof_size {} > 4.85 × {}", release.1, base.1);
+    let (_, release) = rows
+        .iter()
+        .find(|(n, _)| n.starts_with("approve ("))
+        .expect("measured");
+    assert!(
+        release.0 * 100 <= base.0 * 675,
+        "release ref_time {} > 6.75 × {}",
+        release.0,
+        base.0
+    );
+    assert!(
+        release.1 * 100 <= base.1 * 485,
+        "release proof_size {} > 4.85 × {}",
+        release.1,
+        base.1
+    );
     Ok(())
 }

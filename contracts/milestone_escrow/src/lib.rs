@@ -187,7 +187,10 @@ pub mod milestone_escrow {
             };
             let total = validate_terms(&terms, now)?;
             let id = DealId(self.next_deal_id);
-            let next = self.next_deal_id.checked_add(1).ok_or(Error::AmountOverflow)?;
+            let next = self
+                .next_deal_id
+                .checked_add(1)
+                .ok_or(Error::AmountOverflow)?;
             let mut participants: Vec<AccountId> = Vec::with_capacity(8);
             participants.push(terms.buyer);
             participants.push(terms.seller);
@@ -199,7 +202,8 @@ pub mod milestone_escrow {
                 counts.push((*who, n, n.checked_add(1).ok_or(Error::AmountOverflow)?));
             }
             let terms_hash = self.hash_terms(&terms);
-            let count = u8::try_from(terms.milestones.len()).map_err(|_| Error::TooManyMilestones)?;
+            let count =
+                u8::try_from(terms.milestones.len()).map_err(|_| Error::TooManyMilestones)?;
 
             // Effects.
             self.next_deal_id = next;
@@ -223,7 +227,9 @@ pub mod milestone_escrow {
                     },
                 );
                 // validate_terms proved the total fits, so every prefix sum fits too.
-                funded_from = funded_from.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
+                funded_from = funded_from
+                    .checked_add(m.amount)
+                    .ok_or(Error::AmountOverflow)?;
             }
             for (who, n, next_n) in counts {
                 self.account_deals.insert((who, n), &id);
@@ -288,7 +294,10 @@ pub mod milestone_escrow {
             ensure_deal_status(&deal, &[DealStatus::Proposed])?;
             deal.status = DealStatus::Withdrawn;
             self.deals.insert(deal_id, &deal);
-            self.env().emit_event(DealWithdrawn { deal_id, by: caller });
+            self.env().emit_event(DealWithdrawn {
+                deal_id,
+                by: caller,
+            });
             Ok(())
         }
 
@@ -323,7 +332,11 @@ pub mod milestone_escrow {
             ensure_deposit_fits(&deal, value)?;
             deal.status = DealStatus::Active;
             deal.accepted_at = Some(now);
-            self.env().emit_event(DealAccepted { deal_id, by: caller, at: now });
+            self.env().emit_event(DealAccepted {
+                deal_id,
+                by: caller,
+                at: now,
+            });
             let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, value)?;
             self.deals.insert(deal_id, &deal);
             self.pay_all(deal_id, &payouts)
@@ -462,7 +475,13 @@ pub mod milestone_escrow {
             let mut payouts = Vec::new();
             let released = u8::try_from(todo.len()).map_err(|_| Error::TooManyMilestones)?;
             for (index, mut m) in todo {
-                payouts.extend(self.release(deal_id, &mut deal, index, &mut m, ReleaseVia::BuyerBatch)?);
+                payouts.extend(self.release(
+                    deal_id,
+                    &mut deal,
+                    index,
+                    &mut m,
+                    ReleaseVia::BuyerBatch,
+                )?);
                 self.milestones.insert((deal_id, index), &m);
             }
             self.close_if_settled(deal_id, &mut deal);
@@ -504,7 +523,8 @@ pub mod milestone_escrow {
                 return Err(Error::ShipByPassed);
             }
             // At most MAX_ORACLES (5) oracles, so the shift stays inside a u8.
-            let bit = 1u8.checked_shl(u32::try_from(position).map_err(|_| Error::TooManyOracles)?)
+            let bit = 1u8
+                .checked_shl(u32::try_from(position).map_err(|_| Error::TooManyOracles)?)
                 .ok_or(Error::TooManyOracles)?;
             if m.attestations & bit != 0 {
                 return Err(Error::AlreadyAttested);
@@ -557,7 +577,12 @@ pub mod milestone_escrow {
             }
             let arbitration_ends = now.saturating_add(deal.arbitration_window);
             m.status = MilestoneStatus::Disputed;
-            m.dispute = Some(Dispute { by: role, opened_at: now, reason_hash, offer: None });
+            m.dispute = Some(Dispute {
+                by: role,
+                opened_at: now,
+                reason_hash,
+                offer: None,
+            });
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(MilestoneDisputed {
                 deal_id,
@@ -594,11 +619,21 @@ pub mod milestone_escrow {
             if seller_amount > m.amount {
                 return Err(Error::SplitExceedsAmount);
             }
-            let mut dispute = m.dispute.ok_or(Error::WrongMilestoneState { found: m.status })?;
-            dispute.offer = Some(Offer { by: role, seller_amount });
+            let mut dispute = m
+                .dispute
+                .ok_or(Error::WrongMilestoneState { found: m.status })?;
+            dispute.offer = Some(Offer {
+                by: role,
+                seller_amount,
+            });
             m.dispute = Some(dispute);
             self.milestones.insert((deal_id, index), &m);
-            self.env().emit_event(SettlementOffered { deal_id, by: caller, index, seller_amount });
+            self.env().emit_event(SettlementOffered {
+                deal_id,
+                by: caller,
+                index,
+                seller_amount,
+            });
             Ok(())
         }
 
@@ -631,7 +666,14 @@ pub mod milestone_escrow {
             if offer.seller_amount != seller_amount {
                 return Err(Error::OfferMismatch);
             }
-            self.split(deal_id, &mut deal, index, &mut m, seller_amount, Resolution::Settlement)
+            self.split(
+                deal_id,
+                &mut deal,
+                index,
+                &mut m,
+                seller_amount,
+                Resolution::Settlement,
+            )
         }
 
         /// Rules on a dispute: any split of the milestone amount.
@@ -660,7 +702,14 @@ pub mod milestone_escrow {
             if seller_amount > m.amount {
                 return Err(Error::SplitExceedsAmount);
             }
-            self.split(deal_id, &mut deal, index, &mut m, seller_amount, Resolution::Arbiter)
+            self.split(
+                deal_id,
+                &mut deal,
+                index,
+                &mut m,
+                seller_amount,
+                Resolution::Arbiter,
+            )
         }
 
         /// Settles one milestone whose clock has run out: auto-release after the review
@@ -747,7 +796,10 @@ pub mod milestone_escrow {
             }
             deal.cancel_proposed_by = Some(role);
             self.deals.insert(deal_id, &deal);
-            self.env().emit_event(CancellationProposed { deal_id, by: caller });
+            self.env().emit_event(CancellationProposed {
+                deal_id,
+                by: caller,
+            });
             Ok(())
         }
 
@@ -769,7 +821,9 @@ pub mod milestone_escrow {
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             ensure_deal_status(&deal, &[DealStatus::Active])?;
-            let proposer = deal.cancel_proposed_by.ok_or(Error::NoCancellationPending)?;
+            let proposer = deal
+                .cancel_proposed_by
+                .ok_or(Error::NoCancellationPending)?;
             if proposer == role {
                 return Err(Error::CannotAcceptOwnProposal);
             }
@@ -777,7 +831,10 @@ pub mod milestone_escrow {
             let mut touched = Vec::new();
             for index in 0..deal.milestone_count {
                 let m = self.load_milestone(deal_id, index)?;
-                if matches!(m.status, MilestoneStatus::Pending | MilestoneStatus::Submitted) {
+                if matches!(
+                    m.status,
+                    MilestoneStatus::Pending | MilestoneStatus::Submitted
+                ) {
                     touched.push((index, m));
                 }
             }
@@ -785,15 +842,26 @@ pub mod milestone_escrow {
             deal.cancel_proposed_by = None;
             deal.funding_closed = true;
             for (index, mut m) in touched {
-                let amount = self.refund(deal_id, &mut deal, index, &mut m, RefundReason::Cancelled)?;
+                let amount =
+                    self.refund(deal_id, &mut deal, index, &mut m, RefundReason::Cancelled)?;
                 refunded = refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
                 self.milestones.insert((deal_id, index), &m);
             }
-            self.env().emit_event(DealCancelled { deal_id, by: caller, refunded });
+            self.env().emit_event(DealCancelled {
+                deal_id,
+                by: caller,
+                refunded,
+            });
             self.close_if_settled(deal_id, &mut deal);
             self.deals.insert(deal_id, &deal);
             let buyer = deal.buyer;
-            self.pay_all(deal_id, &[Payout { to: buyer, amount: refunded }])
+            self.pay_all(
+                deal_id,
+                &[Payout {
+                    to: buyer,
+                    amount: refunded,
+                }],
+            )
         }
 
         /// Proposes a later ship-by for an unsubmitted milestone.
@@ -826,9 +894,17 @@ pub mod milestone_escrow {
             if new_ship_by <= now {
                 return Err(Error::ShipByInPast);
             }
-            m.amendment = Some(Amendment { by: role, new_ship_by });
+            m.amendment = Some(Amendment {
+                by: role,
+                new_ship_by,
+            });
             self.milestones.insert((deal_id, index), &m);
-            self.env().emit_event(AmendmentProposed { deal_id, by: caller, index, new_ship_by });
+            self.env().emit_event(AmendmentProposed {
+                deal_id,
+                by: caller,
+                index,
+                new_ship_by,
+            });
             Ok(())
         }
 
@@ -865,7 +941,12 @@ pub mod milestone_escrow {
             m.ship_by = Some(new_ship_by);
             m.amendment = None;
             self.milestones.insert((deal_id, index), &m);
-            self.env().emit_event(AmendmentAccepted { deal_id, by: caller, index, new_ship_by });
+            self.env().emit_event(AmendmentAccepted {
+                deal_id,
+                by: caller,
+                index,
+                new_ship_by,
+            });
             Ok(())
         }
 
@@ -886,9 +967,14 @@ pub mod milestone_escrow {
                 return Err(Error::NothingToWithdraw);
             }
             self.claimable.remove(caller);
-            self.env().emit_event(Withdrawn { account: caller, amount });
+            self.env().emit_event(Withdrawn {
+                account: caller,
+                amount,
+            });
             // A refusal here reverts the whole message, so the credit is kept.
-            self.env().transfer(caller, amount).map_err(|_| Error::TransferFailed)?;
+            self.env()
+                .transfer(caller, amount)
+                .map_err(|_| Error::TransferFailed)?;
             Ok(amount)
         }
 
@@ -897,7 +983,11 @@ pub mod milestone_escrow {
         /// A deal with its totals, or `None`.
         #[ink(message)]
         pub fn deal(&self, deal_id: DealId) -> Option<DealView> {
-            self.deals.get(deal_id).map(|deal| DealView { id: deal_id, locked: deal.locked(), deal })
+            self.deals.get(deal_id).map(|deal| DealView {
+                id: deal_id,
+                locked: deal.locked(),
+                deal,
+            })
         }
 
         /// A milestone with its clocks, or `None`.
@@ -905,7 +995,9 @@ pub mod milestone_escrow {
         pub fn milestone(&self, deal_id: DealId, index: u8) -> Option<MilestoneView> {
             let deal = self.deals.get(deal_id)?;
             let milestone = self.milestones.get((deal_id, index))?;
-            let review_ends = milestone.submitted_at.map(|_| review_end(&deal, &milestone));
+            let review_ends = milestone
+                .submitted_at
+                .map(|_| review_end(&deal, &milestone));
             let arbitration_ends = milestone
                 .dispute
                 .filter(|_| milestone.status == MilestoneStatus::Disputed)
@@ -925,7 +1017,9 @@ pub mod milestone_escrow {
         pub fn deals_of(&self, account: AccountId, start: u32, limit: u32) -> Vec<DealId> {
             let count = self.account_deal_count.get(account).unwrap_or(0);
             let end = start.saturating_add(limit.min(MAX_PAGE)).min(count);
-            (start..end).filter_map(|n| self.account_deals.get((account, n))).collect()
+            (start..end)
+                .filter_map(|n| self.account_deals.get((account, n)))
+                .collect()
         }
 
         /// Number of deals `account` takes part in (in any role).
@@ -976,7 +1070,9 @@ pub mod milestone_escrow {
         }
 
         fn load_milestone(&self, deal_id: DealId, index: u8) -> Result<Milestone, Error> {
-            self.milestones.get((deal_id, index)).ok_or(Error::MilestoneNotFound)
+            self.milestones
+                .get((deal_id, index))
+                .ok_or(Error::MilestoneNotFound)
         }
 
         fn ensure_buyer_may_release(&self, deal: &Deal, caller: &AccountId) -> Result<(), Error> {
@@ -1001,7 +1097,10 @@ pub mod milestone_escrow {
                 return Ok(Vec::new());
             }
             // The caller ran ensure_deposit_fits: value <= total - deposited, no overflow.
-            deal.deposited = deal.deposited.checked_add(value).ok_or(Error::AmountOverflow)?;
+            deal.deposited = deal
+                .deposited
+                .checked_add(value)
+                .ok_or(Error::AmountOverflow)?;
             self.env().emit_event(DealFunded {
                 deal_id,
                 funder,
@@ -1037,12 +1136,22 @@ pub mod milestone_escrow {
             via: ReleaseVia,
         ) -> Result<Vec<Payout>, Error> {
             let (net, fee) = seller_payment(m.amount, self.fee_bps).ok_or(Error::AmountOverflow)?;
-            deal.released = deal.released.checked_add(net).ok_or(Error::AmountOverflow)?;
+            deal.released = deal
+                .released
+                .checked_add(net)
+                .ok_or(Error::AmountOverflow)?;
             deal.fees = deal.fees.checked_add(fee).ok_or(Error::AmountOverflow)?;
-            deal.settled_count = deal.settled_count.checked_add(1).ok_or(Error::AmountOverflow)?;
+            deal.settled_count = deal
+                .settled_count
+                .checked_add(1)
+                .ok_or(Error::AmountOverflow)?;
             m.status = MilestoneStatus::Released;
             m.amendment = None;
-            m.outcome = Some(Outcome { to_seller: net, fee, to_buyer: 0 });
+            m.outcome = Some(Outcome {
+                to_seller: net,
+                fee,
+                to_buyer: 0,
+            });
             self.env().emit_event(MilestoneReleased {
                 deal_id,
                 seller: deal.seller,
@@ -1052,8 +1161,14 @@ pub mod milestone_escrow {
                 via,
             });
             Ok(vec![
-                Payout { to: deal.seller, amount: net },
-                Payout { to: self.fee_recipient, amount: fee },
+                Payout {
+                    to: deal.seller,
+                    amount: net,
+                },
+                Payout {
+                    to: self.fee_recipient,
+                    amount: fee,
+                },
             ])
         }
 
@@ -1067,15 +1182,25 @@ pub mod milestone_escrow {
             reason: RefundReason,
         ) -> Result<Balance, Error> {
             let amount = m.covered_by(deal.deposited);
-            deal.refunded = deal.refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
-            deal.settled_count = deal.settled_count.checked_add(1).ok_or(Error::AmountOverflow)?;
+            deal.refunded = deal
+                .refunded
+                .checked_add(amount)
+                .ok_or(Error::AmountOverflow)?;
+            deal.settled_count = deal
+                .settled_count
+                .checked_add(1)
+                .ok_or(Error::AmountOverflow)?;
             if amount < m.amount {
                 // Deposits cover milestones in order: none may skip this one now.
                 deal.funding_closed = true;
             }
             m.status = MilestoneStatus::Refunded;
             m.amendment = None;
-            m.outcome = Some(Outcome { to_seller: 0, fee: 0, to_buyer: amount });
+            m.outcome = Some(Outcome {
+                to_seller: 0,
+                fee: 0,
+                to_buyer: amount,
+            });
             self.env().emit_event(MilestoneRefunded {
                 deal_id,
                 buyer: deal.buyer,
@@ -1112,12 +1237,24 @@ pub mod milestone_escrow {
             seller_gross: Balance,
             resolution: Resolution,
         ) -> Result<Vec<Payout>, Error> {
-            let outcome =
-                split_outcome(m.amount, seller_gross, self.fee_bps).ok_or(Error::SplitExceedsAmount)?;
-            deal.released = deal.released.checked_add(outcome.to_seller).ok_or(Error::AmountOverflow)?;
-            deal.fees = deal.fees.checked_add(outcome.fee).ok_or(Error::AmountOverflow)?;
-            deal.refunded = deal.refunded.checked_add(outcome.to_buyer).ok_or(Error::AmountOverflow)?;
-            deal.settled_count = deal.settled_count.checked_add(1).ok_or(Error::AmountOverflow)?;
+            let outcome = split_outcome(m.amount, seller_gross, self.fee_bps)
+                .ok_or(Error::SplitExceedsAmount)?;
+            deal.released = deal
+                .released
+                .checked_add(outcome.to_seller)
+                .ok_or(Error::AmountOverflow)?;
+            deal.fees = deal
+                .fees
+                .checked_add(outcome.fee)
+                .ok_or(Error::AmountOverflow)?;
+            deal.refunded = deal
+                .refunded
+                .checked_add(outcome.to_buyer)
+                .ok_or(Error::AmountOverflow)?;
+            deal.settled_count = deal
+                .settled_count
+                .checked_add(1)
+                .ok_or(Error::AmountOverflow)?;
             m.status = MilestoneStatus::Resolved;
             m.outcome = Some(outcome);
             self.env().emit_event(DisputeResolved {
@@ -1129,9 +1266,18 @@ pub mod milestone_escrow {
                 to_buyer: outcome.to_buyer,
             });
             Ok(vec![
-                Payout { to: deal.seller, amount: outcome.to_seller },
-                Payout { to: self.fee_recipient, amount: outcome.fee },
-                Payout { to: deal.buyer, amount: outcome.to_buyer },
+                Payout {
+                    to: deal.seller,
+                    amount: outcome.to_seller,
+                },
+                Payout {
+                    to: self.fee_recipient,
+                    amount: outcome.fee,
+                },
+                Payout {
+                    to: deal.buyer,
+                    amount: outcome.to_buyer,
+                },
             ])
         }
 
@@ -1147,7 +1293,10 @@ pub mod milestone_escrow {
                 DueAction::Release => self.release(deal_id, deal, index, m, ReleaseVia::Timeout),
                 DueAction::Refund(reason) => {
                     let amount = self.refund(deal_id, deal, index, m, reason)?;
-                    Ok(vec![Payout { to: deal.buyer, amount }])
+                    Ok(vec![Payout {
+                        to: deal.buyer,
+                        amount,
+                    }])
                 }
                 DueAction::Fallback => {
                     let seller_gross =
@@ -1178,7 +1327,11 @@ pub mod milestone_escrow {
                         .checked_add(p.amount)
                         .ok_or(Error::AmountOverflow)?;
                     self.claimable.insert(p.to, &credit);
-                    self.env().emit_event(PayoutDeferred { deal_id, account: p.to, amount: p.amount });
+                    self.env().emit_event(PayoutDeferred {
+                        deal_id,
+                        account: p.to,
+                        amount: p.amount,
+                    });
                 }
             }
             Ok(())
@@ -1197,7 +1350,10 @@ pub mod milestone_escrow {
         if deal.funding_closed {
             return Err(Error::FundingClosed);
         }
-        let remaining = deal.total.checked_sub(deal.deposited).ok_or(Error::AmountOverflow)?;
+        let remaining = deal
+            .total
+            .checked_sub(deal.deposited)
+            .ok_or(Error::AmountOverflow)?;
         if value > remaining {
             return Err(Error::OverFunded { remaining });
         }
@@ -1233,7 +1389,9 @@ pub mod milestone_escrow {
     /// End of the review window of a submitted milestone (inclusive).
     fn review_end(deal: &Deal, m: &Milestone) -> Timestamp {
         // Saturating: a window ending past u64::MAX ms simply never ends.
-        m.submitted_at.unwrap_or(0).saturating_add(deal.review_window)
+        m.submitted_at
+            .unwrap_or(0)
+            .saturating_add(deal.review_window)
     }
 
     /// What the clocks make due for `m` at `now`, or the error saying why nothing is.
@@ -1288,7 +1446,11 @@ pub mod milestone_escrow {
             if *who == zero {
                 return Err(Error::ZeroAccount);
             }
-            if roles.iter().skip(i.saturating_add(1)).any(|other| other == who) {
+            if roles
+                .iter()
+                .skip(i.saturating_add(1))
+                .any(|other| other == who)
+            {
                 return Err(Error::DuplicateRole);
             }
         }

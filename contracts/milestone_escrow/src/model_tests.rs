@@ -131,7 +131,10 @@ impl Ev {
 /// Decodes one recorded event; only when its first topic is the type's signature topic.
 fn decode_event(e: &test::EmittedEvent) -> Ev {
     let first = e.topics.first().expect("event without a signature topic");
-    let sig: [u8; 32] = first.as_slice().try_into().expect("signature topic is 32 bytes");
+    let sig: [u8; 32] = first
+        .as_slice()
+        .try_into()
+        .expect("signature topic is 32 bytes");
     macro_rules! try_decode {
         ($($ty:ident),* $(,)?) => {$(
             if <$ty as ink::env::Event>::SIGNATURE_TOPIC == Some(sig) {
@@ -300,7 +303,10 @@ fn party(d: &Deal, who: AccountId) -> Option<Role> {
 }
 
 fn settled(s: MilestoneStatus) -> bool {
-    matches!(s, MilestoneStatus::Released | MilestoneStatus::Refunded | MilestoneStatus::Resolved)
+    matches!(
+        s,
+        MilestoneStatus::Released | MilestoneStatus::Refunded | MilestoneStatus::Resolved
+    )
 }
 
 /// The part of a milestone the deposits cover: deposits fill milestones in order.
@@ -371,7 +377,10 @@ impl Model {
 
     /// Moves chain balance (value sent with a call, a payout, a forced transfer).
     fn move_balance(&mut self, from: AccountId, to: AccountId, amount: Balance) {
-        let f = self.bal(from).checked_sub(amount).expect("model: balance underflow");
+        let f = self
+            .bal(from)
+            .checked_sub(amount)
+            .expect("model: balance underflow");
         self.balances.insert(from, f);
         let t = self.bal(to) + amount;
         self.balances.insert(to, t);
@@ -433,7 +442,10 @@ impl Model {
                 }
                 need_deal(d, &[D::Proposed])?;
                 self.deals[i].deal.status = D::Withdrawn;
-                fx.events.push(Ev::DealWithdrawn(DealWithdrawn { deal_id: id, by: caller }));
+                fx.events.push(Ev::DealWithdrawn(DealWithdrawn {
+                    deal_id: id,
+                    by: caller,
+                }));
                 Ok(Out::Unit)
             }
             Call::Accept(id, hash) => {
@@ -454,7 +466,11 @@ impl Model {
                 let d = &mut self.deals[i].deal;
                 d.status = D::Active;
                 d.accepted_at = Some(now);
-                fx.events.push(Ev::DealAccepted(DealAccepted { deal_id: id, by: caller, at: now }));
+                fx.events.push(Ev::DealAccepted(DealAccepted {
+                    deal_id: id,
+                    by: caller,
+                    at: now,
+                }));
                 self.deposit(i, caller, value, fx);
                 self.pay(i, fx);
                 Ok(Out::Unit)
@@ -589,14 +605,22 @@ impl Model {
                 need_deal(&md.deal, &[D::Active])?;
                 let m = &md.ms[k];
                 need_ms(m, &[M::Submitted])?;
-                let review_end = m.submitted_at.expect("submitted").saturating_add(md.deal.review_window);
+                let review_end = m
+                    .submitted_at
+                    .expect("submitted")
+                    .saturating_add(md.deal.review_window);
                 if now > review_end {
                     return Err(Error::ReviewWindowClosed);
                 }
                 let arbitration_ends = now.saturating_add(md.deal.arbitration_window);
                 let m = &mut self.deals[i].ms[k];
                 m.status = M::Disputed;
-                m.dispute = Some(Dispute { by: role, opened_at: now, reason_hash: reason, offer: None });
+                m.dispute = Some(Dispute {
+                    by: role,
+                    opened_at: now,
+                    reason_hash: reason,
+                    offer: None,
+                });
                 fx.events.push(Ev::MilestoneDisputed(MilestoneDisputed {
                     deal_id: id,
                     by: caller,
@@ -615,7 +639,10 @@ impl Model {
                 if seller_amount > m.amount {
                     return Err(Error::SplitExceedsAmount);
                 }
-                m.dispute.as_mut().expect("disputed").offer = Some(Offer { by: role, seller_amount });
+                m.dispute.as_mut().expect("disputed").offer = Some(Offer {
+                    by: role,
+                    seller_amount,
+                });
                 fx.events.push(Ev::SettlementOffered(SettlementOffered {
                     deal_id: id,
                     by: caller,
@@ -695,7 +722,11 @@ impl Model {
                     return Err(Error::CancellationAlreadyProposed);
                 }
                 d.cancel_proposed_by = Some(role);
-                fx.events.push(Ev::CancellationProposed(CancellationProposed { deal_id: id, by: caller }));
+                fx.events
+                    .push(Ev::CancellationProposed(CancellationProposed {
+                        deal_id: id,
+                        by: caller,
+                    }));
                 Ok(Out::Unit)
             }
             Call::AcceptCancel(id) => {
@@ -716,7 +747,11 @@ impl Model {
                         total += self.refund(i, k, RefundReason::Cancelled, fx);
                     }
                 }
-                fx.events.push(Ev::DealCancelled(DealCancelled { deal_id: id, by: caller, refunded: total }));
+                fx.events.push(Ev::DealCancelled(DealCancelled {
+                    deal_id: id,
+                    by: caller,
+                    refunded: total,
+                }));
                 self.close_if_done(i, fx);
                 // One payment for the whole cancellation.
                 fx.payouts.push((self.deals[i].deal.buyer, total));
@@ -738,7 +773,10 @@ impl Model {
                 if new_ship_by <= now {
                     return Err(Error::ShipByInPast);
                 }
-                m.amendment = Some(Amendment { by: role, new_ship_by });
+                m.amendment = Some(Amendment {
+                    by: role,
+                    new_ship_by,
+                });
                 fx.events.push(Ev::AmendmentProposed(AmendmentProposed {
                     deal_id: id,
                     by: caller,
@@ -781,7 +819,10 @@ impl Model {
                     return Err(Error::TransferFailed);
                 }
                 self.claimable.remove(&caller);
-                fx.events.push(Ev::Withdrawn(Withdrawn { account: caller, amount }));
+                fx.events.push(Ev::Withdrawn(Withdrawn {
+                    account: caller,
+                    amount,
+                }));
                 self.move_balance(contract_acct(), caller, amount);
                 Ok(Out::Amount(amount))
             }
@@ -894,7 +935,11 @@ impl Model {
             funding_closed: false,
             cancel_proposed_by: None,
         };
-        self.deals.push(MDeal { terms: t.clone(), deal, ms });
+        self.deals.push(MDeal {
+            terms: t.clone(),
+            deal,
+            ms,
+        });
         fx.events.push(Ev::DealProposed(DealProposed {
             deal_id: id,
             buyer: t.buyer,
@@ -979,7 +1024,11 @@ impl Model {
         let m = &mut md.ms[k];
         m.status = MilestoneStatus::Released;
         m.amendment = None;
-        m.outcome = Some(Outcome { to_seller: net, fee, to_buyer: 0 });
+        m.outcome = Some(Outcome {
+            to_seller: net,
+            fee,
+            to_buyer: 0,
+        });
         fx.events.push(Ev::MilestoneReleased(MilestoneReleased {
             deal_id: DealId(i as u64),
             seller: md.deal.seller,
@@ -1005,7 +1054,11 @@ impl Model {
         let m = &mut md.ms[k];
         m.status = MilestoneStatus::Refunded;
         m.amendment = None;
-        m.outcome = Some(Outcome { to_seller: 0, fee: 0, to_buyer: amount });
+        m.outcome = Some(Outcome {
+            to_seller: 0,
+            fee: 0,
+            to_buyer: amount,
+        });
         fx.events.push(Ev::MilestoneRefunded(MilestoneRefunded {
             deal_id: DealId(i as u64),
             buyer: md.deal.buyer,
@@ -1016,9 +1069,17 @@ impl Model {
         amount
     }
 
-    fn split(&mut self, i: usize, k: usize, seller_gross: Balance, resolution: Resolution, fx: &mut Fx) {
+    fn split(
+        &mut self,
+        i: usize,
+        k: usize,
+        seller_gross: Balance,
+        resolution: Resolution,
+        fx: &mut Fx,
+    ) {
         let fee_recipient = self.fee_recipient;
-        let o = split_outcome(self.deals[i].ms[k].amount, seller_gross, self.fee_bps).expect("split");
+        let o =
+            split_outcome(self.deals[i].ms[k].amount, seller_gross, self.fee_bps).expect("split");
         let md = &mut self.deals[i];
         md.deal.released += o.to_seller;
         md.deal.fees += o.fee;
@@ -1045,7 +1106,11 @@ impl Model {
         let (d, m, now) = (&md.deal, &md.ms[k], self.now);
         match m.status {
             MilestoneStatus::Submitted => {
-                if now > m.submitted_at.expect("submitted").saturating_add(d.review_window) {
+                if now
+                    > m.submitted_at
+                        .expect("submitted")
+                        .saturating_add(d.review_window)
+                {
                     Ok(Due::Release)
                 } else {
                     Err(Error::ReviewWindowOpen)
@@ -1092,7 +1157,9 @@ impl Model {
         if d.settled_count == d.milestone_count && d.status != DealStatus::Closed {
             d.status = DealStatus::Closed;
             d.cancel_proposed_by = None;
-            fx.events.push(Ev::DealClosed(DealClosed { deal_id: DealId(i as u64) }));
+            fx.events.push(Ev::DealClosed(DealClosed {
+                deal_id: DealId(i as u64),
+            }));
         }
     }
 
@@ -1139,7 +1206,11 @@ impl Model {
         for (n, md) in self.deals.iter().enumerate() {
             let id = DealId(n as u64);
             let d = &md.deal;
-            deals.push(Some(DealView { id, deal: d.clone(), locked: Model::locked(md) }));
+            deals.push(Some(DealView {
+                id,
+                deal: d.clone(),
+                locked: Model::locked(md),
+            }));
             let mut views: Vec<Option<MilestoneView>> = md
                 .ms
                 .iter()
@@ -1169,12 +1240,18 @@ impl Model {
             deal_count: self.next_id(),
             deals,
             milestones,
-            claimable: accounts.iter().map(|a| self.claimable.get(a).copied().unwrap_or(0)).collect(),
+            claimable: accounts
+                .iter()
+                .map(|a| self.claimable.get(a).copied().unwrap_or(0))
+                .collect(),
             index: accounts
                 .iter()
                 .map(|a| {
                     let ids = self.index.get(a).cloned().unwrap_or_default();
-                    (ids.len() as u32, ids.into_iter().take(MAX_PAGE as usize).collect())
+                    (
+                        ids.len() as u32,
+                        ids.into_iter().take(MAX_PAGE as usize).collect(),
+                    )
                 })
                 .collect(),
             config: Config {
@@ -1220,7 +1297,10 @@ fn contract_snap(c: &MilestoneEscrow) -> Snap {
         deals,
         milestones,
         claimable: accounts.iter().map(|a| c.claimable_of(*a)).collect(),
-        index: accounts.iter().map(|a| (c.deal_count_of(*a), c.deals_of(*a, 0, MAX_PAGE))).collect(),
+        index: accounts
+            .iter()
+            .map(|a| (c.deal_count_of(*a), c.deals_of(*a, 0, MAX_PAGE)))
+            .collect(),
         config: c.config(),
     }
 }
@@ -1362,25 +1442,103 @@ enum Op {
     Advance(u64),
     Propose(Box<ProposeSpec>),
     /// A guided step: the natural next action for one of the newest live deals.
-    Auto { deal: u8, seed: u32, spec: Box<ProposeSpec> },
-    WithdrawProposal { deal: u8, who: Who },
-    Accept { deal: u8, who: Who, right_hash: bool, value: ValueSel },
-    Fund { deal: u8, who: Who, value: ValueSel },
-    Submit { deal: u8, who: Who, ix: Ix, evidence: u8 },
-    Approve { deal: u8, who: Who, ix: Ix },
-    ApproveThrough { deal: u8, who: Who, ix: Ix },
-    Attest { deal: u8, who: Who, ix: Ix },
-    Dispute { deal: u8, who: Who, ix: Ix, reason: u8 },
-    Offer { deal: u8, who: Who, ix: Ix, amt: AmtSel },
-    AcceptOffer { deal: u8, who: Who, ix: Ix, amt: AmtSel },
-    Resolve { deal: u8, who: Who, ix: Ix, amt: AmtSel },
-    SettleMilestone { deal: u8, who: Who, ix: Ix },
-    SettleDue { deal: u8, who: Who },
-    ProposeCancel { deal: u8, who: Who },
-    AcceptCancel { deal: u8, who: Who },
-    ProposeAmendment { deal: u8, who: Who, ix: Ix, ship: ShipSel },
-    AcceptAmendment { deal: u8, who: Who, ix: Ix, ship: ShipSel },
-    Withdraw { who: u8 },
+    Auto {
+        deal: u8,
+        seed: u32,
+        spec: Box<ProposeSpec>,
+    },
+    WithdrawProposal {
+        deal: u8,
+        who: Who,
+    },
+    Accept {
+        deal: u8,
+        who: Who,
+        right_hash: bool,
+        value: ValueSel,
+    },
+    Fund {
+        deal: u8,
+        who: Who,
+        value: ValueSel,
+    },
+    Submit {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        evidence: u8,
+    },
+    Approve {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    ApproveThrough {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    Attest {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    Dispute {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        reason: u8,
+    },
+    Offer {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        amt: AmtSel,
+    },
+    AcceptOffer {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        amt: AmtSel,
+    },
+    Resolve {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        amt: AmtSel,
+    },
+    SettleMilestone {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    SettleDue {
+        deal: u8,
+        who: Who,
+    },
+    ProposeCancel {
+        deal: u8,
+        who: Who,
+    },
+    AcceptCancel {
+        deal: u8,
+        who: Who,
+    },
+    ProposeAmendment {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        ship: ShipSel,
+    },
+    AcceptAmendment {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        ship: ShipSel,
+    },
+    Withdraw {
+        who: u8,
+    },
     /// Value forced into the contract from outside (no message runs).
     ForceTransfer(Balance),
 }
@@ -1476,7 +1634,11 @@ fn propose_s() -> impl Strategy<Value = ProposeSpec> {
         prop_oneof![30 => Just(true), 1 => Just(false)],
         0u8..=4,
         any::<bool>(),
-        prop_oneof![Just(ReleaseRule::Buyer), Just(ReleaseRule::Oracles), Just(ReleaseRule::BuyerOrOracles)],
+        prop_oneof![
+            Just(ReleaseRule::Buyer),
+            Just(ReleaseRule::Oracles),
+            Just(ReleaseRule::BuyerOrOracles)
+        ],
         prop_oneof![60 => Just(0u8), 1 => 1u8..=5],
     );
     let rest = (
@@ -1491,8 +1653,27 @@ fn propose_s() -> impl Strategy<Value = ProposeSpec> {
     );
     (people, rest).prop_map(
         |(
-            (by_seller, caller_any, order, n_oracles, threshold_valid, threshold_raw, arbiter, rule, corrupt),
-            (review_window, arbitration_window, fallback_bps, advance, agreement, milestones, past_ship_by, zero_amount),
+            (
+                by_seller,
+                caller_any,
+                order,
+                n_oracles,
+                threshold_valid,
+                threshold_raw,
+                arbiter,
+                rule,
+                corrupt,
+            ),
+            (
+                review_window,
+                arbitration_window,
+                fallback_bps,
+                advance,
+                agreement,
+                milestones,
+                past_ship_by,
+                zero_amount,
+            ),
         )| ProposeSpec {
             by_seller,
             caller_any,
@@ -1556,11 +1737,15 @@ fn op_s() -> impl Strategy<Value = Op> {
 
 /// A sequence of `STEPS` operations; the first proposes a deal so that the rest has one.
 fn ops_s() -> impl Strategy<Value = Vec<Op>> {
-    (propose_s(), prop::collection::vec(op_s(), STEPS - 1..=STEPS - 1)).prop_map(|(p, rest)| {
-        let mut ops = vec![Op::Propose(Box::new(p))];
-        ops.extend(rest);
-        ops
-    })
+    (
+        propose_s(),
+        prop::collection::vec(op_s(), STEPS - 1..=STEPS - 1),
+    )
+        .prop_map(|(p, rest)| {
+            let mut ops = vec![Op::Propose(Box::new(p))];
+            ops.extend(rest);
+            ops
+        })
 }
 
 /// Fee configuration of one case: (fee bps, fee recipient: 0..10 pool, 10 dedicated, 11 zero).
@@ -1627,7 +1812,10 @@ struct Harness {
 
 impl Harness {
     fn fail(&self, what: &str) -> ! {
-        panic!("{what}\n--- steps (t=time, no-op clock moves left out) ---\n{}", self.trace.join("\n"))
+        panic!(
+            "{what}\n--- steps (t=time, no-op clock moves left out) ---\n{}",
+            self.trace.join("\n")
+        )
     }
 
     fn ensure(&self, cond: bool, what: impl FnOnce() -> String) {
@@ -1638,7 +1826,9 @@ impl Harness {
 
     fn ensure_eq<T: PartialEq + std::fmt::Debug>(&self, got: &T, want: &T, what: &str) {
         if got != want {
-            self.fail(&format!("{what}\n  contract: {got:?}\n  expected: {want:?}"));
+            self.fail(&format!(
+                "{what}\n  contract: {got:?}\n  expected: {want:?}"
+            ));
         }
     }
 
@@ -1654,10 +1844,22 @@ impl Harness {
             for (k, (x, y)) in a.iter().zip(b).enumerate() {
                 self.ensure_eq(x, y, &format!("{what}: deal {n} milestone {k}"));
             }
-            self.ensure_eq(&a.len(), &b.len(), &format!("{what}: deal {n} milestone count"));
+            self.ensure_eq(
+                &a.len(),
+                &b.len(),
+                &format!("{what}: deal {n} milestone count"),
+            );
         }
-        self.ensure_eq(&got.claimable, &want.claimable, &format!("{what}: claimable balances"));
-        self.ensure_eq(&got.index, &want.index, &format!("{what}: account deal index"));
+        self.ensure_eq(
+            &got.claimable,
+            &want.claimable,
+            &format!("{what}: claimable balances"),
+        );
+        self.ensure_eq(
+            &got.index,
+            &want.index,
+            &format!("{what}: account deal index"),
+        );
         self.ensure_eq(got, want, what);
     }
 
@@ -1671,7 +1873,7 @@ impl Harness {
     /// One message call, applied to the contract and to the model and compared.
     fn call(&mut self, caller: AccountId, value: Balance, call: Call) -> Result<Out, Error> {
         // Refund owed to the buyer for an advance milestone 0 whose ship-by passed, if a
-        // non-buyer funds it now (see `model_bug_advance_after_ship_by_takes_buyers_refund`).
+        // non-buyer funds it now (see `regress_advance_after_ship_by_takes_buyers_refund`).
         let refund_owed = match call {
             Call::Fund(id) => self.mdeal(id).and_then(|md| {
                 let m0 = &md.ms[0];
@@ -1709,7 +1911,11 @@ impl Harness {
             line.insert_str(0, "[liveness] ");
         }
         self.trace.push(line);
-        self.ensure_eq(&got, &want_out, &format!("{}: result differs from the model", call.name()));
+        self.ensure_eq(
+            &got,
+            &want_out,
+            &format!("{}: result differs from the model", call.name()),
+        );
         let events = self.new_events();
         let is_ok = want.is_ok();
         let e = self.stats.per_op.entry(call.name()).or_default();
@@ -1721,26 +1927,37 @@ impl Harness {
         match want {
             Ok((next, _, want_events)) => {
                 self.stats.ok += 1;
-                self.ensure_eq(&events, &want_events, &format!("{}: events differ from the model", call.name()));
+                self.ensure_eq(
+                    &events,
+                    &want_events,
+                    &format!("{}: events differ from the model", call.name()),
+                );
                 self.m = next;
                 let advance_paid = events.iter().any(|e| {
                     matches!(e, Ev::MilestoneReleased(r) if r.index == 0 && r.via == ReleaseVia::Advance)
                 });
+                // Once a pending milestone's ship-by has passed, the buyer's refund of its
+                // funded part is never paid to the seller without the buyer's action (the
+                // bug this model found; `regress_advance_after_ship_by_takes_buyers_refund`).
                 if advance_paid && refund_owed.is_some_and(|owed| owed > 0) {
                     self.stats.refund_taken += 1;
-                    // PROPERTY (disabled: fails on the current contract, see the report and
-                    // `model_bug_advance_after_ship_by_takes_buyers_refund`): once a pending
-                    // milestone's ship-by has passed, the buyer's refund of its funded part
-                    // cannot be paid to the seller without the buyer's action.
-                    // self.fail("advance release after ship-by paid the buyer's refund to the seller");
+                    self.fail(
+                        "advance release after ship-by paid the buyer's refund to the seller",
+                    );
                 }
             }
             Err(err) => {
                 self.stats.err += 1;
                 *self.stats.errors.entry(error_name(&err)).or_default() += 1;
-                self.ensure(events.is_empty(), || format!("{}: failing call emitted {events:?}", call.name()));
+                self.ensure(events.is_empty(), || {
+                    format!("{}: failing call emitted {events:?}", call.name())
+                });
                 let now = contract_snap(&self.c);
-                self.ensure_same_snap(&now, &self.prev, &format!("{}: failing call changed the contract's state", call.name()));
+                self.ensure_same_snap(
+                    &now,
+                    &self.prev,
+                    &format!("{}: failing call changed the contract's state", call.name()),
+                );
             }
         }
         self.record_events(&events);
@@ -1763,7 +1980,10 @@ impl Harness {
         test::transfer_in::<Env>(amount);
         test::set_value_transferred::<Env>(0);
         self.m.move_balance(from, contract_acct(), amount);
-        self.trace.push(format!("t={} forced transfer of {amount} into the contract", self.m.now));
+        self.trace.push(format!(
+            "t={} forced transfer of {amount} into the contract",
+            self.m.now
+        ));
         self.after_step();
     }
 
@@ -1775,7 +1995,12 @@ impl Harness {
                     let s = self.sums.entry(e.deal_id.0).or_default();
                     s.funded += e.amount;
                     let funded = s.funded;
-                    self.ensure(e.deposited == funded, || format!("DealFunded.deposited {} != Σ deposits {funded}", e.deposited));
+                    self.ensure(e.deposited == funded, || {
+                        format!(
+                            "DealFunded.deposited {} != Σ deposits {funded}",
+                            e.deposited
+                        )
+                    });
                     continue;
                 }
                 Ev::MilestoneReleased(e) => (e.deal_id.0, (e.index, e.amount, e.fee, 0)),
@@ -1800,7 +2025,9 @@ impl Harness {
         for a in tracked() {
             let got = chain_balance(a);
             let want = self.m.bal(a);
-            self.ensure(got == want, || format!("balance of {}: chain {got}, model {want}", caller_name(a)));
+            self.ensure(got == want, || {
+                format!("balance of {}: chain {got}, model {want}", caller_name(a))
+            });
         }
         self.check_invariants(&cur);
         self.prev = cur;
@@ -1815,52 +2042,75 @@ impl Harness {
                 continue;
             };
             let d = &view.deal;
-            let paid = d.released.checked_add(d.fees).and_then(|x| x.checked_add(d.refunded));
+            let paid = d
+                .released
+                .checked_add(d.fees)
+                .and_then(|x| x.checked_add(d.refunded));
             self.ensure(paid.is_some_and(|p| p <= d.deposited), || {
                 format!("deal {n}: released + fees + refunded exceeds deposited: {d:?}")
             });
             self.ensure(view.locked + paid.unwrap_or(0) == d.deposited, || {
                 format!("deal {n}: deposited != released + fees + refunded + locked: {view:?}")
             });
-            self.ensure(d.deposited <= d.total, || format!("deal {n}: deposited > total"));
-            self.ensure(d.settled_count <= d.milestone_count && d.milestone_count <= MAX_MILESTONES, || {
-                format!("deal {n}: counts {d:?}")
+            self.ensure(d.deposited <= d.total, || {
+                format!("deal {n}: deposited > total")
             });
+            self.ensure(
+                d.settled_count <= d.milestone_count && d.milestone_count <= MAX_MILESTONES,
+                || format!("deal {n}: counts {d:?}"),
+            );
             let k = usize::from(d.oracle_threshold);
             self.ensure(
                 (d.oracles.is_empty() && k == 0)
-                    || (0 < k && k <= d.oracles.len() && d.oracles.len() <= usize::from(MAX_ORACLES)),
+                    || (0 < k
+                        && k <= d.oracles.len()
+                        && d.oracles.len() <= usize::from(MAX_ORACLES)),
                 || format!("deal {n}: oracle threshold {d:?}"),
             );
             if matches!(d.status, DealStatus::Proposed | DealStatus::Withdrawn) {
-                self.ensure(d.deposited == 0, || format!("deal {n}: deposit before acceptance"));
+                self.ensure(d.deposited == 0, || {
+                    format!("deal {n}: deposit before acceptance")
+                });
             }
             owed += view.locked;
 
             let views = &cur.milestones[n];
-            self.ensure(views.len() == usize::from(d.milestone_count) + 1 && views.last() == Some(&None), || {
-                format!("deal {n}: milestone records do not match milestone_count")
-            });
+            self.ensure(
+                views.len() == usize::from(d.milestone_count) + 1 && views.last() == Some(&None),
+                || format!("deal {n}: milestone records do not match milestone_count"),
+            );
             let ms: Vec<&MilestoneView> = views.iter().flatten().collect();
-            self.ensure(ms.len() == usize::from(d.milestone_count), || format!("deal {n}: missing milestone"));
+            self.ensure(ms.len() == usize::from(d.milestone_count), || {
+                format!("deal {n}: missing milestone")
+            });
             let mut terminal = 0u8;
             let mut unsettled_cover: Balance = 0;
             let mut sum: Balance = 0;
             let sums = self.sums.get(&(n as u64)).cloned().unwrap_or_default();
             for (k, mv) in ms.iter().enumerate() {
                 let m = &mv.milestone;
-                self.ensure(m.funded_from == sum, || format!("deal {n} milestone {k}: funded_from"));
+                self.ensure(m.funded_from == sum, || {
+                    format!("deal {n} milestone {k}: funded_from")
+                });
                 sum += m.amount;
                 let settles = sums.settles.get(&(k as u8)).copied().unwrap_or(0);
                 if settled(m.status) {
                     terminal += 1;
-                    let o = m.outcome.unwrap_or_else(|| self.fail(&format!("deal {n} milestone {k}: no outcome")));
+                    let o = m.outcome.unwrap_or_else(|| {
+                        self.fail(&format!("deal {n} milestone {k}: no outcome"))
+                    });
                     let total = o.to_seller + o.fee + o.to_buyer;
-                    self.ensure(total <= m.amount, || format!("deal {n} milestone {k}: outcome exceeds amount"));
+                    self.ensure(total <= m.amount, || {
+                        format!("deal {n} milestone {k}: outcome exceeds amount")
+                    });
                     if m.status != MilestoneStatus::Refunded {
-                        self.ensure(total == m.amount, || format!("deal {n} milestone {k}: outcome != amount"));
+                        self.ensure(total == m.amount, || {
+                            format!("deal {n} milestone {k}: outcome != amount")
+                        });
                     }
-                    self.ensure(settles == 1, || format!("deal {n} milestone {k}: settled {settles} times"));
+                    self.ensure(settles == 1, || {
+                        format!("deal {n} milestone {k}: settled {settles} times")
+                    });
                 } else {
                     unsettled_cover += mv.covered;
                     self.ensure(m.outcome.is_none() && settles == 0, || {
@@ -1870,36 +2120,52 @@ impl Harness {
                 // Forward-only, and a terminal milestone never changes again.
                 if let Some(Some(Some(before))) = self.prev.milestones.get(n).map(|v| v.get(k)) {
                     let (a, b) = (before.milestone.status, m.status);
-                    self.ensure(ms_step_ok(a, b), || format!("deal {n} milestone {k}: {a:?} -> {b:?}"));
+                    self.ensure(ms_step_ok(a, b), || {
+                        format!("deal {n} milestone {k}: {a:?} -> {b:?}")
+                    });
                     if settled(a) {
-                        self.ensure(before.milestone == *m, || format!("deal {n} milestone {k}: terminal record changed"));
+                        self.ensure(before.milestone == *m, || {
+                            format!("deal {n} milestone {k}: terminal record changed")
+                        });
                     }
                 }
             }
             self.ensure(sum == d.total, || format!("deal {n}: Σ amounts != total"));
-            self.ensure(terminal == d.settled_count, || format!("deal {n}: settled_count != terminal milestones"));
-            self.ensure((terminal == d.milestone_count) == (d.status == DealStatus::Closed), || {
-                format!("deal {n}: closed iff all settled ({d:?})")
+            self.ensure(terminal == d.settled_count, || {
+                format!("deal {n}: settled_count != terminal milestones")
             });
+            self.ensure(
+                (terminal == d.milestone_count) == (d.status == DealStatus::Closed),
+                || format!("deal {n}: closed iff all settled ({d:?})"),
+            );
             self.ensure(view.locked == unsettled_cover, || {
-                format!("deal {n}: locked {} != Σ covered of unsettled milestones {unsettled_cover}", view.locked)
+                format!(
+                    "deal {n}: locked {} != Σ covered of unsettled milestones {unsettled_cover}",
+                    view.locked
+                )
             });
             if let Some(Some(before)) = self.prev.deals.get(n) {
                 let (a, b) = (before.deal.status, d.status);
                 self.ensure(deal_step_ok(a, b), || format!("deal {n}: {a:?} -> {b:?}"));
             }
             // The events' money adds up to the deal's totals.
-            self.ensure(sums.funded == d.deposited, || format!("deal {n}: Σ DealFunded != deposited"));
+            self.ensure(sums.funded == d.deposited, || {
+                format!("deal {n}: Σ DealFunded != deposited")
+            });
             self.ensure(sums.to_seller == d.released && sums.fees == d.fees, || {
                 format!("deal {n}: Σ released events {sums:?} != released/fees {d:?}")
             });
-            self.ensure(sums.to_buyer == d.refunded, || format!("deal {n}: Σ refund events != refunded"));
+            self.ensure(sums.to_buyer == d.refunded, || {
+                format!("deal {n}: Σ refund events != refunded")
+            });
         }
         for c in &cur.claimable {
             owed += c;
         }
         let balance = chain_balance(contract_acct());
-        self.ensure(balance >= owed, || format!("contract balance {balance} < Σ locked + Σ claimable {owed}"));
+        self.ensure(balance >= owed, || {
+            format!("contract balance {balance} < Σ locked + Σ claimable {owed}")
+        });
     }
 
     // ------------------------------------------------------------------ resolving ops
@@ -1926,7 +2192,15 @@ impl Harness {
     /// `pending`: who made the proposal the call answers, if any.
     fn who(&self, id: DealId, who: Who, pending: Option<Role>) -> AccountId {
         let d = self.mdeal(id).map(|md| &md.deal);
-        let role_acct = |r: Role| d.map_or(acct(r as usize), |d| if r == Role::Buyer { d.buyer } else { d.seller });
+        let role_acct = |r: Role| {
+            d.map_or(acct(r as usize), |d| {
+                if r == Role::Buyer {
+                    d.buyer
+                } else {
+                    d.seller
+                }
+            })
+        };
         match who {
             Who::Buyer => role_acct(Role::Buyer),
             Who::Seller => role_acct(Role::Seller),
@@ -1949,7 +2223,11 @@ impl Harness {
         };
         let count = md.ms.len();
         match ix {
-            Ix::FirstOpen => md.ms.iter().position(|m| !settled(m.status)).unwrap_or(count - 1) as u8,
+            Ix::FirstOpen => md
+                .ms
+                .iter()
+                .position(|m| !settled(m.status))
+                .unwrap_or(count - 1) as u8,
             Ix::InRange(k) => (usize::from(k) % count) as u8,
             Ix::Raw(k) => k,
         }
@@ -2002,7 +2280,9 @@ impl Harness {
         let m = self.ms_of(id, idx);
         let base = m.and_then(|m| m.ship_by).unwrap_or(now);
         match s {
-            ShipSel::Pending => m.and_then(|m| m.amendment).map_or(now + 10, |a| a.new_ship_by),
+            ShipSel::Pending => m
+                .and_then(|m| m.amendment)
+                .map_or(now + 10, |a| a.new_ship_by),
             ShipSel::Extend(x) => base + x,
             ShipSel::Back(x) => base.saturating_sub(x),
             ShipSel::Now => now,
@@ -2017,7 +2297,11 @@ impl Harness {
         let mut arbiter = p.arbiter.then(|| who(2 + p.n_oracles));
         let n = p.n_oracles;
         let (threshold, rule) = if p.threshold_valid {
-            let t = if n == 0 { 0 } else { 1 + p.threshold_raw % n as u8 };
+            let t = if n == 0 {
+                0
+            } else {
+                1 + p.threshold_raw % n as u8
+            };
             (t, if n == 0 { ReleaseRule::Buyer } else { p.rule })
         } else {
             (p.threshold_raw, p.rule)
@@ -2044,7 +2328,8 @@ impl Harness {
         if !milestones.is_empty() {
             let len = milestones.len();
             if let Some((k, back)) = p.past_ship_by {
-                milestones[usize::from(k) % len].ship_by = Some(now.saturating_sub(u64::from(back)));
+                milestones[usize::from(k) % len].ship_by =
+                    Some(now.saturating_sub(u64::from(back)));
             }
             if let Some(k) = p.zero_amount {
                 milestones[usize::from(k) % len].amount = 0;
@@ -2075,28 +2360,50 @@ impl Harness {
     fn run_op(&mut self, op: &Op) {
         let proposer = |h: &Self, id: DealId| h.mdeal(id).map(|md| md.deal.proposer);
         let offer_by = |h: &Self, id: DealId, idx: u8| {
-            h.ms_of(id, idx).and_then(|m| m.dispute).and_then(|d| d.offer).map(|o| o.by)
+            h.ms_of(id, idx)
+                .and_then(|m| m.dispute)
+                .and_then(|d| d.offer)
+                .map(|o| o.by)
         };
-        let amend_by = |h: &Self, id: DealId, idx: u8| h.ms_of(id, idx).and_then(|m| m.amendment).map(|a| a.by);
+        let amend_by = |h: &Self, id: DealId, idx: u8| {
+            h.ms_of(id, idx).and_then(|m| m.amendment).map(|a| a.by)
+        };
         let _ = match *op {
             Op::Advance(ms) => return self.advance(ms),
             Op::ForceTransfer(x) => return self.force_transfer(x),
-            Op::Auto { deal, seed, ref spec } => return self.auto(deal, seed, spec),
+            Op::Auto {
+                deal,
+                seed,
+                ref spec,
+            } => return self.auto(deal, seed, spec),
             Op::Propose(ref p) => {
                 let (caller, terms) = self.terms(p);
                 self.call(caller, 0, Call::Propose(terms))
             }
             Op::WithdrawProposal { deal, who } => {
                 let id = self.pick_deal(deal);
-                self.call(self.who(id, who, proposer(self, id)), 0, Call::WithdrawProposal(id))
+                self.call(
+                    self.who(id, who, proposer(self, id)),
+                    0,
+                    Call::WithdrawProposal(id),
+                )
             }
-            Op::Accept { deal, who, right_hash, value } => {
+            Op::Accept {
+                deal,
+                who,
+                right_hash,
+                value,
+            } => {
                 let id = self.pick_deal(deal);
                 let hash = match self.mdeal(id) {
                     Some(md) => {
                         // The hash comes from the contract's own `terms_hash` read.
                         let h = self.c.terms_hash(md.terms.clone());
-                        self.ensure_eq(&h, &md.deal.terms_hash, "terms_hash read differs from the model's hash");
+                        self.ensure_eq(
+                            &h,
+                            &md.deal.terms_hash,
+                            "terms_hash read differs from the model's hash",
+                        );
                         h
                     }
                     None => [7; 32],
@@ -2106,17 +2413,30 @@ impl Harness {
                     hash[0] ^= 1;
                 }
                 let v = self.value(id, value);
-                self.call(self.who(id, who, proposer(self, id)), v, Call::Accept(id, hash))
+                self.call(
+                    self.who(id, who, proposer(self, id)),
+                    v,
+                    Call::Accept(id, hash),
+                )
             }
             Op::Fund { deal, who, value } => {
                 let id = self.pick_deal(deal);
                 let v = self.value(id, value);
                 self.call(self.who(id, who, None), v, Call::Fund(id))
             }
-            Op::Submit { deal, who, ix, evidence } => {
+            Op::Submit {
+                deal,
+                who,
+                ix,
+                evidence,
+            } => {
                 let id = self.pick_deal(deal);
                 let idx = self.index(id, ix);
-                self.call(self.who(id, who, None), 0, Call::Submit(id, idx, [evidence; 32]))
+                self.call(
+                    self.who(id, who, None),
+                    0,
+                    Call::Submit(id, idx, [evidence; 32]),
+                )
             }
             Op::Approve { deal, who, ix } => {
                 let id = self.pick_deal(deal);
@@ -2133,22 +2453,39 @@ impl Harness {
                 let idx = self.index(id, ix);
                 self.call(self.who(id, who, None), 0, Call::Attest(id, idx))
             }
-            Op::Dispute { deal, who, ix, reason } => {
+            Op::Dispute {
+                deal,
+                who,
+                ix,
+                reason,
+            } => {
                 let id = self.pick_deal(deal);
                 let idx = self.index(id, ix);
-                self.call(self.who(id, who, None), 0, Call::Dispute(id, idx, [reason; 32]))
+                self.call(
+                    self.who(id, who, None),
+                    0,
+                    Call::Dispute(id, idx, [reason; 32]),
+                )
             }
             Op::Offer { deal, who, ix, amt } => {
                 let id = self.pick_deal(deal);
                 let idx = self.index(id, ix);
                 let a = self.amount(id, idx, amt);
-                self.call(self.who(id, who, offer_by(self, id, idx)), 0, Call::OfferSettlement(id, idx, a))
+                self.call(
+                    self.who(id, who, offer_by(self, id, idx)),
+                    0,
+                    Call::OfferSettlement(id, idx, a),
+                )
             }
             Op::AcceptOffer { deal, who, ix, amt } => {
                 let id = self.pick_deal(deal);
                 let idx = self.index(id, ix);
                 let a = self.amount(id, idx, amt);
-                self.call(self.who(id, who, offer_by(self, id, idx)), 0, Call::AcceptSettlement(id, idx, a))
+                self.call(
+                    self.who(id, who, offer_by(self, id, idx)),
+                    0,
+                    Call::AcceptSettlement(id, idx, a),
+                )
             }
             Op::Resolve { deal, who, ix, amt } => {
                 let id = self.pick_deal(deal);
@@ -2174,17 +2511,35 @@ impl Harness {
                 let by = self.mdeal(id).and_then(|md| md.deal.cancel_proposed_by);
                 self.call(self.who(id, who, by), 0, Call::AcceptCancel(id))
             }
-            Op::ProposeAmendment { deal, who, ix, ship } => {
+            Op::ProposeAmendment {
+                deal,
+                who,
+                ix,
+                ship,
+            } => {
                 let id = self.pick_deal(deal);
                 let idx = self.index(id, ix);
                 let t = self.ship(id, idx, ship);
-                self.call(self.who(id, who, amend_by(self, id, idx)), 0, Call::ProposeAmendment(id, idx, t))
+                self.call(
+                    self.who(id, who, amend_by(self, id, idx)),
+                    0,
+                    Call::ProposeAmendment(id, idx, t),
+                )
             }
-            Op::AcceptAmendment { deal, who, ix, ship } => {
+            Op::AcceptAmendment {
+                deal,
+                who,
+                ix,
+                ship,
+            } => {
                 let id = self.pick_deal(deal);
                 let idx = self.index(id, ix);
                 let t = self.ship(id, idx, ship);
-                self.call(self.who(id, who, amend_by(self, id, idx)), 0, Call::AcceptAmendment(id, idx, t))
+                self.call(
+                    self.who(id, who, amend_by(self, id, idx)),
+                    0,
+                    Call::AcceptAmendment(id, idx, t),
+                )
             }
             Op::Withdraw { who } => self.call(acct(usize::from(who)), 0, Call::Withdraw),
         };
@@ -2225,7 +2580,10 @@ impl Harness {
         let mut roles = vec![buyer, seller];
         roles.extend(d.arbiter);
         roles.extend(d.oracles.iter().copied());
-        let stranger = (0..POOL).map(acct).find(|a| !roles.contains(a)).expect("a stranger");
+        let stranger = (0..POOL)
+            .map(acct)
+            .find(|a| !roles.contains(a))
+            .expect("a stranger");
         let party = if pick(2) == 0 { buyer } else { seller };
         let acct_of = |role: Role| if role == Role::Buyer { buyer } else { seller };
         let now = self.m.now;
@@ -2256,13 +2614,20 @@ impl Harness {
                     let _ = self.call(party, 0, Call::ProposeCancel(id));
                     return;
                 }
-                let open: Vec<usize> = (0..md.ms.len()).filter(|&k| !settled(md.ms[k].status)).collect();
-                let k = if pick(10) < 7 { open[0] } else { open[pick(open.len())] };
+                let open: Vec<usize> = (0..md.ms.len())
+                    .filter(|&k| !settled(md.ms[k].status))
+                    .collect();
+                let k = if pick(10) < 7 {
+                    open[0]
+                } else {
+                    open[pick(open.len())]
+                };
                 let m = &md.ms[k];
                 let ix = k as u8;
                 let oracle = (!d.oracles.is_empty()).then(|| d.oracles[pick(d.oracles.len())]);
                 match m.status {
-                    MilestoneStatus::Pending if covered(m, d.deposited) < m.amount => match pick(8) {
+                    MilestoneStatus::Pending if covered(m, d.deposited) < m.amount => match pick(8)
+                    {
                         0..=3 => {
                             let need: Balance = m.amount - covered(m, d.deposited);
                             let value = [need, d.total - d.deposited, need + 1, 1][pick(4)];
@@ -2289,8 +2654,13 @@ impl Harness {
                             0 => self.call(buyer, 0, Call::Approve(id, ix)),
                             1 => self.call(buyer, 0, Call::ApproveThrough(id, ix)),
                             2 => self.call(oracle.unwrap_or(buyer), 0, Call::Attest(id, ix)),
-                            3..=5 => self.call(party, 0, Call::Dispute(id, ix, [pick(256) as u8; 32])),
-                            6 => return self.advance((review_end + [0, 1][pick(2)]).saturating_sub(now)),
+                            3..=5 => {
+                                self.call(party, 0, Call::Dispute(id, ix, [pick(256) as u8; 32]))
+                            }
+                            6 => {
+                                return self
+                                    .advance((review_end + [0, 1][pick(2)]).saturating_sub(now))
+                            }
                             7 => return self.advance(pick(50) as u64),
                             _ => self.call(stranger, 0, Call::SettleMilestone(id, ix)),
                         }
@@ -2309,11 +2679,17 @@ impl Harness {
                                     0,
                                     Call::AcceptSettlement(id, ix, o.seller_amount),
                                 ),
-                                None => self.call(party, 0, Call::OfferSettlement(id, ix, m.amount / 2)),
+                                None => {
+                                    self.call(party, 0, Call::OfferSettlement(id, ix, m.amount / 2))
+                                }
                             },
                             5 | 6 => {
                                 let amount = bps_of(m.amount, pick(10_001) as u16).expect("bps");
-                                self.call(d.arbiter.unwrap_or(stranger), 0, Call::ResolveDispute(id, ix, amount))
+                                self.call(
+                                    d.arbiter.unwrap_or(stranger),
+                                    0,
+                                    Call::ResolveDispute(id, ix, amount),
+                                )
                             }
                             7 => return self.advance((ends + [0, 1][pick(2)]).saturating_sub(now)),
                             8 => self.call(stranger, 0, Call::SettleDue(id)),
@@ -2328,7 +2704,14 @@ impl Harness {
     }
 
     /// Proposes a later ship-by, or accepts the other party's pending one.
-    fn amend(&mut self, id: DealId, ix: u8, m: &Milestone, party: AccountId, later: u64) -> Result<Out, Error> {
+    fn amend(
+        &mut self,
+        id: DealId,
+        ix: u8,
+        m: &Milestone,
+        party: AccountId,
+        later: u64,
+    ) -> Result<Out, Error> {
         let d = &self.m.deals[id.0 as usize].deal;
         let (buyer, seller) = (d.buyer, d.seller);
         match m.amendment {
@@ -2364,13 +2747,17 @@ impl Harness {
                     break;
                 }
                 let d = &md.deal;
-                self.ensure(matches!(d.status, DealStatus::Active | DealStatus::Cancelled), || {
-                    format!("liveness: deal {n} holds funds in state {:?}", d.status)
-                });
+                self.ensure(
+                    matches!(d.status, DealStatus::Active | DealStatus::Cancelled),
+                    || format!("liveness: deal {n} holds funds in state {:?}", d.status),
+                );
                 let mut roles = vec![d.buyer, d.seller];
                 roles.extend(d.arbiter);
                 roles.extend(d.oracles.iter().copied());
-                let stranger = (0..POOL).map(acct).find(|a| !roles.contains(a)).expect("a stranger");
+                let stranger = (0..POOL)
+                    .map(acct)
+                    .find(|a| !roles.contains(a))
+                    .expect("a stranger");
                 self.stats.liveness_calls += 1;
                 if self.call(stranger, 0, Call::SettleDue(id)).is_ok() {
                     continue;
@@ -2378,7 +2765,11 @@ impl Harness {
                 self.ensure(d.status == DealStatus::Active, || {
                     format!("liveness: cancelled deal {n} holds funds but nothing is due")
                 });
-                let first = md.ms.iter().position(|m| !settled(m.status)).expect("unsettled milestone");
+                let first = md
+                    .ms
+                    .iter()
+                    .position(|m| !settled(m.status))
+                    .expect("unsettled milestone");
                 let m = &md.ms[first];
                 self.stats.liveness_calls += 1;
                 let ok = if cancel {
@@ -2392,16 +2783,27 @@ impl Harness {
                     if d.funding_closed {
                         false
                     } else {
-                        self.call(d.buyer, d.total - d.deposited, Call::Fund(id)).is_ok()
+                        self.call(d.buyer, d.total - d.deposited, Call::Fund(id))
+                            .is_ok()
                     }
                 } else if mode == 2 && d.release_rule != ReleaseRule::Oracles {
-                    let last = md.ms.iter().rposition(|m| !settled(m.status)).expect("unsettled") as u8;
-                    self.call(d.buyer, 0, Call::ApproveThrough(id, last)).is_ok()
+                    let last = md
+                        .ms
+                        .iter()
+                        .rposition(|m| !settled(m.status))
+                        .expect("unsettled") as u8;
+                    self.call(d.buyer, 0, Call::ApproveThrough(id, last))
+                        .is_ok()
                 } else if mode == 2 && m.attestations.count_ones() < u32::from(d.oracle_threshold) {
-                    let next = (0..d.oracles.len()).find(|&j| m.attestations & (1 << j) == 0).expect("oracle");
-                    self.call(d.oracles[next], 0, Call::Attest(id, first as u8)).is_ok()
+                    let next = (0..d.oracles.len())
+                        .find(|&j| m.attestations & (1 << j) == 0)
+                        .expect("oracle");
+                    self.call(d.oracles[next], 0, Call::Attest(id, first as u8))
+                        .is_ok()
                 } else if m.status == MilestoneStatus::Pending {
-                    let ok = self.call(d.seller, 0, Call::Submit(id, first as u8, [0xEE; 32])).is_ok();
+                    let ok = self
+                        .call(d.seller, 0, Call::Submit(id, first as u8, [0xEE; 32]))
+                        .is_ok();
                     if ok {
                         self.stats.liveness_time_moves += 1;
                         self.advance(d.review_window + 1);
@@ -2415,10 +2817,14 @@ impl Harness {
                     cancel = true;
                 }
             }
-            self.ensure(done, || format!("liveness: deal {n} still holds funds after 64 rounds"));
+            self.ensure(done, || {
+                format!("liveness: deal {n} still holds funds after 64 rounds")
+            });
             self.stats.deals_driven += 1;
             let view = self.c.deal(id).expect("deal");
-            self.ensure(view.locked == 0, || format!("liveness: deal {n} locked {}", view.locked));
+            self.ensure(view.locked == 0, || {
+                format!("liveness: deal {n} locked {}", view.locked)
+            });
         }
         self.in_liveness = false;
     }
@@ -2480,13 +2886,20 @@ fn run_case(fee: (u16, u8), ops: &[Op], mode: u8, far: bool) {
             11 => zero_acct(),
             n => acct(usize::from(n)),
         };
-        let c = match (MilestoneEscrow::new(recipient, fee.0), Model::new(recipient, fee.0)) {
+        let c = match (
+            MilestoneEscrow::new(recipient, fee.0),
+            Model::new(recipient, fee.0),
+        ) {
             (Ok(c), Ok(_)) => c,
             (Err(a), Err(b)) => {
                 assert_eq!(a, b, "constructor error differs from the model");
                 MilestoneEscrow::new(fee_acct(), fee.0.min(MAX_FEE_BPS)).expect("valid constructor")
             }
-            (a, b) => panic!("constructor: contract {:?}, model {:?}", a.map(|_| ()), b.map(|_| ())),
+            (a, b) => panic!(
+                "constructor: contract {:?}, model {:?}",
+                a.map(|_| ()),
+                b.map(|_| ())
+            ),
         };
         let cfg = c.config();
         let model = Model::new(cfg.fee_recipient, cfg.fee_bps).expect("model");
@@ -2497,7 +2910,11 @@ fn run_case(fee: (u16, u8), ops: &[Op], mode: u8, far: bool) {
             prev,
             events_seen: test::recorded_events().count(),
             sums: BTreeMap::new(),
-            trace: vec![format!("fee_bps={} fee_recipient={}", cfg.fee_bps, caller_name(cfg.fee_recipient))],
+            trace: vec![format!(
+                "fee_bps={} fee_recipient={}",
+                cfg.fee_bps,
+                caller_name(cfg.fee_recipient)
+            )],
             stats: Stats::default(),
             in_liveness: false,
         };
@@ -2538,7 +2955,10 @@ fn run_case(fee: (u16, u8), ops: &[Op], mode: u8, far: bool) {
 
 #[test]
 fn model_based_sequences() {
-    let cases: u32 = std::env::var("MODEL_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256);
+    let cases: u32 = std::env::var("MODEL_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(256);
     let config = ProptestConfig {
         cases,
         failure_persistence: None,
@@ -2547,12 +2967,7 @@ fn model_based_sequences() {
         max_shrink_time: 180_000,
         ..ProptestConfig::default()
     };
-    let strategy = (
-        fee_s(),
-        ops_s(),
-        0u8..3,
-        any::<bool>(),
-    );
+    let strategy = (fee_s(), ops_s(), 0u8..3, any::<bool>());
     *STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(Stats::default());
     // Proptest catches each failing run's panic and reports the minimal one; keep the
     // default hook from printing every shrinking attempt (only on this thread).
@@ -2571,8 +2986,16 @@ fn model_based_sequences() {
     });
     QUIET.with(|q| q.set(false));
     let elapsed = start.elapsed();
-    let g = STATS.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
-    let per_op: Vec<String> = g.per_op.iter().map(|(k, (ok, err))| format!("{k}={ok}/{err}")).collect();
+    let g = STATS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
+    let per_op: Vec<String> = g
+        .per_op
+        .iter()
+        .map(|(k, (ok, err))| format!("{k}={ok}/{err}"))
+        .collect();
     let errors: Vec<String> = g.errors.iter().map(|(k, n)| format!("{k}={n}")).collect();
     let events: Vec<String> = g.events.iter().map(|(k, n)| format!("{k}={n}")).collect();
     println!(

@@ -46,7 +46,15 @@ fn fee_recipient() -> AccountId {
     acct(9)
 }
 fn everyone() -> [AccountId; 7] {
-    [buyer(), seller(), oracle1(), oracle2(), arbiter(), stranger(), fee_recipient()]
+    [
+        buyer(),
+        seller(),
+        oracle1(),
+        oracle2(),
+        arbiter(),
+        stranger(),
+        fee_recipient(),
+    ]
 }
 
 /// The seed's deal: 30/40/30 of 1,000 with an advance, shipment attested by oracles (1 of 2),
@@ -65,9 +73,21 @@ fn terms() -> DealTerms {
         advance: false,
         agreement_hash: [7; 32],
         milestones: vec![
-            MilestoneTerms { amount: 300, terms_hash: [1; 32], ship_by: None },
-            MilestoneTerms { amount: 400, terms_hash: [2; 32], ship_by: Some(SHIP_BY) },
-            MilestoneTerms { amount: 300, terms_hash: [3; 32], ship_by: None },
+            MilestoneTerms {
+                amount: 300,
+                terms_hash: [1; 32],
+                ship_by: None,
+            },
+            MilestoneTerms {
+                amount: 400,
+                terms_hash: [2; 32],
+                ship_by: Some(SHIP_BY),
+            },
+            MilestoneTerms {
+                amount: 300,
+                terms_hash: [3; 32],
+                ship_by: None,
+            },
         ],
     }
 }
@@ -102,7 +122,10 @@ impl T {
         test::set_account_balance::<E>(test::callee::<E>(), 0);
         test::set_caller::<E>(stranger());
         test::set_value_transferred::<E>(0);
-        Self { c: MilestoneEscrow::new(fee_recipient(), FEE_BPS).expect("valid config"), sent: 0 }
+        Self {
+            c: MilestoneEscrow::new(fee_recipient(), FEE_BPS).expect("valid config"),
+            sent: 0,
+        }
     }
 
     /// Calls as `who` with no value.
@@ -217,7 +240,11 @@ impl T {
     fn assert_books(&self, id: DealId) {
         let v = self.c.deal(id).expect("deal");
         let d = &v.deal;
-        assert_eq!(d.deposited, d.released + d.fees + d.refunded + v.locked, "books of {id:?}");
+        assert_eq!(
+            d.deposited,
+            d.released + d.fees + d.refunded + v.locked,
+            "books of {id:?}"
+        );
         assert!(d.deposited <= d.total);
     }
 }
@@ -249,7 +276,10 @@ fn new_works() {
 
 #[ink::test]
 fn new_rejects_fee_above_max() {
-    assert_eq!(MilestoneEscrow::new(fee_recipient(), MAX_FEE_BPS).map(|_| ()), Ok(()));
+    assert_eq!(
+        MilestoneEscrow::new(fee_recipient(), MAX_FEE_BPS).map(|_| ()),
+        Ok(())
+    );
     assert_eq!(
         MilestoneEscrow::new(fee_recipient(), MAX_FEE_BPS + 1).map(|_| ()),
         Err(Error::FeeTooHigh)
@@ -262,7 +292,10 @@ fn new_rejects_zero_fee_recipient() {
         MilestoneEscrow::new(AccountId::from([0; 32]), 1).map(|_| ()),
         Err(Error::ZeroAccount)
     );
-    assert_eq!(MilestoneEscrow::new(AccountId::from([0; 32]), 0).map(|_| ()), Ok(()));
+    assert_eq!(
+        MilestoneEscrow::new(AccountId::from([0; 32]), 0).map(|_| ()),
+        Ok(())
+    );
 }
 
 // ---------------------------------------------------------------------------- propose
@@ -275,8 +308,14 @@ fn propose_works() {
     let id = t.by(seller()).propose(terms.clone()).unwrap();
     assert_eq!(id, DealId(0));
     let d = t.deal(id);
-    assert_eq!((d.buyer, d.seller, d.proposer), (buyer(), seller(), Role::Seller));
-    assert_eq!((d.status, d.total, d.milestone_count), (DealStatus::Proposed, 1_000, 3));
+    assert_eq!(
+        (d.buyer, d.seller, d.proposer),
+        (buyer(), seller(), Role::Seller)
+    );
+    assert_eq!(
+        (d.status, d.total, d.milestone_count),
+        (DealStatus::Proposed, 1_000, 3)
+    );
     assert_eq!((d.terms_hash, d.proposed_at, d.accepted_at), (h, T0, None));
     assert_eq!(d.oracles, vec![oracle1(), oracle2()]);
     // Prefix sums: milestone i is covered by deposits beyond the amounts before it.
@@ -316,14 +355,35 @@ fn propose_rejects_stranger() {
 #[ink::test]
 fn propose_rejects_invalid_terms() {
     let mut t = T::new();
-    let ms = |n: usize| vec![MilestoneTerms { amount: 1, terms_hash: [0; 32], ship_by: None }; n];
+    let ms = |n: usize| {
+        vec![
+            MilestoneTerms {
+                amount: 1,
+                terms_hash: [0; 32],
+                ship_by: None
+            };
+            n
+        ]
+    };
     let cases: Vec<(Error, Box<dyn Fn(&mut DealTerms)>)> = vec![
         (Error::NoMilestones, Box::new(|d| d.milestones.clear())),
-        (Error::TooManyMilestones, Box::new(move |d| d.milestones = ms(17))),
+        (
+            Error::TooManyMilestones,
+            Box::new(move |d| d.milestones = ms(17)),
+        ),
         (Error::ZeroAmount, Box::new(|d| d.milestones[2].amount = 0)),
-        (Error::TooManyOracles, Box::new(|d| d.oracles = (10..16).map(acct).collect())),
-        (Error::InvalidThreshold, Box::new(|d| d.oracle_threshold = 0)),
-        (Error::InvalidThreshold, Box::new(|d| d.oracle_threshold = 3)),
+        (
+            Error::TooManyOracles,
+            Box::new(|d| d.oracles = (10..16).map(acct).collect()),
+        ),
+        (
+            Error::InvalidThreshold,
+            Box::new(|d| d.oracle_threshold = 0),
+        ),
+        (
+            Error::InvalidThreshold,
+            Box::new(|d| d.oracle_threshold = 3),
+        ),
         (
             Error::InvalidThreshold,
             Box::new(|d| {
@@ -331,15 +391,36 @@ fn propose_rejects_invalid_terms() {
                 d.oracle_threshold = 0;
             }),
         ),
-        (Error::DuplicateRole, Box::new(|d| d.arbiter = Some(buyer()))),
-        (Error::DuplicateRole, Box::new(|d| d.oracles = vec![oracle1(), oracle1()])),
+        (
+            Error::DuplicateRole,
+            Box::new(|d| d.arbiter = Some(buyer())),
+        ),
+        (
+            Error::DuplicateRole,
+            Box::new(|d| d.oracles = vec![oracle1(), oracle1()]),
+        ),
         (Error::DuplicateRole, Box::new(|d| d.oracles[1] = seller())),
-        (Error::ZeroAccount, Box::new(|d| d.arbiter = Some(AccountId::from([0; 32])))),
-        (Error::InvalidBps, Box::new(|d| d.fallback_seller_bps = 10_001)),
+        (
+            Error::ZeroAccount,
+            Box::new(|d| d.arbiter = Some(AccountId::from([0; 32]))),
+        ),
+        (
+            Error::InvalidBps,
+            Box::new(|d| d.fallback_seller_bps = 10_001),
+        ),
         (Error::InvalidWindow, Box::new(|d| d.review_window = 0)),
-        (Error::InvalidWindow, Box::new(|d| d.arbitration_window = MAX_WINDOW_MS + 1)),
-        (Error::ShipByInPast, Box::new(|d| d.milestones[1].ship_by = Some(T0))),
-        (Error::AmountOverflow, Box::new(|d| d.milestones[0].amount = u128::MAX)),
+        (
+            Error::InvalidWindow,
+            Box::new(|d| d.arbitration_window = MAX_WINDOW_MS + 1),
+        ),
+        (
+            Error::ShipByInPast,
+            Box::new(|d| d.milestones[1].ship_by = Some(T0)),
+        ),
+        (
+            Error::AmountOverflow,
+            Box::new(|d| d.milestones[0].amount = u128::MAX),
+        ),
     ];
     for (expected, mutate) in cases {
         let mut bad = terms();
@@ -352,12 +433,23 @@ fn propose_rejects_invalid_terms() {
 fn propose_accepts_boundaries() {
     let mut t = T::new();
     let mut d = terms();
-    d.milestones = vec![MilestoneTerms { amount: 1, terms_hash: [0; 32], ship_by: Some(T0 + 1) }; 16];
+    d.milestones = vec![
+        MilestoneTerms {
+            amount: 1,
+            terms_hash: [0; 32],
+            ship_by: Some(T0 + 1)
+        };
+        16
+    ];
     d.fallback_seller_bps = 10_000;
     d.review_window = MAX_WINDOW_MS;
     assert_eq!(t.by(buyer()).propose(d), Ok(DealId(0)));
     let mut d = terms();
-    d.milestones = vec![MilestoneTerms { amount: u128::MAX, terms_hash: [0; 32], ship_by: None }];
+    d.milestones = vec![MilestoneTerms {
+        amount: u128::MAX,
+        terms_hash: [0; 32],
+        ship_by: None,
+    }];
     d.oracles = (10..15).map(acct).collect();
     d.oracle_threshold = 5;
     d.arbiter = None;
@@ -376,15 +468,24 @@ fn withdraw_proposal_works() {
     assert_eq!(t.deal(id).status, DealStatus::Withdrawn);
     assert_eq!(
         events_of::<DealWithdrawn>(),
-        vec![DealWithdrawn { deal_id: id, by: buyer() }]
+        vec![DealWithdrawn {
+            deal_id: id,
+            by: buyer()
+        }]
     );
     let h = t.hash(&terms());
-    t.fails(Error::WrongDealState { found: DealStatus::Withdrawn }, |t| {
-        t.by(seller()).accept(id, h)
-    });
-    t.fails(Error::WrongDealState { found: DealStatus::Withdrawn }, |t| {
-        t.by(buyer()).withdraw_proposal(id)
-    });
+    t.fails(
+        Error::WrongDealState {
+            found: DealStatus::Withdrawn,
+        },
+        |t| t.by(seller()).accept(id, h),
+    );
+    t.fails(
+        Error::WrongDealState {
+            found: DealStatus::Withdrawn,
+        },
+        |t| t.by(buyer()).withdraw_proposal(id),
+    );
 }
 
 #[ink::test]
@@ -392,9 +493,13 @@ fn withdraw_proposal_rejects_non_proposer() {
     let mut t = T::new();
     let id = t.propose(terms());
     for who in [seller(), oracle1(), arbiter(), stranger()] {
-        t.fails(Error::CallerIsNotProposer, |t| t.by(who).withdraw_proposal(id));
+        t.fails(Error::CallerIsNotProposer, |t| {
+            t.by(who).withdraw_proposal(id)
+        });
     }
-    t.fails(Error::DealNotFound, |t| t.by(buyer()).withdraw_proposal(DealId(9)));
+    t.fails(Error::DealNotFound, |t| {
+        t.by(buyer()).withdraw_proposal(DealId(9))
+    });
 }
 
 #[ink::test]
@@ -406,10 +511,17 @@ fn accept_works() {
     t.at(T0 + 5);
     assert_eq!(t.by(seller()).accept(id, h), Ok(()));
     let d = t.deal(id);
-    assert_eq!((d.status, d.accepted_at, d.deposited), (DealStatus::Active, Some(T0 + 5), 0));
+    assert_eq!(
+        (d.status, d.accepted_at, d.deposited),
+        (DealStatus::Active, Some(T0 + 5), 0)
+    );
     assert_eq!(
         events_of::<DealAccepted>(),
-        vec![DealAccepted { deal_id: id, by: seller(), at: T0 + 5 }]
+        vec![DealAccepted {
+            deal_id: id,
+            by: seller(),
+            at: T0 + 5
+        }]
     );
 }
 
@@ -419,15 +531,26 @@ fn accept_rejects_wrong_callers_and_terms() {
     let terms = terms();
     let h = t.hash(&terms);
     let id = t.propose(terms);
-    t.fails(Error::CannotAcceptOwnProposal, |t| t.by(buyer()).accept(id, h));
+    t.fails(Error::CannotAcceptOwnProposal, |t| {
+        t.by(buyer()).accept(id, h)
+    });
     for who in [oracle1(), arbiter(), stranger()] {
         t.fails(Error::CallerIsNotParty, |t| t.by(who).accept(id, h));
     }
-    t.fails(Error::TermsHashMismatch, |t| t.by(seller()).accept(id, [0; 32]));
-    t.fails(Error::UnexpectedValue, |t| t.paying(seller(), 10).accept(id, h));
+    t.fails(Error::TermsHashMismatch, |t| {
+        t.by(seller()).accept(id, [0; 32])
+    });
+    t.fails(Error::UnexpectedValue, |t| {
+        t.paying(seller(), 10).accept(id, h)
+    });
     t.fails(Error::DealNotFound, |t| t.by(seller()).accept(DealId(5), h));
     assert_eq!(t.by(seller()).accept(id, h), Ok(()));
-    t.fails(Error::WrongDealState { found: DealStatus::Active }, |t| t.by(seller()).accept(id, h));
+    t.fails(
+        Error::WrongDealState {
+            found: DealStatus::Active,
+        },
+        |t| t.by(seller()).accept(id, h),
+    );
 }
 
 #[ink::test]
@@ -443,7 +566,10 @@ fn accept_with_funds_pays_the_advance() {
     assert_eq!(T::balance(fee_recipient()), 3);
     assert_eq!(T::balance(test::callee::<E>()), 700);
     let d = t.deal(id);
-    assert_eq!((d.deposited, d.released, d.fees, d.settled_count), (1_000, 297, 3, 1));
+    assert_eq!(
+        (d.deposited, d.released, d.fees, d.settled_count),
+        (1_000, 297, 3, 1)
+    );
     assert_eq!(t.status(id, 0), MilestoneStatus::Released);
     assert_eq!(
         events_of::<MilestoneReleased>(),
@@ -465,7 +591,9 @@ fn accept_rejects_overfunding() {
     let terms = terms();
     let h = t.hash(&terms);
     let id = t.by(seller()).propose(terms).unwrap();
-    t.fails(Error::OverFunded { remaining: 1_000 }, |t| t.paying(buyer(), 1_001).accept(id, h));
+    t.fails(Error::OverFunded { remaining: 1_000 }, |t| {
+        t.paying(buyer(), 1_001).accept(id, h)
+    });
 }
 
 // ---------------------------------------------------------------------------- fund
@@ -484,22 +612,43 @@ fn fund_works_from_anyone_in_order() {
     assert_eq!(
         events_of::<DealFunded>(),
         vec![
-            DealFunded { deal_id: id, funder: stranger(), amount: 500, deposited: 500 },
-            DealFunded { deal_id: id, funder: buyer(), amount: 500, deposited: 1_000 },
+            DealFunded {
+                deal_id: id,
+                funder: stranger(),
+                amount: 500,
+                deposited: 500
+            },
+            DealFunded {
+                deal_id: id,
+                funder: buyer(),
+                amount: 500,
+                deposited: 1_000
+            },
         ]
     );
-    t.fails(Error::OverFunded { remaining: 0 }, |t| t.paying(buyer(), 1).fund(id));
+    t.fails(Error::OverFunded { remaining: 0 }, |t| {
+        t.paying(buyer(), 1).fund(id)
+    });
 }
 
 #[ink::test]
 fn fund_rejects_bad_states_and_amounts() {
     let mut t = T::new();
     let id = t.propose(terms());
-    t.fails(Error::WrongDealState { found: DealStatus::Proposed }, |t| t.paying(buyer(), 5).fund(id));
+    t.fails(
+        Error::WrongDealState {
+            found: DealStatus::Proposed,
+        },
+        |t| t.paying(buyer(), 5).fund(id),
+    );
     let id = t.active(terms(), 100);
     t.fails(Error::ZeroDeposit, |t| t.by(buyer()).fund(id));
-    t.fails(Error::OverFunded { remaining: 900 }, |t| t.paying(buyer(), 901).fund(id));
-    t.fails(Error::DealNotFound, |t| t.paying(buyer(), 1).fund(DealId(7)));
+    t.fails(Error::OverFunded { remaining: 900 }, |t| {
+        t.paying(buyer(), 901).fund(id)
+    });
+    t.fails(Error::DealNotFound, |t| {
+        t.paying(buyer(), 1).fund(DealId(7))
+    });
     // Milestone 1 lapses unfunded: funding closes.
     t.at(SHIP_BY + 1);
     assert_eq!(t.by(stranger()).settle_milestone(id, 1), Ok(()));
@@ -535,17 +684,28 @@ fn submit_rejects_non_seller_and_bad_states() {
     let mut t = T::new();
     let id = t.active(terms(), 500);
     for who in [buyer(), oracle1(), arbiter(), stranger()] {
-        t.fails(Error::CallerIsNotSeller, |t| t.by(who).submit(id, 0, [0; 32]));
+        t.fails(Error::CallerIsNotSeller, |t| {
+            t.by(who).submit(id, 0, [0; 32])
+        });
     }
-    t.fails(Error::MilestoneNotFunded, |t| t.by(seller()).submit(id, 1, [0; 32]));
-    t.fails(Error::MilestoneNotFound, |t| t.by(seller()).submit(id, 3, [0; 32]));
+    t.fails(Error::MilestoneNotFunded, |t| {
+        t.by(seller()).submit(id, 1, [0; 32])
+    });
+    t.fails(Error::MilestoneNotFound, |t| {
+        t.by(seller()).submit(id, 3, [0; 32])
+    });
     t.paying(buyer(), 500).fund(id).unwrap();
     t.at(SHIP_BY + 1);
-    t.fails(Error::ShipByPassed, |t| t.by(seller()).submit(id, 1, [0; 32]));
-    assert_eq!(t.by(seller()).submit(id, 0, [0; 32]), Ok(()));
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Submitted }, |t| {
-        t.by(seller()).submit(id, 0, [0; 32])
+    t.fails(Error::ShipByPassed, |t| {
+        t.by(seller()).submit(id, 1, [0; 32])
     });
+    assert_eq!(t.by(seller()).submit(id, 0, [0; 32]), Ok(()));
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Submitted,
+        },
+        |t| t.by(seller()).submit(id, 0, [0; 32]),
+    );
 }
 
 // ---------------------------------------------------------------------------- approve
@@ -562,8 +722,18 @@ fn approve_works() {
     assert_eq!(t.by(buyer()).approve(id, 0), Ok(()));
     assert_eq!(T::balance(seller()), 594);
     let d = t.deal(id);
-    assert_eq!((d.released, d.fees, d.settled_count, d.status), (594, 6, 2, DealStatus::Active));
-    assert_eq!(t.m(id, 2).outcome, Some(Outcome { to_seller: 297, fee: 3, to_buyer: 0 }));
+    assert_eq!(
+        (d.released, d.fees, d.settled_count, d.status),
+        (594, 6, 2, DealStatus::Active)
+    );
+    assert_eq!(
+        t.m(id, 2).outcome,
+        Some(Outcome {
+            to_seller: 297,
+            fee: 3,
+            to_buyer: 0
+        })
+    );
     t.assert_books(id);
 }
 
@@ -577,16 +747,23 @@ fn approve_rejects_non_buyer_rule_and_replay() {
     t.fails(Error::MilestoneNotFunded, |t| t.by(buyer()).approve(id, 1));
     assert_eq!(t.by(buyer()).approve(id, 0), Ok(()));
     let seller_before = T::balance(seller());
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Released }, |t| {
-        t.by(buyer()).approve(id, 0)
-    });
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Released,
+        },
+        |t| t.by(buyer()).approve(id, 0),
+    );
     assert_eq!(T::balance(seller()), seller_before);
 
     let mut oracles_only = terms();
     oracles_only.release_rule = ReleaseRule::Oracles;
     let id = t.active(oracles_only, 1_000);
-    t.fails(Error::RuleForbidsBuyerRelease, |t| t.by(buyer()).approve(id, 0));
-    t.fails(Error::RuleForbidsBuyerRelease, |t| t.by(buyer()).approve_through(id, 2));
+    t.fails(Error::RuleForbidsBuyerRelease, |t| {
+        t.by(buyer()).approve(id, 0)
+    });
+    t.fails(Error::RuleForbidsBuyerRelease, |t| {
+        t.by(buyer()).approve_through(id, 2)
+    });
 }
 
 #[ink::test]
@@ -601,23 +778,36 @@ fn approve_through_works() {
     assert_eq!((d.status, d.settled_count), (DealStatus::Closed, 3));
     assert_eq!(events_of::<DealClosed>(), vec![DealClosed { deal_id: id }]);
     assert_eq!(t.c.deal(id).unwrap().locked, 0);
-    t.fails(Error::WrongDealState { found: DealStatus::Closed }, |t| {
-        t.by(buyer()).approve_through(id, 2)
-    });
+    t.fails(
+        Error::WrongDealState {
+            found: DealStatus::Closed,
+        },
+        |t| t.by(buyer()).approve_through(id, 2),
+    );
 }
 
 #[ink::test]
 fn approve_through_rejects_disputed_unfunded_and_empty_ranges() {
     let mut t = T::new();
     let id = t.active(terms(), 700);
-    t.fails(Error::MilestoneNotFound, |t| t.by(buyer()).approve_through(id, 3));
-    t.fails(Error::MilestoneNotFunded, |t| t.by(buyer()).approve_through(id, 2));
-    t.fails(Error::CallerIsNotBuyer, |t| t.by(seller()).approve_through(id, 0));
+    t.fails(Error::MilestoneNotFound, |t| {
+        t.by(buyer()).approve_through(id, 3)
+    });
+    t.fails(Error::MilestoneNotFunded, |t| {
+        t.by(buyer()).approve_through(id, 2)
+    });
+    t.fails(Error::CallerIsNotBuyer, |t| {
+        t.by(seller()).approve_through(id, 0)
+    });
     t.by(seller()).submit(id, 1, [0; 32]).unwrap();
     t.by(buyer()).dispute(id, 1, [0; 32]).unwrap();
-    t.fails(Error::MilestoneDisputed, |t| t.by(buyer()).approve_through(id, 1));
+    t.fails(Error::MilestoneDisputed, |t| {
+        t.by(buyer()).approve_through(id, 1)
+    });
     assert_eq!(t.by(buyer()).approve_through(id, 0), Ok(1));
-    t.fails(Error::NothingToRelease, |t| t.by(buyer()).approve_through(id, 0));
+    t.fails(Error::NothingToRelease, |t| {
+        t.by(buyer()).approve_through(id, 0)
+    });
 }
 
 // ---------------------------------------------------------------------------- attest
@@ -638,14 +828,29 @@ fn attest_works_at_threshold() {
     assert_eq!(
         events_of::<MilestoneAttested>(),
         vec![
-            MilestoneAttested { deal_id: id, oracle: oracle2(), index: 1, attestations: 1, threshold: 2 },
-            MilestoneAttested { deal_id: id, oracle: oracle1(), index: 1, attestations: 2, threshold: 2 },
+            MilestoneAttested {
+                deal_id: id,
+                oracle: oracle2(),
+                index: 1,
+                attestations: 1,
+                threshold: 2
+            },
+            MilestoneAttested {
+                deal_id: id,
+                oracle: oracle1(),
+                index: 1,
+                attestations: 2,
+                threshold: 2
+            },
         ]
     );
     assert_eq!(events_of::<MilestoneReleased>()[0].via, ReleaseVia::Oracles);
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Released }, |t| {
-        t.by(oracle1()).attest(id, 1)
-    });
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Released,
+        },
+        |t| t.by(oracle1()).attest(id, 1),
+    );
 }
 
 #[ink::test]
@@ -707,16 +912,25 @@ fn dispute_works_within_window() {
 fn dispute_rejects_late_strangers_and_unsubmitted() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Pending }, |t| {
-        t.by(buyer()).dispute(id, 0, [0; 32])
-    });
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Pending,
+        },
+        |t| t.by(buyer()).dispute(id, 0, [0; 32]),
+    );
     t.by(seller()).submit(id, 0, [0; 32]).unwrap();
     for who in [oracle1(), arbiter(), stranger()] {
-        t.fails(Error::CallerIsNotParty, |t| t.by(who).dispute(id, 0, [0; 32]));
+        t.fails(Error::CallerIsNotParty, |t| {
+            t.by(who).dispute(id, 0, [0; 32])
+        });
     }
     t.at(T0 + REVIEW + 1);
-    t.fails(Error::ReviewWindowClosed, |t| t.by(buyer()).dispute(id, 0, [0; 32]));
-    t.fails(Error::ReviewWindowClosed, |t| t.by(seller()).dispute(id, 0, [0; 32]));
+    t.fails(Error::ReviewWindowClosed, |t| {
+        t.by(buyer()).dispute(id, 0, [0; 32])
+    });
+    t.fails(Error::ReviewWindowClosed, |t| {
+        t.by(seller()).dispute(id, 0, [0; 32])
+    });
 }
 
 /// A disputed deal at 1,000 funded, milestone 0 (300) disputed by the buyer at T0.
@@ -737,9 +951,15 @@ fn settlement_works() {
     let id = disputed(&mut t, true);
     assert_eq!(t.by(seller()).offer_settlement(id, 0, 250), Ok(()));
     assert_eq!(t.by(buyer()).offer_settlement(id, 0, 200), Ok(()));
-    t.fails(Error::OfferMismatch, |t| t.by(seller()).accept_settlement(id, 0, 250));
-    t.fails(Error::CannotAcceptOwnProposal, |t| t.by(buyer()).accept_settlement(id, 0, 200));
-    t.fails(Error::CallerIsNotParty, |t| t.by(arbiter()).accept_settlement(id, 0, 200));
+    t.fails(Error::OfferMismatch, |t| {
+        t.by(seller()).accept_settlement(id, 0, 250)
+    });
+    t.fails(Error::CannotAcceptOwnProposal, |t| {
+        t.by(buyer()).accept_settlement(id, 0, 200)
+    });
+    t.fails(Error::CallerIsNotParty, |t| {
+        t.by(arbiter()).accept_settlement(id, 0, 200)
+    });
     assert_eq!(t.by(seller()).accept_settlement(id, 0, 200), Ok(()));
     // Fee on the seller's part only: 200 → 198 + 2; the buyer gets 100 back.
     assert_eq!(T::balance(seller()), 198);
@@ -758,21 +978,33 @@ fn settlement_works() {
     );
     assert_eq!(t.status(id, 0), MilestoneStatus::Resolved);
     t.assert_books(id);
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Resolved }, |t| {
-        t.by(seller()).accept_settlement(id, 0, 200)
-    });
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Resolved,
+        },
+        |t| t.by(seller()).accept_settlement(id, 0, 200),
+    );
 }
 
 #[ink::test]
 fn settlement_rejects_missing_and_oversized_offers() {
     let mut t = T::new();
     let id = disputed(&mut t, true);
-    t.fails(Error::NoOffer, |t| t.by(seller()).accept_settlement(id, 0, 0));
-    t.fails(Error::SplitExceedsAmount, |t| t.by(seller()).offer_settlement(id, 0, 301));
-    t.fails(Error::CallerIsNotParty, |t| t.by(stranger()).offer_settlement(id, 0, 1));
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Pending }, |t| {
-        t.by(seller()).offer_settlement(id, 1, 1)
+    t.fails(Error::NoOffer, |t| {
+        t.by(seller()).accept_settlement(id, 0, 0)
     });
+    t.fails(Error::SplitExceedsAmount, |t| {
+        t.by(seller()).offer_settlement(id, 0, 301)
+    });
+    t.fails(Error::CallerIsNotParty, |t| {
+        t.by(stranger()).offer_settlement(id, 0, 1)
+    });
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Pending,
+        },
+        |t| t.by(seller()).offer_settlement(id, 1, 1),
+    );
 }
 
 #[ink::test]
@@ -780,11 +1012,24 @@ fn resolve_dispute_works() {
     let mut t = T::new();
     let id = disputed(&mut t, true);
     assert_eq!(t.by(arbiter()).resolve_dispute(id, 0, 300), Ok(()));
-    assert_eq!((T::balance(seller()), T::balance(fee_recipient()), T::balance(buyer())), (297, 3, 0));
-    assert_eq!(events_of::<DisputeResolved>()[0].resolution, Resolution::Arbiter);
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Resolved }, |t| {
-        t.by(arbiter()).resolve_dispute(id, 0, 300)
-    });
+    assert_eq!(
+        (
+            T::balance(seller()),
+            T::balance(fee_recipient()),
+            T::balance(buyer())
+        ),
+        (297, 3, 0)
+    );
+    assert_eq!(
+        events_of::<DisputeResolved>()[0].resolution,
+        Resolution::Arbiter
+    );
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Resolved,
+        },
+        |t| t.by(arbiter()).resolve_dispute(id, 0, 300),
+    );
 }
 
 #[ink::test]
@@ -792,11 +1037,17 @@ fn resolve_dispute_rejects_non_arbiter_and_oversplit() {
     let mut t = T::new();
     let id = disputed(&mut t, true);
     for who in [buyer(), seller(), oracle1(), stranger()] {
-        t.fails(Error::CallerIsNotArbiter, |t| t.by(who).resolve_dispute(id, 0, 1));
+        t.fails(Error::CallerIsNotArbiter, |t| {
+            t.by(who).resolve_dispute(id, 0, 1)
+        });
     }
-    t.fails(Error::SplitExceedsAmount, |t| t.by(arbiter()).resolve_dispute(id, 0, 301));
+    t.fails(Error::SplitExceedsAmount, |t| {
+        t.by(arbiter()).resolve_dispute(id, 0, 301)
+    });
     let id = disputed(&mut t, false);
-    t.fails(Error::CallerIsNotArbiter, |t| t.by(arbiter()).resolve_dispute(id, 0, 1));
+    t.fails(Error::CallerIsNotArbiter, |t| {
+        t.by(arbiter()).resolve_dispute(id, 0, 1)
+    });
 }
 
 // ---------------------------------------------------------------------------- clocks
@@ -807,14 +1058,19 @@ fn settle_milestone_releases_after_review_window() {
     let id = t.active(terms(), 1_000);
     t.by(seller()).submit(id, 0, [0; 32]).unwrap();
     t.at(T0 + REVIEW);
-    t.fails(Error::ReviewWindowOpen, |t| t.by(stranger()).settle_milestone(id, 0));
+    t.fails(Error::ReviewWindowOpen, |t| {
+        t.by(stranger()).settle_milestone(id, 0)
+    });
     t.at(T0 + REVIEW + 1);
     assert_eq!(t.by(stranger()).settle_milestone(id, 0), Ok(()));
     assert_eq!(T::balance(seller()), 297);
     assert_eq!(events_of::<MilestoneReleased>()[0].via, ReleaseVia::Timeout);
-    t.fails(Error::WrongMilestoneState { found: MilestoneStatus::Released }, |t| {
-        t.by(stranger()).settle_milestone(id, 0)
-    });
+    t.fails(
+        Error::WrongMilestoneState {
+            found: MilestoneStatus::Released,
+        },
+        |t| t.by(stranger()).settle_milestone(id, 0),
+    );
 }
 
 #[ink::test]
@@ -822,8 +1078,12 @@ fn settle_milestone_refunds_after_missed_ship_by() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
     t.at(SHIP_BY);
-    t.fails(Error::ShipByNotPassed, |t| t.by(stranger()).settle_milestone(id, 1));
-    t.fails(Error::ShipByNotPassed, |t| t.by(stranger()).settle_milestone(id, 0));
+    t.fails(Error::ShipByNotPassed, |t| {
+        t.by(stranger()).settle_milestone(id, 1)
+    });
+    t.fails(Error::ShipByNotPassed, |t| {
+        t.by(stranger()).settle_milestone(id, 0)
+    });
     t.at(SHIP_BY + 1);
     assert_eq!(t.by(stranger()).settle_milestone(id, 1), Ok(()));
     assert_eq!(T::balance(buyer()), 400);
@@ -852,7 +1112,10 @@ fn missed_ship_by_of_partly_funded_milestone_closes_funding() {
     assert!(t.deal(id).funding_closed);
     // Milestone 2 can never be funded now: it lapses with nothing to refund.
     assert_eq!(t.by(stranger()).settle_milestone(id, 2), Ok(()));
-    assert_eq!(events_of::<MilestoneRefunded>()[1].reason, RefundReason::FundingClosed);
+    assert_eq!(
+        events_of::<MilestoneRefunded>()[1].reason,
+        RefundReason::FundingClosed
+    );
     assert_eq!(events_of::<MilestoneRefunded>()[1].amount, 0);
     // Milestone 0 (funded) still runs normally.
     assert_eq!(t.by(buyer()).approve(id, 0), Ok(()));
@@ -866,12 +1129,24 @@ fn settle_milestone_applies_fallback_after_arbitration_window() {
     let mut t = T::new();
     let id = disputed(&mut t, false);
     t.at(T0 + ARBITRATION);
-    t.fails(Error::ArbitrationWindowOpen, |t| t.by(stranger()).settle_milestone(id, 0));
+    t.fails(Error::ArbitrationWindowOpen, |t| {
+        t.by(stranger()).settle_milestone(id, 0)
+    });
     t.at(T0 + ARBITRATION + 1);
     assert_eq!(t.by(stranger()).settle_milestone(id, 0), Ok(()));
     // 50% fallback of 300: 150 gross to the seller (148 + 2 fee... 1% of 150 is 1), 150 back.
-    assert_eq!((T::balance(seller()), T::balance(fee_recipient()), T::balance(buyer())), (149, 1, 150));
-    assert_eq!(events_of::<DisputeResolved>()[0].resolution, Resolution::Fallback);
+    assert_eq!(
+        (
+            T::balance(seller()),
+            T::balance(fee_recipient()),
+            T::balance(buyer())
+        ),
+        (149, 1, 150)
+    );
+    assert_eq!(
+        events_of::<DisputeResolved>()[0].resolution,
+        Resolution::Fallback
+    );
 }
 
 #[ink::test]
@@ -887,9 +1162,23 @@ fn settle_due_settles_everything_due() {
     assert_eq!(t.deal(id).status, DealStatus::Closed);
     assert_eq!(t.c.deal(id).unwrap().locked, 0);
     // 0 released (297+3), 1 refunded (400), 2 fallback 150 → 149 + 1, 150 back.
-    assert_eq!((T::balance(seller()), T::balance(fee_recipient()), T::balance(buyer())), (446, 4, 550));
-    t.fails(Error::WrongDealState { found: DealStatus::Closed }, |t| t.by(stranger()).settle_due(id));
-    t.fails(Error::DealNotFound, |t| t.by(stranger()).settle_due(DealId(3)));
+    assert_eq!(
+        (
+            T::balance(seller()),
+            T::balance(fee_recipient()),
+            T::balance(buyer())
+        ),
+        (446, 4, 550)
+    );
+    t.fails(
+        Error::WrongDealState {
+            found: DealStatus::Closed,
+        },
+        |t| t.by(stranger()).settle_due(id),
+    );
+    t.fails(Error::DealNotFound, |t| {
+        t.by(stranger()).settle_due(DealId(3))
+    });
 }
 
 // ---------------------------------------------------------------------------- cancel
@@ -902,19 +1191,32 @@ fn cancel_works_with_released_and_disputed_milestones() {
     t.by(seller()).submit(id, 2, [0; 32]).unwrap();
     t.by(seller()).dispute(id, 2, [0; 32]).unwrap();
     assert_eq!(t.by(seller()).propose_cancel(id), Ok(()));
-    t.fails(Error::CancellationAlreadyProposed, |t| t.by(buyer()).propose_cancel(id));
-    t.fails(Error::CannotAcceptOwnProposal, |t| t.by(seller()).accept_cancel(id));
-    t.fails(Error::CallerIsNotParty, |t| t.by(arbiter()).accept_cancel(id));
+    t.fails(Error::CancellationAlreadyProposed, |t| {
+        t.by(buyer()).propose_cancel(id)
+    });
+    t.fails(Error::CannotAcceptOwnProposal, |t| {
+        t.by(seller()).accept_cancel(id)
+    });
+    t.fails(Error::CallerIsNotParty, |t| {
+        t.by(arbiter()).accept_cancel(id)
+    });
     assert_eq!(t.by(buyer()).accept_cancel(id), Ok(()));
     // Milestone 1 (400, undisputed) goes back; the disputed one stays frozen.
     assert_eq!(T::balance(buyer()), 400);
     let d = t.deal(id);
-    assert_eq!((d.status, d.funding_closed, d.refunded), (DealStatus::Cancelled, true, 400));
+    assert_eq!(
+        (d.status, d.funding_closed, d.refunded),
+        (DealStatus::Cancelled, true, 400)
+    );
     assert_eq!(t.status(id, 1), MilestoneStatus::Refunded);
     assert_eq!(t.status(id, 2), MilestoneStatus::Disputed);
     assert_eq!(
         events_of::<DealCancelled>(),
-        vec![DealCancelled { deal_id: id, by: buyer(), refunded: 400 }]
+        vec![DealCancelled {
+            deal_id: id,
+            by: buyer(),
+            refunded: 400
+        }]
     );
     // The dispute still ends normally, and then the deal closes.
     assert_eq!(t.by(arbiter()).resolve_dispute(id, 2, 0), Ok(()));
@@ -927,14 +1229,19 @@ fn cancel_works_with_released_and_disputed_milestones() {
 fn cancel_rejects_without_proposal_and_outsiders() {
     let mut t = T::new();
     let id = t.active(terms(), 0);
-    t.fails(Error::NoCancellationPending, |t| t.by(buyer()).accept_cancel(id));
+    t.fails(Error::NoCancellationPending, |t| {
+        t.by(buyer()).accept_cancel(id)
+    });
     for who in [oracle1(), arbiter(), stranger()] {
         t.fails(Error::CallerIsNotParty, |t| t.by(who).propose_cancel(id));
     }
     let proposed = t.propose(terms());
-    t.fails(Error::WrongDealState { found: DealStatus::Proposed }, |t| {
-        t.by(buyer()).propose_cancel(proposed)
-    });
+    t.fails(
+        Error::WrongDealState {
+            found: DealStatus::Proposed,
+        },
+        |t| t.by(buyer()).propose_cancel(proposed),
+    );
     // Cancelling an unfunded deal closes it at once, refunding nothing.
     t.by(buyer()).propose_cancel(id).unwrap();
     assert_eq!(t.by(seller()).accept_cancel(id), Ok(()));
@@ -947,18 +1254,32 @@ fn cancel_rejects_without_proposal_and_outsiders() {
 fn amendment_works() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
-    assert_eq!(t.by(seller()).propose_amendment(id, 1, SHIP_BY + 500), Ok(()));
-    t.fails(Error::CannotAcceptOwnProposal, |t| t.by(seller()).accept_amendment(id, 1, SHIP_BY + 500));
-    t.fails(Error::AmendmentMismatch, |t| t.by(buyer()).accept_amendment(id, 1, SHIP_BY + 501));
+    assert_eq!(
+        t.by(seller()).propose_amendment(id, 1, SHIP_BY + 500),
+        Ok(())
+    );
+    t.fails(Error::CannotAcceptOwnProposal, |t| {
+        t.by(seller()).accept_amendment(id, 1, SHIP_BY + 500)
+    });
+    t.fails(Error::AmendmentMismatch, |t| {
+        t.by(buyer()).accept_amendment(id, 1, SHIP_BY + 501)
+    });
     assert_eq!(t.by(buyer()).accept_amendment(id, 1, SHIP_BY + 500), Ok(()));
     assert_eq!(t.m(id, 1).ship_by, Some(SHIP_BY + 500));
     assert_eq!(
         events_of::<AmendmentAccepted>(),
-        vec![AmendmentAccepted { deal_id: id, by: buyer(), index: 1, new_ship_by: SHIP_BY + 500 }]
+        vec![AmendmentAccepted {
+            deal_id: id,
+            by: buyer(),
+            index: 1,
+            new_ship_by: SHIP_BY + 500
+        }]
     );
     // The old deadline no longer refunds; the seller may still deliver.
     t.at(SHIP_BY + 1);
-    t.fails(Error::ShipByNotPassed, |t| t.by(stranger()).settle_milestone(id, 1));
+    t.fails(Error::ShipByNotPassed, |t| {
+        t.by(stranger()).settle_milestone(id, 1)
+    });
     assert_eq!(t.by(seller()).submit(id, 1, [0; 32]), Ok(()));
 }
 
@@ -966,12 +1287,22 @@ fn amendment_works() {
 fn amendment_rejects_shortening_and_strangers() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
-    t.fails(Error::NotAnExtension, |t| t.by(buyer()).propose_amendment(id, 1, SHIP_BY));
-    t.fails(Error::NotAnExtension, |t| t.by(buyer()).propose_amendment(id, 0, SHIP_BY));
-    t.fails(Error::CallerIsNotParty, |t| t.by(oracle1()).propose_amendment(id, 1, SHIP_BY + 9));
-    t.fails(Error::NoAmendmentPending, |t| t.by(buyer()).accept_amendment(id, 1, SHIP_BY + 9));
+    t.fails(Error::NotAnExtension, |t| {
+        t.by(buyer()).propose_amendment(id, 1, SHIP_BY)
+    });
+    t.fails(Error::NotAnExtension, |t| {
+        t.by(buyer()).propose_amendment(id, 0, SHIP_BY)
+    });
+    t.fails(Error::CallerIsNotParty, |t| {
+        t.by(oracle1()).propose_amendment(id, 1, SHIP_BY + 9)
+    });
+    t.fails(Error::NoAmendmentPending, |t| {
+        t.by(buyer()).accept_amendment(id, 1, SHIP_BY + 9)
+    });
     t.at(SHIP_BY + 10);
-    t.fails(Error::ShipByInPast, |t| t.by(buyer()).propose_amendment(id, 1, SHIP_BY + 10));
+    t.fails(Error::ShipByInPast, |t| {
+        t.by(buyer()).propose_amendment(id, 1, SHIP_BY + 10)
+    });
 }
 
 // ---------------------------------------------------------------------------- withdraw & reads
@@ -1041,46 +1372,108 @@ fn milestone_message_state_matrix() {
     use Error::*;
     use MilestoneStatus::*;
     let ws = |found| WrongMilestoneState { found };
-    let closed = WrongDealState { found: DealStatus::Closed };
+    let closed = WrongDealState {
+        found: DealStatus::Closed,
+    };
     let calls: Vec<(&str, Call, [Result<(), Error>; 7])> = vec![
         (
             "submit",
             |t, id| t.by(seller()).submit(id, 0, [0; 32]),
-            [Err(MilestoneNotFunded), Ok(()), Err(ws(Submitted)), Err(ws(Disputed)), Err(ws(Released)), Err(ws(Resolved)), Err(closed)],
+            [
+                Err(MilestoneNotFunded),
+                Ok(()),
+                Err(ws(Submitted)),
+                Err(ws(Disputed)),
+                Err(ws(Released)),
+                Err(ws(Resolved)),
+                Err(closed),
+            ],
         ),
         (
             "approve",
             |t, id| t.by(buyer()).approve(id, 0),
-            [Err(MilestoneNotFunded), Ok(()), Ok(()), Err(ws(Disputed)), Err(ws(Released)), Err(ws(Resolved)), Err(closed)],
+            [
+                Err(MilestoneNotFunded),
+                Ok(()),
+                Ok(()),
+                Err(ws(Disputed)),
+                Err(ws(Released)),
+                Err(ws(Resolved)),
+                Err(closed),
+            ],
         ),
         (
             "attest",
             |t, id| t.by(oracle1()).attest(id, 0),
-            [Err(MilestoneNotFunded), Ok(()), Ok(()), Err(ws(Disputed)), Err(ws(Released)), Err(ws(Resolved)), Err(closed)],
+            [
+                Err(MilestoneNotFunded),
+                Ok(()),
+                Ok(()),
+                Err(ws(Disputed)),
+                Err(ws(Released)),
+                Err(ws(Resolved)),
+                Err(closed),
+            ],
         ),
         (
             "dispute",
             |t, id| t.by(buyer()).dispute(id, 0, [0; 32]),
-            [Err(ws(Pending)), Err(ws(Pending)), Ok(()), Err(ws(Disputed)), Err(ws(Released)), Err(ws(Resolved)), Err(closed)],
+            [
+                Err(ws(Pending)),
+                Err(ws(Pending)),
+                Ok(()),
+                Err(ws(Disputed)),
+                Err(ws(Released)),
+                Err(ws(Resolved)),
+                Err(closed),
+            ],
         ),
         (
             "offer_settlement",
             |t, id| t.by(seller()).offer_settlement(id, 0, 1),
-            [Err(ws(Pending)), Err(ws(Pending)), Err(ws(Submitted)), Ok(()), Err(ws(Released)), Err(ws(Resolved)), Err(ws(Refunded))],
+            [
+                Err(ws(Pending)),
+                Err(ws(Pending)),
+                Err(ws(Submitted)),
+                Ok(()),
+                Err(ws(Released)),
+                Err(ws(Resolved)),
+                Err(ws(Refunded)),
+            ],
         ),
         (
             "resolve_dispute",
             |t, id| t.by(arbiter()).resolve_dispute(id, 0, 1),
-            [Err(ws(Pending)), Err(ws(Pending)), Err(ws(Submitted)), Ok(()), Err(ws(Released)), Err(ws(Resolved)), Err(ws(Refunded))],
+            [
+                Err(ws(Pending)),
+                Err(ws(Pending)),
+                Err(ws(Submitted)),
+                Ok(()),
+                Err(ws(Released)),
+                Err(ws(Resolved)),
+                Err(ws(Refunded)),
+            ],
         ),
         (
             "settle_milestone",
             |t, id| t.by(stranger()).settle_milestone(id, 0),
-            [Err(ShipByNotPassed), Err(ShipByNotPassed), Err(ReviewWindowOpen), Err(ArbitrationWindowOpen), Err(ws(Released)), Err(ws(Resolved)), Err(closed)],
+            [
+                Err(ShipByNotPassed),
+                Err(ShipByNotPassed),
+                Err(ReviewWindowOpen),
+                Err(ArbitrationWindowOpen),
+                Err(ws(Released)),
+                Err(ws(Resolved)),
+                Err(closed),
+            ],
         ),
         (
             "propose_amendment",
-            |t, id| t.by(buyer()).propose_amendment(id, 1, SHIP_BY + 1).map(|_| ()),
+            |t, id| {
+                t.by(buyer())
+                    .propose_amendment(id, 1, SHIP_BY + 1)
+                    .map(|_| ())
+            },
             [Ok(()), Ok(()), Ok(()), Ok(()), Ok(()), Ok(()), Err(closed)],
         ),
         (
@@ -1122,7 +1515,13 @@ fn authorization_matrix() {
         Who::Arbiter => arbiter(),
         Who::Stranger => stranger(),
     };
-    let roles = [Who::Buyer, Who::Seller, Who::Oracle, Who::Arbiter, Who::Stranger];
+    let roles = [
+        Who::Buyer,
+        Who::Seller,
+        Who::Oracle,
+        Who::Arbiter,
+        Who::Stranger,
+    ];
     type Setup = fn(&mut T) -> DealId;
     type Act = fn(&mut T, DealId, AccountId) -> Result<(), Error>;
     let proposed: Setup = |t| t.propose(terms());
@@ -1145,40 +1544,192 @@ fn authorization_matrix() {
     };
     let amended: Setup = |t| {
         let id = t.active(terms(), 1_000);
-        t.by(seller()).propose_amendment(id, 1, SHIP_BY + 9).unwrap();
+        t.by(seller())
+            .propose_amendment(id, 1, SHIP_BY + 9)
+            .unwrap();
         id
     };
     let rows: Vec<(&str, Setup, Act, [Result<(), Error>; 5])> = vec![
-        ("withdraw_proposal", proposed, |t, id, w| t.by(w).withdraw_proposal(id),
-            [Ok(()), Err(CallerIsNotProposer), Err(CallerIsNotProposer), Err(CallerIsNotProposer), Err(CallerIsNotProposer)]),
-        ("accept", proposed, |t, id, w| { let h = t.deal(id).terms_hash; t.by(w).accept(id, h) },
-            [Err(CannotAcceptOwnProposal), Ok(()), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
-        ("submit", funded, |t, id, w| t.by(w).submit(id, 0, [0; 32]),
-            [Err(CallerIsNotSeller), Ok(()), Err(CallerIsNotSeller), Err(CallerIsNotSeller), Err(CallerIsNotSeller)]),
-        ("approve", submitted, |t, id, w| t.by(w).approve(id, 0),
-            [Ok(()), Err(CallerIsNotBuyer), Err(CallerIsNotBuyer), Err(CallerIsNotBuyer), Err(CallerIsNotBuyer)]),
-        ("approve_through", submitted, |t, id, w| t.by(w).approve_through(id, 1).map(|_| ()),
-            [Ok(()), Err(CallerIsNotBuyer), Err(CallerIsNotBuyer), Err(CallerIsNotBuyer), Err(CallerIsNotBuyer)]),
-        ("attest", submitted, |t, id, w| t.by(w).attest(id, 0),
-            [Err(CallerIsNotOracle), Err(CallerIsNotOracle), Ok(()), Err(CallerIsNotOracle), Err(CallerIsNotOracle)]),
-        ("dispute", submitted, |t, id, w| t.by(w).dispute(id, 0, [0; 32]),
-            [Ok(()), Ok(()), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
-        ("offer_settlement", disputed_, |t, id, w| t.by(w).offer_settlement(id, 0, 5),
-            [Ok(()), Ok(()), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
-        ("accept_settlement", offered, |t, id, w| t.by(w).accept_settlement(id, 0, 100),
-            [Ok(()), Err(CannotAcceptOwnProposal), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
-        ("resolve_dispute", disputed_, |t, id, w| t.by(w).resolve_dispute(id, 0, 5),
-            [Err(CallerIsNotArbiter), Err(CallerIsNotArbiter), Err(CallerIsNotArbiter), Ok(()), Err(CallerIsNotArbiter)]),
-        ("settle_due", submitted, |t, id, w| { t.at(T0 + REVIEW + 1); t.by(w).settle_due(id).map(|_| ()) },
-            [Ok(()), Ok(()), Ok(()), Ok(()), Ok(())]),
-        ("propose_cancel", funded, |t, id, w| t.by(w).propose_cancel(id),
-            [Ok(()), Ok(()), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
-        ("accept_cancel", cancel_proposed, |t, id, w| t.by(w).accept_cancel(id),
-            [Ok(()), Err(CannotAcceptOwnProposal), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
-        ("propose_amendment", funded, |t, id, w| t.by(w).propose_amendment(id, 1, SHIP_BY + 9),
-            [Ok(()), Ok(()), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
-        ("accept_amendment", amended, |t, id, w| t.by(w).accept_amendment(id, 1, SHIP_BY + 9),
-            [Ok(()), Err(CannotAcceptOwnProposal), Err(CallerIsNotParty), Err(CallerIsNotParty), Err(CallerIsNotParty)]),
+        (
+            "withdraw_proposal",
+            proposed,
+            |t, id, w| t.by(w).withdraw_proposal(id),
+            [
+                Ok(()),
+                Err(CallerIsNotProposer),
+                Err(CallerIsNotProposer),
+                Err(CallerIsNotProposer),
+                Err(CallerIsNotProposer),
+            ],
+        ),
+        (
+            "accept",
+            proposed,
+            |t, id, w| {
+                let h = t.deal(id).terms_hash;
+                t.by(w).accept(id, h)
+            },
+            [
+                Err(CannotAcceptOwnProposal),
+                Ok(()),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "submit",
+            funded,
+            |t, id, w| t.by(w).submit(id, 0, [0; 32]),
+            [
+                Err(CallerIsNotSeller),
+                Ok(()),
+                Err(CallerIsNotSeller),
+                Err(CallerIsNotSeller),
+                Err(CallerIsNotSeller),
+            ],
+        ),
+        (
+            "approve",
+            submitted,
+            |t, id, w| t.by(w).approve(id, 0),
+            [
+                Ok(()),
+                Err(CallerIsNotBuyer),
+                Err(CallerIsNotBuyer),
+                Err(CallerIsNotBuyer),
+                Err(CallerIsNotBuyer),
+            ],
+        ),
+        (
+            "approve_through",
+            submitted,
+            |t, id, w| t.by(w).approve_through(id, 1).map(|_| ()),
+            [
+                Ok(()),
+                Err(CallerIsNotBuyer),
+                Err(CallerIsNotBuyer),
+                Err(CallerIsNotBuyer),
+                Err(CallerIsNotBuyer),
+            ],
+        ),
+        (
+            "attest",
+            submitted,
+            |t, id, w| t.by(w).attest(id, 0),
+            [
+                Err(CallerIsNotOracle),
+                Err(CallerIsNotOracle),
+                Ok(()),
+                Err(CallerIsNotOracle),
+                Err(CallerIsNotOracle),
+            ],
+        ),
+        (
+            "dispute",
+            submitted,
+            |t, id, w| t.by(w).dispute(id, 0, [0; 32]),
+            [
+                Ok(()),
+                Ok(()),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "offer_settlement",
+            disputed_,
+            |t, id, w| t.by(w).offer_settlement(id, 0, 5),
+            [
+                Ok(()),
+                Ok(()),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "accept_settlement",
+            offered,
+            |t, id, w| t.by(w).accept_settlement(id, 0, 100),
+            [
+                Ok(()),
+                Err(CannotAcceptOwnProposal),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "resolve_dispute",
+            disputed_,
+            |t, id, w| t.by(w).resolve_dispute(id, 0, 5),
+            [
+                Err(CallerIsNotArbiter),
+                Err(CallerIsNotArbiter),
+                Err(CallerIsNotArbiter),
+                Ok(()),
+                Err(CallerIsNotArbiter),
+            ],
+        ),
+        (
+            "settle_due",
+            submitted,
+            |t, id, w| {
+                t.at(T0 + REVIEW + 1);
+                t.by(w).settle_due(id).map(|_| ())
+            },
+            [Ok(()), Ok(()), Ok(()), Ok(()), Ok(())],
+        ),
+        (
+            "propose_cancel",
+            funded,
+            |t, id, w| t.by(w).propose_cancel(id),
+            [
+                Ok(()),
+                Ok(()),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "accept_cancel",
+            cancel_proposed,
+            |t, id, w| t.by(w).accept_cancel(id),
+            [
+                Ok(()),
+                Err(CannotAcceptOwnProposal),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "propose_amendment",
+            funded,
+            |t, id, w| t.by(w).propose_amendment(id, 1, SHIP_BY + 9),
+            [
+                Ok(()),
+                Ok(()),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "accept_amendment",
+            amended,
+            |t, id, w| t.by(w).accept_amendment(id, 1, SHIP_BY + 9),
+            [
+                Ok(()),
+                Err(CannotAcceptOwnProposal),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
     ];
     let mut cells = 0;
     for (name, setup, act, expected) in rows {
@@ -1210,7 +1761,11 @@ fn stranger_can_drain_every_deal_after_clocks() {
     let mut t = T::new();
     let mut terms = terms();
     terms.arbiter = None;
-    terms.milestones.push(MilestoneTerms { amount: 50, terms_hash: [0; 32], ship_by: Some(SHIP_BY) });
+    terms.milestones.push(MilestoneTerms {
+        amount: 50,
+        terms_hash: [0; 32],
+        ship_by: Some(SHIP_BY),
+    });
     let id = t.active(terms, 1_000);
     t.by(seller()).submit(id, 0, [0; 32]).unwrap();
     t.by(seller()).submit(id, 2, [0; 32]).unwrap();
