@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # THE test command (README and CI run it). In order, stopping at the first failure:
 #   1. scripts/setup.sh: toolchain, apt tools, cargo-contract, the node binary
-#   2. unit and property tests: cargo test --workspace (all but the e2e crate)
-#   3. the e2e-tests crate: the node, the contract toolchain, contracts on chain
-#   4. ink_e2e tests of the contracts (feature e2e-tests) against escrow-node
+#   2. the contract's release bundle (the CLI's chain tests deploy it)
+#   3. unit and property tests: cargo test --workspace (all but the e2e crate)
+#   4. the e2e-tests crate: the node, the contract toolchain, contracts on chain
+#   5. ink_e2e tests of the contracts (feature e2e-tests) against escrow-node
 # then prints a summary with each phase's time and cargo test's result lines.
 #
 # Usage: scripts/test.sh [--skip-setup]
@@ -74,6 +75,11 @@ fi
 # The model-based property test runs MODEL_CASES sequences of 50 steps; CI runs 256 (~75 s), the
 # big run is MODEL_CASES=10000 (see contracts/milestone_escrow/src/model_tests.rs).
 export MODEL_CASES="${MODEL_CASES:-256}"
+# The CLI's chain tests deploy the release bundle; build it first and make them fail, not skip,
+# when something they need is missing.
+run_phase "contract bundle (release)" \
+	"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release
+export ESCROW_REQUIRE_CHAIN=1 ESCROW_NODE="$NODE_BIN"
 run_phase "unit and property tests" \
 	cargo test --workspace --exclude escrow-e2e-tests
 

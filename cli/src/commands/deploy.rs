@@ -19,7 +19,8 @@ use crate::{
 /// `escrow deploy`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
-    /// The `.contract` bundle (default: $CARGO_TARGET_DIR/ink/milestone_escrow/milestone_escrow.contract).
+    /// The `.contract` bundle (default: the release build,
+    /// $CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract).
     #[arg(long)]
     pub bundle: Option<PathBuf>,
     /// Receives the platform fee (default: the signer).
@@ -33,7 +34,8 @@ pub struct DeployArgs {
     pub salt: Option<String>,
 }
 
-/// Where the build puts the bundle.
+/// Where `scripts/build-contract.sh --release` keeps the release bundle. (The plain
+/// `ink/milestone_escrow/` copy is whichever build ran last, a debug one after ink_e2e tests.)
 pub fn default_bundle() -> PathBuf {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
         format!(
@@ -41,7 +43,7 @@ pub fn default_bundle() -> PathBuf {
             std::env::var("HOME").unwrap_or_default()
         )
     });
-    PathBuf::from(target).join("ink/milestone_escrow/milestone_escrow.contract")
+    PathBuf::from(target).join("ink/milestone_escrow/by-mode/release/milestone_escrow.contract")
 }
 
 /// Code and constructor selector from a bundle.

@@ -31,18 +31,25 @@ pub fn node_binary() -> PathBuf {
 pub fn bundle() -> PathBuf {
     std::env::var_os("ESCROW_BUNDLE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("ink/milestone_escrow/milestone_escrow.contract"))
+        .unwrap_or_else(|| {
+            target_dir().join("ink/milestone_escrow/by-mode/release/milestone_escrow.contract")
+        })
 }
 
-/// Whether the chain tests can run; prints why not.
+/// Whether the chain tests can run; prints why not. With `ESCROW_REQUIRE_CHAIN=1` (as
+/// scripts/test.sh sets) a missing node or bundle fails the test instead of skipping it.
 pub fn chain_available() -> bool {
     let (n, b) = (node_binary(), bundle());
     if !n.is_file() || !b.is_file() {
-        eprintln!(
-            "SKIPPED: needs {} (scripts/build-node.sh) and {} (scripts/build-contract.sh contracts/milestone_escrow --release)",
+        let why = format!(
+            "needs {} (scripts/build-node.sh) and {} (scripts/build-contract.sh contracts/milestone_escrow --release)",
             n.display(),
             b.display()
         );
+        if std::env::var("ESCROW_REQUIRE_CHAIN").as_deref() == Ok("1") {
+            panic!("ESCROW_REQUIRE_CHAIN=1 but the chain tests cannot run: {why}");
+        }
+        eprintln!("SKIPPED: {why}");
         return false;
     }
     true
