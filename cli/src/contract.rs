@@ -57,6 +57,8 @@ impl StorageDeposit {
 /// What a `ContractsApi` dry-run reported.
 #[derive(Debug, Clone)]
 pub struct DryRun {
+    /// Gas the call used (what fee and benchmark figures are based on).
+    pub gas_consumed: Weight,
     /// Gas to sign with.
     pub gas_required: Weight,
     /// Storage deposit charge or refund.
@@ -72,7 +74,7 @@ pub const REVERT: u32 = 1;
 
 #[derive(Decode)]
 struct Prefix {
-    _gas_consumed: Weight,
+    gas_consumed: Weight,
     gas_required: Weight,
     storage_deposit: StorageDeposit,
     _debug_message: Vec<u8>,
@@ -99,6 +101,7 @@ pub fn decode_dry_run(bytes: &[u8], instantiate: bool) -> Result<DryRun, String>
         t => return Err(format!("undecodable dry-run result: tag {t}")),
     };
     Ok(DryRun {
+        gas_consumed: p.gas_consumed,
         gas_required: p.gas_required,
         storage_deposit: p.storage_deposit,
         result,
