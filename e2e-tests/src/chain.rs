@@ -122,6 +122,41 @@ impl Chain {
         }
     }
 
+    /// The hash of block `number` on the best chain.
+    pub async fn block_hash(&self, number: u32) -> Result<H256> {
+        self.rpc
+            .chain_get_block_hash(Some(number.into()))
+            .await?
+            .ok_or_else(|| format!("node has no block #{number}").into())
+    }
+
+    /// `Timestamp::Now` at block `at`: the block's time in ms since the epoch.
+    pub async fn timestamp(&self, at: H256) -> Result<u64> {
+        let key = subxt::dynamic::storage("Timestamp", "Now", vec![]);
+        let now = self
+            .api
+            .storage()
+            .at(at)
+            .fetch(&key)
+            .await?
+            .ok_or("no Timestamp::Now")?
+            .to_value()?;
+        let ms = now
+            .as_u128()
+            .ok_or_else(|| format!("Timestamp::Now is not an integer: {now}"))?;
+        Ok(u64::try_from(ms)?)
+    }
+
+    /// Seals a new block by submitting `System::remark` as `signer`, and returns its hash
+    /// and timestamp. The local chain seals blocks only for transactions, and contract
+    /// messages see the time of the block they run in, so a test that waited for a clock
+    /// to run out calls this to move the chain's time forward.
+    pub async fn tick(&self, signer: &Keypair) -> Result<(H256, u64)> {
+        let remark = subxt::dynamic::tx("System", "remark", vec![Value::from_bytes(b"tick")]);
+        let (block, _) = self.submit(&remark, signer).await?;
+        Ok((block, self.timestamp(block).await?))
+    }
+
     /// Calls a runtime API function by name with dynamic arguments at block `at`.
     pub async fn runtime_call(
         &self,
@@ -166,6 +201,50 @@ pub struct Instantiated {
 impl subxt::events::StaticEvent for Instantiated {
     const PALLET: &'static str = "Contracts";
     const EVENT: &'static str = "Instantiated";
+}
+
+/// `TransactionPayment::TransactionFeePaid`: what a signer paid for its transaction.
+#[derive(Debug, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct TransactionFeePaid {
+    pub who: AccountId32,
+    pub actual_fee: u128,
+    pub tip: u128,
+}
+
+impl subxt::events::StaticEvent for TransactionFeePaid {
+    const PALLET: &'static str = "TransactionPayment";
+    const EVENT: &'static str = "TransactionFeePaid";
+}
+
+/// `Contracts::StorageDepositTransferredAndHeld`: a storage deposit moved from the
+/// transaction's origin (`from`) to the contract (`to`), where it is held.
+#[derive(Debug, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct StorageDepositTransferredAndHeld {
+    pub from: AccountId32,
+    pub to: AccountId32,
+    pub amount: u128,
+}
+
+impl subxt::events::StaticEvent for StorageDepositTransferredAndHeld {
+    const PALLET: &'static str = "Contracts";
+    const EVENT: &'static str = "StorageDepositTransferredAndHeld";
+}
+
+/// `Contracts::StorageDepositTransferredAndReleased`: a held storage deposit went back
+/// from the contract (`from`) to the transaction's origin (`to`).
+#[derive(Debug, scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct StorageDepositTransferredAndReleased {
+    pub from: AccountId32,
+    pub to: AccountId32,
+    pub amount: u128,
+}
+
+impl subxt::events::StaticEvent for StorageDepositTransferredAndReleased {
+    const PALLET: &'static str = "Contracts";
+    const EVENT: &'static str = "StorageDepositTransferredAndReleased";
 }
 
 /// An account nobody has used: derived from a random sr25519 key.

@@ -1,11 +1,13 @@
-//! Helpers for the end-to-end tests: a local chain per test ([`TestNode`]) and the few chain
-//! operations the tests share ([`chain`]).
+//! Helpers for the end-to-end tests: a local chain per test ([`TestNode`]), the few chain
+//! operations the tests share ([`chain`]), and the real `escrow` binary with a balance
+//! ledger for the scenario tests ([`cli`]).
 //!
 //! Each test starts its own `escrow-node` on a port the OS picks (`--rpc-port 0`, the port
 //! is read back from the node's log) so tests never collide with each other or with a
 //! developer's node on 9944, and a dropped [`TestNode`] always takes its process with it.
 
 pub mod chain;
+pub mod cli;
 
 use std::{
     io::{BufRead, BufReader},
@@ -28,13 +30,18 @@ pub fn node_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("ESCROW_NODE") {
         return PathBuf::from(path);
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    target_dir().join("release/escrow-node")
+}
+
+/// `$CARGO_TARGET_DIR`, else the shared cache the scripts use
+/// (`$HOME/.cache/milestone-escrow/target`).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             let home = std::env::var_os("HOME").unwrap_or_default();
             PathBuf::from(home).join(".cache/milestone-escrow/target")
-        });
-    target.join("release/escrow-node")
+        })
 }
 
 /// The repository root (the parent of this crate).
