@@ -3,7 +3,8 @@
 #   1. scripts/setup.sh: toolchain, apt tools, cargo-contract, the node binary
 #   2. the contract's release bundle (the CLI's chain tests deploy it)
 #   3. unit and property tests: cargo test --workspace (all but the e2e crate)
-#   4. the e2e-tests crate: the node, the contract toolchain, contracts on chain
+#   4. the e2e-tests crate: the node, the contract toolchain, contracts on chain, and the
+#      CLI scenarios (with the debug `escrow` binary built right before)
 #   5. ink_e2e tests of the contracts (feature e2e-tests) against escrow-node
 # then prints a summary with each phase's time and cargo test's result lines.
 #
@@ -83,7 +84,8 @@ export ESCROW_REQUIRE_CHAIN=1 ESCROW_NODE="$NODE_BIN"
 run_phase "unit and property tests" \
 	cargo test --workspace --exclude escrow-e2e-tests
 
-run_phase "e2e-tests crate (node, toolchain)" \
+run_phase "escrow CLI binary (the e2e scenarios run it)" cargo build -p escrow-cli --bin escrow
+run_phase "e2e-tests crate (node, toolchain, CLI scenarios)" \
 	env ESCROW_NODE="$NODE_BIN" cargo test -p escrow-e2e-tests
 
 # ink_e2e: bare_pay always; a contract only once its Cargo.toml declares `e2e-tests`.
