@@ -1,6 +1,10 @@
 //! `escrow events`: the contract's events, decoded with the `escrow_types` structs.
 
-use std::io::Write;
+use std::{
+    io::Write,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use clap::Args;
 use futures::{stream, StreamExt, TryStreamExt};
@@ -24,7 +28,9 @@ pub struct EventsArgs {
     /// First block to scan.
     #[arg(long, default_value_t = 0)]
     pub from: u32,
-    /// Keep printing new events as blocks arrive (Ctrl-C to stop).
+    /// Keep printing new events as blocks arrive (Ctrl-C to stop). If the connection
+    /// drops, it says so on stderr, reconnects (retrying for up to --timeout) and catches
+    /// up on the blocks it missed; if it cannot reconnect in time it exits with code 3.
     #[arg(long)]
     pub follow: bool,
 }
@@ -99,7 +105,7 @@ pub async fn run(a: EventsArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let json_out = ctx.g.json;
     ctx.chain().await?;
     let r = ctx.render();
-    let chain = ctx.chain().await?;
+    let mut chain = ctx.chain().await?;
     let (_, best) = chain.best().await?;
     for f in scan(&chain, &contract, a.from, best).await? {
         print(&f, a.deal, json_out, &r, out)?;
@@ -108,24 +114,110 @@ pub async fn run(a: EventsArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     if !a.follow {
         return Ok(());
     }
+    let genesis = chain.api.genesis_hash();
     let mut last = best;
+    if !ctx.g.quiet {
+        eprintln!("following new blocks after #{best} (Ctrl-C to stop)");
+    }
+    loop {
+        let lost = match follow(&chain, &contract, &mut last, &a, json_out, &r, out).await {
+            Err(CliError::Unreachable { detail, .. }) => detail,
+            Err(e) => return Err(e),
+            Ok(()) => "the block subscription ended".to_string(),
+        };
+        eprintln!(
+            "events --follow: lost the connection to {} after block #{last} ({lost}); \
+             reconnecting for up to {:?}",
+            ctx.g.url, ctx.g.timeout
+        );
+        chain = reconnect(&ctx.g.url, ctx.g.timeout, &lost).await?;
+        if chain.api.genesis_hash() != genesis {
+            return Err(CliError::Rejected(format!(
+                "events --follow: the node at {} now runs another chain (genesis changed); \
+                 stopped after block #{last}",
+                ctx.g.url
+            )));
+        }
+        let (_, best) = chain.best().await?;
+        eprintln!(
+            "events --follow: reconnected at block #{best}; catching up from block #{}",
+            last + 1
+        );
+    }
+}
+
+/// Follows new best blocks from `last + 1`, printing events, until the subscription ends
+/// (`Ok`) or the connection fails (`Unreachable`). `last` tracks the last block printed,
+/// so a reconnect neither repeats nor skips blocks.
+async fn follow(
+    chain: &Chain,
+    contract: &AccountId32,
+    last: &mut u32,
+    a: &EventsArgs,
+    json_out: bool,
+    r: &RenderCtx,
+    out: &mut impl Write,
+) -> Result<()> {
     let mut sub = chain
         .api
         .blocks()
         .subscribe_best()
         .await
         .map_err(|e| unreachable(&chain.url, e))?;
+    // Blocks sealed between the scan and the subscription (or while disconnected).
+    let (_, best) = chain.best().await?;
+    catch_up(chain, contract, last, best, a, json_out, r, out).await?;
     while let Some(block) = sub.next().await {
         let block = block.map_err(|e| unreachable(&chain.url, e))?;
-        let n = block.number();
-        if n <= last {
-            continue;
-        }
-        for f in scan(&chain, &contract, last + 1, n).await? {
-            print(&f, a.deal, json_out, &r, out)?;
-        }
-        out.flush().ok();
-        last = n;
+        catch_up(chain, contract, last, block.number(), a, json_out, r, out).await?;
     }
-    Err(unreachable(&chain.url, "the block subscription ended"))
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn catch_up(
+    chain: &Chain,
+    contract: &AccountId32,
+    last: &mut u32,
+    to: u32,
+    a: &EventsArgs,
+    json_out: bool,
+    r: &RenderCtx,
+    out: &mut impl Write,
+) -> Result<()> {
+    if to <= *last {
+        return Ok(());
+    }
+    for f in scan(chain, contract, *last + 1, to).await? {
+        print(&f, a.deal, json_out, r, out)?;
+    }
+    out.flush().ok();
+    *last = to;
+    Ok(())
+}
+
+/// Reconnects to `url`, retrying with a growing pause for up to `budget`; after that,
+/// exits 3 saying so (never silently).
+async fn reconnect(url: &str, budget: Duration, lost: &str) -> Result<Arc<Chain>> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(200);
+    loop {
+        match Chain::connect(url).await {
+            Ok(c) => return Ok(Arc::new(c)),
+            Err(CliError::Unreachable { detail, .. }) => {
+                if started.elapsed() >= budget {
+                    return Err(CliError::Unreachable {
+                        url: url.to_string(),
+                        detail: format!(
+                            "events --follow lost the connection ({lost}) and could not \
+                             reconnect within {budget:?}: {detail}; it stopped"
+                        ),
+                    });
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
 }
