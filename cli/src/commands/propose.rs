@@ -74,6 +74,53 @@ pub struct ProposeArgs {
     /// Ship-by per milestone with --split, comma-separated ("-" for none).
     #[arg(long = "ship-by")]
     pub ship_by: Option<String>,
+    /// A milestone's own terms document (spec, delivery note template…), hashed with
+    /// BLAKE2b-256 into that milestone's terms hash. Repeat once per milestone, in order.
+    #[arg(long = "milestone-terms-file", conflicts_with = "milestone_terms")]
+    pub milestone_terms_files: Vec<PathBuf>,
+    /// Or the milestones' terms hashes, comma-separated 0x-hex, one per milestone in order
+    /// ("-" for none).
+    #[arg(long = "milestone-terms")]
+    pub milestone_terms: Option<String>,
+}
+
+/// The per-milestone terms hashes (all zero when none are given), checked against the
+/// number of milestones `n`.
+pub fn milestone_terms_hashes(a: &ProposeArgs, n: usize) -> Result<Vec<Digest>> {
+    let hashes: Vec<Digest> = if !a.milestone_terms_files.is_empty() {
+        a.milestone_terms_files
+            .iter()
+            .map(|f| {
+                units::hash_file(f)
+                    .map_err(|e| CliError::input(format!("--milestone-terms-file: {e}")))
+            })
+            .collect::<Result<_>>()?
+    } else if let Some(list) = &a.milestone_terms {
+        list.split(',')
+            .map(|h| match h.trim() {
+                "-" => Ok([0u8; 32]),
+                h => units::parse_hash(h)
+                    .map_err(|e| CliError::input(format!("--milestone-terms: {e}"))),
+            })
+            .collect::<Result<_>>()?
+    } else {
+        return Ok(vec![[0u8; 32]; n]);
+    };
+    if hashes.len() != n {
+        return Err(CliError::input(format!(
+            "{} milestone terms hash(es) for {n} milestone(s): give one per milestone, in order",
+            hashes.len()
+        )));
+    }
+    Ok(hashes)
+}
+
+/// How many milestones the arguments describe (before amounts are parsed).
+fn milestone_count(a: &ProposeArgs) -> usize {
+    match &a.split {
+        Some(split) => split.split(',').count(),
+        None => a.milestones.len(),
+    }
 }
 
 /// Runs `deal propose`.
@@ -118,6 +165,7 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     if let Some(split) = &a.split {
         units::split_total(1_000_000_000, split).map_err(CliError::input)?;
     }
+    let milestone_terms = milestone_terms_hashes(&a, milestone_count(&a))?;
 
     let chain = ctx.chain().await?;
     let token = chain.token.clone();
@@ -192,6 +240,9 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         return Err(CliError::input(
             "give milestones: --milestone AMOUNT[@SHIP_BY] (repeat) or --total X --split 30,40,30",
         ));
+    }
+    for (m, h) in milestones.iter_mut().zip(milestone_terms) {
+        m.terms_hash = h;
     }
     let terms = DealTerms {
         buyer: ink_account(&buyer),

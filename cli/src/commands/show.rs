@@ -157,6 +157,12 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
             m.milestone.status,
             t.format(m.covered)
         );
+        if m.milestone.terms_hash != [0u8; 32] {
+            line.push_str(&format!(
+                "; terms {}",
+                units::hex0x(&m.milestone.terms_hash)
+            ));
+        }
         for c in clocks(m, now) {
             line.push_str("; ");
             line.push_str(&c);
