@@ -160,6 +160,32 @@ impl Chain {
         })
     }
 
+    /// The code hash of the contract at `address` at the best block (`None`: no contract).
+    /// Reads `Contracts::ContractInfoOf`, whose value starts with `trie_id` (a bounded
+    /// byte vector) and then `code_hash`.
+    pub async fn code_hash_of(&self, address: &AccountId32) -> Result<Option<[u8; 32]>> {
+        let key = subxt::dynamic::storage(
+            "Contracts",
+            "ContractInfoOf",
+            vec![subxt::dynamic::Value::from_bytes(address.0)],
+        );
+        let key =
+            self.api.storage().address_bytes(&key).map_err(|e| {
+                CliError::Rejected(format!("the chain has no Contracts pallet: {e}"))
+            })?;
+        let raw = self
+            .rpc
+            .state_get_storage(&key, None)
+            .await
+            .map_err(|e| unreachable(&self.url, e))?;
+        match raw {
+            None => Ok(None),
+            Some(bytes) => <(Vec<u8>, [u8; 32])>::decode(&mut &bytes[..])
+                .map(|(_trie_id, code_hash)| Some(code_hash))
+                .map_err(|e| CliError::Rejected(format!("undecodable ContractInfoOf: {e}"))),
+        }
+    }
+
     async fn runtime_call(&self, at: H256, function: &str, args: &[u8]) -> Result<Vec<u8>> {
         self.api
             .runtime_api()

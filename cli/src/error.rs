@@ -20,6 +20,8 @@ pub mod exit {
     pub const UNREACHABLE: i32 = 3;
     /// A transaction was submitted but its outcome is unknown (disconnect, timeout, dropped).
     pub const UNKNOWN_STATUS: i32 = 4;
+    /// The user answered no at the confirmation prompt; nothing was submitted.
+    pub const CANCELLED: i32 = 5;
 }
 
 /// Everything that can go wrong.
@@ -56,13 +58,23 @@ pub enum CliError {
     },
     /// An audit found differences between events and storage.
     AuditMismatch(usize),
+    /// The address is not a milestone-escrow contract (no contract, or another code hash).
+    NotEscrow {
+        /// The address.
+        address: String,
+        /// What is there instead.
+        detail: String,
+    },
+    /// The user declined at the confirmation prompt.
+    Cancelled,
 }
 
 impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::BadInput(_) => exit::BAD_INPUT,
+            CliError::BadInput(_) | CliError::NotEscrow { .. } => exit::BAD_INPUT,
+            CliError::Cancelled => exit::CANCELLED,
             CliError::Unreachable { .. } => exit::UNREACHABLE,
             CliError::UnknownStatus { .. } => exit::UNKNOWN_STATUS,
             CliError::Contract(_)
@@ -216,6 +228,13 @@ impl fmt::Display for CliError {
                  `escrow deal show ID` or `escrow events --from <block>`"
             ),
             CliError::AuditMismatch(n) => write!(f, "audit found {n} mismatch(es)"),
+            CliError::NotEscrow { address, detail } => write!(
+                f,
+                "{address} is not a milestone-escrow contract: {detail}\nhint: check --contract / \
+                 ESCROW_CONTRACT (or deploy one with `escrow deploy`); for another build of the \
+                 contract pass its --code-hash\nnothing was submitted"
+            ),
+            CliError::Cancelled => write!(f, "cancelled at the prompt; nothing was submitted"),
         }
     }
 }
@@ -266,6 +285,15 @@ mod tests {
             4
         );
         assert_eq!(CliError::Rejected("r".into()).exit_code(), 1);
+        assert_eq!(
+            CliError::NotEscrow {
+                address: "a".into(),
+                detail: "d".into()
+            }
+            .exit_code(),
+            2
+        );
+        assert_eq!(CliError::Cancelled.exit_code(), 5);
     }
 
     #[test]

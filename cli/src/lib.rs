@@ -19,6 +19,8 @@ pub mod config;
 pub mod contract;
 pub mod error;
 pub mod keystore;
+pub mod lock;
+pub mod prompt;
 pub mod render;
 pub mod submit;
 pub mod units;
@@ -43,9 +45,14 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  ok
   1  rejected by the contract or the chain (the error is named, with a hint), or audit mismatch
-  2  bad input (argument, file, keystore, config)
+  2  bad input (argument, file, keystore, config), or the contract address is not a
+     milestone-escrow contract (its code hash is checked before anything is signed)
   3  node unreachable (nothing was submitted)
   4  transaction submitted but its outcome is unknown (it is never re-submitted; check it)
+  5  cancelled at the confirmation prompt (nothing was submitted)
+
+State-changing commands ask \"submit? [y/N]\" on stderr after the dry-run when stdin is a
+terminal; --yes skips the question, and without a terminal (scripts, pipes) there is none.
 
 JSON (--json): one object per command on stdout. Accounts are SS58 strings, hashes 0x-hex,
 amounts (u128) decimal strings in the chain's smallest unit, times ms since the epoch.
@@ -105,6 +112,14 @@ pub struct Global {
     /// No progress lines on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Submit without asking. (The confirmation prompt only appears when stdin is a
+    /// terminal; scripts and pipes are never prompted.)
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// The code hash the contract must have (default: the one `escrow deploy` remembered
+    /// for this address, else any remembered one or the release bundle's).
+    #[arg(long = "code-hash", global = true, env = "ESCROW_CODE_HASH", value_parser = units::parse_hash)]
+    pub code_hash: Option<[u8; 32]>,
 }
 
 fn parse_duration_arg(s: &str) -> std::result::Result<Duration, String> {
@@ -112,6 +127,8 @@ fn parse_duration_arg(s: &str) -> std::result::Result<Duration, String> {
 }
 
 /// The verbs.
+// Parsed once per process: the size of the largest variant (deal propose) does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Upload and instantiate the contract; remembers its address.
@@ -178,6 +195,7 @@ impl Ctx {
             wait: self.g.wait,
             timeout: self.g.timeout,
             quiet: self.g.quiet,
+            lock_dir: Some(lock::dir(&self.home)),
         }
     }
 
@@ -228,6 +246,43 @@ impl Ctx {
         }
     }
 
+    /// The code hashes the contract at `contract` may have: `--code-hash`; else the one
+    /// `escrow deploy` remembered if `contract` is the remembered deployment for --url; else
+    /// every remembered deployment's and the release bundle's. Empty: nothing to check against.
+    pub fn expected_code_hashes(&self, contract: &AccountId32) -> Result<Vec<[u8; 32]>> {
+        if let Some(h) = self.g.code_hash {
+            return Ok(vec![h]);
+        }
+        let cfg = config::Config::load(&self.home).map_err(CliError::input)?;
+        let parse = |h: &str| units::parse_hash(h).ok();
+        if let Some(d) = cfg.deployments.get(&self.g.url) {
+            if parse_account(&d.contract).ok().as_ref() == Some(contract) {
+                if let Some(h) = parse(&d.code_hash) {
+                    return Ok(vec![h]);
+                }
+            }
+        }
+        let mut hashes: Vec<[u8; 32]> = cfg
+            .deployments
+            .values()
+            .filter_map(|d| parse(&d.code_hash))
+            .collect();
+        if let Ok((code, _)) = commands::deploy::read_bundle(&commands::deploy::default_bundle()) {
+            hashes.push(units::blake2_256(&code));
+        }
+        hashes.sort();
+        hashes.dedup();
+        Ok(hashes)
+    }
+
+    /// Refuses unless the contract at `contract` (read at the best block) has an expected
+    /// code hash: the guard against signing calls to the wrong address.
+    pub async fn ensure_escrow(&self, chain: &Chain, contract: &AccountId32) -> Result<()> {
+        let expected = self.expected_code_hashes(contract)?;
+        let found = chain.code_hash_of(contract).await?;
+        check_code_hash(contract, found, &expected, &self.g.url)
+    }
+
     /// Resolves an account argument: SS58, 0x-hex, a dev SURI (//Bob), or a keystore name.
     pub fn resolve_account(&self, s: &str) -> Result<AccountId32> {
         if let Ok(a) = parse_account(s) {
@@ -239,6 +294,39 @@ impl Ctx {
         Err(CliError::input(format!(
             "'{s}' is not an account (SS58 address, 0x-hex, //Dev SURI, or a keystore account name)"
         )))
+    }
+}
+
+/// The decision behind [`Ctx::ensure_escrow`]: `found` is the code hash on chain (`None`:
+/// no contract at the address).
+pub fn check_code_hash(
+    contract: &AccountId32,
+    found: Option<[u8; 32]>,
+    expected: &[[u8; 32]],
+    url: &str,
+) -> Result<()> {
+    let not_escrow = |detail: String| CliError::NotEscrow {
+        address: contract.to_string(),
+        detail,
+    };
+    match found {
+        None => Err(not_escrow("there is no contract at this address".into())),
+        Some(_) if expected.is_empty() => Err(CliError::input(format!(
+            "cannot check that {contract} is a milestone-escrow contract: no deployment is \
+             remembered for {url} and there is no release bundle at {}; pass --code-hash 0x… \
+             (the code hash `escrow deploy` printed)",
+            commands::deploy::default_bundle().display()
+        ))),
+        Some(h) if expected.contains(&h) => Ok(()),
+        Some(h) => Err(not_escrow(format!(
+            "its code hash is {}, expected {}",
+            units::hex0x(&h),
+            expected
+                .iter()
+                .map(|e| units::hex0x(e))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))),
     }
 }
 
@@ -311,7 +399,9 @@ pub async fn exec<R: Decode>(
     let dry_only = ctx.g.dry_run;
     let chain = ctx.chain().await?;
     let origin: AccountId32 = signer.public_key().into();
-    let best = chain.best().await?;
+    let (best, identity) = tokio::join!(chain.best(), ctx.ensure_escrow(&chain, &contract));
+    identity?;
+    let best = best?;
     let dry = chain
         .dry_run_call(best.0, &origin, &contract, value, data.clone())
         .await?;
@@ -340,6 +430,17 @@ pub async fn exec<R: Decode>(
             included: None,
         });
     }
+    prompt::confirm(
+        &ctx.g,
+        &format!(
+            "call {name} on {contract} as {origin}{}",
+            if value > 0 {
+                format!(", sending {}", chain.token.format(value))
+            } else {
+                String::new()
+            }
+        ),
+    )?;
     let call = submit::call_tx(&contract, value, &dry, data);
     let included =
         submit::sign_submit_wait(&chain, &call, &signer, best, Some(&contract), opts).await?;

@@ -49,14 +49,16 @@ pub enum WaitFor {
 }
 
 /// Options every submission shares.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SubmitOpts {
     /// What to wait for.
     pub wait: WaitFor,
-    /// Longest wait.
+    /// Longest wait (also for another process's signing lock).
     pub timeout: Duration,
     /// Quiet progress on stderr.
     pub quiet: bool,
+    /// Where the per-account signing locks live ([`crate::lock`]); `None`: no lock.
+    pub lock_dir: Option<std::path::PathBuf>,
 }
 
 /// What a submitted transaction did.
@@ -214,6 +216,11 @@ pub async fn sign_submit_wait<C: Payload>(
     opts: SubmitOpts,
 ) -> Result<Included> {
     let who: AccountId32 = signer.public_key().into();
+    // Held from reading the nonce until the node has the transaction (see `crate::lock`).
+    let lock = match &opts.lock_dir {
+        Some(dir) => Some(crate::lock::acquire(dir, &who, opts.timeout, opts.quiet).await?),
+        None => None,
+    };
     let nonce = chain
         .rpc
         .system_account_next_index(&who)
@@ -237,7 +244,9 @@ pub async fn sign_submit_wait<C: Payload>(
         hash: format!("{tx_hash:?}"),
         detail,
     };
-    let mut progress = match signed.submit_and_watch().await {
+    let submitted = signed.submit_and_watch().await;
+    drop(lock);
+    let mut progress = match submitted {
         Ok(p) => p,
         Err(e) => {
             let msg = e.to_string();

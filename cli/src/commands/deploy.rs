@@ -125,6 +125,14 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let (contract_addr, included) = if dry_only {
         (address, None)
     } else {
+        crate::prompt::confirm(
+            &ctx.g,
+            &format!(
+                "deploy the contract (code hash {}) as {me}, fee {} bps to {recipient}",
+                units::hex0x(&code_hash),
+                a.fee
+            ),
+        )?;
         let tx = submit::instantiate_tx(0, &dry, code, data, salt);
         let inc = submit::sign_submit_wait(&chain, &tx, &signer, best, None, opts).await?;
         let addr = inc.instantiated.clone().or(address);

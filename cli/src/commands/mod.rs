@@ -24,6 +24,8 @@ use crate::{
 };
 
 /// `escrow deal …`: one subcommand per contract message, plus reads.
+// Parsed once per process: the size of the largest variant (propose's) does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum DealCommand {
     /// Propose a deal (you must be its buyer or seller).
