@@ -67,50 +67,100 @@ pub fn free_port() -> u16 {
 /// A running node.
 pub struct Node {
     child: Child,
-    /// Its RPC port.
+    /// Its RPC port (kept across restarts, so URLs and remembered deployments stay valid).
     pub port: u16,
     /// Where it logs.
     pub log: PathBuf,
+    /// `--base-path` of a node that keeps its state across restarts (`None`: `--tmp`).
+    pub base: Option<PathBuf>,
     _dir: tempfile::TempDir,
 }
 
 impl Node {
     /// Starts `escrow-node --dev --tmp` on a free RPC port; waits until it accepts connections.
     pub fn start() -> Node {
+        Node::launch(false)
+    }
+
+    /// Starts `escrow-node --dev --base-path <temp dir>`: its chain survives
+    /// [`Node::kill`] + [`Node::restart`].
+    pub fn start_persistent() -> Node {
+        Node::launch(true)
+    }
+
+    fn launch(persistent: bool) -> Node {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("node.log");
+        let base = persistent.then(|| dir.path().join("chain"));
         let port = free_port();
-        let child = Command::new(node_binary())
-            .args([
-                "--dev",
-                "--tmp",
-                "--rpc-port",
-                &port.to_string(),
-                "--port",
-                "0",
-                "--no-prometheus",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start escrow-node");
+        let child = Node::spawn(port, &log, base.as_deref());
         let node = Node {
             child,
             port,
             log,
+            base,
             _dir: dir,
         };
+        node.wait_until_up();
+        node
+    }
+
+    fn spawn(port: u16, log: &Path, base: Option<&Path>) -> Child {
+        let port = port.to_string();
+        let mut args = vec![
+            "--dev",
+            "--rpc-port",
+            &port,
+            "--port",
+            "0",
+            "--no-prometheus",
+        ];
+        let base_str;
+        match base {
+            Some(b) => {
+                base_str = b.to_string_lossy().into_owned();
+                args.extend(["--base-path", &base_str]);
+            }
+            None => args.push("--tmp"),
+        }
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        Command::new(node_binary())
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start escrow-node")
+    }
+
+    fn wait_until_up(&self) {
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "node not up:\n{}",
-                node.log_tail()
+                self.log_tail()
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
-        node
+    }
+
+    /// Kills the node at once (SIGKILL: no clean shutdown) and waits until it is gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the killed node again on the same port and base path.
+    pub fn restart(&mut self) {
+        assert!(self.base.is_some(), "restart needs Node::start_persistent");
+        self.kill();
+        self.child = Node::spawn(self.port, &self.log, self.base.as_deref());
+        self.wait_until_up();
     }
 
     /// Its ws URL.
@@ -131,6 +181,24 @@ impl Drop for Node {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The next nonce of `account` (SS58 or //Dev) as the node counts it (pool included).
+pub fn nonce(url: &str, account: &str) -> u64 {
+    let who = escrow_cli::parse_account(account).unwrap();
+    block_on(async {
+        let chain = escrow_cli::client::Chain::connect(url).await.unwrap();
+        chain.rpc.system_account_next_index(&who).await.unwrap()
+    })
+}
+
+/// Runs a future on a fresh single-threaded runtime.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 /// One run of `escrow`.
@@ -194,15 +262,7 @@ impl Escrow {
 
     /// Runs `escrow args…` with extra environment.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_escrow"));
-        cmd.args(args)
-            .env("ESCROW_HOME", self.home.path())
-            .env("ESCROW_URL", &self.url)
-            .env_remove("ESCROW_CONTRACT")
-            .env_remove("ESCROW_SURI")
-            .env_remove("ESCROW_ACCOUNT")
-            .env_remove("ESCROW_PASSWORD")
-            .stdin(Stdio::null());
+        let mut cmd = self.command(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -212,6 +272,68 @@ impl Escrow {
             out: String::from_utf8_lossy(&o.stdout).into_owned(),
             err: String::from_utf8_lossy(&o.stderr).into_owned(),
         }
+    }
+
+    /// The `escrow` command with this state directory and URL, stdin closed.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_escrow"));
+        cmd.args(args)
+            .env("ESCROW_HOME", self.home.path())
+            .env("ESCROW_URL", &self.url)
+            .env_remove("ESCROW_CONTRACT")
+            .env_remove("ESCROW_SURI")
+            .env_remove("ESCROW_ACCOUNT")
+            .env_remove("ESCROW_PASSWORD")
+            .env_remove("ESCROW_CODE_HASH")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Starts `escrow args…` in the background with stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start escrow")
+    }
+
+    /// Runs `escrow args…` with stdin (and stdout/stderr) on a pseudo-terminal, through
+    /// util-linux `script`, typing `input`. Returns the exit code and everything the
+    /// terminal showed.
+    pub fn run_tty(&self, args: &[&str], input: &str) -> (i32, String) {
+        use std::io::Write;
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let line = std::iter::once(env!("CARGO_BIN_EXE_escrow"))
+            .chain(args.iter().copied())
+            .map(quote)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut child = Command::new("script")
+            .args(["-qefc", &line, "/dev/null"])
+            .env("ESCROW_HOME", self.home.path())
+            .env("ESCROW_URL", &self.url)
+            .env_remove("ESCROW_CONTRACT")
+            .env_remove("ESCROW_SURI")
+            .env_remove("ESCROW_ACCOUNT")
+            .env_remove("ESCROW_PASSWORD")
+            .env_remove("ESCROW_CODE_HASH")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run script(1)");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let o = child.wait_with_output().expect("script(1)");
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
     }
 
     /// A file in the state directory.
