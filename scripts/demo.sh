@@ -11,7 +11,7 @@
 # Usage: scripts/demo.sh [--keep-node] [--rpc-port N]
 #   --keep-node   leave the node this script starts running (default: stop it at the end)
 #   --rpc-port N  the node's RPC port (default 9944)
-# On a fresh machine the first run bootstraps it (scripts/setup.sh, about 40 min on 2 cores),
+# On a fresh machine the first run bootstraps it (scripts/setup.sh, about 45 min on 2 cores),
 # then builds the CLI and the contract; a later run with nothing to rebuild takes about
 # 30 s. A node that already answers on the port is used as is and left running.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -45,43 +45,49 @@ started=$(now)
 
 # ---------------------------------------------------------------------------------------
 step "1/5 bootstrap: what this machine still needs"
+# Estimates are for a 2-core machine with a warm network; more cores build faster.
 estimate=0
 needs=()
+need_setup=0
 if ! command -v rustup >/dev/null 2>&1 ||
 	! rustup toolchain list 2>/dev/null | grep -q "^$(pinned_toolchain)-"; then
-	needs+=("Rust $(pinned_toolchain) with the wasm target (~3 min)")
+	needs+=("Rust $(pinned_toolchain) with the wasm32 target and rust-src (~3 min)")
 	estimate=$((estimate + 3))
+	need_setup=1
 fi
-if ! command -v wasm-validate >/dev/null 2>&1 || ! command -v protoc >/dev/null 2>&1; then
-	needs+=("apt packages: protobuf-compiler, wabt, build tools (~2 min)")
+if ! command -v wasm-validate >/dev/null 2>&1; then
+	needs+=("apt packages: wabt, protobuf-compiler, build tools (~2 min)")
 	estimate=$((estimate + 2))
+	need_setup=1
 fi
 if ! command -v cargo-contract >/dev/null 2>&1; then
 	needs+=("cargo-contract 5.0.3 (~10 min)")
 	estimate=$((estimate + 10))
+	need_setup=1
 fi
 if [ ! -x "$NODE_BIN" ]; then
-	needs+=("the escrow-node chain (~20 min cold on 2 cores)")
+	needs+=("the escrow-node chain (~20 min)")
 	estimate=$((estimate + 20))
+	need_setup=1
 fi
 if [ ! -x "$ESCROW_BIN" ]; then
-	needs+=("the escrow CLI, release build (~5 min cold)")
-	estimate=$((estimate + 5))
+	needs+=("the escrow CLI, release build (~8 min)")
+	estimate=$((estimate + 8))
 fi
 if [ ! -f "$BUNDLE" ]; then
-	needs+=("the contract bundle (~2 min cold)")
-	estimate=$((estimate + 2))
+	needs+=("the contract bundle (~3 min)")
+	estimate=$((estimate + 3))
 fi
 if [ ${#needs[@]} -eq 0 ]; then
-	info "nothing: everything is built (an incremental rebuild check follows, seconds)"
+	info "nothing: everything is built (incremental rebuild checks follow: seconds, or a"
+	info "minute or two if the CLI's sources changed)"
 else
 	info "first run: this machine still needs"
 	for n in "${needs[@]}"; do info "  - $n"; done
-	info "estimated: about $estimate min in total (2-core machine; faster with more cores)."
-	info "Every step below prints its name and, when done, its time."
+	info "estimated: about $estimate min in total on 2 cores. Each step prints its name as it"
+	info "starts and its time when done; cargo shows its own progress."
 fi
-if [ ! -x "$NODE_BIN" ] || ! command -v cargo-contract >/dev/null 2>&1 ||
-	! command -v wasm-validate >/dev/null 2>&1; then
+if [ "$need_setup" -eq 1 ]; then
 	phase_started=$(now)
 	"$REPO_ROOT/scripts/setup.sh"
 	info "setup done in $(elapsed_since "$phase_started")s"
