@@ -61,6 +61,16 @@
 //! account below the existential deposit) is credited to the payee's claimable balance,
 //! with a `PayoutDeferred` event, and `withdraw` pulls it later.
 //!
+//! ## Cost
+//!
+//! pallet-contracts runs the code in wasmi, which compiles each function the call reaches
+//! when first reached and charges ~7 fuel per byte for it. ink!'s `call` export dispatches
+//! every message, and LLVM/wasm-opt inline single-caller functions into it, so by default
+//! each message paid for compiling all of them (a 26 KB function, ~200 M ref_time). Every
+//! message is therefore `#[inline(never)]`, and the build runs wasm-opt at `-O1` (which does
+//! not re-inline single-caller functions): a call compiles a 6 KB dispatcher plus the code of
+//! the one message it runs. Measured with `scripts/bench.sh` (docs/bench.md).
+//!
 //! ## Interface
 //!
 //! Lifecycle: [`propose`](MilestoneEscrow::propose),
@@ -175,6 +185,7 @@ pub mod milestone_escrow {
         /// `TooManyOracles`, `InvalidThreshold`, `DuplicateRole`, `ZeroAccount`, `InvalidBps`,
         /// `InvalidWindow`, `ShipByInPast`, `AmountOverflow`.
         #[ink(message)]
+        #[inline(never)]
         pub fn propose(&mut self, terms: DealTerms) -> Result<DealId, Error> {
             let caller = self.env().caller();
             let now = self.env().block_timestamp();
@@ -285,6 +296,7 @@ pub mod milestone_escrow {
         /// # Errors
         /// `DealNotFound`, `CallerIsNotProposer`, `WrongDealState`.
         #[ink(message)]
+        #[inline(never)]
         pub fn withdraw_proposal(&mut self, deal_id: DealId) -> Result<(), Error> {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
@@ -313,6 +325,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `CallerIsNotParty`, `CannotAcceptOwnProposal`, `WrongDealState`,
         /// `TermsHashMismatch`, `UnexpectedValue`, `OverFunded`.
         #[ink(message, payable)]
+        #[inline(never)]
         pub fn accept(&mut self, deal_id: DealId, terms_hash: Digest) -> Result<(), Error> {
             let caller = self.env().caller();
             let value = self.env().transferred_value();
@@ -353,6 +366,7 @@ pub mod milestone_escrow {
         /// # Errors
         /// `DealNotFound`, `WrongDealState`, `ZeroDeposit`, `FundingClosed`, `OverFunded`.
         #[ink(message, payable)]
+        #[inline(never)]
         pub fn fund(&mut self, deal_id: DealId) -> Result<(), Error> {
             let caller = self.env().caller();
             let value = self.env().transferred_value();
@@ -378,6 +392,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotSeller`, `WrongDealState`,
         /// `WrongMilestoneState`, `MilestoneNotFunded`, `ShipByPassed`.
         #[ink(message)]
+        #[inline(never)]
         pub fn submit(
             &mut self,
             deal_id: DealId,
@@ -425,6 +440,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`,
         /// `WrongDealState`, `WrongMilestoneState`, `MilestoneNotFunded`.
         #[ink(message)]
+        #[inline(never)]
         pub fn approve(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
@@ -450,6 +466,7 @@ pub mod milestone_escrow {
         /// `RuleForbidsBuyerRelease`, `WrongDealState`, `MilestoneDisputed`,
         /// `MilestoneNotFunded`, `NothingToRelease`.
         #[ink(message)]
+        #[inline(never)]
         pub fn approve_through(&mut self, deal_id: DealId, last: u8) -> Result<u8, Error> {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
@@ -502,6 +519,7 @@ pub mod milestone_escrow {
         /// `WrongDealState`, `WrongMilestoneState`, `MilestoneNotFunded`, `ShipByPassed`,
         /// `AlreadyAttested`.
         #[ink(message)]
+        #[inline(never)]
         pub fn attest(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
             let caller = self.env().caller();
             let now = self.env().block_timestamp();
@@ -559,6 +577,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongDealState`,
         /// `WrongMilestoneState`, `ReviewWindowClosed`.
         #[ink(message)]
+        #[inline(never)]
         pub fn dispute(
             &mut self,
             deal_id: DealId,
@@ -605,6 +624,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongMilestoneState`,
         /// `SplitExceedsAmount`.
         #[ink(message)]
+        #[inline(never)]
         pub fn offer_settlement(
             &mut self,
             deal_id: DealId,
@@ -648,6 +668,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongMilestoneState`,
         /// `NoOffer`, `CannotAcceptOwnProposal`, `OfferMismatch`.
         #[ink(message)]
+        #[inline(never)]
         pub fn accept_settlement(
             &mut self,
             deal_id: DealId,
@@ -686,6 +707,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotArbiter`, `WrongMilestoneState`,
         /// `SplitExceedsAmount`.
         #[ink(message)]
+        #[inline(never)]
         pub fn resolve_dispute(
             &mut self,
             deal_id: DealId,
@@ -725,6 +747,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `WrongDealState`, `WrongMilestoneState`,
         /// `ReviewWindowOpen`, `ShipByNotPassed`, `ArbitrationWindowOpen`.
         #[ink(message)]
+        #[inline(never)]
         pub fn settle_milestone(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
@@ -748,6 +771,7 @@ pub mod milestone_escrow {
         /// # Errors
         /// `DealNotFound`, `WrongDealState`, `NothingDue`.
         #[ink(message)]
+        #[inline(never)]
         pub fn settle_due(&mut self, deal_id: DealId) -> Result<u8, Error> {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
@@ -786,6 +810,7 @@ pub mod milestone_escrow {
         /// # Errors
         /// `DealNotFound`, `CallerIsNotParty`, `WrongDealState`, `CancellationAlreadyProposed`.
         #[ink(message)]
+        #[inline(never)]
         pub fn propose_cancel(&mut self, deal_id: DealId) -> Result<(), Error> {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
@@ -816,6 +841,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `CallerIsNotParty`, `WrongDealState`, `NoCancellationPending`,
         /// `CannotAcceptOwnProposal`.
         #[ink(message)]
+        #[inline(never)]
         pub fn accept_cancel(&mut self, deal_id: DealId) -> Result<(), Error> {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
@@ -874,6 +900,7 @@ pub mod milestone_escrow {
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongDealState`,
         /// `WrongMilestoneState`, `NotAnExtension`, `ShipByInPast`.
         #[ink(message)]
+        #[inline(never)]
         pub fn propose_amendment(
             &mut self,
             deal_id: DealId,
@@ -919,6 +946,7 @@ pub mod milestone_escrow {
         /// `WrongMilestoneState`, `NoAmendmentPending`, `CannotAcceptOwnProposal`,
         /// `AmendmentMismatch`.
         #[ink(message)]
+        #[inline(never)]
         pub fn accept_amendment(
             &mut self,
             deal_id: DealId,
@@ -960,6 +988,7 @@ pub mod milestone_escrow {
         /// `NothingToWithdraw`, `TransferFailed` (nothing changes; try again once the
         /// account can receive it).
         #[ink(message)]
+        #[inline(never)]
         pub fn withdraw(&mut self) -> Result<Balance, Error> {
             let caller = self.env().caller();
             let amount = self.claimable.get(caller).unwrap_or(0);
@@ -982,6 +1011,7 @@ pub mod milestone_escrow {
 
         /// A deal with its totals, or `None`.
         #[ink(message)]
+        #[inline(never)]
         pub fn deal(&self, deal_id: DealId) -> Option<DealView> {
             self.deals.get(deal_id).map(|deal| DealView {
                 id: deal_id,
@@ -992,6 +1022,7 @@ pub mod milestone_escrow {
 
         /// A milestone with its clocks, or `None`.
         #[ink(message)]
+        #[inline(never)]
         pub fn milestone(&self, deal_id: DealId, index: u8) -> Option<MilestoneView> {
             let deal = self.deals.get(deal_id)?;
             let milestone = self.milestones.get((deal_id, index))?;
@@ -1014,6 +1045,7 @@ pub mod milestone_escrow {
         /// Up to `limit` (≤ `MAX_PAGE`) ids of the deals `account` takes part in, from
         /// position `start`, oldest first.
         #[ink(message)]
+        #[inline(never)]
         pub fn deals_of(&self, account: AccountId, start: u32, limit: u32) -> Vec<DealId> {
             let count = self.account_deal_count.get(account).unwrap_or(0);
             let end = start.saturating_add(limit.min(MAX_PAGE)).min(count);
@@ -1024,18 +1056,21 @@ pub mod milestone_escrow {
 
         /// Number of deals `account` takes part in (in any role).
         #[ink(message)]
+        #[inline(never)]
         pub fn deal_count_of(&self, account: AccountId) -> u32 {
             self.account_deal_count.get(account).unwrap_or(0)
         }
 
         /// What `account` may `withdraw`.
         #[ink(message)]
+        #[inline(never)]
         pub fn claimable_of(&self, account: AccountId) -> Balance {
             self.claimable.get(account).unwrap_or(0)
         }
 
         /// The instance's fixed configuration.
         #[ink(message)]
+        #[inline(never)]
         pub fn config(&self) -> Config {
             Config {
                 fee_recipient: self.fee_recipient,
@@ -1047,12 +1082,14 @@ pub mod milestone_escrow {
 
         /// Number of deals ever proposed.
         #[ink(message)]
+        #[inline(never)]
         pub fn deal_count(&self) -> u64 {
             self.next_deal_id
         }
 
         /// The hash `accept` expects for `terms`.
         #[ink(message)]
+        #[inline(never)]
         pub fn terms_hash(&self, terms: DealTerms) -> Digest {
             self.hash_terms(&terms)
         }
