@@ -7,7 +7,7 @@ use escrow_types::{DealId, DealTerms, Digest, MilestoneTerms, ReleaseRule};
 
 use super::{report, w};
 use crate::{
-    contract::{call_data, terms_hash},
+    contract::{call_data, terms_hash, EscrowEvent},
     error::{CliError, Result},
     exec, ink_account, units, Ctx,
 };
@@ -266,7 +266,17 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         token.format(total),
         units::hex0x(&hash)
     );
-    let e = exec::<DealId>(ctx, "propose", call_data("propose", &(terms,)), 0).await?;
+    let mut e = exec::<DealId>(ctx, "propose", call_data("propose", &(terms,)), 0).await?;
+    // The dry-run predicted the next id; another proposal may have landed first (another
+    // process, another user). The DealProposed event says which id this deal got.
+    if let Some(id) = e.included.as_ref().and_then(|inc| {
+        inc.events.iter().find_map(|ev| match ev {
+            EscrowEvent::DealProposed(p) => Some(p.deal_id),
+            _ => None,
+        })
+    }) {
+        e.ret = id;
+    }
     if !ctx.g.json {
         w(out, format!("deal id: {}", e.ret.0))?;
     }
