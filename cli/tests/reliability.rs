@@ -208,10 +208,12 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
         ],
     );
     s.wait_line(false, "submitting tx 0x", Duration::from_secs(30));
-    let included_by = Instant::now() + Duration::from_secs(10);
-    while nonce(&url, "//Bob") == before {
+    // Wait until it is in a block (the deal's state changed at the best block), while
+    // the CLI still waits for finality.
+    let included_by = Instant::now() + Duration::from_secs(30);
+    while !e.run(&["deal", "show", &id]).ok().contains("Withdrawn") {
         assert!(Instant::now() < included_by, "never included");
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(50));
     }
     // Give the database a moment to persist the sealed block before the hard kill.
     std::thread::sleep(Duration::from_millis(500));
@@ -322,6 +324,40 @@ fn concurrent_invocations_from_one_signer_are_all_included() {
     assert_eq!(nonce(&url, "//Bob"), before + N as u64);
     assert_eq!(deposited(&e, &id), N as u128 * UNIT);
     assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
+    // Concurrent proposals: every dry-run predicts the same next id; each process must
+    // report the id its own DealProposed event carries.
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            e.spawn(&[
+                "--suri",
+                "//Bob",
+                "--json",
+                "deal",
+                "propose",
+                "--seller",
+                "//Charlie",
+                "--milestone",
+                "1",
+            ])
+        })
+        .collect();
+    let mut ids: Vec<u64> = children
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            let r = Run {
+                code: o.status.code().unwrap_or(-1),
+                out: String::from_utf8_lossy(&o.stdout).into_owned(),
+                err: String::from_utf8_lossy(&o.stderr).into_owned(),
+            };
+            let v = r.json();
+            assert_eq!(v["events"][0]["event"], "DealProposed", "{r:#?}");
+            assert_eq!(v["return"], v["events"][0]["deal_id"], "{r:#?}");
+            v["return"].as_u64().unwrap()
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [1, 2, 3, 4]);
     // The lock files live under ESCROW_HOME/locks, one per signing account.
     let locks: Vec<_> = std::fs::read_dir(e.home.path().join("locks"))
         .unwrap()
