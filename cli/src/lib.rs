@@ -489,6 +489,82 @@ mod tests {
     }
 
     #[test]
+    fn code_hash_check_refuses_accounts_and_other_contracts() {
+        let a = AccountId32([7; 32]);
+        let (ours, other) = ([1u8; 32], [2u8; 32]);
+        assert!(check_code_hash(&a, Some(ours), &[other, ours], "ws://x").is_ok());
+        let e = check_code_hash(&a, Some(other), &[ours], "ws://x").unwrap_err();
+        assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
+        assert_eq!(
+            e.to_string().lines().next().unwrap(),
+            format!(
+                "{a} is not a milestone-escrow contract: its code hash is 0x{}, expected 0x{}",
+                "02".repeat(32),
+                "01".repeat(32)
+            )
+        );
+        assert!(e.to_string().ends_with("nothing was submitted"), "{e}");
+        let e = check_code_hash(&a, None, &[ours], "ws://x").unwrap_err();
+        assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
+        assert!(
+            e.to_string()
+                .contains("is not a milestone-escrow contract: there is no contract at this address"),
+            "{e}"
+        );
+        // Nothing to compare with: refuse, and say how to fix it.
+        let e = check_code_hash(&a, Some(ours), &[], "ws://x").unwrap_err();
+        assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
+        assert!(e.to_string().contains("pass --code-hash"), "{e}");
+    }
+
+    #[test]
+    fn expected_code_hashes_prefer_the_remembered_deployment() {
+        let home = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            AccountId32([0xaa; 32]),
+            AccountId32([0xbb; 32]),
+            AccountId32([0xcc; 32]),
+        );
+        let mut cfg = config::Config::default();
+        for (url, addr, h) in [("ws://one", &a, [1u8; 32]), ("ws://two", &b, [2u8; 32])] {
+            cfg.deployments.insert(
+                url.into(),
+                config::Deployment {
+                    contract: addr.to_string(),
+                    code_hash: units::hex0x(&h),
+                },
+            );
+        }
+        cfg.save(home.path()).unwrap();
+        let ctx = |args: &[&str]| {
+            let mut v = vec!["escrow"];
+            v.extend_from_slice(args);
+            v.push("withdraw");
+            Ctx {
+                g: Cli::try_parse_from(v).unwrap().global,
+                home: home.path().to_path_buf(),
+                chain: None,
+            }
+        };
+        // The deployment remembered for this URL and address: exactly its hash.
+        assert_eq!(
+            ctx(&["--url", "ws://one"]).expected_code_hashes(&a).unwrap(),
+            [[1u8; 32]]
+        );
+        // Another address: any remembered hash (or the release bundle's) will do.
+        let any = ctx(&["--url", "ws://one"]).expected_code_hashes(&c).unwrap();
+        assert!(any.contains(&[1u8; 32]) && any.contains(&[2u8; 32]), "{any:?}");
+        // --code-hash decides alone.
+        let h3 = format!("0x{}", "03".repeat(32));
+        assert_eq!(
+            ctx(&["--url", "ws://one", "--code-hash", &h3])
+                .expected_code_hashes(&a)
+                .unwrap(),
+            [[3u8; 32]]
+        );
+    }
+
+    #[test]
     fn cli_parses_and_rejects_conflicts() {
         use clap::Parser;
         let c = Cli::try_parse_from([

@@ -113,6 +113,13 @@ fn help_documents_exit_codes() {
     assert!(r
         .out
         .contains("4  transaction submitted but its outcome is unknown"));
+    assert!(
+        r.out
+            .contains("5  cancelled at the confirmation prompt (nothing was submitted)"),
+        "{r:#?}"
+    );
+    assert!(r.out.contains("-y, --yes"), "{r:#?}");
+    assert!(r.out.contains("--code-hash <CODE_HASH>"), "{r:#?}");
 }
 
 #[test]
