@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The benchmarks, side by side in one run on a fresh local chain, written as a markdown report:
+#   1. weight (ref_time, proof_size; dry-run gas_consumed) of each escrow message against a bare
+#      contract that only stores and transfers (contracts/bare_pay), release builds of both;
+#   2. the same messages with a handful of deals vs after --deals N more (default 10,000);
+#   3. approve/fund on a 1- vs a 16-milestone deal; optimized .wasm sizes; a deal's deposit;
+#   4. CLI wall time and peak memory for a full lifecycle: `escrow` vs cargo-contract 5.0.3.
+#
+# Usage: scripts/bench.sh [--deals N] [--out FILE]     (default FILE: docs/bench.md)
+# Exit codes: 0 done; 1 a cost was not flat (the report says which); 2 a step failed.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+deals=10000
+out="$REPO_ROOT/docs/bench.md"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--deals)
+		deals="${2:?--deals needs a number}"
+		shift 2
+		;;
+	--out)
+		out="${2:?--out needs a file}"
+		shift 2
+		;;
+	-h | --help)
+		sed -n '2,10p' "$0"
+		exit 0
+		;;
+	*) die "unknown argument: $1 (expected --deals N or --out FILE)" ;;
+	esac
+done
+[[ "$deals" =~ ^[0-9]+$ ]] || die "--deals: '$deals' is not a whole number"
+
+cd "$REPO_ROOT"
+export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
+[ -x "$NODE_BIN" ] || die "$NODE_BIN is missing; run scripts/setup.sh first"
+
+step "release builds: bare_pay and milestone_escrow bundles, escrow-bench, escrow"
+"$REPO_ROOT/scripts/build-contract.sh" contracts/bare_pay --release
+"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release
+cargo build --release -q -p escrow-bench -p escrow-cli || die "cargo build of the bench failed"
+bare_bundle="$CARGO_TARGET_DIR/ink/bare_pay/by-mode/release/bare_pay.contract"
+escrow_bundle="$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/escrow-bench.XXXXXX")"
+node_pid=""
+cleanup() {
+	[ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+step "escrow-node --dev --tmp on port $port"
+"$NODE_BIN" --dev --tmp --rpc-port "$port" --port 0 --no-prometheus >/dev/null 2>"$work/node.log" &
+node_pid=$!
+for _ in $(seq 600); do
+	(echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+	sleep 0.1
+done
+(echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null || die "the node did not open its RPC port (log: $work/node.log)"
+
+step "escrow-bench --deals $deals"
+bench_rc=0
+"$CARGO_TARGET_DIR/release/escrow-bench" --url "ws://127.0.0.1:$port" --deals "$deals" \
+	--bare-bundle "$bare_bundle" --escrow-bundle "$escrow_bundle" >"$work/bench.md" || bench_rc=$?
+[ "$bench_rc" -le 1 ] || die "escrow-bench failed (exit $bench_rc)"
+kill "$node_pid" 2>/dev/null
+wait "$node_pid" 2>/dev/null || true
+node_pid=""
+
+step "CLI lifecycle: escrow vs cargo-contract (cli/bench/lifecycle.sh)"
+ESCROW_BUNDLE="$escrow_bundle" ESCROW_BIN="$CARGO_TARGET_DIR/release/escrow" \
+	bash "$REPO_ROOT/cli/bench/lifecycle.sh" >"$work/cli.txt" || die "cli/bench/lifecycle.sh failed"
+cli_ratio="$(awk '/TOTAL/ { t[$1] = $3; m[$1] = $4 } END {
+	gsub("s", "", t["escrow"]); gsub("s", "", t["cargo-contract"]);
+	printf "escrow / cargo-contract: wall %.2f×, peak memory %.2f×", t["escrow"] / t["cargo-contract"], m["escrow"] / m["cargo-contract"] }' "$work/cli.txt")"
+
+mkdir -p "$(dirname "$out")"
+{
+	echo "# Benchmarks"
+	echo
+	echo "Written by \`scripts/bench.sh --deals $deals\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD);"
+	echo "$(nproc) cores, $(rustc --version), node \`escrow-node --dev --tmp\` (instant seal)."
+	echo
+	cat "$work/bench.md"
+	echo
+	echo "## CLI: one full lifecycle (deploy + propose + accept-and-fund + 3 releases), wall time and peak RSS"
+	echo
+	echo '```'
+	cat "$work/cli.txt"
+	echo '```'
+	echo
+	echo "$cli_ratio"
+} >"$out"
+cat "$out"
+step "report written to $out"
+exit "$bench_rc"
