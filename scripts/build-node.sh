@@ -10,12 +10,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # clone, and then resolves the runtime's dependencies afresh. Point it at the lock.
 export WASM_BUILD_WORKSPACE_HINT="$REPO_ROOT/node"
 
+# litep2p's WebRTC stack (str0m) asks for a vendored OpenSSL, whose build script compiles
+# OpenSSL from C: 290 s of a 31m47s cold build here (cargo --timings). setup.sh installs
+# libssl-dev; link the system's library instead (openssl-sys honours this variable).
+export OPENSSL_NO_VENDOR=1
+
 step "cargo build --release -p escrow-node (node/ workspace, target $CARGO_TARGET_DIR)"
 started=$(now)
 # --locked: node/Cargo.lock pins core2 0.4.0, which crates.io has yanked; it resolves only
 # because it is already locked, so the lock file must never be regenerated.
 (cd "$REPO_ROOT/node" && cargo build --release --locked -p escrow-node "$@") ||
-	die "cargo build of escrow-node failed (a cold build takes ~20 min and needs protoc)"
+	die "cargo build of escrow-node failed (a cold build took 31m47s on 2 cores and needs protoc and libssl-dev; run scripts/setup.sh)"
 [ -x "$NODE_BIN" ] || die "build succeeded but $NODE_BIN is missing"
 
 step "escrow-node built in $(elapsed_since "$started")s"
