@@ -434,9 +434,10 @@ async fn missed_ship_by_refunds_the_buyer() -> Result<()> {
     }
     let mut w = World::start(&[BUYER, SELLER, STRANGER], None).await?;
 
-    // given: milestone 0 must ship within 15 s (an absolute time: see the module docs of
-    // `cli` on why not "+15s"), milestone 1 has no ship-by
-    let ship_by_arg = format!("400@{}", rfc3339(wall_ms() + 15_000));
+    // given: milestone 0 must ship within 20 s, milestone 1 has no ship-by. The ship-by is
+    // an absolute wall-clock time: the CLI counts "+20s" from the best block's timestamp,
+    // which on this chain is the time of the last transaction, possibly long past.
+    let ship_by_arg = format!("400@{}", rfc3339(wall_ms() + 20_000));
     let id = w.cli.propose(
         BUYER.1,
         &[
@@ -683,7 +684,7 @@ async fn ship_by_amendment_keeps_the_milestone_alive() -> Result<()> {
         return Ok(());
     }
     let mut w = World::start(&[BUYER, SELLER, STRANGER], None).await?;
-    let ship_by_arg = format!("500@{}", rfc3339(wall_ms() + 15_000));
+    let ship_by_arg = format!("500@{}", rfc3339(wall_ms() + 20_000));
     let id = w.cli.propose(
         BUYER.1,
         &[
