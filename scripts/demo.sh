@@ -11,7 +11,7 @@
 # Usage: scripts/demo.sh [--keep-node] [--rpc-port N]
 #   --keep-node   leave the node this script starts running (default: stop it at the end)
 #   --rpc-port N  the node's RPC port (default 9944)
-# On a fresh machine the first run bootstraps it (scripts/setup.sh, about 45 min on 2 cores),
+# On a fresh machine the first run bootstraps it (scripts/setup.sh; about an hour on 2 cores),
 # then builds the CLI and the contract; a later run with nothing to rebuild takes about
 # 30 s. A node that already answers on the port is used as is and left running.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
