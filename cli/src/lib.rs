@@ -507,8 +507,9 @@ mod tests {
         let e = check_code_hash(&a, None, &[ours], "ws://x").unwrap_err();
         assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
         assert!(
-            e.to_string()
-                .contains("is not a milestone-escrow contract: there is no contract at this address"),
+            e.to_string().contains(
+                "is not a milestone-escrow contract: there is no contract at this address"
+            ),
             "{e}"
         );
         // Nothing to compare with: refuse, and say how to fix it.
@@ -548,12 +549,19 @@ mod tests {
         };
         // The deployment remembered for this URL and address: exactly its hash.
         assert_eq!(
-            ctx(&["--url", "ws://one"]).expected_code_hashes(&a).unwrap(),
+            ctx(&["--url", "ws://one"])
+                .expected_code_hashes(&a)
+                .unwrap(),
             [[1u8; 32]]
         );
         // Another address: any remembered hash (or the release bundle's) will do.
-        let any = ctx(&["--url", "ws://one"]).expected_code_hashes(&c).unwrap();
-        assert!(any.contains(&[1u8; 32]) && any.contains(&[2u8; 32]), "{any:?}");
+        let any = ctx(&["--url", "ws://one"])
+            .expected_code_hashes(&c)
+            .unwrap();
+        assert!(
+            any.contains(&[1u8; 32]) && any.contains(&[2u8; 32]),
+            "{any:?}"
+        );
         // --code-hash decides alone.
         let h3 = format!("0x{}", "03".repeat(32));
         assert_eq!(
