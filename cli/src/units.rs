@@ -262,6 +262,17 @@ pub fn format_duration(ms: u64) -> String {
     }
 }
 
+/// The time "+7d" counts from: the later of the wall clock and the best block's timestamp.
+/// On an instant-seal chain the best block can be minutes old; counting from it would put a
+/// short deadline in the past by the time the transaction is sealed.
+pub fn from_now_base(block_ms: u64) -> u64 {
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0);
+    wall.max(block_ms)
+}
+
 /// Parses a point in time: RFC 3339 ("2026-12-01T12:00:00Z"), or "+7d" relative to `now_ms`.
 pub fn parse_time(input: &str, now_ms: u64) -> Result<u64, String> {
     let s = input.trim();

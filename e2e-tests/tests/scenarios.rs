@@ -1231,7 +1231,6 @@ async fn bad_inputs_exit_with_their_code_name_the_input_and_change_nothing() -> 
 /// `cli/src/commands/propose.rs` and panics ("attempt to add with overflow", exit 101)
 /// before submitting anything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "CLI bug: propose panics (exit 101) when milestone amounts overflow u128; un-ignore when fixed"]
 async fn regress_propose_with_milestones_overflowing_u128_is_bad_input() -> Result<()> {
     if !scenario_prerequisites() {
         return Ok(());

@@ -167,7 +167,7 @@ async fn seller_share(ctx: &mut Ctx, deal: DealId, index: u8, s: &str) -> Result
 async fn now_ms(ctx: &mut Ctx) -> Result<u64> {
     let chain = ctx.chain().await?;
     let best = chain.best().await?;
-    chain.timestamp(best.0).await
+    Ok(units::from_now_base(chain.timestamp(best.0).await?))
 }
 
 async fn simple<R>(

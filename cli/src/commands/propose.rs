@@ -170,7 +170,7 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     let chain = ctx.chain().await?;
     let token = chain.token.clone();
     let best = chain.best().await?;
-    let now = chain.timestamp(best.0).await?;
+    let now = units::from_now_base(chain.timestamp(best.0).await?);
     let mut milestones = Vec::new();
     if let (Some(total), Some(split)) = (&a.total, &a.split) {
         let total = token
@@ -259,7 +259,15 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         milestones,
     };
     let hash = terms_hash(&terms);
-    let total: u128 = terms.milestones.iter().map(|m| m.amount).sum();
+    let total = terms
+        .milestones
+        .iter()
+        .try_fold(0u128, |sum, m| sum.checked_add(m.amount))
+        .ok_or_else(|| {
+            CliError::input(
+                "the milestone amounts add up to more than 2^128-1 planck: too large for a deal",
+            )
+        })?;
     let summary = format!(
         "deal proposed: {} milestone(s), total {}, terms hash {}",
         terms.milestones.len(),
