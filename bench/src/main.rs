@@ -63,7 +63,8 @@ fn parse_args() -> Res<Args> {
             std::env::var("HOME").unwrap_or_default()
         )
     });
-    let bundle = |c: &str| PathBuf::from(&target).join(format!("ink/{c}/by-mode/release/{c}.contract"));
+    let bundle =
+        |c: &str| PathBuf::from(&target).join(format!("ink/{c}/by-mode/release/{c}.contract"));
     let mut a = Args {
         url: "ws://127.0.0.1:9944".into(),
         escrow_bundle: bundle("milestone_escrow"),
@@ -73,7 +74,10 @@ fn parse_args() -> Res<Args> {
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value; {USAGE}"));
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{flag} needs a value; {USAGE}"))
+        };
         match flag.as_str() {
             "--url" => a.url = value()?,
             "--escrow-bundle" => a.escrow_bundle = value()?.into(),
@@ -190,7 +194,9 @@ impl Bench {
         value: u128,
         data: Vec<u8>,
     ) -> Res<(R, DryRun)> {
-        let (r, dry) = self.exec::<R>(who, &self.escrow.clone(), value, name, data).await?;
+        let (r, dry) = self
+            .exec::<R>(who, &self.escrow.clone(), value, name, data)
+            .await?;
         rows.push(Row {
             name,
             gas: dry.gas_consumed,
@@ -200,17 +206,31 @@ impl Bench {
 
     async fn now_ms(&self) -> Res<u64> {
         let best = self.chain.best().await.map_err(|e| e.to_string())?;
-        self.chain.timestamp(best.0).await.map_err(|e| e.to_string())
+        self.chain
+            .timestamp(best.0)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Seals a block (a remark) so the chain's clock reads the current time.
     async fn tick(&self) -> Res<()> {
         let best = self.chain.best().await.map_err(|e| e.to_string())?;
-        let tx = subxt::dynamic::tx("System", "remark", vec![("remark", Value::from_bytes(b"tick"))]);
-        submit::sign_submit_wait(&self.chain, &tx, &dev::ferdie(), best, None, self.opts.clone())
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("tick: {e}"))
+        let tx = subxt::dynamic::tx(
+            "System",
+            "remark",
+            vec![("remark", Value::from_bytes(b"tick"))],
+        );
+        submit::sign_submit_wait(
+            &self.chain,
+            &tx,
+            &dev::ferdie(),
+            best,
+            None,
+            self.opts.clone(),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("tick: {e}"))
     }
 
     async fn terms_hash(&self, terms: &DealTerms) -> Res<Digest> {
@@ -220,8 +240,13 @@ impl Bench {
     /// Every mutating message along deals' lives, each measured in the state it is then
     /// submitted in.
     async fn lifecycle(&self) -> Res<(Vec<Row>, u128)> {
-        let (seller, buyer, oracle, arbiter, funder) =
-            (dev::charlie(), dev::bob(), dev::dave(), dev::eve(), dev::alice());
+        let (seller, buyer, oracle, arbiter, funder) = (
+            dev::charlie(),
+            dev::bob(),
+            dev::dave(),
+            dev::eve(),
+            dev::alice(),
+        );
         let now = self.now_ms().await?;
         let mut terms = seed_terms(now);
         terms.review_window = 2_000;
@@ -233,61 +258,193 @@ impl Bench {
         let (d0, _) = self
             .exec::<DealId>(&seller, &self.escrow, 0, "propose", propose.clone())
             .await?;
-        self.measure::<()>(&mut rows, "withdraw_proposal", &seller, 0, contract::call_data("withdraw_proposal", &(d0,)))
-            .await?;
+        self.measure::<()>(
+            &mut rows,
+            "withdraw_proposal",
+            &seller,
+            0,
+            contract::call_data("withdraw_proposal", &(d0,)),
+        )
+        .await?;
         let (deal, dry) = self
-            .measure::<DealId>(&mut rows, "propose (5 milestones)", &seller, 0, propose.clone())
+            .measure::<DealId>(
+                &mut rows,
+                "propose (5 milestones)",
+                &seller,
+                0,
+                propose.clone(),
+            )
             .await?;
         let deposit = dry.storage_deposit.limit();
-        self.measure::<()>(&mut rows, "accept + fund", &buyer, 1_000 * UNIT, contract::call_data("accept", &(deal, hash)))
-            .await?;
-        self.measure::<()>(&mut rows, "fund", &funder, total - 1_000 * UNIT, contract::call_data("fund", &(deal,)))
-            .await?;
-        self.measure::<()>(&mut rows, "approve (release + fee)", &buyer, 0, contract::call_data("approve", &(deal, 0u8)))
-            .await?;
-        self.measure::<()>(&mut rows, "submit", &seller, 0, contract::call_data("submit", &(deal, 1u8, [1u8; 32])))
-            .await?;
-        self.measure::<()>(&mut rows, "attest (quorum → release)", &oracle, 0, contract::call_data("attest", &(deal, 1u8)))
-            .await?;
+        self.measure::<()>(
+            &mut rows,
+            "accept + fund",
+            &buyer,
+            1_000 * UNIT,
+            contract::call_data("accept", &(deal, hash)),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "fund",
+            &funder,
+            total - 1_000 * UNIT,
+            contract::call_data("fund", &(deal,)),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "approve (release + fee)",
+            &buyer,
+            0,
+            contract::call_data("approve", &(deal, 0u8)),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "submit",
+            &seller,
+            0,
+            contract::call_data("submit", &(deal, 1u8, [1u8; 32])),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "attest (quorum → release)",
+            &oracle,
+            0,
+            contract::call_data("attest", &(deal, 1u8)),
+        )
+        .await?;
         let new_ship_by = self.now_ms().await? + 900_000;
-        self.measure::<()>(&mut rows, "propose_amendment", &seller, 0, contract::call_data("propose_amendment", &(deal, 3u8, new_ship_by)))
-            .await?;
-        self.measure::<()>(&mut rows, "accept_amendment", &buyer, 0, contract::call_data("accept_amendment", &(deal, 3u8, new_ship_by)))
-            .await?;
-        self.exec::<()>(&seller, &self.escrow, 0, "submit", contract::call_data("submit", &(deal, 2u8, [2u8; 32])))
-            .await?;
-        self.measure::<()>(&mut rows, "dispute", &buyer, 0, contract::call_data("dispute", &(deal, 2u8, [3u8; 32])))
-            .await?;
-        self.measure::<()>(&mut rows, "offer_settlement", &seller, 0, contract::call_data("offer_settlement", &(deal, 2u8, 150 * UNIT)))
-            .await?;
-        self.measure::<()>(&mut rows, "accept_settlement (split)", &buyer, 0, contract::call_data("accept_settlement", &(deal, 2u8, 150 * UNIT)))
-            .await?;
-        self.exec::<()>(&seller, &self.escrow, 0, "submit", contract::call_data("submit", &(deal, 3u8, [4u8; 32])))
-            .await?;
-        self.exec::<()>(&seller, &self.escrow, 0, "dispute", contract::call_data("dispute", &(deal, 3u8, [5u8; 32])))
-            .await?;
-        self.measure::<()>(&mut rows, "resolve_dispute (split)", &arbiter, 0, contract::call_data("resolve_dispute", &(deal, 3u8, 50 * UNIT)))
-            .await?;
-        self.exec::<()>(&seller, &self.escrow, 0, "submit", contract::call_data("submit", &(deal, 4u8, [6u8; 32])))
-            .await?;
+        self.measure::<()>(
+            &mut rows,
+            "propose_amendment",
+            &seller,
+            0,
+            contract::call_data("propose_amendment", &(deal, 3u8, new_ship_by)),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "accept_amendment",
+            &buyer,
+            0,
+            contract::call_data("accept_amendment", &(deal, 3u8, new_ship_by)),
+        )
+        .await?;
+        self.exec::<()>(
+            &seller,
+            &self.escrow,
+            0,
+            "submit",
+            contract::call_data("submit", &(deal, 2u8, [2u8; 32])),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "dispute",
+            &buyer,
+            0,
+            contract::call_data("dispute", &(deal, 2u8, [3u8; 32])),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "offer_settlement",
+            &seller,
+            0,
+            contract::call_data("offer_settlement", &(deal, 2u8, 150 * UNIT)),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "accept_settlement (split)",
+            &buyer,
+            0,
+            contract::call_data("accept_settlement", &(deal, 2u8, 150 * UNIT)),
+        )
+        .await?;
+        self.exec::<()>(
+            &seller,
+            &self.escrow,
+            0,
+            "submit",
+            contract::call_data("submit", &(deal, 3u8, [4u8; 32])),
+        )
+        .await?;
+        self.exec::<()>(
+            &seller,
+            &self.escrow,
+            0,
+            "dispute",
+            contract::call_data("dispute", &(deal, 3u8, [5u8; 32])),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "resolve_dispute (split)",
+            &arbiter,
+            0,
+            contract::call_data("resolve_dispute", &(deal, 3u8, 50 * UNIT)),
+        )
+        .await?;
+        self.exec::<()>(
+            &seller,
+            &self.escrow,
+            0,
+            "submit",
+            contract::call_data("submit", &(deal, 4u8, [6u8; 32])),
+        )
+        .await?;
         // The review window is 2 s: let it pass, then seal a block so the clock moves.
         tokio::time::sleep(Duration::from_millis(2_100)).await;
         self.tick().await?;
-        self.measure::<()>(&mut rows, "settle_milestone (timeout release)", &funder, 0, contract::call_data("settle_milestone", &(deal, 4u8)))
-            .await?;
+        self.measure::<()>(
+            &mut rows,
+            "settle_milestone (timeout release)",
+            &funder,
+            0,
+            contract::call_data("settle_milestone", &(deal, 4u8)),
+        )
+        .await?;
 
         // Batch approval and mutual cancellation on another deal.
         let (d2, _) = self
             .exec::<DealId>(&seller, &self.escrow, 0, "propose", propose.clone())
             .await?;
-        self.exec::<()>(&buyer, &self.escrow, total, "accept", contract::call_data("accept", &(d2, hash)))
-            .await?;
-        self.measure::<u8>(&mut rows, "approve_through (3 milestones)", &buyer, 0, contract::call_data("approve_through", &(d2, 2u8)))
-            .await?;
-        self.measure::<()>(&mut rows, "propose_cancel", &buyer, 0, contract::call_data("propose_cancel", &(d2,)))
-            .await?;
-        self.measure::<()>(&mut rows, "accept_cancel (2 refunds)", &seller, 0, contract::call_data("accept_cancel", &(d2,)))
-            .await?;
+        self.exec::<()>(
+            &buyer,
+            &self.escrow,
+            total,
+            "accept",
+            contract::call_data("accept", &(d2, hash)),
+        )
+        .await?;
+        self.measure::<u8>(
+            &mut rows,
+            "approve_through (3 milestones)",
+            &buyer,
+            0,
+            contract::call_data("approve_through", &(d2, 2u8)),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "propose_cancel",
+            &buyer,
+            0,
+            contract::call_data("propose_cancel", &(d2,)),
+        )
+        .await?;
+        self.measure::<()>(
+            &mut rows,
+            "accept_cancel (2 refunds)",
+            &seller,
+            0,
+            contract::call_data("accept_cancel", &(d2,)),
+        )
+        .await?;
         Ok((rows, deposit))
     }
 
@@ -305,15 +462,39 @@ impl Bench {
             .collect();
         let hash = self.terms_hash(&terms).await?;
         let (deal, _) = self
-            .exec::<DealId>(&seller, &self.escrow, 0, "propose", contract::call_data("propose", &(terms,)))
+            .exec::<DealId>(
+                &seller,
+                &self.escrow,
+                0,
+                "propose",
+                contract::call_data("propose", &(terms,)),
+            )
             .await?;
-        self.exec::<()>(&buyer, &self.escrow, 0, "accept", contract::call_data("accept", &(deal, hash)))
-            .await?;
+        self.exec::<()>(
+            &buyer,
+            &self.escrow,
+            0,
+            "accept",
+            contract::call_data("accept", &(deal, hash)),
+        )
+        .await?;
         let (_, fund) = self
-            .exec::<()>(&buyer, &self.escrow, 10 * UNIT, "fund", contract::call_data("fund", &(deal,)))
+            .exec::<()>(
+                &buyer,
+                &self.escrow,
+                10 * UNIT,
+                "fund",
+                contract::call_data("fund", &(deal,)),
+            )
             .await?;
         let (_, approve) = self
-            .exec::<()>(&buyer, &self.escrow, 0, "approve", contract::call_data("approve", &(deal, 0u8)))
+            .exec::<()>(
+                &buyer,
+                &self.escrow,
+                0,
+                "approve",
+                contract::call_data("approve", &(deal, 0u8)),
+            )
             .await?;
         Ok((fund.gas_consumed, approve.gas_consumed))
     }
@@ -326,27 +507,16 @@ impl Bench {
         terms.milestones.truncate(1);
         let data = contract::call_data("propose", &(terms,));
         let (_, dry) = self.dry::<DealId>(&seller, &self.escrow, 0, &data).await?;
+        // Headroom: later proposals write to slightly longer index lists.
+        let gas = Weight {
+            ref_time: dry.gas_required.ref_time * 2,
+            proof_size: dry.gas_required.proof_size * 2,
+        };
         let call = Value::unnamed_variant(
             "Contracts",
             [Value::named_variant(
                 "call",
-                [
-                    ("dest", Value::unnamed_variant("Id", [Value::from_bytes(self.escrow.0)])),
-                    ("value", Value::u128(0)),
-                    (
-                        "gas_limit",
-                        Value::named_composite([
-                            // Headroom: later proposals write to slightly longer index lists.
-                            ("ref_time", Value::u128(u128::from(dry.gas_required.ref_time) * 2)),
-                            ("proof_size", Value::u128(u128::from(dry.gas_required.proof_size) * 2)),
-                        ]),
-                    ),
-                    (
-                        "storage_deposit_limit",
-                        Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit() * 2)]),
-                    ),
-                    ("data", Value::from_bytes(data.clone())),
-                ],
+                submit::call_fields(&self.escrow, 0, gas, dry.storage_deposit.limit() * 2, data),
             )],
         );
         let before: u64 = self.read("deal_count", ()).await?;
@@ -417,11 +587,21 @@ async fn deploy(
     let best = chain.best().await.map_err(|e| e.to_string())?;
     let salt = best.0 .0[..8].to_vec();
     let dry = chain
-        .dry_run_instantiate(best.0, &chain_id(&alice), value, &code, data.clone(), salt.clone())
+        .dry_run_instantiate(
+            best.0,
+            &chain_id(&alice),
+            value,
+            &code,
+            data.clone(),
+            salt.clone(),
+        )
         .await
         .map_err(|e| e.to_string())?;
     if let Err(_) | Ok((contract::REVERT, _)) = &dry.result {
-        return Err(format!("instantiating {}: the dry-run failed", bundle.display()));
+        return Err(format!(
+            "instantiating {}: the dry-run failed",
+            bundle.display()
+        ));
     }
     let tx = submit::instantiate_tx(value, &dry, code, data, salt);
     let inc = submit::sign_submit_wait(chain, &tx, &alice, best, None, opts)
@@ -464,11 +644,20 @@ async fn run(a: Args) -> Res<(String, bool)> {
     };
     // The baseline: one storage write and one transfer to an existing account.
     let (_, base) = b
-        .exec::<()>(&dev::alice(), &bare, 0, "bare pay", contract::call_data("pay", &(ferdie, UNIT)))
+        .exec::<()>(
+            &dev::alice(),
+            &bare,
+            0,
+            "bare pay",
+            contract::call_data("pay", &(ferdie, UNIT)),
+        )
         .await?;
     let base = base.gas_consumed;
 
-    eprintln!("escrow-bench: lifecycle with {} deals in the contract", b.read::<u64>("deal_count", ()).await?);
+    eprintln!(
+        "escrow-bench: lifecycle with {} deals in the contract",
+        b.read::<u64>("deal_count", ()).await?
+    );
     let (small, deposit) = b.lifecycle().await?;
     let (fund1, approve1) = b.touch_first_of(1).await?;
     let (fund16, approve16) = b.touch_first_of(16).await?;
@@ -488,7 +677,9 @@ async fn run(a: Args) -> Res<(String, bool)> {
     let messages = large.len();
     let mut flat = true;
     let mut md = String::new();
-    md.push_str("## Per-message cost (dry-run gas_consumed, release builds, same node, same run)\n\n");
+    md.push_str(
+        "## Per-message cost (dry-run gas_consumed, release builds, same node, same run)\n\n",
+    );
     md.push_str(&format!(
         "Baseline `bare_pay::pay` (one storage write, one transfer): ref_time {}, proof_size {}.\n\n",
         base.ref_time, base.proof_size
@@ -516,7 +707,10 @@ async fn run(a: Args) -> Res<(String, bool)> {
     }
     md.push_str("\n## Cost against milestones a message doesn't touch\n\n");
     md.push_str("| message | 1-milestone deal (ref_time / proof_size) | 16-milestone deal | growth |\n|---|---:|---:|---:|\n");
-    for (name, one, sixteen) in [("fund (milestone 0)", fund1, fund16), ("approve (milestone 0)", approve1, approve16)] {
+    for (name, one, sixteen) in [
+        ("fund (milestone 0)", fund1, fund16),
+        ("approve (milestone 0)", approve1, approve16),
+    ] {
         let g = growth_per_mille(one.ref_time, sixteen.ref_time)
             .max(growth_per_mille(one.proof_size, sixteen.proof_size));
         if g > FLAT_TOLERANCE_PER_MILLE as i64 {

@@ -32,7 +32,7 @@ use subxt_signer::sr25519::Keypair;
 
 use crate::{
     client::{contract_event, dispatch_to_cli, unreachable, Chain},
-    contract::{DryRun, EscrowEvent},
+    contract::{DryRun, EscrowEvent, Weight},
     error::{CliError, Result},
 };
 
@@ -83,20 +83,38 @@ pub fn call_tx(dest: &AccountId32, value: u128, dry: &DryRun, data: Vec<u8>) -> 
     subxt::dynamic::tx(
         "Contracts",
         "call",
-        vec![
-            (
-                "dest",
-                Value::unnamed_variant("Id", [Value::from_bytes(dest.0)]),
-            ),
-            ("value", Value::u128(value)),
-            ("gas_limit", weight(dry)),
-            (
-                "storage_deposit_limit",
-                Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())]),
-            ),
-            ("data", Value::from_bytes(data)),
-        ],
+        call_fields(
+            dest,
+            value,
+            dry.gas_required,
+            dry.storage_deposit.limit(),
+            data,
+        ),
     )
+}
+
+/// The fields of `Contracts.call` with explicit limits: for [`call_tx`], and for callers that
+/// nest calls in a `Utility` batch (the benchmark fills a contract with deals that way).
+pub fn call_fields(
+    dest: &AccountId32,
+    value: u128,
+    gas_limit: Weight,
+    storage_deposit_limit: u128,
+    data: Vec<u8>,
+) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "dest",
+            Value::unnamed_variant("Id", [Value::from_bytes(dest.0)]),
+        ),
+        ("value", Value::u128(value)),
+        ("gas_limit", weight(gas_limit)),
+        (
+            "storage_deposit_limit",
+            Value::unnamed_variant("Some", [Value::u128(storage_deposit_limit)]),
+        ),
+        ("data", Value::from_bytes(data)),
+    ]
 }
 
 /// `Contracts.instantiate_with_code`.
@@ -112,7 +130,7 @@ pub fn instantiate_tx(
         "instantiate_with_code",
         vec![
             ("value", Value::u128(value)),
-            ("gas_limit", weight(dry)),
+            ("gas_limit", weight(dry.gas_required)),
             (
                 "storage_deposit_limit",
                 Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())]),
@@ -124,13 +142,10 @@ pub fn instantiate_tx(
     )
 }
 
-fn weight(dry: &DryRun) -> Value {
+fn weight(w: Weight) -> Value {
     Value::named_composite([
-        ("ref_time", Value::u128(dry.gas_required.ref_time.into())),
-        (
-            "proof_size",
-            Value::u128(dry.gas_required.proof_size.into()),
-        ),
+        ("ref_time", Value::u128(w.ref_time.into())),
+        ("proof_size", Value::u128(w.proof_size.into())),
     ])
 }
 
