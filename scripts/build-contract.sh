@@ -2,7 +2,10 @@
 # Builds an ink! contract with cargo-contract 5.0.3 and checks that every produced .wasm uses
 # only the WebAssembly features the chain's pallet-contracts accepts.
 #
-# Usage: scripts/build-contract.sh <crate-dir> [--release|--debug]   (default --release)
+# Usage: scripts/build-contract.sh <crate-dir> [--release|--debug] [--cached]
+#   (default --release). --cached: reuse the artifacts of an earlier build of exactly these
+#   inputs (a content-addressed cache, see content_key in lib.sh) instead of running
+#   cargo-contract; only for crates under contracts/. Without it, it always builds.
 #
 # Output: $CARGO_TARGET_DIR/ink/<crate>/<crate>.{wasm,json,contract} (cargo-contract's own
 # place; the next build overwrites it) and a copy per mode in
@@ -10,14 +13,16 @@
 # side (ink/<crate>/{release,debug}/ are cargo's own profile dirs).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '5p' "$0" | sed 's/^# //'; }
+usage() { sed -n '5,6p' "$0" | sed 's/^# //'; }
 
 crate_dir=""
 mode=release
+use_cache=0
 for arg in "$@"; do
 	case "$arg" in
 	--release) mode=release ;;
 	--debug) mode=debug ;;
+	--cached) use_cache=1 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -49,14 +54,28 @@ export CARGO="$REPO_ROOT/scripts/cargo-wrapper.sh"
 mode_flag=()
 [ "$mode" = release ] && mode_flag=(--release)
 
-step "cargo-contract build $crate ($mode, toolchain $RUSTUP_TOOLCHAIN)"
-started=$(now)
-cargo-contract contract build --manifest-path "$manifest" "${mode_flag[@]}" ||
-	die "cargo-contract build of $crate ($mode) failed"
-info "built in $(elapsed_since "$started")s"
-
 out_dir="$CARGO_TARGET_DIR/ink/$crate"
-[ -f "$out_dir/$crate.wasm" ] || die "expected $out_dir/$crate.wasm after the build"
+# The build reads contracts/ (the crate and escrow-types), the workspace manifest and lock,
+# the toolchain, cargo-contract and these scripts: a key over all of them (lib.sh).
+CACHE_KEY_EXTRA="$crate $mode $(cargo-contract --version)" key="$(content_key contracts Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-contract.sh scripts/cargo-wrapper.sh)"
+cache_dir="$BUILD_CACHE_DIR/contracts/$crate-$mode/$key"
+case "$crate_dir/" in
+"$REPO_ROOT/contracts/"*) ;;
+*) use_cache=0 ;; # the key covers contracts/ only
+esac
+if [ "$use_cache" -eq 1 ] && [ -f "$cache_dir/$crate.contract" ]; then
+	step "$crate ($mode): reusing the build of these exact sources (cache key $key)"
+	mkdir -p "$out_dir"
+	cp -f "$cache_dir/$crate".* "$out_dir/"
+else
+	step "cargo-contract build $crate ($mode, toolchain $RUSTUP_TOOLCHAIN)"
+	started=$(now)
+	cargo-contract contract build --manifest-path "$manifest" "${mode_flag[@]}" ||
+		die "cargo-contract build of $crate ($mode) failed"
+	info "built in $(elapsed_since "$started")s"
+	[ -f "$out_dir/$crate.wasm" ] || die "expected $out_dir/$crate.wasm after the build"
+	store_in_cache=$use_cache
+fi
 
 # pallet-contracts 38 (polkadot-sdk stable2409) loads code into wasmi with exactly these
 # features (src/wasm/prepare.rs, LoadedModule::new): sign_extension on; multi_value,
@@ -92,6 +111,13 @@ mkdir -p "$mode_dir"
 for ext in wasm json contract; do
 	if [ -f "$out_dir/$crate.$ext" ]; then cp -f "$out_dir/$crate.$ext" "$mode_dir/"; fi
 done
+
+if [ "${store_in_cache:-0}" -eq 1 ]; then
+	mkdir -p "$cache_dir.tmp"
+	cp -f "$mode_dir/$crate".* "$cache_dir.tmp/"
+	rm -rf "$cache_dir" && mv "$cache_dir.tmp" "$cache_dir"
+	cache_prune "$(dirname "$cache_dir")" 3
+fi
 
 step "$crate ($mode) artifacts"
 for ext in contract wasm json; do

@@ -48,3 +48,35 @@ now() { date +%s.%N; }
 elapsed_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 
 NODE_BIN="$CARGO_TARGET_DIR/release/escrow-node"
+
+# Content-addressed build caches (the node binary, contract bundles).
+#
+# Why: cargo decides freshness by file mtimes, and a fresh clone (every CI run) gives every file
+# a new one, so cargo rebuilds our own crates although nothing in them changed: 170 s for the
+# node alone in a warm CI run. A key over the *contents* of everything a build reads lets the
+# scripts skip such builds safely: any changed byte, toolchain or build script makes a new key.
+BUILD_CACHE_DIR="$HOME/.cache/milestone-escrow/artifacts"
+
+# content_key <path...>: a sha256 over the paths and contents of the files under the given
+# paths (git-tracked and untracked-but-not-ignored files when in a git checkout), the rustc
+# version and the CACHE_KEY_EXTRA variable.
+content_key() {
+	local files
+	if git -C "$REPO_ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		files="$(cd "$REPO_ROOT" && git ls-files -co --exclude-standard -- "$@" | LC_ALL=C sort)"
+	else
+		files="$(cd "$REPO_ROOT" && find "$@" -type f -not -path '*/target/*' | LC_ALL=C sort)"
+	fi
+	{
+		printf '%s\n' "$files" | (cd "$REPO_ROOT" && xargs -r -d '\n' sha256sum)
+		rustc +"$(pinned_toolchain)" -vV
+		printf 'extra: %s\n' "${CACHE_KEY_EXTRA:-}"
+	} | sha256sum | cut -c1-32
+}
+
+# cache_prune <dir> <keep>: removes all but the <keep> newest entries of a cache directory.
+cache_prune() {
+	local dir="$1" keep="$2"
+	[ -d "$dir" ] || return 0
+	ls -1t "$dir" | tail -n +"$((keep + 1))" | while read -r old; do rm -rf "${dir:?}/$old"; done
+}

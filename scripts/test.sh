@@ -79,7 +79,7 @@ export MODEL_CASES="${MODEL_CASES:-256}"
 # The CLI's chain tests deploy the release bundle; build it first and make them fail, not skip,
 # when something they need is missing.
 run_phase "contract bundle (release)" \
-	"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release
+	"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release --cached
 export ESCROW_REQUIRE_CHAIN=1 ESCROW_NODE="$NODE_BIN"
 run_phase "unit and property tests" \
 	cargo test --workspace --exclude escrow-e2e-tests

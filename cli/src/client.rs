@@ -136,6 +136,21 @@ impl Chain {
 
     /// Free balance of `account` at `at`.
     pub async fn free_balance(&self, account: &AccountId32, at: H256) -> Result<u128> {
+        Ok(self.account_info(account, at).await?.map_or(0, |t| t.4))
+    }
+
+    /// The nonce of `account` in the state of block `at` (transactions in blocks only).
+    pub async fn account_nonce(&self, account: &AccountId32, at: H256) -> Result<u32> {
+        Ok(self.account_info(account, at).await?.map_or(0, |t| t.0))
+    }
+
+    /// `System::Account` of `account` at `at`: AccountInfo { nonce: u32, consumers: u32,
+    /// providers: u32, sufficients: u32, data: { free, .. } }, as far as we read it.
+    async fn account_info(
+        &self,
+        account: &AccountId32,
+        at: H256,
+    ) -> Result<Option<(u32, u32, u32, u32, u128)>> {
         let key = subxt::dynamic::storage(
             "System",
             "Account",
@@ -148,16 +163,7 @@ impl Chain {
             .fetch(&key)
             .await
             .map_err(|e| unreachable(&self.url, e))?;
-        // AccountInfo { nonce: u32, consumers: u32, providers: u32, sufficients: u32, data: { free, .. } }
-        Ok(match v {
-            Some(v) => {
-                let bytes = v.encoded();
-                <(u32, u32, u32, u32, u128)>::decode(&mut &bytes[..])
-                    .map(|t| t.4)
-                    .unwrap_or(0)
-            }
-            None => 0,
-        })
+        Ok(v.and_then(|v| <(u32, u32, u32, u32, u128)>::decode(&mut &v.encoded()[..]).ok()))
     }
 
     /// The code hash of the contract at `address` at the best block (`None`: no contract).

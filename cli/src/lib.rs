@@ -442,8 +442,7 @@ pub async fn exec<R: Decode>(
         ),
     )?;
     let call = submit::call_tx(&contract, value, &dry, data);
-    let included =
-        submit::sign_submit_wait(&chain, &call, &signer, best, Some(&contract), opts).await?;
+    let included = submit::sign_submit_wait(&chain, &call, &signer, Some(&contract), opts).await?;
     Ok(Exec {
         ret,
         dry,

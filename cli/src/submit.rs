@@ -8,8 +8,9 @@
 //!
 //! Why an explicit mortal era: a signed transaction that is not mortal could be replayed
 //! into a block hours later; ours is valid for [`MORTALITY_BLOCKS`] blocks from the best
-//! block. The nonce comes from `system_accountNextIndex` (which counts pooled
-//! transactions), because the local chain does not finalize.
+//! block at signing. The nonce comes from `system_accountNextIndex` (which counts pooled
+//! transactions), because the local chain does not finalize, raised to the nonce of the best
+//! block read right after it (the node's answer can be one short; see `sign_submit_wait`).
 //!
 //! Why we never re-submit: a disconnect while waiting does not mean the transaction
 //! failed; the node may already have it (subxt maintainers: "the user knows that their TX
@@ -221,12 +222,25 @@ fn is_pool_refusal(msg: &str) -> bool {
     .any(|s| msg.contains(s))
 }
 
+/// A submission error's text with the node's reason. subxt's `Display` prints only the
+/// JSON-RPC message ("Invalid Transaction (1010)"); the reason ("Transaction has a bad
+/// signature", "Transaction is outdated", …) is in the error's `data`.
+fn submission_error_text(e: &subxt::Error) -> String {
+    use subxt::{error::RpcError, ext::subxt_rpcs};
+    match e {
+        subxt::Error::Rpc(RpcError::ClientError(subxt_rpcs::Error::User(u))) => match &u.data {
+            Some(data) => format!("{e}: {}", data.get().trim_matches('"')),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
+}
+
 /// Signs, submits and waits. `contract` filters the events returned.
 pub async fn sign_submit_wait<C: Payload>(
     chain: &Chain,
     call: &C,
     signer: &Keypair,
-    best: (H256, u32),
     contract: Option<&AccountId32>,
     opts: SubmitOpts,
 ) -> Result<Included> {
@@ -236,14 +250,23 @@ pub async fn sign_submit_wait<C: Payload>(
         Some(dir) => Some(crate::lock::acquire(dir, &who, opts.timeout, opts.quiet).await?),
         None => None,
     };
-    let nonce = chain
+    let pooled_next = chain
         .rpc
         .system_account_next_index(&who)
         .await
         .map_err(|e| unreachable(&chain.url, e))?;
+    // `system_accountNextIndex` reads the chain's nonce at the best block, then counts our
+    // transactions in the pool. When a block lands between the two, the transaction it
+    // included has left the pool but is not in the nonce the node read, and the answer is one
+    // too low: the pool then refuses the transaction as outdated (1010). The nonce in the
+    // best block read *after* the call covers that block; the larger of the two is right.
+    // The mortality window also starts at this best block, not at the caller's dry-run.
+    let era_from = chain.best().await?;
+    let on_chain = chain.account_nonce(&who, era_from.0).await?;
+    let nonce = pooled_next.max(u64::from(on_chain));
     let params = DefaultExtrinsicParamsBuilder::<crate::client::Config>::new()
         .nonce(nonce)
-        .mortal_from_unchecked(MORTALITY_BLOCKS, best.1.into(), best.0)
+        .mortal_from_unchecked(MORTALITY_BLOCKS, era_from.1.into(), era_from.0)
         .build();
     let mut partial = chain
         .api
@@ -253,7 +276,7 @@ pub async fn sign_submit_wait<C: Payload>(
     let signed = partial.sign(signer);
     let tx_hash = signed.hash();
     if !opts.quiet {
-        eprintln!("submitting tx {tx_hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})", best.1);
+        eprintln!("submitting tx {tx_hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})", era_from.1);
     }
     let unknown = |detail: String| CliError::UnknownStatus {
         hash: format!("{tx_hash:?}"),
@@ -264,7 +287,7 @@ pub async fn sign_submit_wait<C: Payload>(
     let mut progress = match submitted {
         Ok(p) => p,
         Err(e) => {
-            let msg = e.to_string();
+            let msg = submission_error_text(&e);
             return Err(if is_pool_refusal(&msg) {
                 CliError::Rejected(format!("the node refused the transaction: {msg}"))
             } else {

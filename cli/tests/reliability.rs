@@ -412,7 +412,7 @@ fn calls_to_a_non_escrow_address_are_refused_before_signing() {
             quiet: true,
             lock_dir: None,
         };
-        let inc = submit::sign_submit_wait(&chain, &tx, &alice, best, None, opts)
+        let inc = submit::sign_submit_wait(&chain, &tx, &alice, None, opts)
             .await
             .unwrap();
         inc.instantiated.unwrap().to_string()

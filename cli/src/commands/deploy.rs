@@ -134,7 +134,7 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             ),
         )?;
         let tx = submit::instantiate_tx(0, &dry, code, data, salt);
-        let inc = submit::sign_submit_wait(&chain, &tx, &signer, best, None, opts).await?;
+        let inc = submit::sign_submit_wait(&chain, &tx, &signer, None, opts).await?;
         let addr = inc.instantiated.clone().or(address);
         (addr, Some(inc))
     };

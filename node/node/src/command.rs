@@ -13,7 +13,7 @@ impl SubstrateCli for Cli {
 	}
 
 	fn impl_version() -> String {
-		env!("SUBSTRATE_CLI_IMPL_VERSION").into()
+		env!("CARGO_PKG_VERSION").into()
 	}
 
 	fn description() -> String {
