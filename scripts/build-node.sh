@@ -26,6 +26,28 @@ if [ $# -eq 0 ] && [ -x "$cached" ]; then
 	exit 0
 fi
 
+# Cargo starts the runtime's build script (the nested wasm build, ~450 units) only near the
+# end of the native build: a build-script run with few dependents has a low priority in its
+# queue. That made the wasm build a serial tail of a cold build. So we start the very same
+# build script now, compiled on its own (it is plain std Rust), with the environment cargo
+# would give it; when cargo runs it later, the nested cargo finds the wasm build fresh (or
+# waits for this one's lock) and only copies the blob. If this head start fails, cargo's own
+# run of the script builds the blob and reports the error.
+prebuild_wasm() {
+	local dir="$CARGO_TARGET_DIR/release/build/escrow-node-runtime-head-start"
+	mkdir -p "$dir/out"
+	rustc +"$(pinned_toolchain)" --edition 2021 -O -o "$dir/build-script" \
+		"$REPO_ROOT/node/runtime/build.rs" &&
+		CARGO="$(rustup which --toolchain "$(pinned_toolchain)" cargo)" \
+			RUSTC="$(rustup which --toolchain "$(pinned_toolchain)" rustc)" \
+			CARGO_MANIFEST_DIR="$REPO_ROOT/node/runtime" OUT_DIR="$dir/out" \
+			CARGO_FEATURE_STD=1 CARGO_CFG_TARGET_ARCH="$(uname -m)" \
+			"$dir/build-script" >"$dir/log" 2>&1
+}
+step "runtime wasm: head start beside the native build (log: $CARGO_TARGET_DIR/release/build/escrow-node-runtime-head-start/log)"
+prebuild_wasm &
+prebuild_pid=$!
+
 step "cargo build --release -p escrow-node (node/ workspace, target $CARGO_TARGET_DIR)"
 started=$(now)
 # --locked: node/Cargo.lock pins core2 0.4.0, which crates.io has yanked; it resolves only
@@ -33,6 +55,9 @@ started=$(now)
 (cd "$REPO_ROOT/node" && cargo build --release --locked -p escrow-node "$@") ||
 	die "cargo build of escrow-node failed (a cold build needs protoc and libssl-dev; run scripts/setup.sh)"
 [ -x "$NODE_BIN" ] || die "build succeeded but $NODE_BIN is missing"
+if ! wait "$prebuild_pid"; then
+	info "note: the runtime wasm head start failed (cargo's own run of the build script succeeded)"
+fi
 
 step "escrow-node built in $(elapsed_since "$started")s"
 info "binary: $NODE_BIN ($(du -h "$NODE_BIN" | cut -f1), $(stat -c %s "$NODE_BIN") bytes)"

@@ -158,7 +158,7 @@ impl Bench {
             .map_err(|e| format!("{name}: {e}"))?;
         let best = self.chain.best().await.map_err(|e| e.to_string())?;
         let tx = submit::call_tx(dest, value, &dry, data);
-        submit::sign_submit_wait(&self.chain, &tx, who, best, None, self.opts.clone())
+        submit::sign_submit_wait(&self.chain, &tx, who, None, self.opts.clone())
             .await
             .map_err(|e| format!("{name}: {e}"))?;
         Ok((ret, dry))
@@ -526,7 +526,7 @@ impl Bench {
             let calls = Value::unnamed_composite(std::iter::repeat_n(call.clone(), k));
             let tx = subxt::dynamic::tx("Utility", "batch_all", vec![("calls", calls)]);
             let best = self.chain.best().await.map_err(|e| e.to_string())?;
-            submit::sign_submit_wait(&self.chain, &tx, &seller, best, None, self.opts.clone())
+            submit::sign_submit_wait(&self.chain, &tx, &seller, None, self.opts.clone())
                 .await
                 .map_err(|e| format!("filling deals: {e}"))?;
             left -= k;
@@ -604,7 +604,7 @@ async fn deploy(
         ));
     }
     let tx = submit::instantiate_tx(value, &dry, code, data, salt);
-    let inc = submit::sign_submit_wait(chain, &tx, &alice, best, None, opts)
+    let inc = submit::sign_submit_wait(chain, &tx, &alice, None, opts)
         .await
         .map_err(|e| e.to_string())?;
     let addr = inc
