@@ -224,7 +224,6 @@ impl Bench {
             &self.chain,
             &tx,
             &dev::ferdie(),
-            best,
             None,
             self.opts.clone(),
         )
