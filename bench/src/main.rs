@@ -156,7 +156,6 @@ impl Bench {
             .dry::<R>(who, dest, value, &data)
             .await
             .map_err(|e| format!("{name}: {e}"))?;
-        let best = self.chain.best().await.map_err(|e| e.to_string())?;
         let tx = submit::call_tx(dest, value, &dry, data);
         submit::sign_submit_wait(&self.chain, &tx, who, None, self.opts.clone())
             .await
@@ -214,22 +213,15 @@ impl Bench {
 
     /// Seals a block (a remark) so the chain's clock reads the current time.
     async fn tick(&self) -> Res<()> {
-        let best = self.chain.best().await.map_err(|e| e.to_string())?;
         let tx = subxt::dynamic::tx(
             "System",
             "remark",
             vec![("remark", Value::from_bytes(b"tick"))],
         );
-        submit::sign_submit_wait(
-            &self.chain,
-            &tx,
-            &dev::ferdie(),
-            None,
-            self.opts.clone(),
-        )
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("tick: {e}"))
+        submit::sign_submit_wait(&self.chain, &tx, &dev::ferdie(), None, self.opts.clone())
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("tick: {e}"))
     }
 
     async fn terms_hash(&self, terms: &DealTerms) -> Res<Digest> {
@@ -524,7 +516,6 @@ impl Bench {
             let k = left.min(FILL_BATCH);
             let calls = Value::unnamed_composite(std::iter::repeat_n(call.clone(), k));
             let tx = subxt::dynamic::tx("Utility", "batch_all", vec![("calls", calls)]);
-            let best = self.chain.best().await.map_err(|e| e.to_string())?;
             submit::sign_submit_wait(&self.chain, &tx, &seller, None, self.opts.clone())
                 .await
                 .map_err(|e| format!("filling deals: {e}"))?;
