@@ -66,8 +66,8 @@ if ! command -v cargo-contract >/dev/null 2>&1; then
 	need_setup=1
 fi
 if [ ! -x "$NODE_BIN" ]; then
-	needs+=("the escrow-node chain (~32 min cold on 2 cores)")
-	estimate=$((estimate + 32))
+	needs+=("the escrow-node chain (~29 min cold on 2 cores)")
+	estimate=$((estimate + 29))
 	need_setup=1
 fi
 if [ ! -x "$ESCROW_BIN" ]; then
