@@ -49,6 +49,34 @@ run_phase() {
 }
 PHASE_LOGS=()
 
+# start_shared_node: starts `escrow-node --dev --tmp --rpc-port 0` and waits until its RPC
+# answers; sets SHARED_NODE_URL. The port is the one the node reports it bound (no race for a
+# "free" port). The EXIT trap stops it whatever happens.
+SHARED_NODE_PID=""
+start_shared_node() {
+	local log="$LOG_DIR/shared-node.log" port="" deadline=$(($(date +%s) + 60))
+	step "shared node for the ink_e2e tests (log: $log)"
+	"$NODE_BIN" --dev --tmp --rpc-port 0 --port 0 --no-prometheus >"$log" 2>&1 &
+	SHARED_NODE_PID=$!
+	trap stop_shared_node EXIT
+	until [ -n "$port" ] && curl -sf --max-time 2 -H 'Content-Type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
+		"http://127.0.0.1:$port" >/dev/null; do
+		kill -0 "$SHARED_NODE_PID" 2>/dev/null || die "the shared node exited (log: $log)"
+		[ "$(date +%s)" -lt "$deadline" ] || die "the shared node's RPC is not ready after 60 s (log: $log)"
+		sleep 0.1
+		port="$(sed -n 's/.*Running JSON-RPC server: addr=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)"
+	done
+	SHARED_NODE_URL="ws://127.0.0.1:$port"
+	info "ready at $SHARED_NODE_URL (pid $SHARED_NODE_PID)"
+}
+stop_shared_node() {
+	[ -n "$SHARED_NODE_PID" ] || return 0
+	kill "$SHARED_NODE_PID" 2>/dev/null || true
+	wait "$SHARED_NODE_PID" 2>/dev/null || true
+	SHARED_NODE_PID=""
+}
+
 print_summary() {
 	local failed_log="${1:-}"
 	printf '\n==> summary (%ss in total)\n' "$(elapsed_since "$started")"
@@ -106,9 +134,14 @@ features_csv="$(
 	IFS=,
 	echo "${e2e_features[*]}"
 )"
-run_phase "ink_e2e tests (${e2e_features[*]})" \
-	env CONTRACTS_NODE="$NODE_BIN" cargo test "${e2e_packages[@]}" --features "$features_csv" \
-	-- --test-threads=1
+# One node for all of them: left alone, ink_e2e spawns a node per test. Each test deploys its
+# own contract instance and asserts balance *changes*, so a shared chain changes no result;
+# --test-threads=1 because the tests sign with the same dev accounts.
+start_shared_node
+run_phase "ink_e2e tests (${e2e_features[*]}) on $SHARED_NODE_URL" \
+	env CONTRACTS_NODE="$NODE_BIN" CONTRACTS_NODE_URL="$SHARED_NODE_URL" \
+	cargo test "${e2e_packages[@]}" --features "$features_csv" -- --test-threads=1
+stop_shared_node
 
 print_summary
 printf '\n==> all tests passed in %ss\n' "$(elapsed_since "$started")"

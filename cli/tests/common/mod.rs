@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::{
+    io::{Read, Write},
     net::{TcpListener, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -55,13 +56,46 @@ pub fn chain_available() -> bool {
     true
 }
 
-/// A port nobody listens on (right now).
+/// A port nobody listens on (right now), below Linux's ephemeral range (32768–60999).
+///
+/// Why not port 0's pick: that is an ephemeral port, and polling a not-yet-listening
+/// ephemeral port from this host can connect the socket to itself (TCP simultaneous open:
+/// the kernel picks the destination port as the source port). A CI run once saw a node
+/// "up" that way before it listened. Below the range, no client socket ever gets that port.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id()
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+    for _ in 0..1_000 {
+        let offset = seed.wrapping_add(NEXT.fetch_add(7_919, Ordering::Relaxed)) % 20_000;
+        let port = 12_000 + offset as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 12000-31999 after 1000 tries");
+}
+
+/// Whether a JSON-RPC server answers `system_health` on `port` (an HTTP POST; the node
+/// serves HTTP and WebSocket on one port).
+fn answers_rpc(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let body = r#"{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}"#;
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut response = String::new();
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_to_string(&mut response).is_ok()
+        && response.contains("\"result\"")
 }
 
 /// A running node.
@@ -94,7 +128,7 @@ impl Node {
         let base = persistent.then(|| dir.path().join("chain"));
         let port = free_port();
         let child = Node::spawn(port, &log, base.as_deref());
-        let node = Node {
+        let mut node = Node {
             child,
             port,
             log,
@@ -137,9 +171,15 @@ impl Node {
             .expect("start escrow-node")
     }
 
-    fn wait_until_up(&self) {
+    fn wait_until_up(&mut self) {
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        while !answers_rpc(self.port) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "node exited ({status}) before its RPC answered:\n{}",
+                    self.log_tail()
+                );
+            }
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "node not up:\n{}",

@@ -1,6 +1,8 @@
 //! On-chain tests (ink_e2e against our `escrow-node`, named by `CONTRACTS_NODE`).
 //!
-//! Each test gets a fresh chain. Balances are asserted exactly: for an account that signs,
+//! Each test deploys its own contract instance, so tests never see each other's deals; the
+//! chain may be shared (scripts/test.sh runs them all on one node, see `CONTRACTS_NODE_URL`
+//! below). Balances are asserted exactly, as changes: for an account that signs,
 //! its expected change is what the contract paid it, less the value it sent, the
 //! transaction fees and the storage deposits it was charged, all read from the chain's own
 //! events (`TransactionPayment::TransactionFeePaid`, `Contracts::StorageDeposit*`).
@@ -15,6 +17,12 @@ use ink_e2e::{
 };
 use scale::Decode;
 use std::collections::HashMap;
+
+/// ink_e2e's test macro reads `CONTRACTS_NODE_URL` when it expands (a running node to use
+/// instead of one spawned per test), and cargo does not track what a proc macro reads.
+/// Naming the variable here makes cargo rebuild these tests whenever it changes, so a binary
+/// never keeps the URL of a node that is gone.
+const _: Option<&str> = option_env!("CONTRACTS_NODE_URL");
 
 type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
 type Events = ExtrinsicEvents<PolkadotConfig>;

@@ -21,7 +21,8 @@
 //! At the end of every sequence the clock jumps past every clock and non-arbiter accounts
 //! (buyer, seller, oracles, a stranger) drive every deal to zero locked funds (liveness).
 //!
-//! CI runs `MODEL_CASES` sequences (default 256) of 50 steps. The big run (10,000 × 50):
+//! CI runs `MODEL_CASES` sequences (default 256) of 50 steps, split over one thread per core.
+//! The big run (10,000 × 50):
 //!
 //! ```text
 //! MODEL_CASES=10000 cargo test --release -p milestone_escrow --lib model_ -- --nocapture
@@ -2959,18 +2960,21 @@ fn model_based_sequences() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(256);
+    // The sequences are independent and the off-chain environment is per thread: shard them
+    // over the machine's cores (each shard its own runner, so a failure still shrinks).
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(cases.max(1) as usize) as u32;
     let config = ProptestConfig {
-        cases,
         failure_persistence: None,
         // Each shrinking attempt replays a whole sequence: bound the effort.
         max_shrink_iters: 2_000,
         max_shrink_time: 180_000,
         ..ProptestConfig::default()
     };
-    let strategy = (fee_s(), ops_s(), 0u8..3, any::<bool>());
     *STATS.lock().unwrap_or_else(|e| e.into_inner()) = Some(Stats::default());
     // Proptest catches each failing run's panic and reports the minimal one; keep the
-    // default hook from printing every shrinking attempt (only on this thread).
+    // default hook from printing every shrinking attempt (only on the shards' threads).
     let default_hook = std::sync::Arc::new(std::panic::take_hook());
     let hook = default_hook.clone();
     std::panic::set_hook(Box::new(move |info| {
@@ -2978,13 +2982,29 @@ fn model_based_sequences() {
             hook(info)
         }
     }));
-    QUIET.with(|q| q.set(true));
     let start = Instant::now();
-    let result = TestRunner::new(config).run(&strategy, |(fee, ops, mode, far)| {
-        run_case(fee, &ops, mode, far);
-        Ok(())
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let shards: Vec<_> = (0..threads)
+            .map(|i| {
+                let config = ProptestConfig {
+                    cases: cases / threads + u32::from(i < cases % threads),
+                    ..config.clone()
+                };
+                scope.spawn(move || {
+                    QUIET.with(|q| q.set(true));
+                    let strategy = (fee_s(), ops_s(), 0u8..3, any::<bool>());
+                    TestRunner::new(config).run(&strategy, |(fee, ops, mode, far)| {
+                        run_case(fee, &ops, mode, far);
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        shards
+            .into_iter()
+            .map(|shard| shard.join().expect("a model shard's runner panicked"))
+            .collect()
     });
-    QUIET.with(|q| q.set(false));
     let elapsed = start.elapsed();
     let g = STATS
         .lock()
@@ -2999,10 +3019,11 @@ fn model_based_sequences() {
     let errors: Vec<String> = g.errors.iter().map(|(k, n)| format!("{k}={n}")).collect();
     let events: Vec<String> = g.events.iter().map(|(k, n)| format!("{k}={n}")).collect();
     println!(
-        "model_tests summary: sequences={} steps={} (ok={} err={}) liveness_calls={} (ok={}) \
+        "model_tests summary: sequences={} (in {} threads) steps={} (ok={} err={}) liveness_calls={} (ok={}) \
          liveness_clock_moves={} deals_driven_to_zero={} advance_took_buyer_refund={} wall={:.1}s\n  per op incl. liveness \
          (ok/err): {}\n  errors: {}\n  events: {}",
         g.sequences,
+        threads,
         g.steps,
         g.ok,
         g.err,
@@ -3016,9 +3037,16 @@ fn model_based_sequences() {
         errors.join(" "),
         events.join(" ")
     );
-    if let Err(e) = result {
-        panic!("{e}");
+    for result in results {
+        if let Err(e) = result {
+            panic!("{e}");
+        }
     }
+    assert_eq!(
+        g.sequences,
+        u64::from(cases),
+        "every shard ran its sequences"
+    );
 }
 
 /// Regression (found by this model, fixed in `deposit_and_advance`): after an advance
