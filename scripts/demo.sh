@@ -61,13 +61,13 @@ if ! command -v wasm-validate >/dev/null 2>&1; then
 	need_setup=1
 fi
 if ! command -v cargo-contract >/dev/null 2>&1; then
-	needs+=("cargo-contract 5.0.3 (~10 min)")
-	estimate=$((estimate + 10))
+	needs+=("cargo-contract 5.0.3 (~13 min)")
+	estimate=$((estimate + 13))
 	need_setup=1
 fi
 if [ ! -x "$NODE_BIN" ]; then
-	needs+=("the escrow-node chain (~29 min cold on 2 cores)")
-	estimate=$((estimate + 29))
+	needs+=("the escrow-node chain (~11 min cold on 2 cores)")
+	estimate=$((estimate + 11))
 	need_setup=1
 fi
 if [ ! -x "$ESCROW_BIN" ]; then
