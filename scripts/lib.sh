@@ -49,6 +49,13 @@ elapsed_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; 
 
 NODE_BIN="$CARGO_TARGET_DIR/release/escrow-node"
 
+# rpc_health <port>: prints the node's system_health and exits 0 when it answers on that port.
+rpc_health() {
+	curl -sf --max-time 2 -H 'Content-Type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
+		"http://127.0.0.1:$1" 2>/dev/null
+}
+
 # Content-addressed build caches (the node binary, contract bundles).
 #
 # Why: cargo decides freshness by file mtimes, and a fresh clone (every CI run) gives every file

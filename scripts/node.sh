@@ -17,12 +17,6 @@ PID_FILE="$STATE_DIR/node.pid"
 LOG_FILE="$STATE_DIR/node.log"
 READY_TIMEOUT_SEC=${ESCROW_NODE_READY_TIMEOUT_SEC:-60}
 
-rpc_health() { # port -> exit status 0 when the node answers system_health
-	curl -sf --max-time 2 -H 'Content-Type: application/json' \
-		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
-		"http://127.0.0.1:$1" 2>/dev/null
-}
-
 # The pid from the pid file, if that process is alive and is an escrow-node.
 running_pid() {
 	[ -f "$PID_FILE" ] || return 1

@@ -59,9 +59,7 @@ start_shared_node() {
 	"$NODE_BIN" --dev --tmp --rpc-port 0 --port 0 --no-prometheus >"$log" 2>&1 &
 	SHARED_NODE_PID=$!
 	trap stop_shared_node EXIT
-	until [ -n "$port" ] && curl -sf --max-time 2 -H 'Content-Type: application/json' \
-		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
-		"http://127.0.0.1:$port" >/dev/null; do
+	until [ -n "$port" ] && rpc_health "$port" >/dev/null; do
 		kill -0 "$SHARED_NODE_PID" 2>/dev/null || die "the shared node exited (log: $log)"
 		[ "$(date +%s)" -lt "$deadline" ] || die "the shared node's RPC is not ready after 60 s (log: $log)"
 		sleep 0.1
