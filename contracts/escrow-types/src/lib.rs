@@ -578,18 +578,46 @@ pub enum Error {
 
 /// `amount * bps / 10_000`, rounded down, without intermediate overflow for any `amount`.
 ///
-/// Exact: with `amount = q * 10_000 + r`, the result is `q * bps + r * bps / 10_000`, and
-/// neither product can overflow because `bps ≤ 10_000`. Returns `None` for `bps > 10_000`.
+/// Exact: with `amount = q * 10_000 + r`, the result is `q * bps + r * bps / 10_000`;
+/// `q * bps ≤ amount` because `bps ≤ 10_000`, and `r * bps < 10^8` fits a u64. Returns `None`
+/// for `bps > 10_000`.
 pub fn bps_of(amount: Balance, bps: u16) -> Option<Balance> {
     if bps > BPS_DENOMINATOR {
         return None;
     }
-    let d = Balance::from(BPS_DENOMINATOR);
-    let b = Balance::from(bps);
-    let q = amount.checked_div(d)?;
-    let r = amount.checked_rem(d)?;
-    q.checked_mul(b)?
-        .checked_add(r.checked_mul(b)?.checked_div(d)?)
+    let (q, r) = div_rem_u32(amount, u32::from(BPS_DENOMINATOR))?;
+    let part = u64::from(r)
+        .checked_mul(u64::from(bps))?
+        .checked_div(u64::from(BPS_DENOMINATOR))?;
+    q.checked_mul(Balance::from(bps))?
+        .checked_add(Balance::from(part))
+}
+
+/// `(n / d, n % d)` for a 32-bit divisor; `None` if `d == 0`.
+///
+/// Schoolbook long division over 32-bit limbs, so each step divides a u64 (a native wasm
+/// instruction). A plain u128 `/` links compiler_builtins' 128-bit division routine, ~1 KB
+/// of wasm that every call to the contract pays for in code load (docs/cost-model.md §1).
+pub fn div_rem_u32(n: u128, d: u32) -> Option<(u128, u32)> {
+    let d = u64::from(d);
+    // Constant shifts only: on u128 they become plain i64 moves, while a shift by a variable
+    // amount links compiler_builtins' `__lshrti3`.
+    let high = u64::try_from(n.checked_shr(64)?).ok()?;
+    let low = u64::try_from(n & u128::from(u64::MAX)).ok()?;
+    let (q3, rem) = div_step(0, high.checked_shr(32)?, d)?;
+    let (q2, rem) = div_step(rem, high & 0xFFFF_FFFF, d)?;
+    let (q1, rem) = div_step(rem, low.checked_shr(32)?, d)?;
+    let (q0, rem) = div_step(rem, low & 0xFFFF_FFFF, d)?;
+    let quotient_high = u128::from(q3.checked_shl(32)? | q2);
+    let quotient = quotient_high.checked_shl(64)? | u128::from(q1.checked_shl(32)? | q0);
+    Some((quotient, u32::try_from(rem).ok()?))
+}
+
+/// One digit of [`div_rem_u32`]: `(rem * 2^32 + limb) / d` and its remainder. With
+/// `rem < d < 2^32` the shift loses nothing and the digit is < 2^32.
+fn div_step(rem: u64, limb: u64, d: u64) -> Option<(u64, u64)> {
+    let current = rem.checked_shl(32)? | limb;
+    Some((current.checked_div(d)?, current.checked_rem(d)?))
 }
 
 /// Splits a payment to the seller into (seller's net, fee). The fee is rounded down, so
@@ -626,6 +654,65 @@ mod tests {
             Some(u128::MAX / 10_000 * 500 + (u128::MAX % 10_000) * 500 / 10_000)
         );
         assert_eq!(bps_of(5, 10_001), None);
+    }
+
+    /// The old formula, in plain u128 arithmetic: what `bps_of` must equal.
+    fn bps_of_reference(amount: u128, bps: u16) -> u128 {
+        let (b, d) = (u128::from(bps), u128::from(BPS_DENOMINATOR));
+        amount / d * b + amount % d * b / d
+    }
+
+    /// Amounts around the limb boundaries and the ends of the range, where long division
+    /// goes wrong first.
+    fn edge_amounts() -> Vec<u128> {
+        let mut out = vec![0, 1, 9_999, 10_000, 10_001, u128::MAX, u128::MAX - 1];
+        for shift in [32u32, 64, 96] {
+            let p = 1u128 << shift;
+            out.extend([p - 1, p, p + 1, p * 10_000 - 1, p * 9_999 + 9_998]);
+        }
+        out
+    }
+
+    #[test]
+    fn div_rem_u32_matches_u128_division_at_the_edges() {
+        for n in edge_amounts() {
+            for d in [1u32, 2, 3, 10_000, 65_537, u32::MAX - 1, u32::MAX] {
+                let (q, r) = div_rem_u32(n, d).unwrap();
+                assert_eq!(
+                    (q, u128::from(r)),
+                    (n / u128::from(d), n % u128::from(d)),
+                    "{n} / {d}"
+                );
+            }
+        }
+        assert_eq!(div_rem_u32(5, 0), None);
+    }
+
+    #[test]
+    fn bps_of_matches_the_u128_formula_at_the_edges() {
+        for amount in edge_amounts() {
+            for bps in [0u16, 1, 99, 100, 250, 500, 9_999, 10_000] {
+                assert_eq!(
+                    bps_of(amount, bps),
+                    Some(bps_of_reference(amount, bps)),
+                    "{amount} × {bps}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #[test]
+        fn div_rem_u32_matches_u128_division(n: u128, d in 1u32..) {
+            let (q, r) = div_rem_u32(n, d).unwrap();
+            proptest::prop_assert_eq!((q, u128::from(r)), (n / u128::from(d), n % u128::from(d)));
+        }
+
+        #[test]
+        fn bps_of_matches_the_u128_formula(amount: u128, bps in 0u16..=10_000) {
+            proptest::prop_assert_eq!(bps_of(amount, bps), Some(bps_of_reference(amount, bps)));
+        }
     }
 
     #[test]
