@@ -598,7 +598,7 @@ pub fn bps_of(amount: Balance, bps: u16) -> Option<Balance> {
 /// Schoolbook long division over 32-bit limbs, so each step divides a u64 (a native wasm
 /// instruction). A plain u128 `/` links compiler_builtins' 128-bit division routine, ~1 KB
 /// of wasm that every call to the contract pays for in code load (docs/cost-model.md §1).
-pub fn div_rem_u32(n: u128, d: u32) -> Option<(u128, u32)> {
+fn div_rem_u32(n: u128, d: u32) -> Option<(u128, u32)> {
     let d = u64::from(d);
     // Constant shifts only: on u128 they become plain i64 moves, while a shift by a variable
     // amount links compiler_builtins' `__lshrti3`.
@@ -651,7 +651,7 @@ mod tests {
         assert_eq!(bps_of(u128::MAX, 10_000), Some(u128::MAX));
         assert_eq!(
             bps_of(u128::MAX, 500),
-            Some(u128::MAX / 10_000 * 500 + (u128::MAX % 10_000) * 500 / 10_000)
+            Some(bps_of_reference(u128::MAX, 500))
         );
         assert_eq!(bps_of(5, 10_001), None);
     }
