@@ -19,6 +19,8 @@ use ink::primitives::AccountId;
 
 mod events;
 pub use events::*;
+mod records;
+pub use records::*;
 
 /// Native token amount (the chain's `Balance`).
 pub type Balance = u128;
@@ -286,10 +288,11 @@ impl Milestone {
     }
 }
 
-/// A deal's stored record: its terms (without the milestones, which live in their own
-/// entries so that a message pays only for the milestones it touches), state and totals.
+/// A deal as reads return it: its terms (without the milestones), state and totals.
+///
+/// The contract stores a [`DealRecord`]; the totals, `settled_count` and the `Closed`
+/// status are worked out from the deal's milestones on each read (see [`DealRecord`]).
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
-#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deal {
     /// The importer.
@@ -343,6 +346,8 @@ pub struct Deal {
     pub funding_closed: bool,
     /// A pending mutual-cancellation proposal.
     pub cancel_proposed_by: Option<Role>,
+    /// `close_deal` has emitted `DealClosed` for it.
+    pub closure_recorded: bool,
 }
 
 impl Deal {
@@ -574,6 +579,8 @@ pub enum Error {
     NothingToWithdraw,
     /// Returned if a withdrawal transfer is refused by the chain.
     TransferFailed,
+    /// Returned if `close_deal` already recorded this deal's closure.
+    ClosureAlreadyRecorded,
 }
 
 /// `amount * bps / 10_000`, rounded down, without intermediate overflow for any `amount`.

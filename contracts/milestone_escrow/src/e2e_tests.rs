@@ -242,6 +242,10 @@ async fn seed_deal_pays_everyone_exactly<Client: E2EBackend>(mut client: Client)
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
     let r = call!(client, charges, buyer(), cb.approve(deal_id, 2));
     assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+    // the last release closes the deal; anyone (here a stranger) records the closure
+    assert_eq!(contract_events::<DealClosed>(&r.events), vec![]);
+    let r = call!(client, charges, ink_e2e::ferdie(), cb.close_deal(deal_id));
+    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
     assert_eq!(
         contract_events::<DealClosed>(&r.events),
         vec![DealClosed { deal_id }]

@@ -107,7 +107,7 @@ pub mod milestone_escrow {
     use escrow_types::*;
     use ink::{
         prelude::{vec, vec::Vec},
-        storage::Mapping,
+        storage::{traits::ManualKey, Mapping},
     };
 
     /// What a clock has made due for a milestone.
@@ -130,20 +130,19 @@ pub mod milestone_escrow {
 
     /// The contract's storage. The root holds only the fixed configuration and the deal
     /// counter; every deal, milestone and index entry is its own `Mapping` entry, so no
-    /// message reads or writes more than the records it touches.
+    /// message reads or writes more than the records it touches. The keys are fixed
+    /// (`escrow_types::keys`) because the release fast path addresses the same entries.
     #[ink(storage)]
     pub struct MilestoneEscrow {
-        fee_recipient: AccountId,
-        fee_bps: u16,
-        next_deal_id: u64,
-        deals: Mapping<DealId, Deal>,
-        milestones: Mapping<(DealId, u8), Milestone>,
+        instance: Instance,
+        deals: Mapping<DealId, DealRecord, ManualKey<{ keys::DEALS }>>,
+        milestones: Mapping<(DealId, u8), MilestoneRecord, ManualKey<{ keys::MILESTONES }>>,
         /// `(account, n)` → the account's n-th deal, for paginated listing.
-        account_deals: Mapping<(AccountId, u32), DealId>,
+        account_deals: Mapping<(AccountId, u32), DealId, ManualKey<{ keys::ACCOUNT_DEALS }>>,
         /// Number of deals an account takes part in.
-        account_deal_count: Mapping<AccountId, u32>,
-        /// Payouts the chain refused, waiting for `withdraw`.
-        claimable: Mapping<AccountId, Balance>,
+        account_deal_count: Mapping<AccountId, u32, ManualKey<{ keys::ACCOUNT_DEAL_COUNT }>>,
+        /// Payouts the chain refused, waiting for `withdraw` (written by `payout::pay`).
+        claimable: Mapping<AccountId, Balance, ManualKey<{ keys::CLAIMABLE }>>,
     }
 
     impl MilestoneEscrow {
@@ -154,16 +153,8 @@ pub mod milestone_escrow {
         /// - [`Error::ZeroAccount`] if `fee_recipient` is the all-zero account while a fee is set.
         #[ink(constructor)]
         pub fn new(fee_recipient: AccountId, fee_bps: u16) -> Result<Self, Error> {
-            if fee_bps > MAX_FEE_BPS {
-                return Err(Error::FeeTooHigh);
-            }
-            if fee_bps > 0 && fee_recipient == zero_account() {
-                return Err(Error::ZeroAccount);
-            }
             Ok(Self {
-                fee_recipient,
-                fee_bps,
-                next_deal_id: 0,
+                instance: Instance::new(fee_recipient, fee_bps)?,
                 deals: Mapping::default(),
                 milestones: Mapping::default(),
                 account_deals: Mapping::default(),
@@ -197,8 +188,9 @@ pub mod milestone_escrow {
                 return Err(Error::CallerIsNotParty);
             };
             let total = validate_terms(&terms, now)?;
-            let id = DealId(self.next_deal_id);
+            let id = DealId(self.instance.next_deal_id);
             let next = self
+                .instance
                 .next_deal_id
                 .checked_add(1)
                 .ok_or(Error::AmountOverflow)?;
@@ -217,24 +209,38 @@ pub mod milestone_escrow {
                 u8::try_from(terms.milestones.len()).map_err(|_| Error::TooManyMilestones)?;
 
             // Effects.
-            self.next_deal_id = next;
+            self.instance.next_deal_id = next;
+            let context = ReleaseContext {
+                buyer: terms.buyer,
+                seller: terms.seller,
+                fee_recipient: self.instance.fee_recipient,
+                fee_bps: self.instance.fee_bps,
+                release_rule: terms.release_rule,
+                oracles: terms.oracles.clone(),
+                oracle_threshold: terms.oracle_threshold,
+                review_window: terms.review_window,
+                funded: false,
+            };
             let mut funded_from: Balance = 0;
             for (i, m) in terms.milestones.iter().enumerate() {
                 let index = u8::try_from(i).map_err(|_| Error::TooManyMilestones)?;
                 self.milestones.insert(
                     (id, index),
-                    &Milestone {
-                        amount: m.amount,
-                        terms_hash: m.terms_hash,
-                        ship_by: m.ship_by,
-                        funded_from,
-                        status: MilestoneStatus::Pending,
-                        evidence_hash: None,
-                        submitted_at: None,
-                        attestations: 0,
-                        dispute: None,
-                        amendment: None,
-                        outcome: None,
+                    &MilestoneRecord {
+                        milestone: Milestone {
+                            amount: m.amount,
+                            terms_hash: m.terms_hash,
+                            ship_by: m.ship_by,
+                            funded_from,
+                            status: MilestoneStatus::Pending,
+                            evidence_hash: None,
+                            submitted_at: None,
+                            attestations: 0,
+                            dispute: None,
+                            amendment: None,
+                            outcome: None,
+                        },
+                        context: context.clone(),
                     },
                 );
                 // validate_terms proved the total fits, so every prefix sum fits too.
@@ -248,7 +254,7 @@ pub mod milestone_escrow {
             }
             self.deals.insert(
                 id,
-                &Deal {
+                &DealRecord {
                     buyer: terms.buyer,
                     seller: terms.seller,
                     oracles: terms.oracles.clone(),
@@ -268,10 +274,7 @@ pub mod milestone_escrow {
                     proposed_at: now,
                     accepted_at: None,
                     deposited: 0,
-                    released: 0,
-                    fees: 0,
-                    refunded: 0,
-                    settled_count: 0,
+                    funded_count: 0,
                     funding_closed: false,
                     cancel_proposed_by: None,
                 },
@@ -303,7 +306,7 @@ pub mod milestone_escrow {
             if deal.role_of(&caller) != Some(deal.proposer) {
                 return Err(Error::CallerIsNotProposer);
             }
-            ensure_deal_status(&deal, &[DealStatus::Proposed])?;
+            self.ensure_state(deal_id, &deal, &[DealStatus::Proposed])?;
             deal.status = DealStatus::Withdrawn;
             self.deals.insert(deal_id, &deal);
             self.env().emit_event(DealWithdrawn {
@@ -335,7 +338,7 @@ pub mod milestone_escrow {
             if role == deal.proposer {
                 return Err(Error::CannotAcceptOwnProposal);
             }
-            ensure_deal_status(&deal, &[DealStatus::Proposed])?;
+            self.ensure_state(deal_id, &deal, &[DealStatus::Proposed])?;
             if terms_hash != deal.terms_hash {
                 return Err(Error::TermsHashMismatch);
             }
@@ -371,11 +374,18 @@ pub mod milestone_escrow {
             let caller = self.env().caller();
             let value = self.env().transferred_value();
             let mut deal = self.load_deal(deal_id)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
-            if value == 0 {
-                return Err(Error::ZeroDeposit);
+            self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
+            let fits = if value == 0 {
+                Err(Error::ZeroDeposit)
+            } else {
+                ensure_deposit_fits(&deal, value)
+            };
+            if let Err(e) = fits {
+                // A deal whose milestones are all settled is closed. It can take no deposit
+                // anyway (each was funded in full, or funding closed), so only this error
+                // path pays for counting them.
+                return Err(self.closed_or(deal_id, &deal, e));
             }
-            ensure_deposit_fits(&deal, value)?;
             let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, value)?;
             self.deals.insert(deal_id, &deal);
             self.pay_all(deal_id, &payouts)
@@ -406,9 +416,9 @@ pub mod milestone_escrow {
             if caller != deal.seller {
                 return Err(Error::CallerIsNotSeller);
             }
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
             ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
-            if !m.is_funded(deal.deposited) {
+            if !m.context.funded {
                 return Err(Error::MilestoneNotFunded);
             }
             if m.ship_by.is_some_and(|t| now > t) {
@@ -443,15 +453,13 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn approve(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
             let caller = self.env().caller();
-            let mut deal = self.load_deal(deal_id)?;
+            let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
-            self.ensure_buyer_may_release(&deal, &caller)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
-            ensure_releasable(&deal, &m)?;
-            let payouts = self.release(deal_id, &mut deal, index, &mut m, ReleaseVia::Buyer)?;
+            m.check_buyer_release(&caller)?;
+            self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
+            m.check_releasable()?;
+            let payouts = self.release(deal_id, index, &mut m, ReleaseVia::Buyer)?;
             self.milestones.insert((deal_id, index), &m);
-            self.close_if_settled(deal_id, &mut deal);
-            self.deals.insert(deal_id, &deal);
             self.pay_all(deal_id, &payouts)
         }
 
@@ -469,12 +477,12 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn approve_through(&mut self, deal_id: DealId, last: u8) -> Result<u8, Error> {
             let caller = self.env().caller();
-            let mut deal = self.load_deal(deal_id)?;
+            let deal = self.load_deal(deal_id)?;
             if last >= deal.milestone_count {
                 return Err(Error::MilestoneNotFound);
             }
             self.ensure_buyer_may_release(&deal, &caller)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
             // Checks for the whole range first, so that a failure changes nothing.
             let mut todo = Vec::new();
             for index in 0..=last {
@@ -482,27 +490,19 @@ pub mod milestone_escrow {
                 match m.status {
                     s if s.is_terminal() => continue,
                     MilestoneStatus::Disputed => return Err(Error::MilestoneDisputed),
-                    _ => ensure_releasable(&deal, &m)?,
+                    _ => m.check_releasable()?,
                 }
                 todo.push((index, m));
             }
             if todo.is_empty() {
-                return Err(Error::NothingToRelease);
+                return Err(self.closed_or(deal_id, &deal, Error::NothingToRelease));
             }
             let mut payouts = Vec::new();
             let released = u8::try_from(todo.len()).map_err(|_| Error::TooManyMilestones)?;
             for (index, mut m) in todo {
-                payouts.extend(self.release(
-                    deal_id,
-                    &mut deal,
-                    index,
-                    &mut m,
-                    ReleaseVia::BuyerBatch,
-                )?);
+                payouts.extend(self.release(deal_id, index, &mut m, ReleaseVia::BuyerBatch)?);
                 self.milestones.insert((deal_id, index), &m);
             }
-            self.close_if_settled(deal_id, &mut deal);
-            self.deals.insert(deal_id, &deal);
             self.pay_all(deal_id, &payouts)?;
             Ok(released)
         }
@@ -523,44 +523,24 @@ pub mod milestone_escrow {
         pub fn attest(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
             let caller = self.env().caller();
             let now = self.env().block_timestamp();
-            let mut deal = self.load_deal(deal_id)?;
+            let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
-            let position = deal
-                .oracles
-                .iter()
-                .position(|o| *o == caller)
-                .ok_or(Error::CallerIsNotOracle)?;
-            if !deal.release_rule.oracles_may_release() {
-                return Err(Error::RuleForbidsOracles);
-            }
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
-            ensure_releasable(&deal, &m)?;
-            // The buyer's refund right begins strictly after ship-by; an attestation of an
-            // unsubmitted milestone after it would race that right.
-            if m.status == MilestoneStatus::Pending && m.ship_by.is_some_and(|t| now > t) {
-                return Err(Error::ShipByPassed);
-            }
-            // At most MAX_ORACLES (5) oracles, so the shift stays inside a u8.
-            let bit = 1u8
-                .checked_shl(u32::try_from(position).map_err(|_| Error::TooManyOracles)?)
-                .ok_or(Error::TooManyOracles)?;
-            if m.attestations & bit != 0 {
-                return Err(Error::AlreadyAttested);
-            }
+            let bit = m.check_oracle(&caller)?;
+            self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
+            m.check_attestable(bit, now)?;
             m.attestations |= bit;
             let attestations = m.attestation_count();
+            let threshold = m.context.oracle_threshold;
             self.env().emit_event(MilestoneAttested {
                 deal_id,
                 oracle: caller,
                 index,
                 attestations,
-                threshold: deal.oracle_threshold,
+                threshold,
             });
             let mut payouts = Vec::new();
-            if attestations >= deal.oracle_threshold {
-                payouts = self.release(deal_id, &mut deal, index, &mut m, ReleaseVia::Oracles)?;
-                self.close_if_settled(deal_id, &mut deal);
-                self.deals.insert(deal_id, &deal);
+            if attestations >= threshold {
+                payouts = self.release(deal_id, index, &mut m, ReleaseVia::Oracles)?;
             }
             self.milestones.insert((deal_id, index), &m);
             self.pay_all(deal_id, &payouts)
@@ -589,9 +569,9 @@ pub mod milestone_escrow {
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
             ensure_milestone_status(&m, &[MilestoneStatus::Submitted])?;
-            if now > review_end(&deal, &m) {
+            if now > m.review_end() {
                 return Err(Error::ReviewWindowClosed);
             }
             let arbitration_ends = now.saturating_add(deal.arbitration_window);
@@ -676,7 +656,7 @@ pub mod milestone_escrow {
             seller_amount: Balance,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
-            let mut deal = self.load_deal(deal_id)?;
+            let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
@@ -687,14 +667,7 @@ pub mod milestone_escrow {
             if offer.seller_amount != seller_amount {
                 return Err(Error::OfferMismatch);
             }
-            self.split(
-                deal_id,
-                &mut deal,
-                index,
-                &mut m,
-                seller_amount,
-                Resolution::Settlement,
-            )
+            self.split(deal_id, index, &mut m, seller_amount, Resolution::Settlement)
         }
 
         /// Rules on a dispute: any split of the milestone amount.
@@ -715,7 +688,7 @@ pub mod milestone_escrow {
             seller_amount: Balance,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
-            let mut deal = self.load_deal(deal_id)?;
+            let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             if deal.arbiter != Some(caller) {
                 return Err(Error::CallerIsNotArbiter);
@@ -724,14 +697,7 @@ pub mod milestone_escrow {
             if seller_amount > m.amount {
                 return Err(Error::SplitExceedsAmount);
             }
-            self.split(
-                deal_id,
-                &mut deal,
-                index,
-                &mut m,
-                seller_amount,
-                Resolution::Arbiter,
-            )
+            self.split(deal_id, index, &mut m, seller_amount, Resolution::Arbiter)
         }
 
         /// Settles one milestone whose clock has run out: auto-release after the review
@@ -752,12 +718,15 @@ pub mod milestone_escrow {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
-            ensure_deal_status(&deal, &[DealStatus::Active, DealStatus::Cancelled])?;
+            let allowed = [DealStatus::Active, DealStatus::Cancelled];
+            self.ensure_status_seen(deal_id, &deal, &m, &allowed)?;
             let action = due_action(&deal, &m, now)?;
+            let funding_was_closed = deal.funding_closed;
             let payouts = self.apply_due(deal_id, &mut deal, index, &mut m, action)?;
             self.milestones.insert((deal_id, index), &m);
-            self.close_if_settled(deal_id, &mut deal);
-            self.deals.insert(deal_id, &deal);
+            if deal.funding_closed != funding_was_closed {
+                self.deals.insert(deal_id, &deal);
+            }
             self.pay_all(deal_id, &payouts)
         }
 
@@ -775,10 +744,16 @@ pub mod milestone_escrow {
         pub fn settle_due(&mut self, deal_id: DealId) -> Result<u8, Error> {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
-            ensure_deal_status(&deal, &[DealStatus::Active, DealStatus::Cancelled])?;
+            let records = self.load_all(deal_id, &deal)?;
+            let settled = Totals::of(records.iter().map(|r| &r.milestone))
+                .ok_or(Error::AmountOverflow)?
+                .settled;
+            ensure_status(
+                deal.status_with(settled),
+                &[DealStatus::Active, DealStatus::Cancelled],
+            )?;
             let mut due = Vec::new();
-            for index in 0..deal.milestone_count {
-                let m = self.load_milestone(deal_id, index)?;
+            for (index, m) in (0u8..).zip(records) {
                 if m.status.is_terminal() {
                     continue;
                 }
@@ -791,12 +766,14 @@ pub mod milestone_escrow {
             }
             let settled = u8::try_from(due.len()).map_err(|_| Error::TooManyMilestones)?;
             let mut payouts = Vec::new();
+            let funding_was_closed = deal.funding_closed;
             for (index, mut m, action) in due {
                 payouts.extend(self.apply_due(deal_id, &mut deal, index, &mut m, action)?);
                 self.milestones.insert((deal_id, index), &m);
             }
-            self.close_if_settled(deal_id, &mut deal);
-            self.deals.insert(deal_id, &deal);
+            if deal.funding_closed != funding_was_closed {
+                self.deals.insert(deal_id, &deal);
+            }
             self.pay_all(deal_id, &payouts)?;
             Ok(settled)
         }
@@ -815,7 +792,7 @@ pub mod milestone_escrow {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_status(self.status_of(deal_id, &deal)?, &[DealStatus::Active])?;
             if deal.cancel_proposed_by.is_some() {
                 return Err(Error::CancellationAlreadyProposed);
             }
@@ -846,7 +823,7 @@ pub mod milestone_escrow {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            ensure_status(self.status_of(deal_id, &deal)?, &[DealStatus::Active])?;
             let proposer = deal
                 .cancel_proposed_by
                 .ok_or(Error::NoCancellationPending)?;
@@ -855,8 +832,7 @@ pub mod milestone_escrow {
             }
             let mut refunded: Balance = 0;
             let mut touched = Vec::new();
-            for index in 0..deal.milestone_count {
-                let m = self.load_milestone(deal_id, index)?;
+            for (index, m) in (0u8..).zip(self.load_all(deal_id, &deal)?) {
                 if matches!(
                     m.status,
                     MilestoneStatus::Pending | MilestoneStatus::Submitted
@@ -878,7 +854,6 @@ pub mod milestone_escrow {
                 by: caller,
                 refunded,
             });
-            self.close_if_settled(deal_id, &mut deal);
             self.deals.insert(deal_id, &deal);
             let buyer = deal.buyer;
             self.pay_all(
@@ -912,7 +887,7 @@ pub mod milestone_escrow {
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
             ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
             match m.ship_by {
                 Some(current) if new_ship_by > current => {}
@@ -957,7 +932,7 @@ pub mod milestone_escrow {
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            ensure_deal_status(&deal, &[DealStatus::Active])?;
+            self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
             ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
             let amendment = m.amendment.ok_or(Error::NoAmendmentPending)?;
             if amendment.by == role {
@@ -1007,13 +982,44 @@ pub mod milestone_escrow {
             Ok(amount)
         }
 
+        /// Records a closed deal's closure with the `DealClosed` event. A deal is closed
+        /// once every milestone is settled (reads say so at once); releases do not record it
+        /// themselves because that would make each of them write the deal record too
+        /// (docs/cost-model.md §5).
+        ///
+        /// # Access
+        /// Anyone.
+        /// # Events
+        /// `DealClosed`.
+        /// # Errors
+        /// `DealNotFound`, `ClosureAlreadyRecorded`, `WrongDealState` (a milestone is unsettled,
+        /// or the deal was never accepted).
+        #[ink(message)]
+        #[inline(never)]
+        pub fn close_deal(&mut self, deal_id: DealId) -> Result<(), Error> {
+            let mut deal = self.load_deal(deal_id)?;
+            if deal.status == DealStatus::Closed {
+                return Err(Error::ClosureAlreadyRecorded);
+            }
+            ensure_status(self.status_of(deal_id, &deal)?, &[DealStatus::Closed])?;
+            deal.status = DealStatus::Closed;
+            deal.cancel_proposed_by = None;
+            self.deals.insert(deal_id, &deal);
+            self.env().emit_event(DealClosed { deal_id });
+            Ok(())
+        }
+
         // ------------------------------------------------------------------ reads
 
         /// A deal with its totals, or `None`.
         #[ink(message)]
         #[inline(never)]
         pub fn deal(&self, deal_id: DealId) -> Option<DealView> {
-            self.deals.get(deal_id).map(|deal| DealView {
+            let record = self.deals.get(deal_id)?;
+            let milestones = self.load_all(deal_id, &record).ok()?;
+            let totals = Totals::of(milestones.iter().map(|r| &r.milestone))?;
+            let deal = record.view(totals);
+            Some(DealView {
                 id: deal_id,
                 locked: deal.locked(),
                 deal,
@@ -1025,18 +1031,16 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn milestone(&self, deal_id: DealId, index: u8) -> Option<MilestoneView> {
             let deal = self.deals.get(deal_id)?;
-            let milestone = self.milestones.get((deal_id, index))?;
-            let review_ends = milestone
-                .submitted_at
-                .map(|_| review_end(&deal, &milestone));
-            let arbitration_ends = milestone
+            let record = self.milestones.get((deal_id, index))?;
+            let review_ends = record.submitted_at.map(|_| record.review_end());
+            let arbitration_ends = record
                 .dispute
-                .filter(|_| milestone.status == MilestoneStatus::Disputed)
+                .filter(|_| record.status == MilestoneStatus::Disputed)
                 .map(|d| d.opened_at.saturating_add(deal.arbitration_window));
             Some(MilestoneView {
                 index,
-                covered: milestone.covered_by(deal.deposited),
-                milestone,
+                covered: record.covered_by(deal.deposited),
+                milestone: record.milestone,
                 review_ends,
                 arbitration_ends,
             })
@@ -1073,8 +1077,8 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn config(&self) -> Config {
             Config {
-                fee_recipient: self.fee_recipient,
-                fee_bps: self.fee_bps,
+                fee_recipient: self.instance.fee_recipient,
+                fee_bps: self.instance.fee_bps,
                 max_milestones: MAX_MILESTONES,
                 max_oracles: MAX_ORACLES,
             }
@@ -1084,7 +1088,7 @@ pub mod milestone_escrow {
         #[ink(message)]
         #[inline(never)]
         pub fn deal_count(&self) -> u64 {
-            self.next_deal_id
+            self.instance.next_deal_id
         }
 
         /// The hash `accept` expects for `terms`.
@@ -1102,17 +1106,82 @@ pub mod milestone_escrow {
             out
         }
 
-        fn load_deal(&self, deal_id: DealId) -> Result<Deal, Error> {
+        fn load_deal(&self, deal_id: DealId) -> Result<DealRecord, Error> {
             self.deals.get(deal_id).ok_or(Error::DealNotFound)
         }
 
-        fn load_milestone(&self, deal_id: DealId, index: u8) -> Result<Milestone, Error> {
+        fn load_milestone(&self, deal_id: DealId, index: u8) -> Result<MilestoneRecord, Error> {
             self.milestones
                 .get((deal_id, index))
                 .ok_or(Error::MilestoneNotFound)
         }
 
-        fn ensure_buyer_may_release(&self, deal: &Deal, caller: &AccountId) -> Result<(), Error> {
+        /// Every milestone record of the deal, in order (≤ `MAX_MILESTONES` reads).
+        fn load_all(&self, deal_id: DealId, deal: &DealRecord) -> Result<Vec<MilestoneRecord>, Error> {
+            (0..deal.milestone_count)
+                .map(|index| self.load_milestone(deal_id, index))
+                .collect()
+        }
+
+        /// The deal's state, `Closed` included: reads milestones until it finds an
+        /// unsettled one (so an open deal usually costs one read).
+        fn status_of(&self, deal_id: DealId, deal: &DealRecord) -> Result<DealStatus, Error> {
+            if !matches!(deal.status, DealStatus::Active | DealStatus::Cancelled) {
+                return Ok(deal.status);
+            }
+            for index in 0..deal.milestone_count {
+                if !self.load_milestone(deal_id, index)?.status.is_terminal() {
+                    return Ok(deal.status);
+                }
+            }
+            Ok(DealStatus::Closed)
+        }
+
+        /// Checks the deal's state for a message on milestone `m`. A deal with an unsettled
+        /// milestone is not closed, so only a settled `m` makes this read the others.
+        fn ensure_status_seen(
+            &self,
+            deal_id: DealId,
+            deal: &DealRecord,
+            m: &Milestone,
+            allowed: &[DealStatus],
+        ) -> Result<(), Error> {
+            let status = if m.status.is_terminal() {
+                self.status_of(deal_id, deal)?
+            } else {
+                deal.status
+            };
+            ensure_status(status, allowed)
+        }
+
+        /// Checks the deal's stored state; on an error, reports `Closed` if the deal has
+        /// closed since (only that path reads the milestones).
+        fn ensure_state(
+            &self,
+            deal_id: DealId,
+            deal: &DealRecord,
+            allowed: &[DealStatus],
+        ) -> Result<(), Error> {
+            ensure_status(deal.status, allowed).map_err(|e| self.closed_or(deal_id, deal, e))
+        }
+
+        /// `WrongDealState { found: Closed }` if the deal is closed, else `e`: for messages
+        /// that check the stored state first and only learn on an error path that the deal
+        /// may have closed since.
+        fn closed_or(&self, deal_id: DealId, deal: &DealRecord, e: Error) -> Error {
+            match self.status_of(deal_id, deal) {
+                Ok(DealStatus::Closed) => Error::WrongDealState {
+                    found: DealStatus::Closed,
+                },
+                _ => e,
+            }
+        }
+
+        fn ensure_buyer_may_release(
+            &self,
+            deal: &DealRecord,
+            caller: &AccountId,
+        ) -> Result<(), Error> {
             if *caller != deal.buyer {
                 return Err(Error::CallerIsNotBuyer);
             }
@@ -1122,11 +1191,13 @@ pub mod milestone_escrow {
             Ok(())
         }
 
-        /// Records a deposit and, if it completes an advance, releases milestone 0.
+        /// Records a deposit, flags the milestones it completes as funded (their records
+        /// carry the flag so that releases need not read the deal), and, if it completes an
+        /// advance, releases milestone 0.
         fn deposit_and_advance(
             &mut self,
             deal_id: DealId,
-            deal: &mut Deal,
+            deal: &mut DealRecord,
             funder: AccountId,
             value: Balance,
         ) -> Result<Vec<Payout>, Error> {
@@ -1144,22 +1215,30 @@ pub mod milestone_escrow {
                 amount: value,
                 deposited: deal.deposited,
             });
-            if !deal.advance || deal.status != DealStatus::Active {
-                return Ok(Vec::new());
-            }
-            let mut m0 = self.load_milestone(deal_id, 0)?;
-            if m0.status != MilestoneStatus::Pending || !m0.is_funded(deal.deposited) {
-                return Ok(Vec::new());
-            }
-            // Past its ship-by the advance belongs to the buyer's refund right: a late
-            // top-up must not turn that refund into a payment to the seller.
             let now = self.env().block_timestamp();
-            if m0.ship_by.is_some_and(|t| now > t) {
-                return Ok(Vec::new());
+            let mut payouts = Vec::new();
+            // Deposits cover milestones in order: only those from `funded_count` on can
+            // change, and the first one still short ends the walk.
+            while deal.funded_count < deal.milestone_count {
+                let index = deal.funded_count;
+                let mut m = self.load_milestone(deal_id, index)?;
+                if !m.is_funded(deal.deposited) {
+                    break;
+                }
+                m.context.funded = true;
+                deal.funded_count = index.checked_add(1).ok_or(Error::AmountOverflow)?;
+                // Past its ship-by the advance belongs to the buyer's refund right: a late
+                // top-up must not turn that refund into a payment to the seller.
+                if index == 0
+                    && deal.advance
+                    && deal.status == DealStatus::Active
+                    && m.status == MilestoneStatus::Pending
+                    && !m.ship_by.is_some_and(|t| now > t)
+                {
+                    payouts = self.release(deal_id, 0, &mut m, ReleaseVia::Advance)?;
+                }
+                self.milestones.insert((deal_id, index), &m);
             }
-            let payouts = self.release(deal_id, deal, 0, &mut m0, ReleaseVia::Advance)?;
-            self.milestones.insert((deal_id, 0), &m0);
-            self.close_if_settled(deal_id, deal);
             Ok(payouts)
         }
 
@@ -1167,44 +1246,27 @@ pub mod milestone_escrow {
         fn release(
             &mut self,
             deal_id: DealId,
-            deal: &mut Deal,
             index: u8,
-            m: &mut Milestone,
+            m: &mut MilestoneRecord,
             via: ReleaseVia,
         ) -> Result<Vec<Payout>, Error> {
-            let (net, fee) = seller_payment(m.amount, self.fee_bps).ok_or(Error::AmountOverflow)?;
-            deal.released = deal
-                .released
-                .checked_add(net)
-                .ok_or(Error::AmountOverflow)?;
-            deal.fees = deal.fees.checked_add(fee).ok_or(Error::AmountOverflow)?;
-            deal.settled_count = deal
-                .settled_count
-                .checked_add(1)
-                .ok_or(Error::AmountOverflow)?;
-            m.status = MilestoneStatus::Released;
-            m.amendment = None;
-            m.outcome = Some(Outcome {
-                to_seller: net,
-                fee,
-                to_buyer: 0,
-            });
+            let outcome = m.release()?;
             self.env().emit_event(MilestoneReleased {
                 deal_id,
-                seller: deal.seller,
+                seller: m.context.seller,
                 index,
-                amount: net,
-                fee,
+                amount: outcome.to_seller,
+                fee: outcome.fee,
                 via,
             });
             Ok(vec![
                 Payout {
-                    to: deal.seller,
-                    amount: net,
+                    to: m.context.seller,
+                    amount: outcome.to_seller,
                 },
                 Payout {
-                    to: self.fee_recipient,
-                    amount: fee,
+                    to: m.context.fee_recipient,
+                    amount: outcome.fee,
                 },
             ])
         }
@@ -1213,20 +1275,12 @@ pub mod milestone_escrow {
         fn refund(
             &mut self,
             deal_id: DealId,
-            deal: &mut Deal,
+            deal: &mut DealRecord,
             index: u8,
-            m: &mut Milestone,
+            m: &mut MilestoneRecord,
             reason: RefundReason,
         ) -> Result<Balance, Error> {
             let amount = m.covered_by(deal.deposited);
-            deal.refunded = deal
-                .refunded
-                .checked_add(amount)
-                .ok_or(Error::AmountOverflow)?;
-            deal.settled_count = deal
-                .settled_count
-                .checked_add(1)
-                .ok_or(Error::AmountOverflow)?;
             if amount < m.amount {
                 // Deposits cover milestones in order: none may skip this one now.
                 deal.funding_closed = true;
@@ -1252,46 +1306,26 @@ pub mod milestone_escrow {
         fn split(
             &mut self,
             deal_id: DealId,
-            deal: &mut Deal,
             index: u8,
-            m: &mut Milestone,
+            m: &mut MilestoneRecord,
             seller_gross: Balance,
             resolution: Resolution,
         ) -> Result<(), Error> {
-            let payouts = self.book_split(deal_id, deal, index, m, seller_gross, resolution)?;
+            let payouts = self.book_split(deal_id, index, m, seller_gross, resolution)?;
             self.milestones.insert((deal_id, index), m);
-            self.close_if_settled(deal_id, deal);
-            self.deals.insert(deal_id, deal);
             self.pay_all(deal_id, &payouts)
         }
 
         fn book_split(
             &mut self,
             deal_id: DealId,
-            deal: &mut Deal,
             index: u8,
-            m: &mut Milestone,
+            m: &mut MilestoneRecord,
             seller_gross: Balance,
             resolution: Resolution,
         ) -> Result<Vec<Payout>, Error> {
-            let outcome = split_outcome(m.amount, seller_gross, self.fee_bps)
+            let outcome = split_outcome(m.amount, seller_gross, m.context.fee_bps)
                 .ok_or(Error::SplitExceedsAmount)?;
-            deal.released = deal
-                .released
-                .checked_add(outcome.to_seller)
-                .ok_or(Error::AmountOverflow)?;
-            deal.fees = deal
-                .fees
-                .checked_add(outcome.fee)
-                .ok_or(Error::AmountOverflow)?;
-            deal.refunded = deal
-                .refunded
-                .checked_add(outcome.to_buyer)
-                .ok_or(Error::AmountOverflow)?;
-            deal.settled_count = deal
-                .settled_count
-                .checked_add(1)
-                .ok_or(Error::AmountOverflow)?;
             m.status = MilestoneStatus::Resolved;
             m.outcome = Some(outcome);
             self.env().emit_event(DisputeResolved {
@@ -1304,15 +1338,15 @@ pub mod milestone_escrow {
             });
             Ok(vec![
                 Payout {
-                    to: deal.seller,
+                    to: m.context.seller,
                     amount: outcome.to_seller,
                 },
                 Payout {
-                    to: self.fee_recipient,
+                    to: m.context.fee_recipient,
                     amount: outcome.fee,
                 },
                 Payout {
-                    to: deal.buyer,
+                    to: m.context.buyer,
                     amount: outcome.to_buyer,
                 },
             ])
@@ -1321,13 +1355,13 @@ pub mod milestone_escrow {
         fn apply_due(
             &mut self,
             deal_id: DealId,
-            deal: &mut Deal,
+            deal: &mut DealRecord,
             index: u8,
-            m: &mut Milestone,
+            m: &mut MilestoneRecord,
             action: DueAction,
         ) -> Result<Vec<Payout>, Error> {
             match action {
-                DueAction::Release => self.release(deal_id, deal, index, m, ReleaseVia::Timeout),
+                DueAction::Release => self.release(deal_id, index, m, ReleaseVia::Timeout),
                 DueAction::Refund(reason) => {
                     let amount = self.refund(deal_id, deal, index, m, reason)?;
                     Ok(vec![Payout {
@@ -1338,38 +1372,16 @@ pub mod milestone_escrow {
                 DueAction::Fallback => {
                     let seller_gross =
                         bps_of(m.amount, deal.fallback_seller_bps).ok_or(Error::InvalidBps)?;
-                    self.book_split(deal_id, deal, index, m, seller_gross, Resolution::Fallback)
+                    self.book_split(deal_id, index, m, seller_gross, Resolution::Fallback)
                 }
             }
         }
 
-        fn close_if_settled(&mut self, deal_id: DealId, deal: &mut Deal) {
-            if deal.settled_count == deal.milestone_count && deal.status != DealStatus::Closed {
-                deal.status = DealStatus::Closed;
-                deal.cancel_proposed_by = None;
-                self.env().emit_event(DealClosed { deal_id });
-            }
-        }
-
-        /// Pushes payouts. All effects are written before this runs. A transfer the chain
-        /// refuses is credited to the payee's claimable balance instead, so one payee can
-        /// never block another's payment, and nothing is lost.
+        /// Pushes payouts (`payout::pay`, shared with the fast path). All effects are
+        /// written before this runs.
         fn pay_all(&mut self, deal_id: DealId, payouts: &[Payout]) -> Result<(), Error> {
-            for p in payouts.iter().filter(|p| p.amount > 0) {
-                if self.env().transfer(p.to, p.amount).is_err() {
-                    let credit = self
-                        .claimable
-                        .get(p.to)
-                        .unwrap_or(0)
-                        .checked_add(p.amount)
-                        .ok_or(Error::AmountOverflow)?;
-                    self.claimable.insert(p.to, &credit);
-                    self.env().emit_event(PayoutDeferred {
-                        deal_id,
-                        account: p.to,
-                        amount: p.amount,
-                    });
-                }
+            for p in payouts {
+                payout::pay(deal_id, p.to, p.amount)?;
             }
             Ok(())
         }
@@ -1380,7 +1392,7 @@ pub mod milestone_escrow {
     }
 
     /// A deposit of `value` is allowed: funding open and the total not exceeded.
-    fn ensure_deposit_fits(deal: &Deal, value: Balance) -> Result<(), Error> {
+    fn ensure_deposit_fits(deal: &DealRecord, value: Balance) -> Result<(), Error> {
         if value == 0 {
             return Ok(());
         }
@@ -1397,11 +1409,11 @@ pub mod milestone_escrow {
         Ok(())
     }
 
-    fn ensure_deal_status(deal: &Deal, allowed: &[DealStatus]) -> Result<(), Error> {
-        if allowed.contains(&deal.status) {
+    fn ensure_status(found: DealStatus, allowed: &[DealStatus]) -> Result<(), Error> {
+        if allowed.contains(&found) {
             Ok(())
         } else {
-            Err(Error::WrongDealState { found: deal.status })
+            Err(Error::WrongDealState { found })
         }
     }
 
@@ -1413,29 +1425,11 @@ pub mod milestone_escrow {
         }
     }
 
-    /// A milestone may be released by approval or attestation when it is pending and
-    /// funded, or submitted.
-    fn ensure_releasable(deal: &Deal, m: &Milestone) -> Result<(), Error> {
-        ensure_milestone_status(m, &[MilestoneStatus::Pending, MilestoneStatus::Submitted])?;
-        if !m.is_funded(deal.deposited) {
-            return Err(Error::MilestoneNotFunded);
-        }
-        Ok(())
-    }
-
-    /// End of the review window of a submitted milestone (inclusive).
-    fn review_end(deal: &Deal, m: &Milestone) -> Timestamp {
-        // Saturating: a window ending past u64::MAX ms simply never ends.
-        m.submitted_at
-            .unwrap_or(0)
-            .saturating_add(deal.review_window)
-    }
-
     /// What the clocks make due for `m` at `now`, or the error saying why nothing is.
-    fn due_action(deal: &Deal, m: &Milestone, now: Timestamp) -> Result<DueAction, Error> {
+    fn due_action(deal: &DealRecord, m: &MilestoneRecord, now: Timestamp) -> Result<DueAction, Error> {
         match m.status {
             MilestoneStatus::Submitted => {
-                if now > review_end(deal, m) {
+                if m.timeout_release_due(now) {
                     Ok(DueAction::Release)
                 } else {
                     Err(Error::ReviewWindowOpen)
@@ -1444,7 +1438,7 @@ pub mod milestone_escrow {
             MilestoneStatus::Pending => {
                 if m.ship_by.is_some_and(|t| now > t) {
                     Ok(DueAction::Refund(RefundReason::ShipByMissed))
-                } else if deal.funding_closed && !m.is_funded(deal.deposited) {
+                } else if deal.funding_closed && !m.context.funded {
                     Ok(DueAction::Refund(RefundReason::FundingClosed))
                 } else {
                     Err(Error::ShipByNotPassed)

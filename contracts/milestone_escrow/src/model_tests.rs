@@ -194,6 +194,7 @@ enum Call {
     ProposeAmendment(DealId, u8, Timestamp),
     AcceptAmendment(DealId, u8, Timestamp),
     Withdraw,
+    CloseDeal(DealId),
 }
 
 impl Call {
@@ -218,6 +219,7 @@ impl Call {
             Call::ProposeAmendment(..) => "propose_amendment",
             Call::AcceptAmendment(..) => "accept_amendment",
             Call::Withdraw => "withdraw",
+            Call::CloseDeal(_) => "close_deal",
         }
     }
 }
@@ -253,6 +255,7 @@ fn call_contract(c: &mut MilestoneEscrow, call: &Call) -> Result<Out, Error> {
         Call::ProposeAmendment(id, i, t) => unit(c.propose_amendment(id, i, t)),
         Call::AcceptAmendment(id, i, t) => unit(c.accept_amendment(id, i, t)),
         Call::Withdraw => c.withdraw().map(Out::Amount),
+        Call::CloseDeal(id) => unit(c.close_deal(id)),
     }
 }
 
@@ -716,6 +719,18 @@ impl Model {
                 self.pay(i, fx);
                 Ok(Out::Count(due.len() as u8))
             }
+            Call::CloseDeal(id) => {
+                let i = self.find(id)?;
+                let d = &mut self.deals[i].deal;
+                if d.closure_recorded {
+                    return Err(Error::ClosureAlreadyRecorded);
+                }
+                need_deal(d, &[D::Closed])?;
+                d.closure_recorded = true;
+                d.cancel_proposed_by = None;
+                fx.events.push(Ev::DealClosed(DealClosed { deal_id: id }));
+                Ok(Out::Unit)
+            }
             Call::ProposeCancel(id) => {
                 let i = self.find(id)?;
                 let d = &mut self.deals[i].deal;
@@ -937,6 +952,7 @@ impl Model {
             settled_count: 0,
             funding_closed: false,
             cancel_proposed_by: None,
+            closure_recorded: false,
         };
         self.deals.push(MDeal {
             terms: t.clone(),
@@ -1155,14 +1171,12 @@ impl Model {
         }
     }
 
-    fn close_if_done(&mut self, i: usize, fx: &mut Fx) {
+    /// A deal is closed as soon as every milestone is settled; `close_deal` only records
+    /// it (with `DealClosed`), so nothing is emitted here.
+    fn close_if_done(&mut self, i: usize, _fx: &mut Fx) {
         let d = &mut self.deals[i].deal;
         if d.settled_count == d.milestone_count && d.status != DealStatus::Closed {
             d.status = DealStatus::Closed;
-            d.cancel_proposed_by = None;
-            fx.events.push(Ev::DealClosed(DealClosed {
-                deal_id: DealId(i as u64),
-            }));
         }
     }
 
@@ -1542,6 +1556,10 @@ enum Op {
     Withdraw {
         who: u8,
     },
+    CloseDeal {
+        deal: u8,
+        who: Who,
+    },
     /// Value forced into the contract from outside (no message runs).
     ForceTransfer(Balance),
 }
@@ -1734,6 +1752,7 @@ fn op_s() -> impl Strategy<Value = Op> {
         3 => (d(), who_pref(Just(Who::Counterparty)), ix_s(), ship_s(8))
             .prop_map(|(deal, who, ix, ship)| Op::AcceptAmendment { deal, who, ix, ship }),
         1 => (0u8..POOL as u8).prop_map(|who| Op::Withdraw { who }),
+        2 => (d(), who_s()).prop_map(|(deal, who)| Op::CloseDeal { deal, who }),
         1 => (1u128..=1000).prop_map(Op::ForceTransfer),
     ]
 }
@@ -2545,6 +2564,10 @@ impl Harness {
                 )
             }
             Op::Withdraw { who } => self.call(acct(usize::from(who)), 0, Call::Withdraw),
+            Op::CloseDeal { deal, who } => {
+                let id = self.pick_deal(deal);
+                self.call(self.who(id, who, None), 0, Call::CloseDeal(id))
+            }
         };
     }
 
@@ -2824,6 +2847,14 @@ impl Harness {
                 format!("liveness: deal {n} still holds funds after 64 rounds")
             });
             self.stats.deals_driven += 1;
+            if self.m.deals[n as usize].deal.status == DealStatus::Closed
+                && !self.m.deals[n as usize].deal.closure_recorded
+            {
+                // Anyone records the closure, once.
+                let stranger = acct(POOL - 1);
+                let recorded = self.call(stranger, 0, Call::CloseDeal(id)).is_ok();
+                self.ensure(recorded, || format!("liveness: close_deal of deal {n} failed"));
+            }
             let view = self.c.deal(id).expect("deal");
             self.ensure(view.locked == 0, || {
                 format!("liveness: deal {n} locked {}", view.locked)

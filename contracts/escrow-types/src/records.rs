@@ -1,0 +1,417 @@
+//! The contract's storage layout: what is stored under which key, and the rules that read
+//! only one milestone record.
+//!
+//! Two pieces of code work on this storage: the ink! contract (`milestone_escrow`, every
+//! message) and the release fast path (`escrow_fastpath`, a small front contract that runs
+//! approve, attest and the timeout release itself and delegates every other message to the
+//! ink! contract's code). Both use the types, keys and checks below, so they cannot drift.
+//!
+//! Why the layout looks like this (docs/cost-model.md §5): on pallet-contracts every storage
+//! access costs ~10.3 KB of proof, whatever its size. A release therefore reads and writes
+//! exactly one record, its milestone's: a [`MilestoneRecord`] carries a copy of everything a
+//! release needs from its deal ([`ReleaseContext`]), and the deal's totals and settled count
+//! are not stored but summed over its ≤ 16 milestones when read. Closure is derived the same
+//! way; `close_deal` records it with the `DealClosed` event.
+
+use alloc::vec::Vec;
+use ink::primitives::AccountId;
+
+use crate::{
+    seller_payment, Balance, Deal, DealStatus, Digest, Error, Milestone, MilestoneStatus,
+    Outcome, ReleaseRule, Role, Timestamp,
+};
+
+/// Storage keys. The mappings use `ManualKey`s so that the fast path can address their
+/// entries: ink!'s `Mapping<K, V, ManualKey<N>>` stores `key` under `SCALE((N, key))`.
+pub mod keys {
+    /// ink!'s root key: the [`Instance`](super::Instance) lives here.
+    pub const ROOT: u32 = 0;
+    /// `DealId` → [`DealRecord`](super::DealRecord).
+    pub const DEALS: u32 = 0x6465_616c;
+    /// `(DealId, u8)` → [`MilestoneRecord`](super::MilestoneRecord).
+    pub const MILESTONES: u32 = 0x6d69_6c65;
+    /// `(AccountId, u32)` → `DealId`: an account's n-th deal.
+    pub const ACCOUNT_DEALS: u32 = 0x6163_646c;
+    /// `AccountId` → `u32`: how many deals an account takes part in.
+    pub const ACCOUNT_DEAL_COUNT: u32 = 0x6163_6e74;
+    /// `AccountId` → `Balance`: payouts the chain refused, waiting for `withdraw`.
+    pub const CLAIMABLE: u32 = 0x636c_616d;
+    /// Fast-path instances only: the code hash of the ink! contract it delegates to.
+    pub const LIBRARY: u32 = 0x6c69_6272;
+}
+
+/// The instance's fixed configuration and deal counter: ink!'s root storage cell.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Receives the fee on every payment to a seller.
+    pub fee_recipient: AccountId,
+    /// The fee, in basis points (≤ [`MAX_FEE_BPS`](crate::MAX_FEE_BPS)).
+    pub fee_bps: u16,
+    /// The id the next proposed deal gets.
+    pub next_deal_id: u64,
+}
+
+impl Instance {
+    /// A fresh instance, if the fee configuration is allowed.
+    ///
+    /// # Errors
+    /// - [`Error::FeeTooHigh`] if `fee_bps > MAX_FEE_BPS`.
+    /// - [`Error::ZeroAccount`] if `fee_recipient` is the all-zero account while a fee is set.
+    pub fn new(fee_recipient: AccountId, fee_bps: u16) -> Result<Self, Error> {
+        if fee_bps > crate::MAX_FEE_BPS {
+            return Err(Error::FeeTooHigh);
+        }
+        if fee_bps > 0 && fee_recipient == AccountId::from([0u8; 32]) {
+            return Err(Error::ZeroAccount);
+        }
+        Ok(Self {
+            fee_recipient,
+            fee_bps,
+            next_deal_id: 0,
+        })
+    }
+}
+
+/// A deal's stored record. Unlike the [`Deal`] reads return, it holds no totals and no
+/// settled count: releases never write it (see the module docs).
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DealRecord {
+    /// The importer.
+    pub buyer: AccountId,
+    /// The exporter.
+    pub seller: AccountId,
+    /// Attesting services.
+    pub oracles: Vec<AccountId>,
+    /// Attestations needed.
+    pub oracle_threshold: u8,
+    /// Dispute arbiter.
+    pub arbiter: Option<AccountId>,
+    /// Who may release.
+    pub release_rule: ReleaseRule,
+    /// Review window, ms.
+    pub review_window: u64,
+    /// Arbitration window, ms.
+    pub arbitration_window: u64,
+    /// Fallback seller share, bps.
+    pub fallback_seller_bps: u16,
+    /// Milestone 0 is an advance.
+    pub advance: bool,
+    /// Hash of the agreement document.
+    pub agreement_hash: Digest,
+    /// BLAKE2b-256 of the SCALE-encoded terms as proposed: what acceptance names.
+    pub terms_hash: Digest,
+    /// Number of milestones.
+    pub milestone_count: u8,
+    /// Sum of all milestone amounts.
+    pub total: Balance,
+    /// Who proposed the deal.
+    pub proposer: Role,
+    /// Stored state: `Proposed`, `Active`, `Withdrawn`, `Cancelled`, or `Closed` once
+    /// `close_deal` recorded the closure. Reads and checks use [`DealRecord::status_with`].
+    pub status: DealStatus,
+    /// When it was proposed.
+    pub proposed_at: Timestamp,
+    /// When it was accepted.
+    pub accepted_at: Option<Timestamp>,
+    /// Everything ever paid in.
+    pub deposited: Balance,
+    /// Milestones `0..funded_count` are fully funded (and flagged so in their records).
+    pub funded_count: u8,
+    /// No more deposits: set by cancellation, or when a milestone lapsed before it was
+    /// fully funded (deposits cover milestones in order, so none may skip it).
+    pub funding_closed: bool,
+    /// A pending mutual-cancellation proposal.
+    pub cancel_proposed_by: Option<Role>,
+}
+
+/// What a deal's milestones add up to; see [`Totals::of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Paid to the seller, net of fees.
+    pub released: Balance,
+    /// Paid as fees.
+    pub fees: Balance,
+    /// Returned to the buyer.
+    pub refunded: Balance,
+    /// Milestones in a terminal state.
+    pub settled: u8,
+}
+
+impl Totals {
+    /// Sums the outcomes of a deal's milestones. `None` on overflow, which the deal's own
+    /// invariant (`released + fees + refunded <= deposited`) rules out.
+    pub fn of<'a>(milestones: impl IntoIterator<Item = &'a Milestone>) -> Option<Self> {
+        let mut t = Totals::default();
+        for m in milestones {
+            if let Some(o) = m.outcome {
+                t.released = t.released.checked_add(o.to_seller)?;
+                t.fees = t.fees.checked_add(o.fee)?;
+                t.refunded = t.refunded.checked_add(o.to_buyer)?;
+            }
+            if m.status.is_terminal() {
+                t.settled = t.settled.checked_add(1)?;
+            }
+        }
+        Some(t)
+    }
+}
+
+impl DealRecord {
+    /// The deal's state once `settled` of its milestones are terminal: an accepted deal
+    /// whose milestones are all settled is `Closed`, whether or not `close_deal` ran.
+    pub fn status_with(&self, settled: u8) -> DealStatus {
+        match self.status {
+            DealStatus::Active | DealStatus::Cancelled if settled >= self.milestone_count => {
+                DealStatus::Closed
+            }
+            s => s,
+        }
+    }
+
+    /// The deal as reads return it.
+    pub fn view(&self, totals: Totals) -> Deal {
+        let r = self.clone();
+        Deal {
+            status: self.status_with(totals.settled),
+            closure_recorded: r.status == DealStatus::Closed,
+            buyer: r.buyer,
+            seller: r.seller,
+            oracles: r.oracles,
+            oracle_threshold: r.oracle_threshold,
+            arbiter: r.arbiter,
+            release_rule: r.release_rule,
+            review_window: r.review_window,
+            arbitration_window: r.arbitration_window,
+            fallback_seller_bps: r.fallback_seller_bps,
+            advance: r.advance,
+            agreement_hash: r.agreement_hash,
+            terms_hash: r.terms_hash,
+            milestone_count: r.milestone_count,
+            total: r.total,
+            proposer: r.proposer,
+            proposed_at: r.proposed_at,
+            accepted_at: r.accepted_at,
+            deposited: r.deposited,
+            released: totals.released,
+            fees: totals.fees,
+            refunded: totals.refunded,
+            settled_count: totals.settled,
+            funding_closed: r.funding_closed,
+            cancel_proposed_by: r.cancel_proposed_by,
+        }
+    }
+
+    /// The party role of `who`, if any.
+    pub fn role_of(&self, who: &AccountId) -> Option<Role> {
+        if *who == self.buyer {
+            Some(Role::Buyer)
+        } else if *who == self.seller {
+            Some(Role::Seller)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a release needs from its deal and instance, copied into every milestone record when
+/// the deal is proposed (and `funded` when deposits cover the milestone), so that a release
+/// reads no other record.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseContext {
+    /// The deal's buyer.
+    pub buyer: AccountId,
+    /// The deal's seller.
+    pub seller: AccountId,
+    /// The instance's fee recipient.
+    pub fee_recipient: AccountId,
+    /// The instance's fee, bps.
+    pub fee_bps: u16,
+    /// The deal's release rule.
+    pub release_rule: ReleaseRule,
+    /// The deal's oracles.
+    pub oracles: Vec<AccountId>,
+    /// Attestations needed.
+    pub oracle_threshold: u8,
+    /// The deal's review window, ms.
+    pub review_window: u64,
+    /// Deposits cover this milestone in full. Only ever set on an accepted deal.
+    pub funded: bool,
+}
+
+/// A milestone's stored record: the milestone and its [`ReleaseContext`].
+///
+/// The checks below read nothing else, and each returns the exact error the contract
+/// reports. Where a message also checks the deal's state, it does so *between* the caller
+/// checks and the milestone checks (the documented order of errors). A record that passes
+/// every check here implies the deal is `Active`: `funded` is set only on an accepted deal,
+/// cancellation settles every `Pending` and `Submitted` milestone, and closure needs all
+/// settled. That is what lets the fast path skip the deal record.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneRecord {
+    /// The milestone as reads return it.
+    pub milestone: Milestone,
+    /// Copied from the deal and the instance.
+    pub context: ReleaseContext,
+}
+
+impl MilestoneRecord {
+    /// The caller checks of `approve`.
+    ///
+    /// # Errors
+    /// `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`.
+    pub fn check_buyer_release(&self, caller: &AccountId) -> Result<(), Error> {
+        if *caller != self.context.buyer {
+            return Err(Error::CallerIsNotBuyer);
+        }
+        if !self.context.release_rule.buyer_may_release() {
+            return Err(Error::RuleForbidsBuyerRelease);
+        }
+        Ok(())
+    }
+
+    /// The caller checks of `attest`; returns the caller's bit in `attestations`.
+    ///
+    /// # Errors
+    /// `CallerIsNotOracle`, `RuleForbidsOracles`.
+    pub fn check_oracle(&self, caller: &AccountId) -> Result<u8, Error> {
+        let position = self
+            .context
+            .oracles
+            .iter()
+            .position(|o| o == caller)
+            .ok_or(Error::CallerIsNotOracle)?;
+        if !self.context.release_rule.oracles_may_release() {
+            return Err(Error::RuleForbidsOracles);
+        }
+        // At most MAX_ORACLES (5) oracles, so the shift stays inside a u8.
+        1u8.checked_shl(u32::try_from(position).map_err(|_| Error::TooManyOracles)?)
+            .ok_or(Error::TooManyOracles)
+    }
+
+    /// A milestone may be released by approval or attestation when it is pending and
+    /// funded, or submitted.
+    ///
+    /// # Errors
+    /// `WrongMilestoneState`, `MilestoneNotFunded`.
+    pub fn check_releasable(&self) -> Result<(), Error> {
+        match self.milestone.status {
+            MilestoneStatus::Pending | MilestoneStatus::Submitted => {}
+            found => return Err(Error::WrongMilestoneState { found }),
+        }
+        if !self.context.funded {
+            return Err(Error::MilestoneNotFunded);
+        }
+        Ok(())
+    }
+
+    /// The milestone checks of `attest` by the oracle with bit `bit`, at `now`.
+    ///
+    /// # Errors
+    /// As [`check_releasable`](Self::check_releasable), then `ShipByPassed`, `AlreadyAttested`.
+    pub fn check_attestable(&self, bit: u8, now: Timestamp) -> Result<(), Error> {
+        self.check_releasable()?;
+        // The buyer's refund right begins strictly after ship-by; an attestation of an
+        // unsubmitted milestone after it would race that right.
+        let m = &self.milestone;
+        if m.status == MilestoneStatus::Pending && m.ship_by.is_some_and(|t| now > t) {
+            return Err(Error::ShipByPassed);
+        }
+        if m.attestations & bit != 0 {
+            return Err(Error::AlreadyAttested);
+        }
+        Ok(())
+    }
+
+    /// End of the review window of a submitted milestone (inclusive). Saturating: a window
+    /// ending past u64::MAX ms simply never ends.
+    pub fn review_end(&self) -> Timestamp {
+        self.milestone
+            .submitted_at
+            .unwrap_or(0)
+            .saturating_add(self.context.review_window)
+    }
+
+    /// Whether the review window of a submitted milestone has passed at `now`: anyone may
+    /// then release it to the seller.
+    pub fn timeout_release_due(&self, now: Timestamp) -> bool {
+        self.milestone.status == MilestoneStatus::Submitted && now > self.review_end()
+    }
+
+    /// Marks the milestone released and returns its outcome (net to the seller, fee).
+    ///
+    /// # Errors
+    /// `AmountOverflow` (cannot happen for a fee ≤ 100%).
+    pub fn release(&mut self) -> Result<Outcome, Error> {
+        let (to_seller, fee) = seller_payment(self.milestone.amount, self.context.fee_bps)
+            .ok_or(Error::AmountOverflow)?;
+        let outcome = Outcome {
+            to_seller,
+            fee,
+            to_buyer: 0,
+        };
+        self.milestone.status = MilestoneStatus::Released;
+        self.milestone.amendment = None;
+        self.milestone.outcome = Some(outcome);
+        Ok(outcome)
+    }
+}
+
+/// Payouts, shared by the contract and the fast path so a refused transfer is handled one way.
+pub mod payout {
+    use ink::env::DefaultEnvironment;
+
+    use super::keys;
+    use crate::{Balance, DealId, Error, PayoutDeferred};
+    use ink::primitives::AccountId;
+
+    /// Pays `amount` to `to`. A transfer the chain refuses (e.g. below the existential
+    /// deposit) is credited to `to`'s claimable balance instead, with a `PayoutDeferred`
+    /// event, so one payee can never block another's payment and nothing is lost. Call it
+    /// only after every effect of the message is written.
+    ///
+    /// # Errors
+    /// `AmountOverflow` if the claimable balance would overflow.
+    pub fn pay(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error> {
+        if amount == 0 || ink::env::transfer::<DefaultEnvironment>(to, amount).is_ok() {
+            return Ok(());
+        }
+        let key = (keys::CLAIMABLE, to);
+        let credit = ink::env::get_contract_storage::<_, Balance>(&key)
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+            .checked_add(amount)
+            .ok_or(Error::AmountOverflow)?;
+        ink::env::set_contract_storage(&key, &credit);
+        ink::env::emit_event::<DefaultEnvironment, _>(PayoutDeferred {
+            deal_id,
+            account: to,
+            amount,
+        });
+        Ok(())
+    }
+}
+
+// The contract's messages read a record mostly for its milestone: `m.status` rather than
+// `m.milestone.status` keeps them as readable as the rules they implement.
+impl core::ops::Deref for MilestoneRecord {
+    type Target = Milestone;
+
+    fn deref(&self) -> &Milestone {
+        &self.milestone
+    }
+}
+
+impl core::ops::DerefMut for MilestoneRecord {
+    fn deref_mut(&mut self) -> &mut Milestone {
+        &mut self.milestone
+    }
+}

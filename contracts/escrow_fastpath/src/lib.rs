@@ -1,0 +1,245 @@
+//! # Escrow fast path
+//!
+//! ## Overview
+//!
+//! A small contract that sits in front of the `milestone_escrow` ink! contract's code and
+//! serves the instance's address. It runs the three messages that release a milestone —
+//! `approve`, `attest` and `settle_milestone` (timeout) — itself, and hands every other
+//! call, and every call its checks do not pass, to the ink! contract's code by
+//! `delegate_call` with the caller's own input (`CLONE_INPUT | TAIL_CALL`): that code runs
+//! in this contract's storage, as the same caller, and its output (and revert) is returned
+//! unchanged. dApps and the CLI therefore use the ink! contract's metadata as they are.
+//!
+//! ## Why
+//!
+//! The cost target is a release at ≤ 2× a bare contract's `pay` (one storage write,
+//! one transfer). On pallet-contracts every storage access costs ~10.3 KB of proof and the
+//! whole code blob is loaded into the proof on every call (docs/cost-model.md). ink!'s
+//! dispatch alone reads and writes the root cell, and the ink! contract is 50 KB. Here a
+//! release reads and writes exactly one record (its [`MilestoneRecord`], which carries what
+//! the release needs), and the blob is a few KB.
+//!
+//! ## One set of rules
+//!
+//! The checks, the release bookkeeping and the payouts are `escrow_types` functions that
+//! the ink! contract calls too, on the same storage layout (`escrow_types::keys`). This
+//! contract adds no rule: a call it cannot finish for certain goes to the ink! contract,
+//! which then returns the exact error. The on-chain tests run every scenario on both
+//! deployments and compare events and state.
+//!
+//! ## Instantiation
+//!
+//! `deploy` takes the ink! constructor `new`'s selector and arguments followed by the ink!
+//! contract's code hash. It writes the same root cell `new` would, stores the code hash and
+//! locks it (`lock_delegate_dependency`), so the code it delegates to can never be removed
+//! or changed. There is no message to change it: like the ink! contract, no admin.
+#![cfg_attr(not(feature = "std"), no_std, no_main)]
+// The exports exist only in the wasm build; natively the crate only type-checks.
+#![cfg_attr(feature = "std", allow(dead_code))]
+
+#[cfg(not(feature = "std"))]
+use escrow_types::Instance;
+use escrow_types::{
+    keys, payout, DealId, Error, MilestoneAttested, MilestoneRecord, MilestoneReleased,
+    ReleaseVia,
+};
+#[cfg(not(feature = "std"))]
+use ink::primitives::AccountId;
+use ink::{
+    env::{
+        call::{build_call, ExecutionInput, Selector},
+        CallFlags, DefaultEnvironment as Env, ReturnFlags,
+    },
+    primitives::{Hash, LangError},
+};
+
+/// Selectors of the ink! contract's messages this contract serves (ink! derives them from
+/// the message names).
+const APPROVE: [u8; 4] = ink::selector_bytes!("approve");
+const ATTEST: [u8; 4] = ink::selector_bytes!("attest");
+const SETTLE_MILESTONE: [u8; 4] = ink::selector_bytes!("settle_milestone");
+/// The ink! contract's constructor.
+const NEW: [u8; 4] = ink::selector_bytes!("new");
+
+/// A call this contract may serve itself, or `Other`.
+enum Fast {
+    Approve(DealId, u8),
+    Attest(DealId, u8),
+    SettleMilestone(DealId, u8),
+    Other,
+}
+
+impl scale::Decode for Fast {
+    fn decode<I: scale::Input>(input: &mut I) -> Result<Self, scale::Error> {
+        let make = match <[u8; 4]>::decode(input)? {
+            APPROVE => Fast::Approve,
+            ATTEST => Fast::Attest,
+            SETTLE_MILESTONE => Fast::SettleMilestone,
+            _ => return Ok(Fast::Other),
+        };
+        let deal_id = DealId::decode(input)?;
+        let index = u8::decode(input)?;
+        // Trailing bytes: leave the verdict to ink!'s own decoding.
+        if input.remaining_len()? != Some(0) {
+            return Ok(Fast::Other);
+        }
+        Ok(make(deal_id, index))
+    }
+}
+
+#[cfg(not(feature = "std"))]
+#[no_mangle]
+extern "C" fn call() {
+    let fast = ink::env::decode_input::<Fast>().unwrap_or(Fast::Other);
+    // ink! refuses value sent to a non-payable message (none of these is payable); leave
+    // that, too, to the ink! contract.
+    let paid = ink::env::transferred_value::<Env>() != 0;
+    match fast {
+        Fast::Approve(deal_id, index) if !paid => approve(deal_id, index),
+        Fast::Attest(deal_id, index) if !paid => attest(deal_id, index),
+        Fast::SettleMilestone(deal_id, index) if !paid => settle_milestone(deal_id, index),
+        _ => {}
+    }
+    delegate()
+}
+
+#[cfg(not(feature = "std"))]
+#[no_mangle]
+extern "C" fn deploy() {
+    let Ok((selector, fee_recipient, fee_bps, library)) =
+        ink::env::decode_input::<([u8; 4], AccountId, u16, Hash)>()
+    else {
+        refuse_input()
+    };
+    if selector != NEW {
+        refuse_input()
+    }
+    match Instance::new(fee_recipient, fee_bps) {
+        Err(e) => finish(Err(e)),
+        Ok(instance) => {
+            ink::env::set_contract_storage(&keys::ROOT, &instance);
+            ink::env::set_contract_storage(&keys::LIBRARY, &library);
+            ink::env::lock_delegate_dependency::<Env>(&library);
+            finish(Ok(()))
+        }
+    }
+}
+
+/// `approve`, when the record shows the caller is the buyer and the milestone releasable.
+/// Returns only if the ink! contract must handle the call.
+fn approve(deal_id: DealId, index: u8) {
+    let Some(mut record) = load(deal_id, index) else {
+        return;
+    };
+    let caller = ink::env::caller::<Env>();
+    if record.check_buyer_release(&caller).is_ok() && record.check_releasable().is_ok() {
+        finish(release(deal_id, index, &mut record, ReleaseVia::Buyer))
+    }
+}
+
+/// `attest`, when the record shows the caller is an oracle that may attest it now.
+fn attest(deal_id: DealId, index: u8) {
+    let Some(mut record) = load(deal_id, index) else {
+        return;
+    };
+    let caller = ink::env::caller::<Env>();
+    let now = ink::env::block_timestamp::<Env>();
+    let Ok(bit) = record.check_oracle(&caller) else {
+        return;
+    };
+    if record.check_attestable(bit, now).is_err() {
+        return;
+    }
+    record.attestations |= bit;
+    let attestations = record.attestation_count();
+    let threshold = record.context.oracle_threshold;
+    ink::env::emit_event::<Env, _>(MilestoneAttested {
+        deal_id,
+        oracle: caller,
+        index,
+        attestations,
+        threshold,
+    });
+    if attestations >= threshold {
+        finish(release(deal_id, index, &mut record, ReleaseVia::Oracles))
+    }
+    store(deal_id, index, &record);
+    finish(Ok(()))
+}
+
+/// `settle_milestone`, when it is a release after the review window; refunds and fallback
+/// splits need the deal record and go to the ink! contract.
+fn settle_milestone(deal_id: DealId, index: u8) {
+    let Some(mut record) = load(deal_id, index) else {
+        return;
+    };
+    if record.timeout_release_due(ink::env::block_timestamp::<Env>()) {
+        finish(release(deal_id, index, &mut record, ReleaseVia::Timeout))
+    }
+}
+
+/// Releases the milestone: books it, writes the record, emits `MilestoneReleased`, pays.
+fn release(
+    deal_id: DealId,
+    index: u8,
+    record: &mut MilestoneRecord,
+    via: ReleaseVia,
+) -> Result<(), Error> {
+    let outcome = record.release()?;
+    store(deal_id, index, record);
+    ink::env::emit_event::<Env, _>(MilestoneReleased {
+        deal_id,
+        seller: record.context.seller,
+        index,
+        amount: outcome.to_seller,
+        fee: outcome.fee,
+        via,
+    });
+    payout::pay(deal_id, record.context.seller, outcome.to_seller)?;
+    payout::pay(deal_id, record.context.fee_recipient, outcome.fee)
+}
+
+fn load(deal_id: DealId, index: u8) -> Option<MilestoneRecord> {
+    ink::env::get_contract_storage(&(keys::MILESTONES, (deal_id, index)))
+        .ok()
+        .flatten()
+}
+
+fn store(deal_id: DealId, index: u8, record: &MilestoneRecord) {
+    ink::env::set_contract_storage(&(keys::MILESTONES, (deal_id, index)), record);
+}
+
+/// Returns what the ink! message would: `Ok(result)` of `MessageResult<Result<(), Error>>`,
+/// reverting on an error so that nothing it wrote stays.
+fn finish(result: Result<(), Error>) -> ! {
+    let flags = if result.is_err() {
+        ReturnFlags::REVERT
+    } else {
+        ReturnFlags::empty()
+    };
+    ink::env::return_value::<Result<Result<(), Error>, LangError>>(flags, &Ok(result))
+}
+
+/// What ink! returns for input it cannot decode.
+fn refuse_input() -> ! {
+    ink::env::return_value::<Result<(), LangError>>(
+        ReturnFlags::REVERT,
+        &Err(LangError::CouldNotReadInput),
+    )
+}
+
+/// Hands the call to the ink! contract's code. With `TAIL_CALL` its output ends this call;
+/// control comes back only if that code trapped, and then this call traps too.
+fn delegate() -> ! {
+    let library = ink::env::get_contract_storage::<u32, Hash>(&keys::LIBRARY)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no library code hash"));
+    let _ = build_call::<Env>()
+        .delegate(library)
+        .call_flags(CallFlags::CLONE_INPUT | CallFlags::TAIL_CALL)
+        .exec_input(ExecutionInput::new(Selector::new([0; 4])))
+        .returns::<()>()
+        .try_invoke();
+    panic!("the library trapped")
+}
