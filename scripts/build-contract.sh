@@ -6,6 +6,8 @@
 #   (default --release). --cached: reuse the artifacts of an earlier build of exactly these
 #   inputs (a content-addressed cache, see content_key in lib.sh) instead of running
 #   cargo-contract; only for crates under contracts/. Without it, it always builds.
+#   A crate without `#[ink::contract]` (escrow_fastpath) is built code-only: a .wasm, no
+#   metadata or .contract bundle.
 #
 # Output: $CARGO_TARGET_DIR/ink/<crate>/<crate>.{wasm,json,contract} (cargo-contract's own
 # place; the next build overwrites it) and a copy per mode in
@@ -13,7 +15,7 @@
 # side (ink/<crate>/{release,debug}/ are cargo's own profile dirs).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '5,6p' "$0" | sed 's/^# //'; }
+usage() { sed -n '5,8p' "$0" | sed 's/^# //'; }
 
 crate_dir=""
 mode=release
@@ -53,6 +55,12 @@ export CARGO="$REPO_ROOT/scripts/cargo-wrapper.sh"
 
 mode_flag=()
 [ "$mode" = release ] && mode_flag=(--release)
+# The artifact that proves a build: the bundle, or the .wasm of a code-only crate.
+product=contract
+if ! grep -rqs '#\[ink::contract\]' "$crate_dir"/*.rs "$crate_dir/src"; then
+	mode_flag+=(--generate code-only)
+	product=wasm
+fi
 
 out_dir="$CARGO_TARGET_DIR/ink/$crate"
 # The build reads contracts/ (the crate and escrow-types), the workspace manifest and lock,
@@ -63,7 +71,7 @@ case "$crate_dir/" in
 "$REPO_ROOT/contracts/"*) ;;
 *) use_cache=0 ;; # the key covers contracts/ only
 esac
-if [ "$use_cache" -eq 1 ] && [ -f "$cache_dir/$crate.contract" ]; then
+if [ "$use_cache" -eq 1 ] && [ -f "$cache_dir/$crate.$product" ]; then
 	step "$crate ($mode): reusing the build of these exact sources (cache key $key)"
 	mkdir -p "$out_dir"
 	cp -f "$cache_dir/$crate".* "$out_dir/"

@@ -244,6 +244,29 @@ impl Chain {
         contract::decode_dry_run(&bytes, true).map_err(CliError::Rejected)
     }
 
+    /// `ContractsApi_upload_code` dry-run (determinism `Enforced`): the code hash and the
+    /// deposit the upload would take (0 when the code is already on chain), or the raw
+    /// SCALE `DispatchError`.
+    pub async fn dry_run_upload(
+        &self,
+        at: H256,
+        origin: &AccountId32,
+        code: &[u8],
+    ) -> Result<std::result::Result<([u8; 32], u128), Vec<u8>>> {
+        let args = (origin.0, code.to_vec(), None::<u128>, 0u8).encode();
+        let bytes = self
+            .runtime_call(at, "ContractsApi_upload_code", &args)
+            .await?;
+        let undecodable = |e: String| CliError::Rejected(format!("undecodable upload dry-run: {e}"));
+        match bytes.split_first() {
+            Some((0, rest)) => <([u8; 32], u128)>::decode(&mut &rest[..])
+                .map(Ok)
+                .map_err(|e| undecodable(e.to_string())),
+            Some((1, rest)) => Ok(Err(contract::dispatch_error_prefix(rest).to_vec())),
+            _ => Err(undecodable("empty or unknown tag".into())),
+        }
+    }
+
     /// Turns a raw dispatch error (from a dry-run) into a named error.
     pub fn dispatch_error(&self, raw: &[u8]) -> CliError {
         match subxt::error::DispatchError::decode_from(raw, self.api.metadata()) {

@@ -18,6 +18,10 @@ pub struct Deployment {
     pub contract: String,
     /// Its code hash, 0x-hex.
     pub code_hash: String,
+    /// With the release fast path in front: the code hash of the ink! contract it
+    /// delegates to, 0x-hex. `None`: the ink! contract was deployed alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library_code_hash: Option<String>,
 }
 
 /// The config file.
@@ -68,6 +72,7 @@ mod tests {
         let d = Deployment {
             contract: "5F".into(),
             code_hash: "0x00".into(),
+            library_code_hash: Some("0x01".into()),
         };
         c.deployments.insert("ws://x".into(), d.clone());
         c.save(dir.path()).unwrap();

@@ -154,6 +154,7 @@ pub fn hint(e: &escrow_types::Error) -> &'static str {
         NotAnExtension => "an amendment must move an existing ship-by later",
         NothingToWithdraw => "this account has no claimable balance",
         TransferFailed => "the chain refused the transfer; try again once the account can receive it",
+        ClosureAlreadyRecorded => "nothing to do: this deal's closure is already on chain (DealClosed)",
     }
 }
 

@@ -270,6 +270,9 @@ impl Ctx {
         if let Ok((code, _)) = commands::deploy::read_bundle(&commands::deploy::default_bundle()) {
             hashes.push(units::blake2_256(&code));
         }
+        if let Ok(code) = commands::deploy::read_fastpath(&commands::deploy::default_fastpath()) {
+            hashes.push(units::blake2_256(&code));
+        }
         hashes.sort();
         hashes.dedup();
         Ok(hashes)
@@ -532,6 +535,7 @@ mod tests {
                 config::Deployment {
                     contract: addr.to_string(),
                     code_hash: units::hex0x(&h),
+                    library_code_hash: None,
                 },
             );
         }

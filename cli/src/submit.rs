@@ -118,6 +118,23 @@ pub fn call_fields(
     ]
 }
 
+/// `Contracts.upload_code` with determinism `Enforced` (what pallet-contracts requires of
+/// code that instantiations and delegate calls run).
+pub fn upload_tx(code: Vec<u8>, storage_deposit_limit: u128) -> impl Payload {
+    subxt::dynamic::tx(
+        "Contracts",
+        "upload_code",
+        vec![
+            ("code", Value::from_bytes(code)),
+            (
+                "storage_deposit_limit",
+                Value::unnamed_variant("Some", [Value::u128(storage_deposit_limit)]),
+            ),
+            ("determinism", Value::unnamed_variant("Enforced", [])),
+        ],
+    )
+}
+
 /// `Contracts.instantiate_with_code`.
 pub fn instantiate_tx(
     value: u128,

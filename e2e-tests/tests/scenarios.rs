@@ -211,9 +211,15 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
         ],
     );
     let tx = w.cli.tx(BUYER.1, &["deal", "approve", &id_s, "2"]);
-    assert_eq!(tx.events(), ["MilestoneReleased", "DealClosed"]);
+    // The last release closes the deal; `deal close` records it (DealClosed), once.
+    assert_eq!(tx.events(), ["MilestoneReleased"]);
     let (net, fee) = w.released(units(6_000));
     assert_released(&tx, 2, net, fee, "Buyer");
+    let closed = w.cli.tx(BUYER.1, &["deal", "close", &id_s]);
+    assert_eq!(closed.events(), ["DealClosed"]);
+    w.cli
+        .run(&["--suri", BUYER.1, "deal", "close", &id_s])
+        .fails(exit::REJECTED, &["ClosureAlreadyRecorded"]);
 
     // then: the exporter got 19,800, the platform 200, the contract holds nothing of it
     w.check("after the delivery").await?;
@@ -318,7 +324,7 @@ async fn demo_deal_disputed_delivery_split_by_the_arbiter() -> Result<()> {
 
     // when: the arbiter gives the seller 60% of the disputed 1,500
     let tx = w.cli.tx(ARBITER.1, &["deal", "resolve", &id_s, "2", "60%"]);
-    assert_eq!(tx.events(), ["DisputeResolved", "DealClosed"]);
+    assert_eq!(tx.events(), ["DisputeResolved"]);
     let (net, fee) = w.released(units(900));
     w.ledger.pay("contract", BUYER.0, units(600));
     let resolved = &tx.events_named("DisputeResolved")[0];
@@ -412,7 +418,7 @@ async fn oracle_quorum_two_of_three_with_one_oracle_silent() -> Result<()> {
     let tx = w.cli.tx(first.1, &["deal", "attest", &id_s, "1"]);
     assert_eq!(
         tx.events(),
-        ["MilestoneAttested", "MilestoneReleased", "DealClosed"]
+        ["MilestoneAttested", "MilestoneReleased"]
     );
     let (net, fee) = w.released(units(3_000));
     assert_released(&tx, 1, net, fee, "Oracles");
@@ -498,7 +504,7 @@ async fn missed_ship_by_refunds_the_buyer() -> Result<()> {
         ],
     );
     let tx = w.cli.tx(BUYER.1, &["deal", "approve", &id_s, "1"]);
-    assert_eq!(tx.events(), ["MilestoneReleased", "DealClosed"]);
+    assert_eq!(tx.events(), ["MilestoneReleased"]);
     w.released(units(600));
     w.check("after milestone 1").await?;
     let deal = w.cli.deal(id);
@@ -575,7 +581,7 @@ async fn silent_buyer_auto_release_after_the_review_window() -> Result<()> {
     );
     w.wait_past(review_ends(&w.cli.deal(id), 1)).await?;
     let tx = w.cli.tx(STRANGER.1, &["deal", "settle", &id_s, "1"]);
-    assert_eq!(tx.events(), ["MilestoneReleased", "DealClosed"]);
+    assert_eq!(tx.events(), ["MilestoneReleased"]);
     let (net, fee) = w.released(units(300));
     assert_released(&tx, 1, net, fee, "Timeout");
 
@@ -652,8 +658,7 @@ async fn mutual_cancellation_after_one_milestone_released() -> Result<()> {
         [
             "MilestoneRefunded",
             "MilestoneRefunded",
-            "DealCancelled",
-            "DealClosed"
+            "DealCancelled"
         ]
     );
     assert_eq!(
@@ -741,7 +746,7 @@ async fn ship_by_amendment_keeps_the_milestone_alive() -> Result<()> {
     let tx = w.cli.tx(BUYER.1, &["deal", "approve-through", &id_s, "1"]);
     assert_eq!(
         tx.events(),
-        ["MilestoneReleased", "MilestoneReleased", "DealClosed"]
+        ["MilestoneReleased", "MilestoneReleased"]
     );
     w.released(units(500));
     w.released(units(500));
@@ -818,7 +823,7 @@ async fn node_restart_between_steps_of_a_deal() -> Result<()> {
         ],
     );
     let tx = w.cli.tx(BUYER.1, &["deal", "approve", &id_s, "1"]);
-    assert_eq!(tx.events(), ["MilestoneReleased", "DealClosed"]);
+    assert_eq!(tx.events(), ["MilestoneReleased"]);
     w.released(units(400));
     w.check("after the deal closed").await?;
     w.cli.assert_audit_ok(id);

@@ -311,6 +311,10 @@ pub async fn run(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resul
             let s = format!("deal {}: due milestones settled", a.deal);
             simple::<u8>(ctx, out, "settle_due", (DealId(a.deal),), 0, s).await
         }
+        Close(a) => {
+            let s = format!("deal {}: closure recorded (DealClosed)", a.deal);
+            simple::<()>(ctx, out, "close_deal", (DealId(a.deal),), 0, s).await
+        }
         Cancel(a) => {
             let s = format!("cancellation of deal {} proposed", a.deal);
             simple::<()>(ctx, out, "propose_cancel", (DealId(a.deal),), 0, s).await

@@ -44,6 +44,8 @@ pub struct AuditArgs {
 pub struct Rebuilt {
     /// Seen a DealProposed.
     pub proposed: bool,
+    /// Seen a DealClosed (`close_deal` recorded the closure).
+    pub closure_recorded: bool,
     /// Status.
     pub status: Option<DealStatus>,
     /// Total of the milestones.
@@ -142,8 +144,20 @@ pub fn rebuild<'a>(events: impl IntoIterator<Item = &'a EscrowEvent>) -> Rebuilt
             DealCancelled(_) => r.status = Some(DealStatus::Cancelled),
             // Deferred payouts are still counted as paid by the deal (credited to the payee).
             PayoutDeferred(_) | Withdrawn(_) => {}
-            DealClosed(_) => r.status = Some(DealStatus::Closed),
+            DealClosed(_) => {
+                if !r.milestones.iter().all(|m| m.is_terminal()) {
+                    a.push("DealClosed while a milestone is unsettled".into());
+                }
+                r.closure_recorded = true;
+                r.status = Some(DealStatus::Closed);
+            }
         }
+    }
+    // A deal is closed once its last milestone settles; DealClosed may come later or never.
+    let all_settled =
+        !r.milestones.is_empty() && r.milestones.iter().all(|m| m.is_terminal());
+    if all_settled && matches!(r.status, Some(DealStatus::Active | DealStatus::Cancelled)) {
+        r.status = Some(DealStatus::Closed);
     }
     r
 }
@@ -199,6 +213,11 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
         check("released (to seller, net)", r.released, d.released),
         check("fees", r.fees, d.fees),
         check("refunded", r.refunded, d.refunded),
+        check(
+            "closure recorded (DealClosed)",
+            r.closure_recorded,
+            d.closure_recorded,
+        ),
     ];
     let ev_locked = r
         .deposited
@@ -349,7 +368,7 @@ mod tests {
             ],
         };
         let id = DealId(0);
-        let evs = vec![
+        let mut evs = vec![
             EscrowEvent::DealProposed(DealProposed {
                 deal_id: id,
                 buyer: acc(1),
@@ -385,10 +404,16 @@ mod tests {
                 fee: 0,
                 to_buyer: 20,
             }),
-            EscrowEvent::DealClosed(DealClosed { deal_id: id }),
         ];
+        // Closed by its last settlement, before any DealClosed.
         let r = rebuild(&evs);
         assert_eq!(r.status, Some(DealStatus::Closed));
+        assert!(!r.closure_recorded);
+        evs.push(EscrowEvent::DealClosed(DealClosed { deal_id: id }));
+        let r = rebuild(&evs);
+        assert_eq!(r.status, Some(DealStatus::Closed));
+        assert!(r.closure_recorded);
+        assert_eq!(r.anomalies, Vec::<String>::new());
         assert_eq!(
             (r.deposited, r.released, r.fees, r.refunded),
             (100, 79, 1, 20)

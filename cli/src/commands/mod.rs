@@ -55,6 +55,8 @@ pub enum DealCommand {
     Settle(actions::IndexArgs),
     /// Anyone: settle every milestone whose clock ran out.
     SettleDue(actions::DealArgs),
+    /// Anyone: record the closure of a deal whose milestones are all settled (DealClosed).
+    Close(actions::DealArgs),
     /// Buyer or seller: propose to cancel the deal.
     Cancel(actions::DealArgs),
     /// Accept the other party's cancellation.
