@@ -758,7 +758,9 @@ async fn run(a: Args) -> Res<(String, bool)> {
             g as f64 / 10.0
         ));
     }
-    md.push_str("\n## The same lifecycle on the ink! contract deployed alone (`escrow deploy --plain`)\n\n");
+    md.push_str(
+        "\n## The same lifecycle on the ink! contract deployed alone (`escrow deploy --plain`)\n\n",
+    );
     md.push_str("| message | ref_time | proof_size | × bare ref_time | × bare proof_size | fast path ref_time | fast path proof_size |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for (p, f) in alone.iter().zip(&small) {
         md.push_str(&format!(
@@ -772,7 +774,9 @@ async fn run(a: Args) -> Res<(String, bool)> {
             ratio(f.gas.proof_size, p.gas.proof_size),
         ));
     }
-    md.push_str("\n(The last two columns: the fast-path deployment's cost as a multiple of this one.)\n");
+    md.push_str(
+        "\n(The last two columns: the fast-path deployment's cost as a multiple of this one.)\n",
+    );
     md.push_str("\n## Cost against milestones a message doesn't touch\n\n");
     md.push_str("| message | 1-milestone deal (ref_time / proof_size) | 16-milestone deal | growth |\n|---|---:|---:|---:|\n");
     for (name, one, sixteen) in [

@@ -257,7 +257,8 @@ impl Chain {
         let bytes = self
             .runtime_call(at, "ContractsApi_upload_code", &args)
             .await?;
-        let undecodable = |e: String| CliError::Rejected(format!("undecodable upload dry-run: {e}"));
+        let undecodable =
+            |e: String| CliError::Rejected(format!("undecodable upload dry-run: {e}"));
         match bytes.split_first() {
             Some((0, rest)) => <([u8; 32], u128)>::decode(&mut &rest[..])
                 .map(Ok)

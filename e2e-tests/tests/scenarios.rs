@@ -416,10 +416,7 @@ async fn oracle_quorum_two_of_three_with_one_oracle_silent() -> Result<()> {
     );
     w.cli.tx(second.1, &["deal", "attest", &id_s, "1"]);
     let tx = w.cli.tx(first.1, &["deal", "attest", &id_s, "1"]);
-    assert_eq!(
-        tx.events(),
-        ["MilestoneAttested", "MilestoneReleased"]
-    );
+    assert_eq!(tx.events(), ["MilestoneAttested", "MilestoneReleased"]);
     let (net, fee) = w.released(units(3_000));
     assert_released(&tx, 1, net, fee, "Oracles");
 
@@ -655,11 +652,7 @@ async fn mutual_cancellation_after_one_milestone_released() -> Result<()> {
     let tx = w.cli.tx(BUYER.1, &["deal", "accept-cancel", &id_s]);
     assert_eq!(
         tx.events(),
-        [
-            "MilestoneRefunded",
-            "MilestoneRefunded",
-            "DealCancelled"
-        ]
+        ["MilestoneRefunded", "MilestoneRefunded", "DealCancelled"]
     );
     assert_eq!(
         amount(&tx.events_named("DealCancelled")[0]["refunded"]),
@@ -744,10 +737,7 @@ async fn ship_by_amendment_keeps_the_milestone_alive() -> Result<()> {
         ],
     );
     let tx = w.cli.tx(BUYER.1, &["deal", "approve-through", &id_s, "1"]);
-    assert_eq!(
-        tx.events(),
-        ["MilestoneReleased", "MilestoneReleased"]
-    );
+    assert_eq!(tx.events(), ["MilestoneReleased", "MilestoneReleased"]);
     w.released(units(500));
     w.released(units(500));
     w.check("after both releases").await?;

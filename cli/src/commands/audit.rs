@@ -154,8 +154,7 @@ pub fn rebuild<'a>(events: impl IntoIterator<Item = &'a EscrowEvent>) -> Rebuilt
         }
     }
     // A deal is closed once its last milestone settles; DealClosed may come later or never.
-    let all_settled =
-        !r.milestones.is_empty() && r.milestones.iter().all(|m| m.is_terminal());
+    let all_settled = !r.milestones.is_empty() && r.milestones.iter().all(|m| m.is_terminal());
     if all_settled && matches!(r.status, Some(DealStatus::Active | DealStatus::Cancelled)) {
         r.status = Some(DealStatus::Closed);
     }

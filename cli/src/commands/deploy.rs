@@ -283,7 +283,10 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             if let Some(h) = library_hash {
                 w(
                     out,
-                    format!("release fast path in front of the ink! contract {}", units::hex0x(&h)),
+                    format!(
+                        "release fast path in front of the ink! contract {}",
+                        units::hex0x(&h)
+                    ),
                 )?;
             }
             w(

@@ -32,7 +32,7 @@
 //! ## State machine
 //!
 //! ```text
-//! Deal:      Proposed ──accept──▶ Active ──all settled──▶ Closed
+//! Deal:      Proposed ──accept──▶ Active ──all settled──▶ Closed (close_deal: DealClosed)
 //!               │                   │                       ▲
 //!               └─withdraw─▶ Withdrawn  └─cancel (both)─▶ Cancelled ─(disputes end)─┘
 //!
@@ -47,7 +47,9 @@
 //!
 //! Invariants, for every deal, after every message:
 //! `deposited == released + fees + refunded + locked`,
-//! `deposited <= total`, `settled_count <= milestone_count <= MAX_MILESTONES`,
+//! `deposited <= total`, `settled_count <= milestone_count <= MAX_MILESTONES` (the totals,
+//! `settled_count` and `Closed` are derived from the milestone records on read: releases
+//! write only their own milestone record, see `escrow_types::records`),
 //! `0 < oracle_threshold <= oracles.len() <= MAX_ORACLES || oracles.is_empty()`,
 //! and the contract's balance is at least the sum of all deals' `locked` plus all
 //! claimable balances. Statuses only move forward; a terminal milestone never pays again.
@@ -71,6 +73,11 @@
 //! not re-inline single-caller functions): a call compiles a 6 KB dispatcher plus the code of
 //! the one message it runs. Measured with `scripts/bench.sh` (docs/bench.md).
 //!
+//! `escrow deploy` puts the release fast path (`contracts/escrow_fastpath`) in front of this
+//! code: a 14 KB contract that runs `approve`, `attest` and the timeout release of
+//! `settle_milestone` on one milestone record and `delegate_call`s everything else here.
+//! Deployed alone, this contract is complete and behaves the same.
+//!
 //! ## Interface
 //!
 //! Lifecycle: [`propose`](MilestoneEscrow::propose),
@@ -85,7 +92,8 @@
 //! [`settle_due`](MilestoneEscrow::settle_due), [`propose_cancel`](MilestoneEscrow::propose_cancel),
 //! [`accept_cancel`](MilestoneEscrow::accept_cancel),
 //! [`propose_amendment`](MilestoneEscrow::propose_amendment),
-//! [`accept_amendment`](MilestoneEscrow::accept_amendment), [`withdraw`](MilestoneEscrow::withdraw).
+//! [`accept_amendment`](MilestoneEscrow::accept_amendment), [`withdraw`](MilestoneEscrow::withdraw),
+//! [`close_deal`](MilestoneEscrow::close_deal).
 //!
 //! Reads: `deal`, `milestone`, `deals_of`, `deal_count_of`, `claimable_of`, `config`,
 //! `deal_count`, `terms_hash`.
@@ -241,6 +249,10 @@ pub mod milestone_escrow {
                             outcome: None,
                         },
                         context: context.clone(),
+                        next_amount: terms
+                            .milestones
+                            .get(i.saturating_add(1))
+                            .map_or(0, |next| next.amount),
                     },
                 );
                 // validate_terms proved the total fits, so every prefix sum fits too.
@@ -275,6 +287,7 @@ pub mod milestone_escrow {
                     accepted_at: None,
                     deposited: 0,
                     funded_count: 0,
+                    funding_mark: terms.milestones.first().map_or(0, |m| m.amount),
                     funding_closed: false,
                     cancel_proposed_by: None,
                 },
@@ -445,7 +458,7 @@ pub mod milestone_escrow {
         /// # Access
         /// The buyer, unless the release rule is `Oracles`.
         /// # Events
-        /// `MilestoneReleased` (via `Buyer`); `DealClosed` if it was the last one.
+        /// `MilestoneReleased` (via `Buyer`).
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`,
         /// `WrongDealState`, `WrongMilestoneState`, `MilestoneNotFunded`.
@@ -468,7 +481,7 @@ pub mod milestone_escrow {
         /// # Access
         /// The buyer, unless the release rule is `Oracles`.
         /// # Events
-        /// `MilestoneReleased` (via `BuyerBatch`) for each; `DealClosed` if all are settled.
+        /// `MilestoneReleased` (via `BuyerBatch`) for each.
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound` (`last` out of range), `CallerIsNotBuyer`,
         /// `RuleForbidsBuyerRelease`, `WrongDealState`, `MilestoneDisputed`,
@@ -643,7 +656,7 @@ pub mod milestone_escrow {
         /// # Access
         /// The party that did not make the offer.
         /// # Events
-        /// `DisputeResolved` (`Settlement`); `DealClosed` if it was the last milestone.
+        /// `DisputeResolved` (`Settlement`).
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongMilestoneState`,
         /// `NoOffer`, `CannotAcceptOwnProposal`, `OfferMismatch`.
@@ -667,7 +680,13 @@ pub mod milestone_escrow {
             if offer.seller_amount != seller_amount {
                 return Err(Error::OfferMismatch);
             }
-            self.split(deal_id, index, &mut m, seller_amount, Resolution::Settlement)
+            self.split(
+                deal_id,
+                index,
+                &mut m,
+                seller_amount,
+                Resolution::Settlement,
+            )
         }
 
         /// Rules on a dispute: any split of the milestone amount.
@@ -675,7 +694,7 @@ pub mod milestone_escrow {
         /// # Access
         /// The deal's arbiter.
         /// # Events
-        /// `DisputeResolved` (`Arbiter`); `DealClosed` if it was the last milestone.
+        /// `DisputeResolved` (`Arbiter`).
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotArbiter`, `WrongMilestoneState`,
         /// `SplitExceedsAmount`.
@@ -708,7 +727,7 @@ pub mod milestone_escrow {
         /// Anyone.
         /// # Events
         /// `MilestoneReleased` (`Timeout`), `MilestoneRefunded` or `DisputeResolved`
-        /// (`Fallback`); `DealClosed` if it was the last milestone.
+        /// (`Fallback`).
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `WrongDealState`, `WrongMilestoneState`,
         /// `ReviewWindowOpen`, `ShipByNotPassed`, `ArbitrationWindowOpen`.
@@ -812,8 +831,7 @@ pub mod milestone_escrow {
         /// # Access
         /// The party that did not propose the cancellation.
         /// # Events
-        /// `MilestoneRefunded` (`Cancelled`) for each, `DealCancelled`; `DealClosed` if no
-        /// dispute remains.
+        /// `MilestoneRefunded` (`Cancelled`) for each, `DealCancelled`.
         /// # Errors
         /// `DealNotFound`, `CallerIsNotParty`, `WrongDealState`, `NoCancellationPending`,
         /// `CannotAcceptOwnProposal`.
@@ -1117,7 +1135,11 @@ pub mod milestone_escrow {
         }
 
         /// Every milestone record of the deal, in order (≤ `MAX_MILESTONES` reads).
-        fn load_all(&self, deal_id: DealId, deal: &DealRecord) -> Result<Vec<MilestoneRecord>, Error> {
+        fn load_all(
+            &self,
+            deal_id: DealId,
+            deal: &DealRecord,
+        ) -> Result<Vec<MilestoneRecord>, Error> {
             (0..deal.milestone_count)
                 .map(|index| self.load_milestone(deal_id, index))
                 .collect()
@@ -1218,15 +1240,17 @@ pub mod milestone_escrow {
             let now = self.env().block_timestamp();
             let mut payouts = Vec::new();
             // Deposits cover milestones in order: only those from `funded_count` on can
-            // change, and the first one still short ends the walk.
-            while deal.funded_count < deal.milestone_count {
+            // change, and `funding_mark` says whether the next one is complete without
+            // reading it.
+            while deal.funded_count < deal.milestone_count && deal.deposited >= deal.funding_mark {
                 let index = deal.funded_count;
                 let mut m = self.load_milestone(deal_id, index)?;
-                if !m.is_funded(deal.deposited) {
-                    break;
-                }
                 m.context.funded = true;
                 deal.funded_count = index.checked_add(1).ok_or(Error::AmountOverflow)?;
+                deal.funding_mark = deal
+                    .funding_mark
+                    .checked_add(m.next_amount)
+                    .ok_or(Error::AmountOverflow)?;
                 // Past its ship-by the advance belongs to the buyer's refund right: a late
                 // top-up must not turn that refund into a payment to the seller.
                 if index == 0
@@ -1426,7 +1450,11 @@ pub mod milestone_escrow {
     }
 
     /// What the clocks make due for `m` at `now`, or the error saying why nothing is.
-    fn due_action(deal: &DealRecord, m: &MilestoneRecord, now: Timestamp) -> Result<DueAction, Error> {
+    fn due_action(
+        deal: &DealRecord,
+        m: &MilestoneRecord,
+        now: Timestamp,
+    ) -> Result<DueAction, Error> {
         match m.status {
             MilestoneStatus::Submitted => {
                 if m.timeout_release_due(now) {

@@ -2853,7 +2853,9 @@ impl Harness {
                 // Anyone records the closure, once.
                 let stranger = acct(POOL - 1);
                 let recorded = self.call(stranger, 0, Call::CloseDeal(id)).is_ok();
-                self.ensure(recorded, || format!("liveness: close_deal of deal {n} failed"));
+                self.ensure(recorded, || {
+                    format!("liveness: close_deal of deal {n} failed")
+                });
             }
             let view = self.c.deal(id).expect("deal");
             self.ensure(view.locked == 0, || {
