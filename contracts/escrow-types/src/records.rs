@@ -261,13 +261,14 @@ pub struct ReleaseContext {
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MilestoneRecord {
-    /// The milestone as reads return it.
-    pub milestone: Milestone,
     /// Copied from the deal and the instance.
     pub context: ReleaseContext,
     /// The next milestone's amount (0 for the last): moves the deal's `funding_mark` on
     /// when this one is funded.
     pub next_amount: Balance,
+    /// The milestone as reads return it. Last, and its `outcome` last in it: a release
+    /// then only appends to the stored bytes (the fast path writes them in place).
+    pub milestone: Milestone,
 }
 
 impl MilestoneRecord {

@@ -40,8 +40,12 @@
 #[cfg(not(feature = "std"))]
 use escrow_types::Instance;
 use escrow_types::{
-    keys, payout, DealId, Error, MilestoneAttested, MilestoneRecord, MilestoneReleased, ReleaseVia,
+    keys, payout, DealId, Error, MilestoneAttested, MilestoneRecord, MilestoneReleased, Outcome,
+    ReleaseVia,
 };
+use record::{Parsed, MAX_RECORD};
+
+mod record;
 #[cfg(not(feature = "std"))]
 use ink::primitives::AccountId;
 use ink::{
@@ -128,19 +132,31 @@ extern "C" fn deploy() {
 /// Returns only if the ink! contract must handle the call.
 #[inline(never)]
 fn approve(deal_id: DealId, index: u8) {
-    let Some(mut record) = load(deal_id, index) else {
+    let key = milestone_key(deal_id, index);
+    let mut bytes = [0u8; MAX_RECORD];
+    let Some((parsed, mut record)) = load(&key, &mut bytes, false) else {
         return;
     };
     let caller = ink::env::caller::<Env>();
     if record.check_buyer_release(&caller).is_ok() && record.check_releasable().is_ok() {
-        finish(release(deal_id, index, &mut record, ReleaseVia::Buyer))
+        release(
+            deal_id,
+            index,
+            &key,
+            &mut bytes,
+            &parsed,
+            &mut record,
+            ReleaseVia::Buyer,
+        )
     }
 }
 
 /// `attest`, when the record shows the caller is an oracle that may attest it now.
 #[inline(never)]
 fn attest(deal_id: DealId, index: u8) {
-    let Some(mut record) = load(deal_id, index) else {
+    let key = milestone_key(deal_id, index);
+    let mut bytes = [0u8; MAX_RECORD];
+    let Some((parsed, mut record)) = load(&key, &mut bytes, true) else {
         return;
     };
     let caller = ink::env::caller::<Env>();
@@ -154,6 +170,18 @@ fn attest(deal_id: DealId, index: u8) {
     record.attestations |= bit;
     let attestations = record.attestation_count();
     let threshold = record.context.oracle_threshold;
+    let outcome = if attestations >= threshold {
+        let Ok(outcome) = record.release() else {
+            return;
+        };
+        Some(outcome)
+    } else {
+        None
+    };
+    // Everything that could send the call to the ink! contract is decided: effects now.
+    let Some(len) = parsed.patch(&mut bytes, &record) else {
+        return;
+    };
     ink::env::emit_event::<Env, _>(MilestoneAttested {
         deal_id,
         oracle: caller,
@@ -161,34 +189,70 @@ fn attest(deal_id: DealId, index: u8) {
         attestations,
         threshold,
     });
-    if attestations >= threshold {
-        finish(release(deal_id, index, &mut record, ReleaseVia::Oracles))
+    write_storage(&key, &bytes[..len]);
+    match outcome {
+        Some(outcome) => finish(pay_release(
+            deal_id,
+            index,
+            &record,
+            outcome,
+            ReleaseVia::Oracles,
+        )),
+        None => finish(Ok(())),
     }
-    store(deal_id, index, &record);
-    finish(Ok(()))
 }
 
 /// `settle_milestone`, when it is a release after the review window; refunds and fallback
 /// splits need the deal record and go to the ink! contract.
 #[inline(never)]
 fn settle_milestone(deal_id: DealId, index: u8) {
-    let Some(mut record) = load(deal_id, index) else {
+    let key = milestone_key(deal_id, index);
+    let mut bytes = [0u8; MAX_RECORD];
+    let Some((parsed, mut record)) = load(&key, &mut bytes, false) else {
         return;
     };
     if record.timeout_release_due(ink::env::block_timestamp::<Env>()) {
-        finish(release(deal_id, index, &mut record, ReleaseVia::Timeout))
+        release(
+            deal_id,
+            index,
+            &key,
+            &mut bytes,
+            &parsed,
+            &mut record,
+            ReleaseVia::Timeout,
+        )
     }
 }
 
 /// Releases the milestone: books it, writes the record, emits `MilestoneReleased`, pays.
+/// Returns (having changed nothing) only if the record cannot be written in place.
 fn release(
     deal_id: DealId,
     index: u8,
+    key: &[u8],
+    bytes: &mut [u8; MAX_RECORD],
+    parsed: &Parsed,
     record: &mut MilestoneRecord,
     via: ReleaseVia,
+) {
+    let Ok(outcome) = record.release() else {
+        return;
+    };
+    let Some(len) = parsed.patch(bytes, record) else {
+        return;
+    };
+    write_storage(key, &bytes[..len]);
+    finish(pay_release(deal_id, index, record, outcome, via))
+}
+
+/// The release's event and payouts, after its record is written.
+fn pay_release(
+    deal_id: DealId,
+    index: u8,
+    record: &MilestoneRecord,
+    outcome: Outcome,
+    via: ReleaseVia,
 ) -> Result<(), Error> {
-    let outcome = record.release()?;
-    store(deal_id, index, record);
     emit_released(&MilestoneReleased {
         deal_id,
         seller: record.context.seller,
@@ -199,6 +263,56 @@ fn release(
     });
     payout::pay(deal_id, record.context.seller, outcome.to_seller)?;
     payout::pay(deal_id, record.context.fee_recipient, outcome.fee)
+}
+
+/// Reads the stored record under `key` into `bytes`; returns where its fields are and the
+/// part of it the rules read (see [`record`]).
+fn load(
+    key: &[u8],
+    bytes: &mut [u8; MAX_RECORD],
+    with_oracles: bool,
+) -> Option<(Parsed, MilestoneRecord)> {
+    let len = read_storage(key, bytes)?;
+    let parsed = Parsed::new(bytes.get(..len)?)?;
+    let record = parsed.partial(&bytes[..], with_oracles)?;
+    Some((parsed, record))
+}
+
+/// The storage key ink!'s `Mapping` uses for `(deal_id, index)` in the milestones mapping:
+/// `SCALE((keys::MILESTONES, (deal_id, index)))`.
+fn milestone_key(deal_id: DealId, index: u8) -> [u8; 13] {
+    let mut key = [0u8; 13];
+    key[..4].copy_from_slice(&keys::MILESTONES.to_le_bytes());
+    key[4..12].copy_from_slice(&deal_id.0.to_le_bytes());
+    key[12] = index;
+    key
+}
+
+/// The raw value under `key` (the host function ink!'s `get_contract_storage` calls).
+#[cfg(not(feature = "std"))]
+fn read_storage(key: &[u8], into: &mut [u8; MAX_RECORD]) -> Option<usize> {
+    use pallet_contracts_uapi::{HostFn, HostFnImpl};
+    let mut out = &mut into[..];
+    HostFnImpl::get_storage_v1(key, &mut out).ok()?;
+    Some(out.len())
+}
+
+#[cfg(feature = "std")]
+fn read_storage(key: &[u8], into: &mut [u8; MAX_RECORD]) -> Option<usize> {
+    let _ = (key, into);
+    None
+}
+
+/// Stores `value` under `key` (the host function ink!'s `set_contract_storage` calls).
+#[cfg(not(feature = "std"))]
+fn write_storage(key: &[u8], value: &[u8]) {
+    use pallet_contracts_uapi::{HostFn, HostFnImpl};
+    HostFnImpl::set_storage_v2(key, value);
+}
+
+#[cfg(feature = "std")]
+fn write_storage(key: &[u8], value: &[u8]) {
+    let _ = (key, value);
 }
 
 /// Deposits `MilestoneReleased` exactly as ink!'s `emit_event` does — topics: the signature
@@ -257,16 +371,6 @@ impl scale::Output for Buffer {
     }
 }
 
-fn load(deal_id: DealId, index: u8) -> Option<MilestoneRecord> {
-    ink::env::get_contract_storage(&(keys::MILESTONES, (deal_id, index)))
-        .ok()
-        .flatten()
-}
-
-fn store(deal_id: DealId, index: u8, record: &MilestoneRecord) {
-    ink::env::set_contract_storage(&(keys::MILESTONES, (deal_id, index)), record);
-}
-
 /// Returns what the ink! message would: `Ok(result)` of `MessageResult<Result<(), Error>>`,
 /// reverting on an error so that nothing it wrote stays.
 fn finish(result: Result<(), Error>) -> ! {
@@ -308,4 +412,39 @@ fn delegate() -> ! {
         .returns::<()>()
         .try_invoke();
     panic!("the library trapped")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scale::Encode;
+
+    #[test]
+    fn milestone_key_is_the_mappings_key() {
+        for (deal, index) in [
+            (0u64, 0u8),
+            (1, 15),
+            (u64::MAX, 255),
+            (0x0102_0304_0506_0708, 7),
+        ] {
+            assert_eq!(
+                milestone_key(DealId(deal), index).to_vec(),
+                (keys::MILESTONES, (DealId(deal), index)).encode()
+            );
+        }
+    }
+
+    #[test]
+    fn selectors_are_the_ink_messages() {
+        use scale::Decode;
+        let input = [APPROVE.to_vec(), DealId(3).encode(), vec![2]].concat();
+        assert!(matches!(
+            Fast::decode(&mut &input[..]),
+            Ok(Fast::Approve(DealId(3), 2))
+        ));
+        let trailing = [input.clone(), vec![0]].concat();
+        assert!(matches!(Fast::decode(&mut &trailing[..]), Ok(Fast::Other)));
+        let other = [ink::selector_bytes!("fund").to_vec(), DealId(3).encode()].concat();
+        assert!(matches!(Fast::decode(&mut &other[..]), Ok(Fast::Other)));
+    }
 }
