@@ -150,16 +150,22 @@ impl Totals {
     pub fn of<'a>(milestones: impl IntoIterator<Item = &'a Milestone>) -> Option<Self> {
         let mut t = Totals::default();
         for m in milestones {
-            if let Some(o) = m.outcome {
-                t.released = t.released.checked_add(o.to_seller)?;
-                t.fees = t.fees.checked_add(o.fee)?;
-                t.refunded = t.refunded.checked_add(o.to_buyer)?;
-            }
-            if m.status.is_terminal() {
-                t.settled = t.settled.checked_add(1)?;
-            }
+            t.add(m)?;
         }
         Some(t)
+    }
+
+    /// Adds one milestone's outcome; `None` on overflow.
+    pub fn add(&mut self, m: &Milestone) -> Option<()> {
+        if let Some(o) = m.outcome {
+            self.released = self.released.checked_add(o.to_seller)?;
+            self.fees = self.fees.checked_add(o.fee)?;
+            self.refunded = self.refunded.checked_add(o.to_buyer)?;
+        }
+        if m.status.is_terminal() {
+            self.settled = self.settled.checked_add(1)?;
+        }
+        Some(())
     }
 }
 
@@ -176,10 +182,11 @@ impl DealRecord {
     }
 
     /// The deal as reads return it.
-    pub fn view(&self, totals: Totals) -> Deal {
-        let r = self.clone();
+    pub fn into_view(self, totals: Totals) -> Deal {
+        let status = self.status_with(totals.settled);
+        let r = self;
         Deal {
-            status: self.status_with(totals.settled),
+            status,
             closure_recorded: r.status == DealStatus::Closed,
             buyer: r.buyer,
             seller: r.seller,
@@ -374,8 +381,12 @@ impl MilestoneRecord {
 }
 
 /// Payouts, shared by the contract and the fast path so a refused transfer is handled one way.
+///
+/// The functions are generic over the environment (always `DefaultEnvironment`) only so that
+/// they are compiled in the crate that calls them: there they share ink!'s event and transfer
+/// code with the caller's own, where compiled here they were a second copy (~0.9 KB of wasm).
 pub mod payout {
-    use ink::env::DefaultEnvironment;
+    use ink::env::Environment;
 
     use super::keys;
     use crate::{Balance, DealId, Error, PayoutDeferred};
@@ -388,17 +399,24 @@ pub mod payout {
     ///
     /// # Errors
     /// `AmountOverflow` if the claimable balance would overflow.
-    pub fn pay(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error> {
-        if amount == 0 || ink::env::transfer::<DefaultEnvironment>(to, amount).is_ok() {
+    #[inline(never)]
+    pub fn pay<E>(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error>
+    where
+        E: Environment<AccountId = AccountId, Balance = Balance>,
+    {
+        if amount == 0 || ink::env::transfer::<E>(to, amount).is_ok() {
             return Ok(());
         }
-        defer(deal_id, to, amount)
+        defer::<E>(deal_id, to, amount)
     }
 
     /// The refused-transfer arm of [`pay`], apart so that a paying call does not compile it
     /// (pallet-contracts' wasmi charges each call for compiling the code it reaches).
     #[inline(never)]
-    fn defer(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error> {
+    fn defer<E>(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error>
+    where
+        E: Environment<AccountId = AccountId, Balance = Balance>,
+    {
         let key = (keys::CLAIMABLE, to);
         let credit = ink::env::get_contract_storage::<_, Balance>(&key)
             .ok()
@@ -407,7 +425,7 @@ pub mod payout {
             .checked_add(amount)
             .ok_or(Error::AmountOverflow)?;
         ink::env::set_contract_storage(&key, &credit);
-        ink::env::emit_event::<DefaultEnvironment, _>(PayoutDeferred {
+        ink::env::emit_event::<E, _>(PayoutDeferred {
             deal_id,
             account: to,
             amount,

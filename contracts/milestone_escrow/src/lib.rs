@@ -1034,9 +1034,11 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn deal(&self, deal_id: DealId) -> Option<DealView> {
             let record = self.deals.get(deal_id)?;
-            let milestones = self.load_all(deal_id, &record).ok()?;
-            let totals = Totals::of(milestones.iter().map(|r| &r.milestone))?;
-            let deal = record.view(totals);
+            let mut totals = Totals::default();
+            for index in 0..record.milestone_count {
+                totals.add(&self.milestones.get((deal_id, index))?.milestone)?;
+            }
+            let deal = record.into_view(totals);
             Some(DealView {
                 id: deal_id,
                 locked: deal.locked(),
@@ -1140,9 +1142,11 @@ pub mod milestone_escrow {
             deal_id: DealId,
             deal: &DealRecord,
         ) -> Result<Vec<MilestoneRecord>, Error> {
-            (0..deal.milestone_count)
-                .map(|index| self.load_milestone(deal_id, index))
-                .collect()
+            let mut all = Vec::with_capacity(usize::from(deal.milestone_count));
+            for index in 0..deal.milestone_count {
+                all.push(self.load_milestone(deal_id, index)?);
+            }
+            Ok(all)
         }
 
         /// The deal's state, `Closed` included: reads milestones until it finds an
@@ -1405,7 +1409,7 @@ pub mod milestone_escrow {
         /// written before this runs.
         fn pay_all(&mut self, deal_id: DealId, payouts: &[Payout]) -> Result<(), Error> {
             for p in payouts {
-                payout::pay(deal_id, p.to, p.amount)?;
+                payout::pay::<Environment>(deal_id, p.to, p.amount)?;
             }
             Ok(())
         }
