@@ -65,7 +65,7 @@ fi
 out_dir="$CARGO_TARGET_DIR/ink/$crate"
 # The build reads contracts/ (the crate and escrow-types), the workspace manifest and lock,
 # the toolchain, cargo-contract and these scripts: a key over all of them (lib.sh).
-CACHE_KEY_EXTRA="$crate $mode $(cargo-contract --version)" key="$(content_key contracts Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-contract.sh scripts/cargo-wrapper.sh)"
+CACHE_KEY_EXTRA="$crate $mode $(cargo-contract --version) $(wasm-opt --version 2>/dev/null)" key="$(content_key contracts Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-contract.sh scripts/cargo-wrapper.sh)"
 cache_dir="$BUILD_CACHE_DIR/contracts/$crate-$mode/$key"
 case "$crate_dir/" in
 "$REPO_ROOT/contracts/"*) ;;
@@ -83,6 +83,7 @@ else
 	info "built in $(elapsed_since "$started")s"
 	[ -f "$out_dir/$crate.wasm" ] || die "expected $out_dir/$crate.wasm after the build"
 	store_in_cache=$use_cache
+	built=1
 fi
 
 # pallet-contracts 38 (polkadot-sdk stable2409) loads code into wasmi with exactly these
@@ -99,6 +100,40 @@ WASM_VALIDATE_FLAGS=(
 	--disable-saturating-float-to-int
 	--disable-simd
 )
+
+# A crate may ask for binaryen's wasm-opt with its own flags ([package.metadata.escrow]
+# wasm-opt = "..."; cargo-contract only takes an optimization level). Release builds only,
+# and only when cargo-contract built (a cache hit holds the optimized files already).
+wasm_opt_flags="$(sed -n '/^\[package.metadata.escrow\]/,/^\[/s/^wasm-opt[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' "$manifest")"
+if [ -n "$wasm_opt_flags" ] && [ "$mode" = release ] && [ "${built:-0}" -eq 1 ]; then
+	command -v wasm-opt >/dev/null 2>&1 || die "wasm-opt not found; run scripts/setup.sh (apt binaryen)"
+	step "wasm-opt $wasm_opt_flags ($crate; $(wasm-opt --version))"
+	before=$(stat -c %s "$out_dir/$crate.wasm")
+	# MVP plus sign-ext: what pallet-contracts accepts (checked below). Its memory is
+	# imported zeroed, so zero data segments can go.
+	# shellcheck disable=SC2086 # the flags are a word list
+	wasm-opt --mvp-features --enable-sign-ext --zero-filled-memory --strip-debug --strip-producers \
+		$wasm_opt_flags "$out_dir/$crate.wasm" -o "$out_dir/$crate.opt.wasm" ||
+		die "wasm-opt failed on $out_dir/$crate.wasm"
+	mv -f "$out_dir/$crate.opt.wasm" "$out_dir/$crate.wasm"
+	info "$before → $(stat -c %s "$out_dir/$crate.wasm") bytes"
+	# The bundle carries the code and its hash; the metadata the hash.
+	python3 - "$out_dir/$crate" <<'PY' || die "updating the bundle of $crate failed"
+import hashlib, json, sys
+base = sys.argv[1]
+code = open(base + ".wasm", "rb").read()
+digest = "0x" + hashlib.blake2b(code, digest_size=32).hexdigest()
+for ext, with_code in ((".contract", True), (".json", False)):
+    try:
+        doc = json.load(open(base + ext))
+    except FileNotFoundError:
+        continue
+    doc["source"]["hash"] = digest
+    if with_code:
+        doc["source"]["wasm"] = "0x" + code.hex()
+    json.dump(doc, open(base + ext, "w"), indent=2)
+PY
+fi
 
 step "checking the .wasm files of $crate against pallet-contracts' wasm features"
 mapfile -t wasm_files < <(find "$out_dir" -maxdepth 1 -name '*.wasm' | sort)

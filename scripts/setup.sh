@@ -10,6 +10,7 @@ CARGO_CONTRACT_VERSION=5.0.3
 APT_PACKAGES=(
 	protobuf-compiler # protoc: sc-network's build script
 	wabt              # wasm-validate / wasm-objdump: the contract checks in build-contract.sh
+	binaryen          # wasm-opt, with flags cargo-contract cannot pass (build-contract.sh)
 	build-essential   # cc/c++: wasm-opt-sys (cargo-contract), secp256k1-sys, ring
 	pkg-config
 	libssl-dev

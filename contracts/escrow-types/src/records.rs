@@ -131,7 +131,7 @@ pub struct DealRecord {
     pub cancel_proposed_by: Option<Role>,
 }
 
-/// What a deal's milestones add up to; see [`Totals::of`].
+/// What a deal's milestones add up to, one [`Totals::add`] per milestone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
     /// Paid to the seller, net of fees.
@@ -145,17 +145,8 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Sums the outcomes of a deal's milestones. `None` on overflow, which the deal's own
-    /// invariant (`released + fees + refunded <= deposited`) rules out.
-    pub fn of<'a>(milestones: impl IntoIterator<Item = &'a Milestone>) -> Option<Self> {
-        let mut t = Totals::default();
-        for m in milestones {
-            t.add(m)?;
-        }
-        Some(t)
-    }
-
-    /// Adds one milestone's outcome; `None` on overflow.
+    /// Adds one milestone's outcome; `None` on overflow, which the deal's own invariant
+    /// (`released + fees + refunded <= deposited`) rules out.
     pub fn add(&mut self, m: &Milestone) -> Option<()> {
         if let Some(o) = m.outcome {
             self.released = self.released.checked_add(o.to_seller)?;

@@ -69,9 +69,10 @@
 //! when first reached and charges ~7 fuel per byte for it. ink!'s `call` export dispatches
 //! every message, and LLVM/wasm-opt inline single-caller functions into it, so by default
 //! each message paid for compiling all of them (a 26 KB function, ~200 M ref_time). Every
-//! message is therefore `#[inline(never)]`, and the build runs wasm-opt at `-O1` (which does
-//! not re-inline single-caller functions): a call compiles a 6 KB dispatcher plus the code of
-//! the one message it runs. Measured with `scripts/bench.sh` (docs/bench.md).
+//! message is therefore `#[inline(never)]`, and the build runs binaryen's wasm-opt at `-Oz`
+//! with `--one-caller-inline-max-function-size 40` (Cargo.toml): single-caller functions
+//! larger than that stay apart, so a call compiles a 6 KB dispatcher plus the code of the one
+//! message it runs. Measured with `scripts/bench.sh` (docs/bench.md).
 //!
 //! `escrow deploy` puts the release fast path (`contracts/escrow_fastpath`) in front of this
 //! code: a 14 KB contract that runs `approve`, `attest` and the timeout release of
@@ -763,23 +764,22 @@ pub mod milestone_escrow {
         pub fn settle_due(&mut self, deal_id: DealId) -> Result<u8, Error> {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
-            let records = self.load_all(deal_id, &deal)?;
-            let settled = Totals::of(records.iter().map(|r| &r.milestone))
-                .ok_or(Error::AmountOverflow)?
-                .settled;
+            let mut settled: u8 = 0;
+            let mut due = Vec::new();
+            for index in 0..deal.milestone_count {
+                let m = self.load_milestone(deal_id, index)?;
+                if m.status.is_terminal() {
+                    settled = settled.saturating_add(1);
+                } else if let Ok(action) = due_action(&deal, &m, now) {
+                    due.push((index, m, action));
+                }
+            }
+            // Checked after the walk (which changes nothing): only it knows whether the
+            // deal has closed.
             ensure_status(
                 deal.status_with(settled),
                 &[DealStatus::Active, DealStatus::Cancelled],
             )?;
-            let mut due = Vec::new();
-            for (index, m) in (0u8..).zip(records) {
-                if m.status.is_terminal() {
-                    continue;
-                }
-                if let Ok(action) = due_action(&deal, &m, now) {
-                    due.push((index, m, action));
-                }
-            }
             if due.is_empty() {
                 return Err(Error::NothingDue);
             }
@@ -841,7 +841,20 @@ pub mod milestone_escrow {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            ensure_status(self.status_of(deal_id, &deal)?, &[DealStatus::Active])?;
+            let mut settled: u8 = 0;
+            let mut touched = Vec::new();
+            for index in 0..deal.milestone_count {
+                let m = self.load_milestone(deal_id, index)?;
+                if m.status.is_terminal() {
+                    settled = settled.saturating_add(1);
+                } else if matches!(
+                    m.status,
+                    MilestoneStatus::Pending | MilestoneStatus::Submitted
+                ) {
+                    touched.push((index, m));
+                }
+            }
+            ensure_status(deal.status_with(settled), &[DealStatus::Active])?;
             let proposer = deal
                 .cancel_proposed_by
                 .ok_or(Error::NoCancellationPending)?;
@@ -849,15 +862,6 @@ pub mod milestone_escrow {
                 return Err(Error::CannotAcceptOwnProposal);
             }
             let mut refunded: Balance = 0;
-            let mut touched = Vec::new();
-            for (index, m) in (0u8..).zip(self.load_all(deal_id, &deal)?) {
-                if matches!(
-                    m.status,
-                    MilestoneStatus::Pending | MilestoneStatus::Submitted
-                ) {
-                    touched.push((index, m));
-                }
-            }
             deal.status = DealStatus::Cancelled;
             deal.cancel_proposed_by = None;
             deal.funding_closed = true;
@@ -1134,19 +1138,6 @@ pub mod milestone_escrow {
             self.milestones
                 .get((deal_id, index))
                 .ok_or(Error::MilestoneNotFound)
-        }
-
-        /// Every milestone record of the deal, in order (≤ `MAX_MILESTONES` reads).
-        fn load_all(
-            &self,
-            deal_id: DealId,
-            deal: &DealRecord,
-        ) -> Result<Vec<MilestoneRecord>, Error> {
-            let mut all = Vec::with_capacity(usize::from(deal.milestone_count));
-            for index in 0..deal.milestone_count {
-                all.push(self.load_milestone(deal_id, index)?);
-            }
-            Ok(all)
         }
 
         /// The deal's state, `Closed` included: reads milestones until it finds an
