@@ -73,10 +73,19 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
     }
     let d = &view.deal;
     let t = &r.token;
+    // A closed deal whose closure nobody recorded yet: say how (DealClosed, for auditors).
+    let unrecorded = if d.status == escrow_types::DealStatus::Closed && !d.closure_recorded {
+        format!(
+            " — closure not recorded yet: `escrow deal close {}`",
+            a.deal
+        )
+    } else {
+        String::new()
+    };
     w(
         out,
         format!(
-            "Deal {} — {:?} (proposed by {:?})",
+            "Deal {} — {:?} (proposed by {:?}){unrecorded}",
             a.deal, d.status, d.proposer
         ),
     )?;
