@@ -268,6 +268,28 @@ impl Chain {
         }
     }
 
+    /// `ContractsApi_get_storage`: the raw value under `key` in the storage of the contract
+    /// at `address` (`None`: no value, or no contract).
+    pub async fn contract_storage(
+        &self,
+        at: H256,
+        address: &AccountId32,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>> {
+        let args = (address.0, key.to_vec()).encode();
+        let bytes = self
+            .runtime_call(at, "ContractsApi_get_storage", &args)
+            .await?;
+        // Result<Option<Vec<u8>>, ContractAccessError (a fieldless enum)>
+        match <std::result::Result<Option<Vec<u8>>, u8>>::decode(&mut &bytes[..]) {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(_)) => Ok(None),
+            Err(e) => Err(CliError::Rejected(format!(
+                "undecodable contract storage read: {e}"
+            ))),
+        }
+    }
+
     /// Turns a raw dispatch error (from a dry-run) into a named error.
     pub fn dispatch_error(&self, raw: &[u8]) -> CliError {
         match subxt::error::DispatchError::decode_from(raw, self.api.metadata()) {

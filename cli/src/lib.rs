@@ -280,10 +280,64 @@ impl Ctx {
 
     /// Refuses unless the contract at `contract` (read at the best block) has an expected
     /// code hash: the guard against signing calls to the wrong address.
+    ///
+    /// A release fast path runs the code it delegates to, whose hash it keeps in its storage:
+    /// that hash is checked too, so an instance of our fast path in front of foreign code is
+    /// refused like foreign code.
     pub async fn ensure_escrow(&self, chain: &Chain, contract: &AccountId32) -> Result<()> {
         let expected = self.expected_code_hashes(contract)?;
         let found = chain.code_hash_of(contract).await?;
-        check_code_hash(contract, found, &expected, &self.g.url)
+        check_code_hash(contract, found, &expected, &self.g.url)?;
+        if let Some(libraries) = self.expected_library_hashes(contract, found)? {
+            let (best, _) = chain.best().await?;
+            let key = scale::Encode::encode(&escrow_types::keys::LIBRARY);
+            let stored = chain.contract_storage(best, contract, &key).await?;
+            check_library_hash(contract, stored.as_deref(), &libraries)?;
+        }
+        Ok(())
+    }
+
+    /// `Some(hashes the ink! contract behind it may have)` if the contract at `contract`
+    /// (code hash `found`) is a release fast path: the one `escrow deploy` remembered for it,
+    /// else every remembered one and the release bundle's. `None`: not a fast path.
+    fn expected_library_hashes(
+        &self,
+        contract: &AccountId32,
+        found: Option<[u8; 32]>,
+    ) -> Result<Option<Vec<[u8; 32]>>> {
+        let cfg = config::Config::load(&self.home).map_err(CliError::input)?;
+        let parse = |h: &str| units::parse_hash(h).ok();
+        let remembered = cfg
+            .deployments
+            .get(&self.g.url)
+            .filter(|d| parse_account(&d.contract).ok().as_ref() == Some(contract));
+        if let Some(h) = remembered.and_then(|d| d.library_code_hash.as_deref().and_then(parse)) {
+            return Ok(Some(vec![h]));
+        }
+        let fastpath = commands::deploy::read_fastpath(&commands::deploy::default_fastpath())
+            .ok()
+            .map(|code| units::blake2_256(&code));
+        let remembered_fast = cfg
+            .deployments
+            .values()
+            .filter(|d| d.library_code_hash.is_some())
+            .filter_map(|d| parse(&d.code_hash));
+        let is_fast = found.is_some()
+            && (found == fastpath || remembered_fast.into_iter().any(|h| Some(h) == found));
+        if !is_fast {
+            return Ok(None);
+        }
+        let mut hashes: Vec<[u8; 32]> = cfg
+            .deployments
+            .values()
+            .filter_map(|d| d.library_code_hash.as_deref().and_then(parse))
+            .collect();
+        if let Ok((code, _)) = commands::deploy::read_bundle(&commands::deploy::default_bundle()) {
+            hashes.push(units::blake2_256(&code));
+        }
+        hashes.sort();
+        hashes.dedup();
+        Ok(Some(hashes))
     }
 
     /// Resolves an account argument: SS58, 0x-hex, a dev SURI (//Bob), or a keystore name.
@@ -331,6 +385,43 @@ pub fn check_code_hash(
                 .join(" or ")
         ))),
     }
+}
+
+/// The decision behind the library check of [`Ctx::ensure_escrow`]: `stored` is the code
+/// hash a fast path keeps under `escrow_types::keys::LIBRARY` (`None`: nothing there).
+pub fn check_library_hash(
+    contract: &AccountId32,
+    stored: Option<&[u8]>,
+    expected: &[[u8; 32]],
+) -> Result<()> {
+    let not_escrow = |detail: String| CliError::NotEscrow {
+        address: contract.to_string(),
+        detail,
+    };
+    let hash = match stored.map(<[u8; 32]>::try_from) {
+        Some(Ok(h)) => h,
+        _ => {
+            return Err(not_escrow(
+                "it has the release fast path's code but no library code hash".into(),
+            ))
+        }
+    };
+    if expected.contains(&hash) {
+        return Ok(());
+    }
+    Err(not_escrow(format!(
+        "its release fast path delegates to code {}, expected {}",
+        units::hex0x(&hash),
+        if expected.is_empty() {
+            "a known milestone_escrow build (none is remembered or built here)".to_string()
+        } else {
+            expected
+                .iter()
+                .map(|e| units::hex0x(e))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        }
+    )))
 }
 
 /// Parses SS58, 0x-hex (32 bytes) or a `//Dev` SURI into an account.
@@ -518,6 +609,33 @@ mod tests {
         let e = check_code_hash(&a, Some(ours), &[], "ws://x").unwrap_err();
         assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
         assert!(e.to_string().contains("pass --code-hash"), "{e}");
+    }
+
+    #[test]
+    fn library_check_refuses_a_fast_path_in_front_of_other_code() {
+        let a = AccountId32([7; 32]);
+        let (ours, other) = ([1u8; 32], [2u8; 32]);
+        assert!(check_library_hash(&a, Some(&ours[..]), &[other, ours]).is_ok());
+        let e = check_library_hash(&a, Some(&other[..]), &[ours]).unwrap_err();
+        assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
+        assert_eq!(
+            e.to_string().lines().next().unwrap(),
+            format!(
+                "{a} is not a milestone-escrow contract: its release fast path delegates to code 0x{}, expected 0x{}",
+                "02".repeat(32),
+                "01".repeat(32)
+            )
+        );
+        for stored in [None, Some(&[1u8; 31][..])] {
+            let e = check_library_hash(&a, stored, &[ours]).unwrap_err();
+            assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
+            assert!(e.to_string().contains("no library code hash"), "{e}");
+        }
+        let e = check_library_hash(&a, Some(&ours[..]), &[]).unwrap_err();
+        assert!(
+            e.to_string().contains("a known milestone_escrow build"),
+            "{e}"
+        );
     }
 
     #[test]
