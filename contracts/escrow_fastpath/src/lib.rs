@@ -118,6 +118,10 @@ extern "C" fn deploy() {
     if selector != NEW {
         refuse_input()
     }
+    // Like ink!'s constructor `new`, which is not payable: refuse value (a trap, as ink! does).
+    if ink::env::transferred_value::<Env>() != 0 {
+        panic!("paid an unpayable constructor")
+    }
     match Instance::new(fee_recipient, fee_bps) {
         Err(e) => finish(Err(e)),
         Ok(instance) => {
