@@ -29,7 +29,7 @@
 //! ```
 //!
 //! (`--release` is optional: faster to run, but its first build compiles ink_e2e's tree, a
-//! dev-dependency, in release; the debug build `scripts/test.sh` made ran the 10,000 in 847 s
+//! dev-dependency, in release; the debug build `scripts/test.sh` made ran the 10,000 in 728 s
 //! on 2 cores. The release profile keeps overflow checks on.) A summary line with totals and
 //! per-operation counts is printed at the end.
 
