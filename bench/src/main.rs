@@ -407,6 +407,15 @@ impl Bench {
             contract::call_data("settle_milestone", &(deal, 4u8)),
         )
         .await?;
+        // Every milestone of the deal is settled now: anyone records its closure.
+        self.measure::<()>(
+            &mut rows,
+            "close_deal",
+            &funder,
+            0,
+            contract::call_data("close_deal", &(deal,)),
+        )
+        .await?;
 
         // Batch approval and mutual cancellation on another deal.
         let (d2, _) = self

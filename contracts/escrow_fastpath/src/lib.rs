@@ -15,9 +15,9 @@
 //! The cost target is a release at ≤ 2× a bare contract's `pay` (one storage write,
 //! one transfer). On pallet-contracts every storage access costs ~10.3 KB of proof and the
 //! whole code blob is loaded into the proof on every call (docs/cost-model.md). ink!'s
-//! dispatch alone reads and writes the root cell, and the ink! contract is 57 KB. Here a
+//! dispatch alone reads and writes the root cell, and the ink! contract is 53 KB. Here a
 //! release reads and writes exactly one record (its [`MilestoneRecord`], which carries what
-//! the release needs), as bytes patched in place ([`record`]), and the blob is 11 KB: a
+//! the release needs), as bytes patched in place ([`record`]), and the blob is 11.6 KB: a
 //! release costs 1.8× the bare transfer in both ref_time and proof_size (docs/bench.md).
 //!
 //! ## One set of rules
