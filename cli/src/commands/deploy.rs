@@ -156,7 +156,7 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let dry_only = ctx.g.dry_run;
     let chain = ctx.chain().await?;
     let best = chain.best().await?;
-    let mut uploaded = None;
+    let mut uploaded = false;
     if let Some(lib_hash) = library_hash {
         let deposit = match chain.dry_run_upload(best.0, &me, &library).await? {
             Err(raw) => return Err(chain.dispatch_error(&raw)),
@@ -195,7 +195,7 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             if !opts.quiet {
                 eprintln!("uploaded in block #{}", inc.block_number);
             }
-            uploaded = Some(inc);
+            uploaded = true;
         }
     }
     let best = chain.best().await?;
@@ -223,21 +223,18 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     }
     let (contract_addr, included) = if dry_only {
         (address, None)
-    } else if uploaded.is_some() {
-        // Confirmed above, with the upload.
-        let tx = submit::instantiate_tx(0, &dry, code, data, salt);
-        let inc = submit::sign_submit_wait(&chain, &tx, &signer, None, opts).await?;
-        let addr = inc.instantiated.clone().or(address);
-        (addr, Some(inc))
     } else {
-        crate::prompt::confirm(
-            &ctx.g,
-            &format!(
-                "deploy the contract (code hash {}) as {me}, fee {} bps to {recipient}",
-                units::hex0x(&code_hash),
-                a.fee
-            ),
-        )?;
+        // A fast-path deployment was confirmed before its upload, for both transactions.
+        if !uploaded {
+            crate::prompt::confirm(
+                &ctx.g,
+                &format!(
+                    "deploy the contract (code hash {}) as {me}, fee {} bps to {recipient}",
+                    units::hex0x(&code_hash),
+                    a.fee
+                ),
+            )?;
+        }
         let tx = submit::instantiate_tx(0, &dry, code, data, salt);
         let inc = submit::sign_submit_wait(&chain, &tx, &signer, None, opts).await?;
         let addr = inc.instantiated.clone().or(address);

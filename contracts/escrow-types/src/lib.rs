@@ -358,25 +358,6 @@ impl Deal {
             .saturating_sub(self.fees)
             .saturating_sub(self.refunded)
     }
-
-    /// The party role of `who`, if any.
-    pub fn role_of(&self, who: &AccountId) -> Option<Role> {
-        if *who == self.buyer {
-            Some(Role::Buyer)
-        } else if *who == self.seller {
-            Some(Role::Seller)
-        } else {
-            None
-        }
-    }
-
-    /// The account of a party.
-    pub fn account_of(&self, role: Role) -> AccountId {
-        match role {
-            Role::Buyer => self.buyer,
-            Role::Seller => self.seller,
-        }
-    }
 }
 
 /// A deal as reads return it.

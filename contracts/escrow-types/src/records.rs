@@ -269,19 +269,33 @@ pub struct MilestoneRecord {
     pub milestone: Milestone,
 }
 
+/// The caller checks of a buyer's release (`approve`, `approve_through`): `caller` must be
+/// `buyer`, and `rule` must let the buyer release.
+///
+/// # Errors
+/// `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`.
+#[inline]
+pub fn check_buyer_release(
+    buyer: &AccountId,
+    rule: ReleaseRule,
+    caller: &AccountId,
+) -> Result<(), Error> {
+    if caller != buyer {
+        return Err(Error::CallerIsNotBuyer);
+    }
+    if !rule.buyer_may_release() {
+        return Err(Error::RuleForbidsBuyerRelease);
+    }
+    Ok(())
+}
+
 impl MilestoneRecord {
-    /// The caller checks of `approve`.
+    /// The caller checks of `approve`, on the record's copy of the deal's buyer and rule.
     ///
     /// # Errors
     /// `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`.
     pub fn check_buyer_release(&self, caller: &AccountId) -> Result<(), Error> {
-        if *caller != self.context.buyer {
-            return Err(Error::CallerIsNotBuyer);
-        }
-        if !self.context.release_rule.buyer_may_release() {
-            return Err(Error::RuleForbidsBuyerRelease);
-        }
-        Ok(())
+        check_buyer_release(&self.context.buyer, self.context.release_rule, caller)
     }
 
     /// The caller checks of `attest`; returns the caller's bit in `attestations`.

@@ -495,7 +495,7 @@ pub mod milestone_escrow {
             if last >= deal.milestone_count {
                 return Err(Error::MilestoneNotFound);
             }
-            self.ensure_buyer_may_release(&deal, &caller)?;
+            check_buyer_release(&deal.buyer, deal.release_rule, &caller)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
             // Checks for the whole range first, so that a failure changes nothing.
             let mut todo = Vec::new();
@@ -1192,20 +1192,6 @@ pub mod milestone_escrow {
                 },
                 _ => e,
             }
-        }
-
-        fn ensure_buyer_may_release(
-            &self,
-            deal: &DealRecord,
-            caller: &AccountId,
-        ) -> Result<(), Error> {
-            if *caller != deal.buyer {
-                return Err(Error::CallerIsNotBuyer);
-            }
-            if !deal.release_rule.buyer_may_release() {
-                return Err(Error::RuleForbidsBuyerRelease);
-            }
-            Ok(())
         }
 
         /// Records a deposit, flags the milestones it completes as funded (their records

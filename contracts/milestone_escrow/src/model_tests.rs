@@ -530,7 +530,7 @@ impl Model {
                 need_deal(&self.deals[i].deal, &[D::Active])?;
                 self.releasable(i, k)?;
                 self.release(i, k, ReleaseVia::Buyer, fx);
-                self.close_if_done(i, fx);
+                self.close_if_done(i);
                 self.pay(i, fx);
                 Ok(Out::Unit)
             }
@@ -559,7 +559,7 @@ impl Model {
                 for &k in &todo {
                     self.release(i, k, ReleaseVia::BuyerBatch, fx);
                 }
-                self.close_if_done(i, fx);
+                self.close_if_done(i);
                 self.pay(i, fx);
                 Ok(Out::Count(todo.len() as u8))
             }
@@ -598,7 +598,7 @@ impl Model {
                 }));
                 if n >= threshold {
                     self.release(i, k, ReleaseVia::Oracles, fx);
-                    self.close_if_done(i, fx);
+                    self.close_if_done(i);
                 }
                 self.pay(i, fx);
                 Ok(Out::Unit)
@@ -671,7 +671,7 @@ impl Model {
                     return Err(Error::OfferMismatch);
                 }
                 self.split(i, k, seller_amount, Resolution::Settlement, fx);
-                self.close_if_done(i, fx);
+                self.close_if_done(i);
                 self.pay(i, fx);
                 Ok(Out::Unit)
             }
@@ -687,7 +687,7 @@ impl Model {
                     return Err(Error::SplitExceedsAmount);
                 }
                 self.split(i, k, seller_amount, Resolution::Arbiter, fx);
-                self.close_if_done(i, fx);
+                self.close_if_done(i);
                 self.pay(i, fx);
                 Ok(Out::Unit)
             }
@@ -697,7 +697,7 @@ impl Model {
                 need_deal(&self.deals[i].deal, &[D::Active, D::Cancelled])?;
                 let due = self.due(i, k)?;
                 self.apply_due(i, k, due, fx);
-                self.close_if_done(i, fx);
+                self.close_if_done(i);
                 self.pay(i, fx);
                 Ok(Out::Unit)
             }
@@ -715,7 +715,7 @@ impl Model {
                 for &(k, d) in &due {
                     self.apply_due(i, k, d, fx);
                 }
-                self.close_if_done(i, fx);
+                self.close_if_done(i);
                 self.pay(i, fx);
                 Ok(Out::Count(due.len() as u8))
             }
@@ -770,7 +770,7 @@ impl Model {
                     by: caller,
                     refunded: total,
                 }));
-                self.close_if_done(i, fx);
+                self.close_if_done(i);
                 // One payment for the whole cancellation.
                 fx.payouts.push((self.deals[i].deal.buyer, total));
                 self.pay(i, fx);
@@ -1029,7 +1029,7 @@ impl Model {
             && !ship_by_passed(m0, self.now)
         {
             self.release(i, 0, ReleaseVia::Advance, fx);
-            self.close_if_done(i, fx);
+            self.close_if_done(i);
         }
     }
 
@@ -1173,7 +1173,7 @@ impl Model {
 
     /// A deal is closed as soon as every milestone is settled; `close_deal` only records
     /// it (with `DealClosed`), so nothing is emitted here.
-    fn close_if_done(&mut self, i: usize, _fx: &mut Fx) {
+    fn close_if_done(&mut self, i: usize) {
         let d = &mut self.deals[i].deal;
         if d.settled_count == d.milestone_count && d.status != DealStatus::Closed {
             d.status = DealStatus::Closed;
