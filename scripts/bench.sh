@@ -35,14 +35,12 @@ cd "$REPO_ROOT"
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 [ -x "$NODE_BIN" ] || die "$NODE_BIN is missing; run scripts/setup.sh first"
 
-step "release builds: bare_pay and milestone_escrow bundles, escrow_fastpath, escrow-bench, escrow"
+step "release builds: bare_pay and milestone_escrow bundles, escrow-bench, escrow"
 "$REPO_ROOT/scripts/build-contract.sh" contracts/bare_pay --release
 "$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release
-"$REPO_ROOT/scripts/build-contract.sh" contracts/escrow_fastpath --release
 cargo build --release -q -p escrow-bench -p escrow-cli || die "cargo build of the bench failed"
 bare_bundle="$CARGO_TARGET_DIR/ink/bare_pay/by-mode/release/bare_pay.contract"
 escrow_bundle="$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract"
-fastpath="$CARGO_TARGET_DIR/ink/escrow_fastpath/by-mode/release/escrow_fastpath.wasm"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/escrow-bench.XXXXXX")"
 node_pid=""
@@ -64,7 +62,7 @@ done
 step "escrow-bench --deals $deals"
 bench_rc=0
 "$CARGO_TARGET_DIR/release/escrow-bench" --url "ws://127.0.0.1:$port" --deals "$deals" \
-	--bare-bundle "$bare_bundle" --escrow-bundle "$escrow_bundle" --fastpath "$fastpath" \
+	--bare-bundle "$bare_bundle" --escrow-bundle "$escrow_bundle" \
 	>"$work/bench.md" || bench_rc=$?
 [ "$bench_rc" -le 1 ] || die "escrow-bench failed (exit $bench_rc)"
 kill "$node_pid" 2>/dev/null

@@ -6,8 +6,6 @@
 #   (default --release). --cached: reuse the artifacts of an earlier build of exactly these
 #   inputs (a content-addressed cache, see content_key in lib.sh) instead of running
 #   cargo-contract; only for crates under contracts/. Without it, it always builds.
-#   A crate without `#[ink::contract]` (escrow_fastpath) is built code-only: a .wasm, no
-#   metadata or .contract bundle.
 #
 # Output: $CARGO_TARGET_DIR/ink/<crate>/<crate>.{wasm,json,contract} (cargo-contract's own
 # place; the next build overwrites it) and a copy per mode in

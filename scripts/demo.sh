@@ -41,7 +41,6 @@ export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 URL="ws://127.0.0.1:$rpc_port"
 ESCROW_BIN="$CARGO_TARGET_DIR/release/escrow"
 BUNDLE="$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract"
-FASTPATH="$CARGO_TARGET_DIR/ink/escrow_fastpath/by-mode/release/escrow_fastpath.wasm"
 started=$(now)
 
 # ---------------------------------------------------------------------------------------
@@ -75,8 +74,8 @@ if [ ! -x "$ESCROW_BIN" ]; then
 	needs+=("the escrow CLI, release build (~8 min)")
 	estimate=$((estimate + 8))
 fi
-if [ ! -f "$BUNDLE" ] || [ ! -f "$FASTPATH" ]; then
-	needs+=("the contract bundle and the release fast path (~5 min)")
+if [ ! -f "$BUNDLE" ]; then
+	needs+=("the contract bundle (~5 min)")
 	estimate=$((estimate + 5))
 fi
 if [ ${#needs[@]} -eq 0 ]; then
@@ -99,15 +98,13 @@ phase_started=$(now)
 cargo build --release -p escrow-cli --bin escrow
 info "$ESCROW_BIN ready in $(elapsed_since "$phase_started")s"
 
-step "3/5 the contract bundle and the release fast path (scripts/build-contract.sh --cached)"
+step "3/5 the contract bundle (scripts/build-contract.sh --cached)"
 phase_started=$(now)
 # --cached: cargo-contract rebuilds for a minute or two even when nothing changed; the
 # content-keyed cache reuses the last build of exactly these sources instead.
 "$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release --cached
-"$REPO_ROOT/scripts/build-contract.sh" contracts/escrow_fastpath --release --cached
 [ -f "$BUNDLE" ] || die "no bundle at $BUNDLE after the build"
-[ -f "$FASTPATH" ] || die "no fast path at $FASTPATH after the build"
-info "$BUNDLE and $FASTPATH ready in $(elapsed_since "$phase_started")s"
+info "$BUNDLE ready in $(elapsed_since "$phase_started")s"
 
 # ---------------------------------------------------------------------------------------
 step "4/5 the local chain on $URL"
@@ -193,9 +190,9 @@ deal_id_of() { sed -n 's/^ *deal id: \([0-9]*\)$/\1/p'; }
 say() { printf '\n%s\n' "$*" | fold -s -w 96; }
 
 say "The platform (//Alice) deploys the escrow contract with a 1% fee on payments to sellers:
-the ink! contract's code, and the release fast path in front of it (two transactions)."
-printf '\n  $ escrow --suri //Alice deploy --bundle %s --fastpath %s --fee 1%%\n' "$BUNDLE" "$FASTPATH"
-deployed="$(escrow_value --json --suri //Alice deploy --bundle "$BUNDLE" --fastpath "$FASTPATH" --fee 1%)"
+one transaction, the contract's code instantiated through its constructor \`new\`."
+printf '\n  $ escrow --suri //Alice deploy --bundle %s --fee 1%%\n' "$BUNDLE"
+deployed="$(escrow_value --json --suri //Alice deploy --bundle "$BUNDLE" --fee 1%)"
 CONTRACT="$(sed -n 's/.*"contract":"\([^"]*\)".*/\1/p' <<<"$deployed")"
 [ -n "$CONTRACT" ] || die "no contract address in the deploy output: $deployed"
 printf '    contract %s, remembered for %s in %s/config.json\n' "$CONTRACT" "$URL" "$ESCROW_HOME"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # THE test command (README and CI run it). In order, stopping at the first failure:
 #   1. scripts/setup.sh: toolchain, apt tools, cargo-contract, the node binary
-#   2. the contract's release bundle and the release fast path (the CLI's chain tests deploy
-#      them)
+#   2. the contract's release bundle (the CLI's chain tests deploy it)
 #   3. unit and property tests: cargo test --workspace (all but the e2e crate)
 #   4. the e2e-tests crate: the node, the contract toolchain, contracts on chain, and the
 #      CLI scenarios (with the debug `escrow` binary built right before)
@@ -107,8 +106,6 @@ export MODEL_CASES="${MODEL_CASES:-256}"
 # when something they need is missing.
 run_phase "contract bundle (release)" \
 	"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release --cached
-run_phase "release fast path (release)" \
-	"$REPO_ROOT/scripts/build-contract.sh" contracts/escrow_fastpath --release --cached
 export ESCROW_REQUIRE_CHAIN=1 ESCROW_NODE="$NODE_BIN"
 run_phase "unit and property tests" \
 	cargo test --workspace --exclude escrow-e2e-tests

@@ -16,9 +16,8 @@
 //!    milestones a message doesn't touch);
 //! 4. optimized `.wasm` sizes and the storage deposit of a deal.
 //!
-//! It deploys the instance the way `escrow deploy` does — the release fast path
-//! (`escrow_fastpath`) in front of the ink! contract's code — and measures 1–3 on it; the
-//! lifecycle runs once more on the ink! contract deployed alone, for comparison.
+//! It deploys the instance the way `escrow deploy` does: the bundle's code instantiated
+//! through its constructor `new`.
 //!
 //! Output: a markdown report on stdout (and to `--out FILE`). Exit codes: 0 measured and flat;
 //! 1 a message's cost grew with the deal count or milestone count by more than 1%; 2 bad
@@ -28,7 +27,7 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use escrow_cli::{
     client::Chain,
-    commands::deploy::{read_bundle, read_fastpath},
+    commands::deploy::read_bundle,
     contract::{self, DryRun, Weight},
     submit::{self, SubmitOpts, WaitFor},
 };
@@ -53,13 +52,12 @@ struct Args {
     url: String,
     escrow_bundle: PathBuf,
     bare_bundle: PathBuf,
-    fastpath: PathBuf,
     deals: u32,
     out: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: escrow-bench [--url ws://127.0.0.1:9944] [--escrow-bundle FILE] \
-[--bare-bundle FILE] [--fastpath FILE] [--deals N] [--out FILE]";
+[--bare-bundle FILE] [--deals N] [--out FILE]";
 
 fn parse_args() -> Res<Args> {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
@@ -74,8 +72,6 @@ fn parse_args() -> Res<Args> {
         url: "ws://127.0.0.1:9944".into(),
         escrow_bundle: bundle("milestone_escrow"),
         bare_bundle: bundle("bare_pay"),
-        fastpath: PathBuf::from(&target)
-            .join("ink/escrow_fastpath/by-mode/release/escrow_fastpath.wasm"),
         deals: 10_000,
         out: None,
     };
@@ -89,7 +85,6 @@ fn parse_args() -> Res<Args> {
             "--url" => a.url = value()?,
             "--escrow-bundle" => a.escrow_bundle = value()?.into(),
             "--bare-bundle" => a.bare_bundle = value()?.into(),
-            "--fastpath" => a.fastpath = value()?.into(),
             "--deals" => {
                 let v = value()?;
                 a.deals = v
@@ -590,31 +585,6 @@ async fn deploy(
     instantiate(chain, opts, bundle, code, sel, args, value).await
 }
 
-/// Deploys as `escrow deploy` does: uploads the bundle's code, then instantiates the fast
-/// path with `new`'s selector, `args` and that code hash. Returns the fast path's size.
-async fn deploy_fastpath(
-    chain: &Chain,
-    opts: SubmitOpts,
-    bundle: &PathBuf,
-    fastpath: &PathBuf,
-    args: impl Encode,
-) -> Res<(AccountId32, usize)> {
-    let (library, sel) = read_bundle(bundle).map_err(|e| e.to_string())?;
-    let front = read_fastpath(fastpath).map_err(|e| e.to_string())?;
-    let alice = dev::alice();
-    let best = chain.best().await.map_err(|e| e.to_string())?;
-    let (hash, deposit) = chain
-        .dry_run_upload(best.0, &chain_id(&alice), &library)
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|_| format!("uploading {}: the dry-run failed", bundle.display()))?;
-    let tx = submit::upload_tx(library, deposit);
-    submit::sign_submit_wait(chain, &tx, &alice, None, opts.clone())
-        .await
-        .map_err(|e| e.to_string())?;
-    instantiate(chain, opts, fastpath, front, sel, (args, hash), 0).await
-}
-
 async fn instantiate(
     chain: &Chain,
     opts: SubmitOpts,
@@ -680,16 +650,8 @@ async fn run(a: Args) -> Res<(String, bool)> {
     eprintln!("escrow-bench: connected to {}", a.url);
     let (bare, bare_size) = deploy(&chain, opts.clone(), &a.bare_bundle, (), 10 * UNIT).await?;
     let ferdie = ink_id(&dev::ferdie());
-    let (plain, escrow_size) =
+    let (escrow, escrow_size) =
         deploy(&chain, opts.clone(), &a.escrow_bundle, (ferdie, FEE_BPS), 0).await?;
-    let (escrow, fastpath_size) = deploy_fastpath(
-        &chain,
-        opts.clone(),
-        &a.escrow_bundle,
-        &a.fastpath,
-        (ferdie, FEE_BPS),
-    )
-    .await?;
     let b = Bench {
         chain,
         escrow,
@@ -712,12 +674,6 @@ async fn run(a: Args) -> Res<(String, bool)> {
         b.read::<u64>("deal_count", ()).await?
     );
     let (small, deposit) = b.lifecycle().await?;
-    let p = Bench {
-        chain: Chain::connect(&a.url).await.map_err(|e| e.to_string())?,
-        escrow: plain,
-        opts: b.opts.clone(),
-    };
-    let (alone, _) = p.lifecycle().await?;
     let (fund1, approve1) = b.touch_first_of(1).await?;
     let (fund16, approve16) = b.touch_first_of(16).await?;
     eprintln!("escrow-bench: proposing {} more deals", a.deals);
@@ -740,7 +696,7 @@ async fn run(a: Args) -> Res<(String, bool)> {
         "## Per-message cost (dry-run gas_consumed, release builds, same node, same run)\n\n",
     );
     md.push_str(
-        "The instance is deployed as `escrow deploy` does: the release fast path in front of the ink! contract's code.\n\n",
+        "The instance is deployed as `escrow deploy` does: the bundle's code through its constructor `new`.\n\n",
     );
     md.push_str(&format!(
         "Baseline `bare_pay::pay` (one storage write, one transfer): ref_time {}, proof_size {}.\n\n",
@@ -767,25 +723,6 @@ async fn run(a: Args) -> Res<(String, bool)> {
             g as f64 / 10.0
         ));
     }
-    md.push_str(
-        "\n## The same lifecycle on the ink! contract deployed alone (`escrow deploy --plain`)\n\n",
-    );
-    md.push_str("| message | ref_time | proof_size | × bare ref_time | × bare proof_size | fast path ref_time | fast path proof_size |\n|---|---:|---:|---:|---:|---:|---:|\n");
-    for (p, f) in alone.iter().zip(&small) {
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
-            p.name,
-            p.gas.ref_time,
-            p.gas.proof_size,
-            ratio(p.gas.ref_time, base.ref_time),
-            ratio(p.gas.proof_size, base.proof_size),
-            ratio(f.gas.ref_time, p.gas.ref_time),
-            ratio(f.gas.proof_size, p.gas.proof_size),
-        ));
-    }
-    md.push_str(
-        "\n(The last two columns: the fast-path deployment's cost as a multiple of this one.)\n",
-    );
     md.push_str("\n## Cost against milestones a message doesn't touch\n\n");
     md.push_str("| message | 1-milestone deal (ref_time / proof_size) | 16-milestone deal | growth |\n|---|---:|---:|---:|\n");
     for (name, one, sixteen) in [
@@ -808,7 +745,7 @@ async fn run(a: Args) -> Res<(String, bool)> {
     }
     md.push_str("\n## Code size and deposits\n\n");
     md.push_str(&format!(
-        "- milestone_escrow optimized .wasm: {escrow_size} bytes ({} messages measured here; see the README for bytes per message)\n- escrow_fastpath optimized .wasm: {fastpath_size} bytes (what every call to a fast-path instance loads)\n- bare_pay optimized .wasm: {bare_size} bytes\n- storage deposit charged for proposing a 5-milestone deal: {deposit} plancks ({:.4} UNIT)\n- filling the contract with {} deals took {:.0} s ({FILL_BATCH} proposals per `Utility.batch_all`)\n",
+        "- milestone_escrow optimized .wasm: {escrow_size} bytes ({} messages measured here; see the README for bytes per message)\n- bare_pay optimized .wasm: {bare_size} bytes\n- storage deposit charged for proposing a 5-milestone deal: {deposit} plancks ({:.4} UNIT)\n- filling the contract with {} deals took {:.0} s ({FILL_BATCH} proposals per `Utility.batch_all`)\n",
         messages,
         deposit as f64 / UNIT as f64,
         a.deals,

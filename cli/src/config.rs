@@ -1,7 +1,10 @@
 //! `<ESCROW_HOME>/config.json`: what `escrow deploy` remembers (contract address and code
 //! hash, per node URL), so later commands need no `--contract`.
 //!
-//! `ESCROW_HOME` defaults to `./.escrow` (git-ignored at the repository root).
+//! Where it lives: `$ESCROW_HOME` if set, else the user's data directory
+//! (`$XDG_DATA_HOME/escrow`, else `~/.local/share/escrow`). Never the working directory: the
+//! config names the contract and the code hash the CLI trusts, and a checkout could plant a
+//! `./.escrow/config.json` that points a buyer at someone else's contract.
 
 use std::{
     collections::BTreeMap,
@@ -18,10 +21,6 @@ pub struct Deployment {
     pub contract: String,
     /// Its code hash, 0x-hex.
     pub code_hash: String,
-    /// With the release fast path in front: the code hash of the ink! contract it
-    /// delegates to, 0x-hex. `None`: the ink! contract was deployed alone.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub library_code_hash: Option<String>,
 }
 
 /// The config file.
@@ -32,11 +31,23 @@ pub struct Config {
     pub deployments: BTreeMap<String, Deployment>,
 }
 
-/// Where state lives: `$ESCROW_HOME` or `./.escrow`.
+/// Where state lives: `$ESCROW_HOME`, else `$XDG_DATA_HOME/escrow`, else
+/// `$HOME/.local/share/escrow`. An empty or relative `XDG_DATA_HOME` is ignored, as the XDG
+/// base directory specification asks.
 pub fn home() -> PathBuf {
-    std::env::var_os("ESCROW_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(".escrow"))
+    home_from(|name| std::env::var_os(name))
+}
+
+/// [`home`] over a given environment (tested without touching the process's).
+pub fn home_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+    if let Some(h) = var("ESCROW_HOME").filter(|h| !h.is_empty()) {
+        return PathBuf::from(h);
+    }
+    if let Some(xdg) = var("XDG_DATA_HOME").map(PathBuf::from).filter(|p| p.is_absolute()) {
+        return xdg.join("escrow");
+    }
+    let home = var("HOME").map(PathBuf::from).unwrap_or_default();
+    home.join(".local/share/escrow")
 }
 
 impl Config {
@@ -72,10 +83,39 @@ mod tests {
         let d = Deployment {
             contract: "5F".into(),
             code_hash: "0x00".into(),
-            library_code_hash: Some("0x01".into()),
         };
         c.deployments.insert("ws://x".into(), d.clone());
         c.save(dir.path()).unwrap();
         assert_eq!(Config::load(dir.path()).unwrap().deployments["ws://x"], d);
+    }
+
+    /// Regression: the config (which names the contract and code hash to trust) is never read
+    /// from the working directory, where a checkout could plant one.
+    #[test]
+    fn home_is_escrow_home_else_the_user_data_dir_never_the_working_dir() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        assert_eq!(
+            home_from(env(&[("ESCROW_HOME", "/e"), ("XDG_DATA_HOME", "/x"), ("HOME", "/h")])),
+            PathBuf::from("/e")
+        );
+        assert_eq!(
+            home_from(env(&[("XDG_DATA_HOME", "/x"), ("HOME", "/h")])),
+            PathBuf::from("/x/escrow")
+        );
+        assert_eq!(
+            home_from(env(&[("XDG_DATA_HOME", "rel"), ("HOME", "/h")])),
+            PathBuf::from("/h/.local/share/escrow")
+        );
+        assert_eq!(
+            home_from(env(&[("HOME", "/h")])),
+            PathBuf::from("/h/.local/share/escrow")
+        );
     }
 }

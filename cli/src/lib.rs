@@ -116,10 +116,25 @@ pub struct Global {
     /// terminal; scripts and pipes are never prompted.)
     #[arg(long, short = 'y', global = true)]
     pub yes: bool,
-    /// The code hash the contract must have (default: the one `escrow deploy` remembered
-    /// for this address, else any remembered one or the release bundle's).
-    #[arg(long = "code-hash", global = true, env = "ESCROW_CODE_HASH", value_parser = units::parse_hash)]
-    pub code_hash: Option<[u8; 32]>,
+    /// The code the contract must run: its hash (0x…), or a `.contract` bundle you trust
+    /// (default: the hash `escrow deploy` recorded for this address, else any it recorded).
+    #[arg(long = "code-hash", global = true, env = "ESCROW_CODE_HASH", value_parser = parse_trusted_code)]
+    pub code_hash: Option<TrustedCode>,
+}
+
+/// A code hash the user trusts, given as `--code-hash`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedCode(pub [u8; 32]);
+
+/// `--code-hash`: 0x-hex, or the path of a `.contract` bundle (the hash of its code).
+fn parse_trusted_code(s: &str) -> std::result::Result<TrustedCode, String> {
+    if s.starts_with("0x") {
+        return units::parse_hash(s).map(TrustedCode);
+    }
+    let (code, _) = commands::deploy::read_bundle(&PathBuf::from(s)).map_err(|e| {
+        format!("neither a 0x code hash nor a readable .contract bundle: {e}")
+    })?;
+    Ok(TrustedCode(units::blake2_256(&code)))
 }
 
 fn parse_duration_arg(s: &str) -> std::result::Result<Duration, String> {
@@ -246,98 +261,42 @@ impl Ctx {
         }
     }
 
-    /// The code hashes the contract at `contract` may have: `--code-hash`; else the one
-    /// `escrow deploy` remembered if `contract` is the remembered deployment for --url; else
-    /// every remembered deployment's and the release bundle's. Empty: nothing to check against.
+    /// The code hashes the contract at `contract` may have. Trust comes from three places
+    /// only, never from whatever a build cache holds: `--code-hash` (a hash, or a `.contract`
+    /// bundle the user names); else the hash `escrow deploy` recorded for this address; else
+    /// every hash `escrow deploy` recorded. Empty: nothing to check against.
     pub fn expected_code_hashes(&self, contract: &AccountId32) -> Result<Vec<[u8; 32]>> {
-        if let Some(h) = self.g.code_hash {
-            return Ok(vec![h]);
+        if let Some(h) = &self.g.code_hash {
+            return Ok(vec![h.0]);
         }
         let cfg = config::Config::load(&self.home).map_err(CliError::input)?;
         let parse = |h: &str| units::parse_hash(h).ok();
-        if let Some(d) = cfg.deployments.get(&self.g.url) {
-            if parse_account(&d.contract).ok().as_ref() == Some(contract) {
-                if let Some(h) = parse(&d.code_hash) {
-                    return Ok(vec![h]);
-                }
-            }
+        let recorded_here = cfg
+            .deployments
+            .values()
+            .filter(|d| parse_account(&d.contract).ok().as_ref() == Some(contract))
+            .filter_map(|d| parse(&d.code_hash))
+            .collect::<Vec<_>>();
+        if !recorded_here.is_empty() {
+            return Ok(recorded_here);
         }
         let mut hashes: Vec<[u8; 32]> = cfg
             .deployments
             .values()
             .filter_map(|d| parse(&d.code_hash))
             .collect();
-        if let Ok((code, _)) = commands::deploy::read_bundle(&commands::deploy::default_bundle()) {
-            hashes.push(units::blake2_256(&code));
-        }
-        if let Ok(code) = commands::deploy::read_fastpath(&commands::deploy::default_fastpath()) {
-            hashes.push(units::blake2_256(&code));
-        }
         hashes.sort();
         hashes.dedup();
         Ok(hashes)
     }
 
     /// Refuses unless the contract at `contract` (read at the best block) has an expected
-    /// code hash: the guard against signing calls to the wrong address.
-    ///
-    /// A release fast path runs the code it delegates to, whose hash it keeps in its storage:
-    /// that hash is checked too, so an instance of our fast path in front of foreign code is
-    /// refused like foreign code.
+    /// code hash: the guard against signing calls to, or trusting reads from, the wrong
+    /// address.
     pub async fn ensure_escrow(&self, chain: &Chain, contract: &AccountId32) -> Result<()> {
         let expected = self.expected_code_hashes(contract)?;
         let found = chain.code_hash_of(contract).await?;
-        check_code_hash(contract, found, &expected, &self.g.url)?;
-        if let Some(libraries) = self.expected_library_hashes(contract, found)? {
-            let (best, _) = chain.best().await?;
-            let key = scale::Encode::encode(&escrow_types::keys::LIBRARY);
-            let stored = chain.contract_storage(best, contract, &key).await?;
-            check_library_hash(contract, stored.as_deref(), &libraries)?;
-        }
-        Ok(())
-    }
-
-    /// `Some(hashes the ink! contract behind it may have)` if the contract at `contract`
-    /// (code hash `found`) is a release fast path: the one `escrow deploy` remembered for it,
-    /// else every remembered one and the release bundle's. `None`: not a fast path.
-    fn expected_library_hashes(
-        &self,
-        contract: &AccountId32,
-        found: Option<[u8; 32]>,
-    ) -> Result<Option<Vec<[u8; 32]>>> {
-        let cfg = config::Config::load(&self.home).map_err(CliError::input)?;
-        let parse = |h: &str| units::parse_hash(h).ok();
-        let remembered = cfg
-            .deployments
-            .get(&self.g.url)
-            .filter(|d| parse_account(&d.contract).ok().as_ref() == Some(contract));
-        if let Some(h) = remembered.and_then(|d| d.library_code_hash.as_deref().and_then(parse)) {
-            return Ok(Some(vec![h]));
-        }
-        let fastpath = commands::deploy::read_fastpath(&commands::deploy::default_fastpath())
-            .ok()
-            .map(|code| units::blake2_256(&code));
-        let remembered_fast = cfg
-            .deployments
-            .values()
-            .filter(|d| d.library_code_hash.is_some())
-            .filter_map(|d| parse(&d.code_hash));
-        let is_fast = found.is_some()
-            && (found == fastpath || remembered_fast.into_iter().any(|h| Some(h) == found));
-        if !is_fast {
-            return Ok(None);
-        }
-        let mut hashes: Vec<[u8; 32]> = cfg
-            .deployments
-            .values()
-            .filter_map(|d| d.library_code_hash.as_deref().and_then(parse))
-            .collect();
-        if let Ok((code, _)) = commands::deploy::read_bundle(&commands::deploy::default_bundle()) {
-            hashes.push(units::blake2_256(&code));
-        }
-        hashes.sort();
-        hashes.dedup();
-        Ok(Some(hashes))
+        check_code_hash(contract, found, &expected, &self.g.url)
     }
 
     /// Resolves an account argument: SS58, 0x-hex, a dev SURI (//Bob), or a keystore name.
@@ -370,9 +329,8 @@ pub fn check_code_hash(
         None => Err(not_escrow("there is no contract at this address".into())),
         Some(_) if expected.is_empty() => Err(CliError::input(format!(
             "cannot check that {contract} is a milestone-escrow contract: no deployment is \
-             remembered for {url} and there is no release bundle at {}; pass --code-hash 0x… \
-             (the code hash `escrow deploy` printed)",
-            commands::deploy::default_bundle().display()
+             remembered for {url}; pass --code-hash with the code hash `escrow deploy` printed \
+             (0x…) or the .contract bundle you trust"
         ))),
         Some(h) if expected.contains(&h) => Ok(()),
         Some(h) => Err(not_escrow(format!(
@@ -385,43 +343,6 @@ pub fn check_code_hash(
                 .join(" or ")
         ))),
     }
-}
-
-/// The decision behind the library check of [`Ctx::ensure_escrow`]: `stored` is the code
-/// hash a fast path keeps under `escrow_types::keys::LIBRARY` (`None`: nothing there).
-pub fn check_library_hash(
-    contract: &AccountId32,
-    stored: Option<&[u8]>,
-    expected: &[[u8; 32]],
-) -> Result<()> {
-    let not_escrow = |detail: String| CliError::NotEscrow {
-        address: contract.to_string(),
-        detail,
-    };
-    let hash = match stored.map(<[u8; 32]>::try_from) {
-        Some(Ok(h)) => h,
-        _ => {
-            return Err(not_escrow(
-                "it has the release fast path's code but no library code hash".into(),
-            ))
-        }
-    };
-    if expected.contains(&hash) {
-        return Ok(());
-    }
-    Err(not_escrow(format!(
-        "its release fast path delegates to code {}, expected {}",
-        units::hex0x(&hash),
-        if expected.is_empty() {
-            "a known milestone_escrow build (none is remembered or built here)".to_string()
-        } else {
-            expected
-                .iter()
-                .map(|e| units::hex0x(e))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        }
-    )))
 }
 
 /// Parses SS58, 0x-hex (32 bytes) or a `//Dev` SURI into an account.
@@ -612,33 +533,6 @@ mod tests {
     }
 
     #[test]
-    fn library_check_refuses_a_fast_path_in_front_of_other_code() {
-        let a = AccountId32([7; 32]);
-        let (ours, other) = ([1u8; 32], [2u8; 32]);
-        assert!(check_library_hash(&a, Some(&ours[..]), &[other, ours]).is_ok());
-        let e = check_library_hash(&a, Some(&other[..]), &[ours]).unwrap_err();
-        assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
-        assert_eq!(
-            e.to_string().lines().next().unwrap(),
-            format!(
-                "{a} is not a milestone-escrow contract: its release fast path delegates to code 0x{}, expected 0x{}",
-                "02".repeat(32),
-                "01".repeat(32)
-            )
-        );
-        for stored in [None, Some(&[1u8; 31][..])] {
-            let e = check_library_hash(&a, stored, &[ours]).unwrap_err();
-            assert_eq!(e.exit_code(), error::exit::BAD_INPUT);
-            assert!(e.to_string().contains("no library code hash"), "{e}");
-        }
-        let e = check_library_hash(&a, Some(&ours[..]), &[]).unwrap_err();
-        assert!(
-            e.to_string().contains("a known milestone_escrow build"),
-            "{e}"
-        );
-    }
-
-    #[test]
     fn expected_code_hashes_prefer_the_remembered_deployment() {
         let home = tempfile::tempdir().unwrap();
         let (a, b, c) = (
@@ -653,7 +547,6 @@ mod tests {
                 config::Deployment {
                     contract: addr.to_string(),
                     code_hash: units::hex0x(&h),
-                    library_code_hash: None,
                 },
             );
         }
@@ -675,7 +568,7 @@ mod tests {
                 .unwrap(),
             [[1u8; 32]]
         );
-        // Another address: any remembered hash (or the release bundle's) will do.
+        // Another address: any hash `escrow deploy` recorded will do.
         let any = ctx(&["--url", "ws://one"])
             .expected_code_hashes(&c)
             .unwrap();
@@ -691,6 +584,29 @@ mod tests {
                 .unwrap(),
             [[3u8; 32]]
         );
+        // --code-hash may name a bundle the user trusts: its code's hash.
+        let bundle = home.path().join("trusted.contract");
+        std::fs::write(
+            &bundle,
+            r#"{"source":{"wasm":"0x0061736d01000000"},"spec":{"constructors":[]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ctx(&["--url", "ws://one", "--code-hash", bundle.to_str().unwrap()])
+                .expected_code_hashes(&a)
+                .unwrap(),
+            [units::blake2_256(b"\0asm\x01\0\0\0")]
+        );
+    }
+
+    /// Regression: trust never comes from a build cache. With nothing recorded and no
+    /// --code-hash there is nothing to trust, whatever release bundle the machine holds.
+    #[test]
+    fn nothing_recorded_means_nothing_trusted() {
+        let home = tempfile::tempdir().unwrap();
+        let g = Cli::try_parse_from(["escrow", "withdraw"]).unwrap().global;
+        let ctx = Ctx { g, home: home.path().to_path_buf(), chain: None };
+        assert!(ctx.expected_code_hashes(&AccountId32([0xaa; 32])).unwrap().is_empty());
     }
 
     #[test]

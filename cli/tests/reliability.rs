@@ -442,7 +442,7 @@ fn calls_to_a_non_escrow_address_are_refused_before_signing() {
     assert!(!r.err.contains("dry-run"), "{r:#?}");
     // Another contract.
     let r = e.run(&["--suri", "//Alice", "--contract", &other, "withdraw"]);
-    // Expected: the remembered deployment's code (the fast path), and the release builds'.
+    // Expected: the code hash `escrow deploy` recorded.
     r.fails(
         2,
         &format!(
@@ -583,8 +583,7 @@ fn confirmation_prompt_only_on_a_terminal_and_skipped_with_yes() {
     );
     assert_eq!(code, 5, "{screen}");
     assert!(
-        screen.contains("upload the ink! contract (code hash 0x")
-            && screen.contains("then instantiate the release fast path"),
+        screen.contains("deploy the contract (code hash 0x") && screen.contains("fee 0 bps to"),
         "{screen}"
     );
 

@@ -106,16 +106,6 @@ pub fn escrow_bundle() -> PathBuf {
         })
 }
 
-/// The release fast path the CLI deploys in front of the contract (`ESCROW_FASTPATH`, else
-/// the release build).
-pub fn fastpath_wasm() -> PathBuf {
-    std::env::var_os("ESCROW_FASTPATH")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            target_dir().join("ink/escrow_fastpath/by-mode/release/escrow_fastpath.wasm")
-        })
-}
-
 /// Whether the scenario tests can run: the node, the contract bundle and the `escrow`
 /// binary must exist. If one is missing, the test is skipped with a message, unless
 /// `ESCROW_REQUIRE_CHAIN=1` (scripts/test.sh sets it), which makes it fail instead.
@@ -133,13 +123,6 @@ pub fn scenario_prerequisites() -> bool {
         missing.push(format!(
             "{} (scripts/build-contract.sh contracts/milestone_escrow --release)",
             bundle.display()
-        ));
-    }
-    let fastpath = fastpath_wasm();
-    if !fastpath.is_file() {
-        missing.push(format!(
-            "{} (scripts/build-contract.sh contracts/escrow_fastpath --release)",
-            fastpath.display()
         ));
     }
     if let Err(e) = escrow_binary() {
@@ -378,7 +361,6 @@ impl Escrow {
     /// remembers and returns its address.
     pub fn deploy(&mut self, signer: &str, fee_bps: u16, fee_recipient: &str) -> String {
         let bundle = escrow_bundle();
-        let fastpath = fastpath_wasm();
         let fee = format!("{fee_bps}bps");
         let run = self.run(&[
             "--suri",
@@ -387,8 +369,6 @@ impl Escrow {
             "deploy",
             "--bundle",
             bundle.to_str().expect("UTF-8 path"),
-            "--fastpath",
-            fastpath.to_str().expect("UTF-8 path"),
             "--fee",
             &fee,
             "--fee-recipient",

@@ -1,11 +1,9 @@
-//! `escrow deploy`: deploys an instance, then remembers its address for `--url`.
+//! `escrow deploy`: deploys an instance, then remembers its address and code hash for `--url`.
 //!
-//! By default the instance is the release fast path (`contracts/escrow_fastpath`) in front
-//! of the ink! contract's code: two transactions, `upload_code` of the ink! contract (a
-//! no-op with no deposit if that code is already on chain) and `instantiate_with_code` of
-//! the fast path, which names the ink! code hash and locks it. Releases then cost about a
-//! third (docs/bench.md); every message and read works through the ink! contract's metadata
-//! as before. `--plain` deploys the ink! contract alone (one `instantiate_with_code`).
+//! One transaction, `Contracts::instantiate_with_code` of the bundle's code through its
+//! constructor `new(fee_recipient, fee_bps)`: exactly what `cargo contract instantiate` does, so
+//! any tool that reads the `.contract` bundle (cargo-contract, contracts-UI,
+//! @polkadot/api-contract) can drive the instance.
 
 use std::{io::Write, path::PathBuf};
 
@@ -38,24 +36,12 @@ pub struct DeployArgs {
     /// Instantiation salt, 0x-hex (default: random).
     #[arg(long)]
     pub salt: Option<String>,
-    /// The fast path's `.wasm` (default: the release build,
-    /// $CARGO_TARGET_DIR/ink/escrow_fastpath/by-mode/release/escrow_fastpath.wasm).
-    #[arg(long, conflicts_with = "plain")]
-    pub fastpath: Option<PathBuf>,
-    /// Deploy the ink! contract alone, without the release fast path in front.
-    #[arg(long)]
-    pub plain: bool,
 }
 
 /// Where `scripts/build-contract.sh --release` keeps the release bundle. (The plain
 /// `ink/milestone_escrow/` copy is whichever build ran last, a debug one after ink_e2e tests.)
 pub fn default_bundle() -> PathBuf {
     release_artifact("milestone_escrow/by-mode/release/milestone_escrow.contract")
-}
-
-/// Where `scripts/build-contract.sh contracts/escrow_fastpath --release` keeps the fast path.
-pub fn default_fastpath() -> PathBuf {
-    release_artifact("escrow_fastpath/by-mode/release/escrow_fastpath.wasm")
 }
 
 fn release_artifact(path: &str) -> PathBuf {
@@ -66,23 +52,6 @@ fn release_artifact(path: &str) -> PathBuf {
         )
     });
     PathBuf::from(target).join("ink").join(path)
-}
-
-/// The fast path's code: a `.wasm` file (checked for the wasm magic number).
-pub fn read_fastpath(path: &PathBuf) -> Result<Vec<u8>> {
-    let code = std::fs::read(path).map_err(|e| {
-        CliError::input(format!(
-            "cannot read the fast path {} ({e}); build it with scripts/build-contract.sh contracts/escrow_fastpath --release, pass --fastpath, or deploy --plain",
-            path.display()
-        ))
-    })?;
-    if !code.starts_with(b"\0asm") {
-        return Err(CliError::input(format!(
-            "{}: not a .wasm file",
-            path.display()
-        )));
-    }
-    Ok(code)
 }
 
 /// Code and constructor selector from a bundle.
@@ -116,102 +85,24 @@ pub fn read_bundle(path: &PathBuf) -> Result<(Vec<u8>, [u8; 4])> {
 /// Runs `deploy`.
 pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let path = a.bundle.clone().unwrap_or_else(default_bundle);
-    let (library, sel) = read_bundle(&path)?;
-    let front = if a.plain {
-        None
-    } else {
-        Some(read_fastpath(
-            &a.fastpath.clone().unwrap_or_else(default_fastpath),
-        )?)
-    };
+    let (code, sel) = read_bundle(&path)?;
     let signer = ctx.signer()?;
     let me: AccountId32 = signer.public_key().into();
     let recipient = match &a.fee_recipient {
         Some(s) => ctx.resolve_account(s)?,
         None => me.clone(),
     };
-    let salt = match &a.salt {
-        Some(s) => hex::decode(s.trim_start_matches("0x"))
-            .map_err(|_| CliError::input("--salt: not hex"))?,
-        None => {
-            let mut b = [0u8; 16];
-            getrandom::getrandom(&mut b).map_err(|e| CliError::input(e.to_string()))?;
-            b.to_vec()
-        }
-    };
+    let salt = parse_salt(a.salt.as_deref())?;
     let mut data = sel.to_vec();
     (ink_account(&recipient), a.fee).encode_to(&mut data);
-    let library_hash = units::blake2_256(&library);
-    let (code, library_hash) = match front {
-        None => (library.clone(), None),
-        Some(front) => {
-            // The fast path's constructor: `new`'s selector and arguments, then the code
-            // hash of the ink! contract it delegates to.
-            library_hash.encode_to(&mut data);
-            (front, Some(library_hash))
-        }
-    };
     let code_hash = units::blake2_256(&code);
     let opts = ctx.submit_opts();
-    let dry_only = ctx.g.dry_run;
     let chain = ctx.chain().await?;
-    let best = chain.best().await?;
-    let mut uploaded = false;
-    if let Some(lib_hash) = library_hash {
-        let deposit = match chain.dry_run_upload(best.0, &me, &library).await? {
-            Err(raw) => return Err(chain.dispatch_error(&raw)),
-            Ok((_, deposit)) => deposit,
-        };
-        if !opts.quiet {
-            eprintln!(
-                "dry-run upload of the ink! contract: ok ({} bytes, code hash {}; storage deposit {})",
-                library.len(),
-                units::hex0x(&lib_hash),
-                chain.token.format(deposit)
-            );
-        }
-        if dry_only && deposit > 0 {
-            // The fast path locks the ink! code, so its instantiation can only be tried
-            // once that code is on chain.
-            return w(
-                out,
-                format!(
-                    "dry-run ok: would upload the ink! contract ({} bytes), then instantiate the fast path (nothing submitted)",
-                    library.len()
-                ),
-            );
-        }
-        if !dry_only {
-            crate::prompt::confirm(
-                &ctx.g,
-                &format!(
-                    "deploy as {me}: upload the ink! contract (code hash {}), then instantiate the release fast path in front of it, fee {} bps to {recipient}",
-                    units::hex0x(&lib_hash),
-                    a.fee
-                ),
-            )?;
-            let tx = submit::upload_tx(library, deposit);
-            let inc = submit::sign_submit_wait(&chain, &tx, &signer, None, opts.clone()).await?;
-            if !opts.quiet {
-                eprintln!("uploaded in block #{}", inc.block_number);
-            }
-            uploaded = true;
-        }
-    }
     let best = chain.best().await?;
     let dry = chain
         .dry_run_instantiate(best.0, &me, 0, &code, data.clone(), salt.clone())
         .await?;
-    let address = match &dry.result {
-        Err(raw) => return Err(chain.dispatch_error(raw)),
-        Ok((_, ret)) => {
-            match contract::decode_message_return::<()>(ret).map_err(CliError::Rejected)? {
-                Err(lang) => return Err(CliError::Lang(format!("{lang:?}"))),
-                Ok(Err(e)) => return Err(CliError::Contract(e)),
-                Ok(Ok(())) => dry.account_id.map(AccountId32),
-            }
-        }
-    };
+    let address = dry_run_address(&chain, &dry)?;
     if !opts.quiet {
         eprintln!(
             "dry-run instantiate: ok ({} bytes of wasm; gas ref_time {}, proof_size {}; storage deposit {})",
@@ -221,51 +112,88 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             crate::deposit_text(&dry, &chain.token)
         );
     }
-    let (contract_addr, included) = if dry_only {
-        (address, None)
+    let included = if ctx.g.dry_run {
+        None
     } else {
-        // A fast-path deployment was confirmed before its upload, for both transactions.
-        if !uploaded {
-            crate::prompt::confirm(
-                &ctx.g,
-                &format!(
-                    "deploy the contract (code hash {}) as {me}, fee {} bps to {recipient}",
-                    units::hex0x(&code_hash),
-                    a.fee
-                ),
-            )?;
-        }
+        crate::prompt::confirm(
+            &ctx.g,
+            &format!(
+                "deploy the contract (code hash {}) as {me}, fee {} bps to {recipient}",
+                units::hex0x(&code_hash),
+                a.fee
+            ),
+        )?;
         let tx = submit::instantiate_tx(0, &dry, code, data, salt);
-        let inc = submit::sign_submit_wait(&chain, &tx, &signer, None, opts).await?;
-        let addr = inc.instantiated.clone().or(address);
-        (addr, Some(inc))
+        Some(submit::sign_submit_wait(&chain, &tx, &signer, None, opts).await?)
     };
-    let contract_addr = contract_addr
+    let contract_addr = included
+        .as_ref()
+        .and_then(|inc| inc.instantiated.clone())
+        .or(address)
         .ok_or_else(|| CliError::Rejected("no Contracts::Instantiated event".into()))?;
     if included.is_some() {
-        let mut cfg = Config::load(&ctx.home).map_err(CliError::input)?;
-        cfg.deployments.insert(
-            ctx.g.url.clone(),
-            Deployment {
-                contract: contract_addr.to_string(),
-                code_hash: units::hex0x(&code_hash),
-                library_code_hash: library_hash.map(|h| units::hex0x(&h)),
-            },
-        );
-        cfg.save(&ctx.home).map_err(CliError::input)?;
+        remember(ctx, &contract_addr, &code_hash)?;
     }
+    report(ctx, out, &contract_addr, &code_hash, &recipient, a.fee, included.as_ref())
+}
+
+/// `--salt` as bytes; a random 16 bytes by default, so deploying the same code twice works.
+fn parse_salt(salt: Option<&str>) -> Result<Vec<u8>> {
+    match salt {
+        Some(s) => hex::decode(s.trim_start_matches("0x"))
+            .map_err(|_| CliError::input("--salt: not hex")),
+        None => {
+            let mut b = [0u8; 16];
+            getrandom::getrandom(&mut b).map_err(|e| CliError::input(e.to_string()))?;
+            Ok(b.to_vec())
+        }
+    }
+}
+
+/// The address the dry-run instantiated at, or the contract's refusal of the constructor.
+fn dry_run_address(chain: &crate::client::Chain, dry: &contract::DryRun) -> Result<Option<AccountId32>> {
+    match &dry.result {
+        Err(raw) => Err(chain.dispatch_error(raw)),
+        Ok((_, ret)) => match contract::decode_message_return::<()>(ret).map_err(CliError::Rejected)? {
+            Err(lang) => Err(CliError::Lang(format!("{lang:?}"))),
+            Ok(Err(e)) => Err(CliError::Contract(e)),
+            Ok(Ok(())) => Ok(dry.account_id.map(AccountId32)),
+        },
+    }
+}
+
+/// Records the deployment for `--url`: later commands default to it and trust its code hash.
+fn remember(ctx: &Ctx, contract_addr: &AccountId32, code_hash: &[u8; 32]) -> Result<()> {
+    let mut cfg = Config::load(&ctx.home).map_err(CliError::input)?;
+    cfg.deployments.insert(
+        ctx.g.url.clone(),
+        Deployment {
+            contract: contract_addr.to_string(),
+            code_hash: units::hex0x(code_hash),
+        },
+    );
+    cfg.save(&ctx.home).map_err(CliError::input)
+}
+
+fn report(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    contract_addr: &AccountId32,
+    code_hash: &[u8; 32],
+    recipient: &AccountId32,
+    fee: u16,
+    included: Option<&submit::Included>,
+) -> Result<()> {
     if ctx.g.json {
         let v = json!({
             "ok": true,
             "dry_run": included.is_none(),
             "contract": contract_addr.to_string(),
-            "code_hash": units::hex0x(&code_hash),
-            "fast_path": library_hash.is_some(),
-            "library_code_hash": library_hash.map(|h| units::hex0x(&h)),
+            "code_hash": units::hex0x(code_hash),
             "fee_recipient": recipient.to_string(),
-            "fee_bps": a.fee,
-            "tx_hash": included.as_ref().map(|i| format!("{:?}", i.tx_hash)),
-            "block": included.as_ref().map(|i| i.block_number),
+            "fee_bps": fee,
+            "tx_hash": included.map(|i| format!("{:?}", i.tx_hash)),
+            "block": included.map(|i| i.block_number),
         });
         return w(out, v.to_string());
     }
@@ -276,16 +204,7 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         ),
         Some(inc) => {
             w(out, format!("contract {contract_addr}"))?;
-            w(out, format!("code hash {}", units::hex0x(&code_hash)))?;
-            if let Some(h) = library_hash {
-                w(
-                    out,
-                    format!(
-                        "release fast path in front of the ink! contract {}",
-                        units::hex0x(&h)
-                    ),
-                )?;
-            }
+            w(out, format!("code hash {}", units::hex0x(code_hash)))?;
             w(
                 out,
                 format!(

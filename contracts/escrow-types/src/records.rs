@@ -1,10 +1,8 @@
 //! The contract's storage layout: what is stored under which key, and the rules that read
 //! only one milestone record.
 //!
-//! Two pieces of code work on this storage: the ink! contract (`milestone_escrow`, every
-//! message) and the release fast path (`escrow_fastpath`, a small front contract that runs
-//! approve, attest and the timeout release itself and delegates every other message to the
-//! ink! contract's code). Both use the types, keys and checks below, so they cannot drift.
+//! The ink! contract (`milestone_escrow`) is the only code that writes this storage; clients
+//! (the CLI's audit, the bench) decode it with the same types.
 //!
 //! Why the layout looks like this (docs/cost-model.md §5): on pallet-contracts every storage
 //! access costs ~10.3 KB of proof, whatever its size. A release therefore reads and writes
@@ -21,8 +19,9 @@ use crate::{
     ReleaseRule, Role, Timestamp,
 };
 
-/// Storage keys. The mappings use `ManualKey`s so that the fast path can address their
-/// entries: ink!'s `Mapping<K, V, ManualKey<N>>` stores `key` under `SCALE((N, key))`.
+/// Storage keys. The mappings use `ManualKey`s: ink!'s `Mapping<K, V, ManualKey<N>>` stores
+/// `key` under `SCALE((N, key))`, so the keys do not move when a field is added to the
+/// contract's storage struct, and a client or auditor can read an entry by computing its key.
 pub mod keys {
     /// ink!'s root key: the [`Instance`](super::Instance) lives here.
     pub const ROOT: u32 = 0;
@@ -36,8 +35,6 @@ pub mod keys {
     pub const ACCOUNT_DEAL_COUNT: u32 = 0x6163_6e74;
     /// `AccountId` → `Balance`: payouts the chain refused, waiting for `withdraw`.
     pub const CLAIMABLE: u32 = 0x636c_616d;
-    /// Fast-path instances only: the code hash of the ink! contract it delegates to.
-    pub const LIBRARY: u32 = 0x6c69_6272;
 }
 
 /// The instance's fixed configuration and deal counter: ink!'s root storage cell.
@@ -254,7 +251,7 @@ pub struct ReleaseContext {
 /// checks and the milestone checks (the documented order of errors). A record that passes
 /// every check here implies the deal is `Active`: `funded` is set only on an accepted deal,
 /// cancellation settles every `Pending` and `Submitted` milestone, and closure needs all
-/// settled. That is what lets the fast path skip the deal record.
+/// settled. That is what lets a release skip reading the deal record.
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,8 +261,7 @@ pub struct MilestoneRecord {
     /// The next milestone's amount (0 for the last): moves the deal's `funding_mark` on
     /// when this one is funded.
     pub next_amount: Balance,
-    /// The milestone as reads return it. Last, and its `outcome` last in it: a release
-    /// then only appends to the stored bytes (the fast path writes them in place).
+    /// The milestone as reads return it.
     pub milestone: Milestone,
 }
 
@@ -385,7 +381,8 @@ impl MilestoneRecord {
     }
 }
 
-/// Payouts, shared by the contract and the fast path so a refused transfer is handled one way.
+/// Payouts: every transfer out of the contract goes through here, so a refused transfer is
+/// handled one way.
 ///
 /// The functions are generic over the environment (always `DefaultEnvironment`) only so that
 /// they are compiled in the crate that calls them: there they share ink!'s event and transfer

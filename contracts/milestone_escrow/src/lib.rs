@@ -74,10 +74,8 @@
 //! larger than that stay apart, so a call compiles a 6 KB dispatcher plus the code of the one
 //! message it runs. Measured with `scripts/bench.sh` (docs/bench.md).
 //!
-//! `escrow deploy` puts the release fast path (`contracts/escrow_fastpath`) in front of this
-//! code: an 11.6 KB contract that runs `approve`, `attest` and the timeout release of
-//! `settle_milestone` on one milestone record and `delegate_call`s everything else here.
-//! Deployed alone, this contract is complete and behaves the same.
+//! `escrow deploy` instantiates this contract through its constructor `new`, as
+//! `cargo contract instantiate` would: one deployment, one implementation of the money rules.
 //!
 //! ## Interface
 //!
@@ -140,7 +138,7 @@ pub mod milestone_escrow {
     /// The contract's storage. The root holds only the fixed configuration and the deal
     /// counter; every deal, milestone and index entry is its own `Mapping` entry, so no
     /// message reads or writes more than the records it touches. The keys are fixed
-    /// (`escrow_types::keys`) because the release fast path addresses the same entries.
+    /// (`escrow_types::keys`) so that clients and auditors can compute them.
     #[ink(storage)]
     pub struct MilestoneEscrow {
         instance: Instance,
@@ -1382,7 +1380,7 @@ pub mod milestone_escrow {
             }
         }
 
-        /// Pushes payouts (`payout::pay`, shared with the fast path). All effects are
+        /// Pushes payouts (`payout::pay`). All effects are
         /// written before this runs.
         fn pay_all(&mut self, deal_id: DealId, payouts: &[Payout]) -> Result<(), Error> {
             for p in payouts {
