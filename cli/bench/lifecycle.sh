@@ -67,7 +67,7 @@ addr="$(measure deploy "${cc[@]}" instantiate --url "$url" --suri //Alice --cons
 	--args "$alice" 100 -x --skip-confirm --output-json "$bundle" | python3 -c 'import json,sys; print(json.load(sys.stdin)["contract"])')"
 terms="DealTerms { buyer: $bob, seller: $charlie, oracles: [], oracle_threshold: 0, arbiter: None, release_rule: Buyer, review_window: 604800000, arbitration_window: 1209600000, fallback_seller_bps: 5000, advance: false, agreement_hash: $zero, milestones: [MilestoneTerms { amount: 30000000000000, terms_hash: $zero, ship_by: None }, MilestoneTerms { amount: 40000000000000, terms_hash: $zero, ship_by: None }, MilestoneTerms { amount: 30000000000000, terms_hash: $zero, ship_by: None }] }"
 measure propose "${cc[@]}" call --url "$url" --suri //Charlie --contract "$addr" --message propose --args "$terms" -x --skip-confirm "$bundle" >/dev/null
-hash="$(ESCROW_HOME="$work/cc-home" "$escrow" --url "$url" --contract "$addr" --json deal show 0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["deal"]["deal"]["terms_hash"])')"
+hash="$(ESCROW_HOME="$work/cc-home" "$escrow" --url "$url" --contract "$addr" --code-hash "$bundle" --json deal show 0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["deal"]["deal"]["terms_hash"])')"
 measure accept+fund "${cc[@]}" call --url "$url" --suri //Bob --contract "$addr" --message accept --args "DealId(0)" "$hash" --value 100000000000000 -x --skip-confirm "$bundle" >/dev/null
 for i in 0 1 2; do
 	measure "approve-$i" "${cc[@]}" call --url "$url" --suri //Bob --contract "$addr" --message approve --args "DealId(0)" "$i" -x --skip-confirm "$bundle" >/dev/null

@@ -1,7 +1,8 @@
 //! `escrow`: parses the command line, runs it, maps errors to the documented exit codes.
 
 use clap::Parser;
-use escrow_cli::{error::exit, run, Cli};
+use escrow_cli::{run, Cli};
+use escrow_client::error::exit;
 
 fn main() {
     let cli = Cli::parse();

@@ -6,10 +6,9 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::{
-    error::{CliError, Result},
-    Global,
-};
+use escrow_client::{ClientError, Result};
+
+use crate::Global;
 
 /// Whether an answer means yes.
 pub fn is_yes(answer: &str) -> bool {
@@ -35,11 +34,11 @@ pub fn confirm(g: &Global, what: &str) -> Result<()> {
     stdin
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| CliError::input(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| ClientError::input(format!("cannot read the answer: {e}")))?;
     if is_yes(&answer) {
         Ok(())
     } else {
-        Err(CliError::Cancelled)
+        Err(ClientError::Cancelled)
     }
 }
 

@@ -14,7 +14,10 @@ use serde_json::{json, Map, Value as Json};
 use subxt::ext::scale_value::{self, Composite, Primitive, Value, ValueDef};
 use subxt::utils::AccountId32;
 
-use crate::units::{self, Token};
+use escrow_client::{
+    contract::EscrowEvent,
+    units::{self, Token},
+};
 
 /// What rendering needs to know about the chain.
 #[derive(Debug, Clone, Default)]
@@ -35,7 +38,7 @@ fn decode<T: scale_info::TypeInfo + Encode + 'static>(
 }
 
 /// JSON of a value.
-pub fn to_json<T: scale_info::TypeInfo + Encode + 'static>(v: &T, _ctx: &RenderCtx) -> Json {
+pub fn to_json<T: scale_info::TypeInfo + Encode + 'static>(v: &T) -> Json {
     match decode(v) {
         Some((value, reg)) => value_json(&value, &reg),
         None => Json::Null,
@@ -132,10 +135,10 @@ pub fn value_json(v: &Value<u32>, reg: &PortableRegistry) -> Json {
     }
 }
 
-/// JSON of an ink! event: its fields, typed by the event's own metadata
+/// JSON of an event's fields, typed by the event's own metadata
 /// (`ink::metadata::EventMetadata`; events carry no `TypeInfo` of their own).
-pub fn event_to_json<T: ink::metadata::EventMetadata + Encode>(v: &T, _ctx: &RenderCtx) -> Json {
-    let spec = T::event_spec();
+pub fn event_fields_json(e: &EscrowEvent) -> Json {
+    let (spec, bytes) = e.spec_and_data();
     let mut reg = scale_info::Registry::new();
     let fields: Vec<(String, u32)> = spec
         .args()
@@ -143,7 +146,6 @@ pub fn event_to_json<T: ink::metadata::EventMetadata + Encode>(v: &T, _ctx: &Ren
         .map(|a| (a.label().to_string(), reg.register_type(a.ty().ty()).id))
         .collect();
     let portable: PortableRegistry = reg.into();
-    let bytes = v.encode();
     let input = &mut &bytes[..];
     let mut m = Map::new();
     for (label, id) in fields {
@@ -155,17 +157,22 @@ pub fn event_to_json<T: ink::metadata::EventMetadata + Encode>(v: &T, _ctx: &Ren
     Json::Object(m)
 }
 
-/// Human `key=value` text of an ink! event.
-pub fn event_to_human<T: ink::metadata::EventMetadata + Encode>(v: &T, ctx: &RenderCtx) -> String {
-    json_to_human(event_to_json(v, ctx), ctx)
+/// An event as a JSON object `{event, ...fields}`.
+pub fn event_json(e: &EscrowEvent) -> Json {
+    let mut v = event_fields_json(e);
+    if let Json::Object(m) = &mut v {
+        m.insert("event".into(), json!(e.name()));
+    }
+    v
 }
 
-/// Human `key=value` text: amounts with the token, times as RFC 3339, windows as durations.
-pub fn to_human<T: scale_info::TypeInfo + Encode + 'static>(v: &T, ctx: &RenderCtx) -> String {
-    json_to_human(to_json(v, ctx), ctx)
+/// Human `key=value` text of an event's fields.
+pub fn event_fields_human(e: &EscrowEvent, ctx: &RenderCtx) -> String {
+    json_to_human(event_fields_json(e), ctx)
 }
 
-/// Human `key=value` text of a JSON object.
+/// Human `key=value` text of a JSON object: amounts with the token, times as RFC 3339,
+/// windows as durations.
 pub fn json_to_human(j: Json, ctx: &RenderCtx) -> String {
     let Json::Object(m) = j else {
         return j.to_string();
@@ -230,7 +237,8 @@ mod tests {
             amount: u128::MAX,
             deposited: 9,
         };
-        let j = event_to_json(&ev, &RenderCtx::default());
+        let j = event_json(&EscrowEvent::DealFunded(ev));
+        assert_eq!(j["event"], json!("DealFunded"));
         assert_eq!(j["deal_id"], json!(3));
         assert_eq!(j["amount"], json!(u128::MAX.to_string()));
         assert!(j["funder"].as_str().unwrap().starts_with('5'));
@@ -241,7 +249,7 @@ mod tests {
             amount: 0,
             reason: RefundReason::ShipByMissed,
         };
-        let j = event_to_json(&ev, &RenderCtx::default());
+        let j = event_fields_json(&EscrowEvent::MilestoneRefunded(ev));
         assert_eq!(j["reason"], json!("ShipByMissed"));
         let ev = MilestoneSubmitted {
             deal_id: DealId(1),
@@ -250,9 +258,10 @@ mod tests {
             evidence_hash: [0xab; 32],
             review_ends: 1_796_126_400_000,
         };
-        let j = event_to_json(&ev, &RenderCtx::default());
+        let ev = EscrowEvent::MilestoneSubmitted(ev);
+        let j = event_fields_json(&ev);
         assert_eq!(j["evidence_hash"], json!(format!("0x{}", "ab".repeat(32))));
-        let h = event_to_human(&ev, &RenderCtx::default());
+        let h = event_fields_human(&ev, &RenderCtx::default());
         assert!(h.contains("review_ends=2026-12-01T12:00:00Z"), "{h}");
     }
 
@@ -263,13 +272,13 @@ mod tests {
             terms_hash: [0; 32],
             ship_by: None,
         };
-        let j = to_json(&m, &RenderCtx::default());
+        let j = to_json(&m);
         assert_eq!(j["ship_by"], Json::Null);
         let m = MilestoneTerms {
             ship_by: Some(5),
             ..m
         };
-        assert_eq!(to_json(&m, &RenderCtx::default())["ship_by"], json!(5));
-        assert!(to_human(&m, &RenderCtx::default()).contains("amount=1UNIT"));
+        assert_eq!(to_json(&m)["ship_by"], json!(5));
+        assert!(json_to_human(to_json(&m), &RenderCtx::default()).contains("amount=1UNIT"));
     }
 }

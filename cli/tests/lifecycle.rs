@@ -2,18 +2,16 @@
 //! and the failure paths (wrong signer, wrong state, bad input), asserting exit codes and
 //! output. Skipped (with a message) when the node or the contract bundle is not built.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{bundle, chain_available, Escrow, Node};
-
-const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+use escrow_test_support::{
+    accounts::BOB, artifacts::escrow_bundle, chain_available, exit, Escrow, TestNode,
+};
 
 /// Deploys with a 1% fee to Alice; returns the runner.
-fn deployed(node: &Node) -> Escrow {
+fn deployed(node: &TestNode) -> Escrow {
     let e = Escrow::new(node.url());
-    let b = bundle();
+    let b = escrow_bundle();
     let r = e.run(&[
         "--suri",
         "//Alice",
@@ -33,73 +31,54 @@ fn deployed(node: &Node) -> Escrow {
     e
 }
 
-fn deal_id(r: &common::Run) -> u64 {
-    r.json()["return"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no deal id: {r:#?}"))
-}
-
-fn events_of(r: &common::Run) -> Vec<String> {
-    r.json()["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn full_lifecycle_with_dispute_and_failure_paths() {
     if !chain_available() {
         return;
     }
-    let node = Node::start();
+    let node = TestNode::start();
     let e = deployed(&node);
     let po = e.file("po.pdf", "purchase order #1: 1000 widgets");
     let bol = e.file("bol.pdf", "bill of lading");
 
     // The seller proposes 100 UNIT in 30/40/30 with an arbiter.
-    let r = e.run(&[
-        "--suri",
+    let id = e.propose(
         "//Charlie",
-        "--json",
-        "deal",
-        "propose",
-        "--buyer",
-        "//Bob",
-        "--arbiter",
-        "//Dave",
-        "--total",
-        "100 UNIT",
-        "--split",
-        "30,40,30",
-        "--review",
-        "7d",
-        "--arbitration",
-        "14d",
-        "--terms-file",
-        &po,
-    ]);
-    let id = deal_id(&r);
+        &[
+            "--buyer",
+            "//Bob",
+            "--arbiter",
+            "//Dave",
+            "--total",
+            "100 UNIT",
+            "--split",
+            "30,40,30",
+            "--review",
+            "7d",
+            "--arbitration",
+            "14d",
+            "--terms-file",
+            &po,
+        ],
+    );
     assert_eq!(id, 0);
-    assert_eq!(events_of(&r), ["DealProposed"]);
     let id = id.to_string();
 
     // Wrong signers: exit 1 with the contract error's name, nothing submitted.
     e.run(&["--suri", "//Charlie", "deal", "accept", &id])
-        .fails(1, "CannotAcceptOwnProposal");
+        .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
     let r = e.run(&["--suri", "//Eve", "deal", "accept", &id]);
-    r.fails(1, "CallerIsNotParty");
+    r.fails(exit::REJECTED, &["CallerIsNotParty"]);
     assert!(
         r.err.contains("hint:") && r.err.contains("nothing was submitted"),
         "{r:#?}"
     );
     // Wrong state: funding a deal that is not active.
     e.run(&["--suri", "//Bob", "deal", "fund", &id, "10"])
-        .fails(1, "WrongDealState");
+        .fails(exit::REJECTED, &["WrongDealState"]);
     // Bad input with a node: an amount with too many decimals.
     e.run(&["--suri", "//Bob", "deal", "fund", &id, "1.0000000000001"])
-        .fails(2, "too many decimals");
+        .fails(exit::BAD_INPUT, &["too many decimals"]);
 
     // Accepting other terms than those on record is refused by the contract.
     let other = format!("0x{}", "22".repeat(32));
@@ -114,15 +93,15 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         "--fund",
         "1",
     ])
-    .fails(1, "TermsHashMismatch");
+    .fails(exit::REJECTED, &["TermsHashMismatch"]);
 
     // The buyer accepts and funds everything at once; the terms hash is checked both ways.
     let r = e.run(&[
         "--suri", "//Bob", "--json", "deal", "accept", &id, "--fund", "all",
     ]);
-    assert_eq!(events_of(&r), ["DealAccepted", "DealFunded"]);
+    assert_eq!(r.events(), ["DealAccepted", "DealFunded"]);
     e.run(&["--suri", "//Bob", "deal", "accept", &id])
-        .fails(1, "WrongDealState");
+        .fails(exit::REJECTED, &["WrongDealState"]);
 
     // --dry-run submits nothing.
     let r = e.run(&[
@@ -159,7 +138,7 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         "{show}"
     );
     e.run(&["--suri", "//Eve", "deal", "approve", &id, "0"])
-        .fails(1, "CallerIsNotBuyer");
+        .fails(exit::REJECTED, &["CallerIsNotBuyer"]);
     let r = e.run(&["--suri", "//Bob", "deal", "approve", &id, "0"]);
     let out = r.ok();
     assert!(
@@ -169,7 +148,7 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         "{out}"
     );
     e.run(&["--suri", "//Bob", "deal", "approve", &id, "0"])
-        .fails(1, "WrongMilestoneState");
+        .fails(exit::REJECTED, &["WrongMilestoneState"]);
 
     // Milestone 1 by batch approval (before submission: allowed, it only costs the buyer).
     let r = e.run(&[
@@ -182,7 +161,7 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         "1",
     ]);
     assert_eq!(r.json()["return"], 1);
-    assert_eq!(events_of(&r), ["MilestoneReleased"]);
+    assert_eq!(r.events(), ["MilestoneReleased"]);
 
     // Milestone 2: dispute, offers, settlement.
     e.run(&[
@@ -208,11 +187,11 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
     ])
     .ok();
     e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "2"])
-        .fails(1, "NoOffer");
+        .fails(exit::REJECTED, &["NoOffer"]);
     e.run(&["--suri", "//Charlie", "deal", "offer", &id, "2", "60%"])
         .ok();
     e.run(&["--suri", "//Charlie", "deal", "accept-offer", &id, "2"])
-        .fails(1, "CannotAcceptOwnProposal");
+        .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
     e.run(&[
         "--suri",
         "//Bob",
@@ -222,7 +201,7 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         "2",
         "17 UNIT",
     ])
-    .fails(1, "OfferMismatch");
+    .fails(exit::REJECTED, &["OfferMismatch"]);
     let r = e.run(&[
         "--suri",
         "//Bob",
@@ -233,9 +212,9 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         "2",
     ]);
     // The last settlement closes the deal; anyone records it (DealClosed) with `deal close`.
-    assert_eq!(events_of(&r), ["DisputeResolved"]);
+    assert_eq!(r.events(), ["DisputeResolved"]);
     let r = e.run(&["--suri", "//Ferdie", "--json", "deal", "close", &id]);
-    assert_eq!(events_of(&r), ["DealClosed"]);
+    assert_eq!(r.events(), ["DealClosed"]);
 
     // Reads: show, list, events, audit.
     let show = e.run(&["deal", "show", &id]).ok().to_string();
@@ -286,9 +265,10 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
 
     // Withdraw: nothing was deferred.
     e.run(&["--suri", "//Bob", "withdraw"])
-        .fails(1, "NothingToWithdraw");
+        .fails(exit::REJECTED, &["NothingToWithdraw"]);
     // Unknown deal.
-    e.run(&["deal", "show", "99"]).fails(1, "DealNotFound");
+    e.run(&["deal", "show", "99"])
+        .fails(exit::REJECTED, &["DealNotFound"]);
 }
 
 #[test]
@@ -296,42 +276,41 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
     if !chain_available() {
         return;
     }
-    let node = Node::start();
+    let node = TestNode::start();
     let e = deployed(&node);
 
     // Deal 0: oracle release, review timeout, arbiter ruling.
-    let r = e.run(&[
-        "--suri",
-        "//Bob",
-        "--json",
-        "deal",
-        "propose",
-        "--seller",
-        "//Charlie",
-        "--oracle",
-        "//Ferdie",
-        "--arbiter",
-        "//Dave",
-        "--milestone",
-        "10",
-        "--milestone",
-        "20",
-        "--milestone",
-        "30",
-        "--review",
-        "3s",
-        "--arbitration",
-        "1d",
-    ]);
-    let id = deal_id(&r).to_string();
+    let id = e
+        .propose(
+            "//Bob",
+            &[
+                "--seller",
+                "//Charlie",
+                "--oracle",
+                "//Ferdie",
+                "--arbiter",
+                "//Dave",
+                "--milestone",
+                "10",
+                "--milestone",
+                "20",
+                "--milestone",
+                "30",
+                "--review",
+                "3s",
+                "--arbitration",
+                "1d",
+            ],
+        )
+        .to_string();
     e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
     e.run(&["--suri", "//Charlie", "deal", "fund", &id, "60"])
         .ok();
     // Oracle attests milestone 0: threshold 1 releases it.
     let r = e.run(&["--suri", "//Ferdie", "--json", "deal", "attest", &id, "0"]);
-    assert_eq!(events_of(&r), ["MilestoneAttested", "MilestoneReleased"]);
+    assert_eq!(r.events(), ["MilestoneAttested", "MilestoneReleased"]);
     e.run(&["--suri", "//Eve", "deal", "attest", &id, "1"])
-        .fails(1, "CallerIsNotOracle");
+        .fails(exit::REJECTED, &["CallerIsNotOracle"]);
     // Milestone 1: submitted, the buyer stays silent, the clock releases it.
     e.run(&[
         "--suri",
@@ -345,15 +324,15 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
     ])
     .ok();
     e.run(&["deal", "settle-due", &id, "--suri", "//Eve"])
-        .fails(1, "NothingDue");
+        .fails(exit::REJECTED, &["NothingDue"]);
     e.run(&["--suri", "//Eve", "deal", "settle", &id, "1"])
-        .fails(1, "ReviewWindowOpen");
+        .fails(exit::REJECTED, &["ReviewWindowOpen"]);
     std::thread::sleep(Duration::from_secs(4));
     // Another block must be sealed for the time to move: settle-due dry-runs at the best block.
     e.run(&["--suri", "//Bob", "deal", "cancel", &id]).ok();
     let r = e.run(&["--suri", "//Eve", "--json", "deal", "settle-due", &id]);
     assert_eq!(r.json()["return"], 1, "{r:#?}");
-    assert!(events_of(&r).contains(&"MilestoneReleased".to_string()));
+    assert!(r.events().contains(&"MilestoneReleased".to_string()));
     // Milestone 2: disputed, the arbiter splits it.
     e.run(&[
         "--suri",
@@ -378,39 +357,38 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
     ])
     .ok();
     e.run(&["--suri", "//Bob", "deal", "resolve", &id, "2", "15"])
-        .fails(1, "CallerIsNotArbiter");
+        .fails(exit::REJECTED, &["CallerIsNotArbiter"]);
     e.run(&["--suri", "//Dave", "deal", "resolve", &id, "2", "31"])
-        .fails(1, "SplitExceedsAmount");
+        .fails(exit::REJECTED, &["SplitExceedsAmount"]);
     let r = e.run(&[
         "--suri", "//Dave", "--json", "deal", "resolve", &id, "2", "15",
     ]);
     assert!(
-        events_of(&r).contains(&"DisputeResolved".to_string()),
+        r.events().contains(&"DisputeResolved".to_string()),
         "{r:#?}"
     );
     assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
 
     // Deal 1: amendment, then cancellation.
-    let r = e.run(&[
-        "--suri",
-        "//Bob",
-        "--json",
-        "deal",
-        "propose",
-        "--seller",
-        "//Charlie",
-        "--milestone",
-        "5@+1d",
-        "--milestone",
-        "5",
-    ]);
-    let id = deal_id(&r).to_string();
+    let id = e
+        .propose(
+            "//Bob",
+            &[
+                "--seller",
+                "//Charlie",
+                "--milestone",
+                "5@+1d",
+                "--milestone",
+                "5",
+            ],
+        )
+        .to_string();
     e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
     e.run(&["--suri", "//Bob", "deal", "fund", &id, "10"]).ok();
     e.run(&["--suri", "//Charlie", "deal", "amend", &id, "0", "+2d"])
         .ok();
     e.run(&["--suri", "//Charlie", "deal", "accept-amendment", &id, "0"])
-        .fails(1, "CannotAcceptOwnProposal");
+        .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
     let r = e.run(&[
         "--suri",
         "//Bob",
@@ -420,33 +398,24 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
         &id,
         "0",
     ]);
-    assert_eq!(events_of(&r), ["AmendmentAccepted"]);
+    assert_eq!(r.events(), ["AmendmentAccepted"]);
     e.run(&["--suri", "//Charlie", "deal", "cancel", &id]).ok();
     e.run(&["--suri", "//Charlie", "deal", "cancel", &id])
-        .fails(1, "CancellationAlreadyProposed");
+        .fails(exit::REJECTED, &["CancellationAlreadyProposed"]);
     let r = e.run(&["--suri", "//Bob", "--json", "deal", "accept-cancel", &id]);
-    let evs = events_of(&r);
+    let evs = r.events();
     assert!(evs.contains(&"DealCancelled".to_string()), "{evs:?}");
     // Nothing left in dispute: closed at once, and `deal close` records it.
     let r = e.run(&["--suri", "//Ferdie", "--json", "deal", "close", &id]);
-    assert_eq!(events_of(&r), ["DealClosed"]);
+    assert_eq!(r.events(), ["DealClosed"]);
     assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
 
     // Deal 2: withdrawn before acceptance.
-    let r = e.run(&[
-        "--suri",
-        "//Bob",
-        "--json",
-        "deal",
-        "propose",
-        "--seller",
-        "//Charlie",
-        "--milestone",
-        "1",
-    ]);
-    let id = deal_id(&r).to_string();
+    let id = e
+        .propose("//Bob", &["--seller", "//Charlie", "--milestone", "1"])
+        .to_string();
     e.run(&["--suri", "//Charlie", "deal", "withdraw-proposal", &id])
-        .fails(1, "CallerIsNotProposer");
+        .fails(exit::REJECTED, &["CallerIsNotProposer"]);
     e.run(&["--suri", "//Bob", "deal", "withdraw-proposal", &id])
         .ok();
     assert!(e.run(&["deal", "show", &id]).ok().contains("Withdrawn"));
@@ -459,20 +428,11 @@ fn finalized_wait_times_out_with_unknown_status_on_a_chain_without_finality() {
     if !chain_available() {
         return;
     }
-    let node = Node::start();
+    let node = TestNode::start();
     let e = deployed(&node);
-    let r = e.run(&[
-        "--suri",
-        "//Bob",
-        "--json",
-        "deal",
-        "propose",
-        "--seller",
-        "//Charlie",
-        "--milestone",
-        "1",
-    ]);
-    let id = deal_id(&r).to_string();
+    let id = e
+        .propose("//Bob", &["--seller", "//Charlie", "--milestone", "1"])
+        .to_string();
     let r = e.run(&[
         "--suri",
         "//Bob",
@@ -484,7 +444,7 @@ fn finalized_wait_times_out_with_unknown_status_on_a_chain_without_finality() {
         "withdraw-proposal",
         &id,
     ]);
-    r.fails(4, "outcome is unknown");
+    r.fails(exit::UNKNOWN_OUTCOME, &["outcome is unknown"]);
     assert!(r.err.contains("NOT re-submitted"), "{r:#?}");
     // It did land: the deal is withdrawn, exactly once; tx-status reconciles it.
     assert!(e.run(&["deal", "show", &id]).ok().contains("Withdrawn"));
@@ -515,5 +475,5 @@ fn finalized_wait_times_out_with_unknown_status_on_a_chain_without_finality() {
         "--from",
         &from,
     ])
-    .fails(4, "may still be included");
+    .fails(exit::UNKNOWN_OUTCOME, &["may still be included"]);
 }

@@ -1,18 +1,10 @@
 //! The `escrow` binary without a chain: bad input (exit 2), no node (exit 3), keystore.
 
-mod common;
-
-use common::{free_port, Escrow};
-
-const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
-
-fn nowhere() -> Escrow {
-    Escrow::new(format!("ws://127.0.0.1:{}", free_port()))
-}
+use escrow_test_support::{accounts::ALICE, exit, Escrow};
 
 #[test]
 fn no_node_exits_3_and_says_nothing_was_submitted() {
-    let e = nowhere();
+    let e = Escrow::offline();
     let started = std::time::Instant::now();
     let r = e.run(&[
         "--suri",
@@ -24,28 +16,29 @@ fn no_node_exits_3_and_says_nothing_was_submitted() {
         "0",
         "1",
     ]);
-    r.fails(3, "no node reachable");
+    r.fails(exit::UNREACHABLE, &["no node reachable"]);
     assert!(r.err.contains("nothing was submitted"), "{r:#?}");
     assert!(r.err.contains("scripts/node.sh"), "{r:#?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
     let r = e.run(&["--contract", ALICE, "deal", "show", "0"]);
-    r.fails(3, "no node reachable");
+    r.fails(exit::UNREACHABLE, &["no node reachable"]);
     let r = e.run(&["--contract", ALICE, "events"]);
-    r.fails(3, "no node reachable");
+    r.fails(exit::UNREACHABLE, &["no node reachable"]);
 }
 
 #[test]
 fn bad_input_exits_2_naming_the_argument() {
-    let e = nowhere();
+    let e = Escrow::offline();
     e.run(&["deal", "propose", "--seller", ALICE, "--review", "7w"])
-        .fails(2, "unknown unit");
+        .fails(exit::BAD_INPUT, &["unknown unit"]);
     e.run(&["deal", "propose", "--seller", ALICE, "--fallback", "120%"])
-        .fails(2, "at most 100");
-    e.run(&["deal", "show", "seven"]).fails(2, "invalid digit");
+        .fails(exit::BAD_INPUT, &["at most 100"]);
+    e.run(&["deal", "show", "seven"])
+        .fails(exit::BAD_INPUT, &["invalid digit"]);
     e.run(&["--timeout", "soon", "withdraw"])
-        .fails(2, "--timeout");
+        .fails(exit::BAD_INPUT, &["--timeout"]);
     e.run(&["--suri", "//Alice", "--contract", "5Grw", "withdraw"])
-        .fails(2, "--contract");
+        .fails(exit::BAD_INPUT, &["--contract"]);
     e.run(&[
         "--suri",
         "not a valid uri phrase",
@@ -53,11 +46,11 @@ fn bad_input_exits_2_naming_the_argument() {
         ALICE,
         "withdraw",
     ])
-    .fails(2, "--suri");
+    .fails(exit::BAD_INPUT, &["--suri"]);
     e.run(&["--suri", "//Alice", "withdraw"])
-        .fails(2, "no contract known");
+        .fails(exit::BAD_INPUT, &["no contract known"]);
     e.run(&["withdraw", "--contract", ALICE])
-        .fails(2, "pass --suri");
+        .fails(exit::BAD_INPUT, &["pass --suri"]);
     e.run(&[
         "--suri",
         "//Alice",
@@ -72,7 +65,7 @@ fn bad_input_exits_2_naming_the_argument() {
         "--split",
         "30,40,20",
     ])
-    .fails(2, "add up to 90");
+    .fails(exit::BAD_INPUT, &["add up to 90"]);
     e.run(&[
         "--suri",
         "//Alice",
@@ -85,7 +78,7 @@ fn bad_input_exits_2_naming_the_argument() {
         "--milestone",
         "1",
     ])
-    .fails(2, "'nobody' is not an account");
+    .fails(exit::BAD_INPUT, &["'nobody' is not an account"]);
     e.run(&[
         "--suri",
         "//Alice",
@@ -93,7 +86,7 @@ fn bad_input_exits_2_naming_the_argument() {
         "--bundle",
         "/nonexistent.contract",
     ])
-    .fails(2, "cannot read the contract bundle");
+    .fails(exit::BAD_INPUT, &["cannot read the contract bundle"]);
     e.run(&[
         "--url",
         "http://x",
@@ -103,12 +96,12 @@ fn bad_input_exits_2_naming_the_argument() {
         ALICE,
         "withdraw",
     ])
-    .fails(2, "--url");
+    .fails(exit::BAD_INPUT, &["--url"]);
 }
 
 #[test]
 fn help_documents_exit_codes() {
-    let r = nowhere().run(&["--help"]);
+    let r = Escrow::offline().run(&["--help"]);
     assert!(r.ok().contains("Exit codes:"));
     assert!(r
         .out
@@ -124,7 +117,7 @@ fn help_documents_exit_codes() {
 
 #[test]
 fn keystore_import_list_show_and_wrong_password() {
-    let e = nowhere();
+    let e = Escrow::offline();
     let phrase = e.file(
         "phrase.txt",
         "bottom drive obey lake curtain smoke basket hold race lonely fit walk//Alice\n",
@@ -153,16 +146,16 @@ fn keystore_import_list_show_and_wrong_password() {
         &["--account", "alice", "--contract", ALICE, "withdraw"],
         &[("ESCROW_PASSWORD", "wrong")],
     );
-    r.fails(2, "wrong password");
+    r.fails(exit::BAD_INPUT, &["wrong password"]);
     // Right password, no node: unreachable.
     let r = e.run_env(
         &["--account", "alice", "--contract", ALICE, "withdraw"],
         &pw,
     );
-    r.fails(3, "no node reachable");
+    r.fails(exit::UNREACHABLE, &["no node reachable"]);
     e.run_env(
         &["account", "import", "alice", "--phrase-file", &phrase],
         &pw,
     )
-    .fails(2, "exists already");
+    .fails(exit::BAD_INPUT, &["exists already"]);
 }

@@ -4,18 +4,17 @@
 //! terms hashes. Exit codes and messages are asserted exactly. Skipped (with a message)
 //! when the node or the contract bundle is not built, unless ESCROW_REQUIRE_CHAIN=1.
 
-mod common;
-
 use std::{
-    io::{BufRead, BufReader, Read},
     process::Child,
-    sync::mpsc,
     time::{Duration, Instant},
 };
 
-use common::{block_on, bundle, chain_available, nonce, Escrow, Node, Run};
-
-const UNIT: u128 = 1_000_000_000_000;
+use escrow_test_support::{
+    artifacts::escrow_bundle,
+    block_on, chain_available, exit,
+    stream::{Pipe, Streaming},
+    Escrow, TestNode, UNIT,
+};
 
 /// `(module (import "env" "memory" (memory 1 1)) (func (export "deploy")) (func (export
 /// "call")))`: a valid pallet-contracts contract that is not ours.
@@ -28,9 +27,9 @@ const NOT_AN_ESCROW_WASM: [u8; 65] = [
 ];
 
 /// Deploys the escrow (no fee) as Alice; returns the runner and the code hash.
-fn deployed(node: &Node) -> (Escrow, String) {
+fn deployed(node: &TestNode) -> (Escrow, String) {
     let e = Escrow::new(node.url());
-    let b = bundle();
+    let b = escrow_bundle();
     let r = e.run(&[
         "--suri",
         "//Alice",
@@ -45,30 +44,9 @@ fn deployed(node: &Node) -> (Escrow, String) {
 
 /// Bob proposes a deal to Charlie; returns its id.
 fn propose(e: &Escrow, extra: &[&str]) -> String {
-    let mut args = vec![
-        "--suri",
-        "//Bob",
-        "--json",
-        "deal",
-        "propose",
-        "--seller",
-        "//Charlie",
-    ];
+    let mut args = vec!["--seller", "//Charlie"];
     args.extend_from_slice(extra);
-    let r = e.run(&args);
-    r.json()["return"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no deal id: {r:#?}"))
-        .to_string()
-}
-
-fn deposited(e: &Escrow, id: &str) -> u128 {
-    let v = e.run(&["--json", "deal", "show", id]).json();
-    v["deal"]["deal"]["deposited"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    e.propose("//Bob", &args).to_string()
 }
 
 /// The text after `marker` up to the first char in `stop`.
@@ -80,104 +58,6 @@ fn after<'a>(text: &'a str, marker: &str, stop: &[char]) -> &'a str {
     rest.split(stop).next().unwrap()
 }
 
-/// A background `escrow` whose output lines arrive on channels.
-struct Streaming {
-    child: Child,
-    out: mpsc::Receiver<String>,
-    err: mpsc::Receiver<String>,
-    out_seen: Vec<String>,
-    err_seen: Vec<String>,
-}
-
-fn pipe_lines(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(r).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-impl Streaming {
-    fn start(e: &Escrow, args: &[&str]) -> Streaming {
-        let mut child = e.spawn(args);
-        let out = pipe_lines(child.stdout.take().unwrap());
-        let err = pipe_lines(child.stderr.take().unwrap());
-        Streaming {
-            child,
-            out,
-            err,
-            out_seen: Vec::new(),
-            err_seen: Vec::new(),
-        }
-    }
-
-    /// Waits until a line on stdout (`stdout`) or stderr contains `needle`; returns it.
-    fn wait_line(&mut self, stdout: bool, needle: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let (rx, seen) = if stdout {
-                (&self.out, &mut self.out_seen)
-            } else {
-                (&self.err, &mut self.err_seen)
-            };
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!(
-                    "no line with {needle:?} on {} within {within:?}; stdout {:#?}, stderr {:#?}",
-                    if stdout { "stdout" } else { "stderr" },
-                    self.out_seen,
-                    self.err_seen
-                ),
-            }
-        }
-    }
-
-    /// Waits for the process to exit (at most `within`); returns its code and all output.
-    fn finish(mut self, within: Duration) -> Run {
-        let deadline = Instant::now() + within;
-        let code = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s.code().unwrap_or(-1);
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!(
-                    "escrow still running after {within:?}: stdout {:#?}, stderr {:#?}",
-                    self.out_seen, self.err_seen
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        // The pipes close with the process: drain them.
-        let mut out = std::mem::take(&mut self.out_seen);
-        out.extend(self.out.iter());
-        let mut err = std::mem::take(&mut self.err_seen);
-        err.extend(self.err.iter());
-        Run {
-            code,
-            out: out.join("\n"),
-            err: err.join("\n"),
-        }
-    }
-}
-
-impl Drop for Streaming {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
 /// L5: the node is killed right after the CLI submitted (it printed the hash), while it
 /// waits. The CLI must exit 4 with the hash and how to check it, never re-submit, and
 /// after a restart on the same base path the chain shows at most one inclusion, which
@@ -187,14 +67,13 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
     if !chain_available() {
         return;
     }
-    let mut node = Node::start_persistent();
+    let mut node = TestNode::start_persistent();
     let (e, _) = deployed(&node);
-    let url = node.url();
 
     // Case 1, deterministic: the transaction is in a block (instant seal), the CLI waits
     // for finality that never comes on this chain, and the node dies under it.
     let id = propose(&e, &["--milestone", "1"]);
-    let before = nonce(&url, "//Bob");
+    let before = node.nonce("//Bob");
     let mut s = Streaming::start(
         &e,
         &[
@@ -207,7 +86,7 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
             &id,
         ],
     );
-    s.wait_line(false, "submitting tx 0x", Duration::from_secs(30));
+    s.wait_line(Pipe::Err, "submitting tx 0x", Duration::from_secs(30));
     // Wait until it is in a block (the deal's state changed at the best block), while
     // the CLI still waits for finality.
     let included_by = Instant::now() + Duration::from_secs(30);
@@ -219,7 +98,10 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
     std::thread::sleep(Duration::from_millis(500));
     node.kill();
     let r = s.finish(Duration::from_secs(15));
-    r.fails(4, "was submitted but its outcome is unknown");
+    r.fails(
+        exit::UNKNOWN_OUTCOME,
+        &["was submitted but its outcome is unknown"],
+    );
     assert!(r.err.contains("it was NOT re-submitted"), "{r:#?}");
     assert!(r.err.contains("escrow tx-status 0x"), "{r:#?}");
     assert_eq!(r.err.matches("submitting tx").count(), 1, "{r:#?}");
@@ -230,7 +112,7 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
     );
     let from = after(&r.err, "blocks from #", &[')']).to_string();
     node.restart();
-    assert_eq!(nonce(&url, "//Bob"), before + 1, "exactly one inclusion");
+    assert_eq!(node.nonce("//Bob"), before + 1, "exactly one inclusion");
     assert!(e.run(&["deal", "show", &id]).ok().contains("Withdrawn"));
     let st = e.run(&["tx-status", &hash, "--from", &from]);
     assert!(st.ok().contains("succeeded"), "{st:#?}");
@@ -248,9 +130,9 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
     let mut landed = 0u128;
     let (mut reported_ok, mut reported_unknown) = (0, 0);
     for round in 0..kills {
-        let before = nonce(&url, "//Bob");
+        let before = node.nonce("//Bob");
         let mut s = Streaming::start(&e, &["--suri", "//Bob", "deal", "fund", &id, "1"]);
-        s.wait_line(false, "submitting tx 0x", Duration::from_secs(30));
+        s.wait_line(Pipe::Err, "submitting tx 0x", Duration::from_secs(30));
         std::thread::sleep(Duration::from_millis(u64::from(round * 37 % 151)));
         node.kill();
         let r = s.finish(Duration::from_secs(15));
@@ -258,22 +140,22 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
         let hash = after(&r.err, "submitting tx ", &[' ']).to_string();
         let from = after(&r.err, "blocks from #", &[')']).to_string();
         node.restart();
-        let now = nonce(&url, "//Bob");
+        let now = node.nonce("//Bob");
         assert!(now <= before + 1, "round {round}: more than one inclusion");
         let included = now == before + 1;
         landed += u128::from(included);
         // Never a double deposit: the deal holds exactly what landed.
-        assert_eq!(deposited(&e, &id), landed * UNIT, "round {round}: {r:#?}");
+        assert_eq!(e.deposited(&id), landed * UNIT, "round {round}: {r:#?}");
         match r.code {
             // It finished before the kill: it must really be in the chain.
-            0 => {
+            exit::OK => {
                 assert!(
                     included,
                     "round {round}: reported ok but not included: {r:#?}"
                 );
                 reported_ok += 1;
             }
-            4 => {
+            exit::UNKNOWN_OUTCOME => {
                 reported_unknown += 1;
                 assert!(r.err.contains("it was NOT re-submitted"), "{r:#?}");
                 assert!(
@@ -292,7 +174,7 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
         if included {
             assert!(st.ok().contains("succeeded"), "{st:#?}");
         } else {
-            st.fails(4, "may still be included");
+            st.fails(exit::UNKNOWN_OUTCOME, &["may still be included"]);
         }
     }
     assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
@@ -310,58 +192,43 @@ fn concurrent_invocations_from_one_signer_are_all_included() {
     if !chain_available() {
         return;
     }
-    let node = Node::start();
+    let node = TestNode::start();
     let (e, _) = deployed(&node);
-    let url = node.url();
     let id = propose(&e, &["--milestone", "1000"]);
     e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
-    let before = nonce(&url, "//Bob");
+    let before = node.nonce("//Bob");
     const N: usize = 12;
-    let children: Vec<Child> = (0..N)
-        .map(|_| e.spawn(&["--suri", "//Bob", "deal", "fund", &id, "1"]))
-        .collect();
+    let fund = ["--suri", "//Bob", "deal", "fund", &id, "1"];
+    let children: Vec<Child> = (0..N).map(|_| e.spawn(&fund)).collect();
     for c in children {
-        let o = c.wait_with_output().unwrap();
-        let r = Run {
-            code: o.status.code().unwrap_or(-1),
-            out: String::from_utf8_lossy(&o.stdout).into_owned(),
-            err: String::from_utf8_lossy(&o.stderr).into_owned(),
-        };
+        let r = Escrow::wait(c, &fund);
         assert!(r.ok().contains("ok: "), "{r:#?}");
         assert!(
             !r.err.contains("1014") && !r.err.contains("Priority is too low"),
             "{r:#?}"
         );
     }
-    assert_eq!(nonce(&url, "//Bob"), before + N as u64);
-    assert_eq!(deposited(&e, &id), N as u128 * UNIT);
+    assert_eq!(node.nonce("//Bob"), before + N as u64);
+    assert_eq!(e.deposited(&id), N as u128 * UNIT);
     assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
     // Concurrent proposals: every dry-run predicts the same next id; each process must
     // report the id its own DealProposed event carries.
-    let children: Vec<Child> = (0..4)
-        .map(|_| {
-            e.spawn(&[
-                "--suri",
-                "//Bob",
-                "--json",
-                "deal",
-                "propose",
-                "--seller",
-                "//Charlie",
-                "--milestone",
-                "1",
-            ])
-        })
-        .collect();
+    let propose_args = [
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "propose",
+        "--seller",
+        "//Charlie",
+        "--milestone",
+        "1",
+    ];
+    let children: Vec<Child> = (0..4).map(|_| e.spawn(&propose_args)).collect();
     let mut ids: Vec<u64> = children
         .into_iter()
         .map(|c| {
-            let o = c.wait_with_output().unwrap();
-            let r = Run {
-                code: o.status.code().unwrap_or(-1),
-                out: String::from_utf8_lossy(&o.stdout).into_owned(),
-                err: String::from_utf8_lossy(&o.stderr).into_owned(),
-            };
+            let r = Escrow::wait(c, &propose_args);
             let v = r.json();
             assert_eq!(v["events"][0]["event"], "DealProposed", "{r:#?}");
             assert_eq!(v["return"], v["events"][0]["deal_id"], "{r:#?}");
@@ -388,13 +255,13 @@ fn calls_to_a_non_escrow_address_are_refused_before_signing() {
     if !chain_available() {
         return;
     }
-    let node = Node::start();
+    let node = TestNode::start();
     let (e, code_hash) = deployed(&node);
     let url = node.url();
 
     // Another contract, instantiated through the library.
     let other = block_on(async {
-        use escrow_cli::{client::Chain, keystore, submit};
+        use escrow_client::{keystore, submit, Chain};
         let chain = Chain::connect(&url).await.unwrap();
         let alice = keystore::keypair_from_suri("//Alice").unwrap();
         let me = keystore::address_of(&alice);
@@ -419,10 +286,10 @@ fn calls_to_a_non_escrow_address_are_refused_before_signing() {
     });
     let other_hash = format!(
         "0x{}",
-        hex::encode(escrow_cli::units::blake2_256(&NOT_AN_ESCROW_WASM))
+        hex::encode(escrow_client::units::blake2_256(&NOT_AN_ESCROW_WASM))
     );
 
-    let before = nonce(&url, "//Alice");
+    let before = node.nonce("//Alice");
     // A plain account.
     let r = e.run(&[
         "--suri",
@@ -434,9 +301,8 @@ fn calls_to_a_non_escrow_address_are_refused_before_signing() {
         "0",
         "1",
     ]);
-    r.fails(
-        2,
-        "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty is not a milestone-escrow contract: there is no contract at this address",
+    r.fails(exit::BAD_INPUT,
+        &["5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty is not a milestone-escrow contract: there is no contract at this address"],
     );
     assert!(r.err.contains("nothing was submitted"), "{r:#?}");
     assert!(!r.err.contains("dry-run"), "{r:#?}");
@@ -444,10 +310,10 @@ fn calls_to_a_non_escrow_address_are_refused_before_signing() {
     let r = e.run(&["--suri", "//Alice", "--contract", &other, "withdraw"]);
     // Expected: the code hash `escrow deploy` recorded.
     r.fails(
-        2,
-        &format!(
+        exit::BAD_INPUT,
+        &[&format!(
             "{other} is not a milestone-escrow contract: its code hash is {other_hash}, expected "
-        ),
+        )],
     );
     assert!(r.err.contains(&code_hash), "{r:#?}");
     assert!(r.err.contains("hint: check --contract"), "{r:#?}");
@@ -462,12 +328,15 @@ fn calls_to_a_non_escrow_address_are_refused_before_signing() {
         &code_hash,
         "withdraw",
     ]);
-    r.fails(2, "is not a milestone-escrow contract: its code hash is");
+    r.fails(
+        exit::BAD_INPUT,
+        &["is not a milestone-escrow contract: its code hash is"],
+    );
     // Nothing was signed or submitted.
-    assert_eq!(nonce(&url, "//Alice"), before);
+    assert_eq!(node.nonce("//Alice"), before);
     // The real contract passes the check (and the contract then answers).
     e.run(&["--suri", "//Alice", "withdraw"])
-        .fails(1, "NothingToWithdraw");
+        .fails(exit::REJECTED, &["NothingToWithdraw"]);
 }
 
 /// `events --follow` prints new events as they happen, and when the node goes away it
@@ -478,28 +347,28 @@ fn events_follow_streams_and_reconnects_after_a_node_restart() {
     if !chain_available() {
         return;
     }
-    let mut node = Node::start_persistent();
+    let mut node = TestNode::start_persistent();
     let (e, _) = deployed(&node);
     // Reconnecting may take a while: the node needs several seconds to start again.
     let mut f = Streaming::start(&e, &["--json", "--timeout", "90s", "events", "--follow"]);
     f.wait_line(
-        false,
+        Pipe::Err,
         "following new blocks after #",
         Duration::from_secs(30),
     );
 
     let id = propose(&e, &["--milestone", "1"]);
-    let line = f.wait_line(true, "\"DealProposed\"", Duration::from_secs(20));
+    let line = f.wait_line(Pipe::Out, "\"DealProposed\"", Duration::from_secs(20));
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["deal_id"].to_string(), id, "{line}");
 
     node.kill();
-    f.wait_line(false, "lost the connection", Duration::from_secs(20));
+    f.wait_line(Pipe::Err, "lost the connection", Duration::from_secs(20));
     node.restart();
-    f.wait_line(false, "reconnected at block #", Duration::from_secs(60));
+    f.wait_line(Pipe::Err, "reconnected at block #", Duration::from_secs(60));
     e.run(&["--suri", "//Bob", "deal", "withdraw-proposal", &id])
         .ok();
-    let line = f.wait_line(true, "\"DealWithdrawn\"", Duration::from_secs(20));
+    let line = f.wait_line(Pipe::Out, "\"DealWithdrawn\"", Duration::from_secs(20));
     assert!(line.contains(&format!("\"deal_id\":{id}")), "{line}");
     let mut names: Vec<String> = f
         .out_seen
@@ -518,13 +387,13 @@ fn events_follow_streams_and_reconnects_after_a_node_restart() {
     // Gone for good: a follower gives up after its --timeout and says so, with exit 3.
     let mut g = Streaming::start(&e, &["--json", "--timeout", "2s", "events", "--follow"]);
     g.wait_line(
-        false,
+        Pipe::Err,
         "following new blocks after #",
         Duration::from_secs(30),
     );
     node.kill();
     let r = g.finish(Duration::from_secs(30));
-    r.fails(3, "could not reconnect within 2s");
+    r.fails(exit::UNREACHABLE, &["could not reconnect within 2s"]);
     assert!(r.err.contains("lost the connection"), "{r:#?}");
     assert!(r.err.contains("it stopped"), "{r:#?}");
     // Both events again (from block 0), each once.
@@ -538,9 +407,8 @@ fn confirmation_prompt_only_on_a_terminal_and_skipped_with_yes() {
     if !chain_available() {
         return;
     }
-    let node = Node::start();
+    let node = TestNode::start();
     let (e, _) = deployed(&node);
-    let url = node.url();
     // Not a terminal (stdin is /dev/null): no question.
     let r = e.run(&[
         "--suri",
@@ -555,10 +423,10 @@ fn confirmation_prompt_only_on_a_terminal_and_skipped_with_yes() {
     assert!(!r.err.contains("submit?"), "{r:#?}");
     let id = after(r.ok(), "deal id: ", &['\n']).to_string();
 
-    let before = nonce(&url, "//Bob");
+    let before = node.nonce("//Bob");
     let withdraw = ["--suri", "//Bob", "deal", "withdraw-proposal", &id];
     let (code, screen) = e.run_tty(&withdraw, "n\n");
-    assert_eq!(code, 5, "{screen}");
+    assert_eq!(code, exit::CANCELLED, "{screen}");
     assert!(
         screen.contains("call withdraw_proposal on ") && screen.contains("submit? [y/N]"),
         "{screen}"
@@ -568,9 +436,9 @@ fn confirmation_prompt_only_on_a_terminal_and_skipped_with_yes() {
         "{screen}"
     );
     assert!(!screen.contains("submitting tx"), "{screen}");
-    assert_eq!(nonce(&url, "//Bob"), before);
+    assert_eq!(node.nonce("//Bob"), before);
     // Deploy asks too.
-    let b = bundle();
+    let b = escrow_bundle();
     let (code, screen) = e.run_tty(
         &[
             "--suri",
@@ -581,19 +449,19 @@ fn confirmation_prompt_only_on_a_terminal_and_skipped_with_yes() {
         ],
         "\n",
     );
-    assert_eq!(code, 5, "{screen}");
+    assert_eq!(code, exit::CANCELLED, "{screen}");
     assert!(
         screen.contains("deploy the contract (code hash 0x") && screen.contains("fee 0 bps to"),
         "{screen}"
     );
 
     let (code, screen) = e.run_tty(&withdraw, "y\n");
-    assert_eq!(code, 0, "{screen}");
+    assert_eq!(code, exit::OK, "{screen}");
     assert!(
         screen.contains("submit? [y/N]") && screen.contains("ok: proposal 0 withdrawn"),
         "{screen}"
     );
-    assert_eq!(nonce(&url, "//Bob"), before + 1);
+    assert_eq!(node.nonce("//Bob"), before + 1);
 
     let (code, screen) = e.run_tty(
         &[
@@ -609,7 +477,7 @@ fn confirmation_prompt_only_on_a_terminal_and_skipped_with_yes() {
         ],
         "",
     );
-    assert_eq!(code, 0, "{screen}");
+    assert_eq!(code, exit::OK, "{screen}");
     assert!(!screen.contains("submit?"), "{screen}");
     assert!(screen.contains("deal id: 1"), "{screen}");
 }
@@ -621,14 +489,14 @@ fn propose_takes_per_milestone_terms_hashes() {
     if !chain_available() {
         return;
     }
-    let node = Node::start();
+    let node = TestNode::start();
     let (e, _) = deployed(&node);
     let spec0 = e.file("spec0.pdf", "milestone 0: 500 widgets, grade A");
     let spec1 = e.file("spec1.pdf", "milestone 1: installation and training");
     let h = |text: &str| {
         format!(
             "0x{}",
-            hex::encode(escrow_cli::units::blake2_256(text.as_bytes()))
+            hex::encode(escrow_client::units::blake2_256(text.as_bytes()))
         )
     };
     let id = propose(
@@ -687,7 +555,7 @@ fn propose_takes_per_milestone_terms_hashes() {
 /// Per-milestone terms: one per milestone, checked before connecting (exit 2).
 #[test]
 fn milestone_terms_must_match_the_milestones() {
-    let e = Escrow::new(format!("ws://127.0.0.1:{}", common::free_port()));
+    let e = Escrow::offline();
     let spec = e.file("spec.pdf", "x");
     let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
     let base = [
@@ -714,8 +582,8 @@ fn milestone_terms_must_match_the_milestones() {
         &spec,
     ])
     .fails(
-        2,
-        "1 milestone terms hash(es) for 2 milestone(s): give one per milestone, in order",
+        exit::BAD_INPUT,
+        &["1 milestone terms hash(es) for 2 milestone(s): give one per milestone, in order"],
     );
     run(&[
         "--total",
@@ -725,14 +593,14 @@ fn milestone_terms_must_match_the_milestones() {
         "--milestone-terms",
         "0x12,-",
     ])
-    .fails(2, "--milestone-terms: ");
+    .fails(exit::BAD_INPUT, &["--milestone-terms: "]);
     run(&[
         "--milestone",
         "1",
         "--milestone-terms-file",
         "/nonexistent/spec.pdf",
     ])
-    .fails(2, "--milestone-terms-file: ");
+    .fails(exit::BAD_INPUT, &["--milestone-terms-file: "]);
     run(&[
         "--milestone",
         "1",
@@ -741,5 +609,5 @@ fn milestone_terms_must_match_the_milestones() {
         "--milestone-terms",
         "-",
     ])
-    .fails(2, "cannot be used with");
+    .fails(exit::BAD_INPUT, &["cannot be used with"]);
 }

@@ -1,12 +1,12 @@
 //! The local chain on its own: start-up, chain properties, a balance transfer, and a
 //! restart on a persistent base path.
 
-use escrow_e2e_tests::{
-    chain::{fresh_account, Chain, Result, Transfer, UNIT},
-    TestNode,
+use escrow_test_support::{
+    accounts::{dev_keypair, fresh_account},
+    chain::{submit, Transfer},
+    Chain, Result, TestNode, UNIT,
 };
 use subxt::{dynamic::Value, utils::AccountId32};
-use subxt_signer::sr25519::dev;
 
 /// `Balances::transfer_keep_alive(dest, value)`.
 fn transfer_keep_alive(dest: &AccountId32, value: u128) -> subxt::tx::DynamicPayload {
@@ -23,15 +23,13 @@ fn transfer_keep_alive(dest: &AccountId32, value: u128) -> subxt::tx::DynamicPay
 /// Transfers `amount` from Alice to a fresh account and checks the event and the exact
 /// balances. Returns the payee and the block the transfer landed in.
 async fn transfer_to_fresh_account(chain: &Chain, amount: u128) -> Result<(AccountId32, u32)> {
-    let alice = dev::alice();
+    let alice = dev_keypair("//Alice");
     let alice_id: AccountId32 = alice.public_key().into();
     let payee = fresh_account();
-    let (before_hash, before_number) = chain.best_block().await?;
+    let (before_hash, before_number) = chain.best().await?;
     assert_eq!(chain.free_balance(&payee, before_hash).await?, 0);
 
-    let (block, events) = chain
-        .submit(&transfer_keep_alive(&payee, amount), &alice)
-        .await?;
+    let (block, events) = submit(chain, &transfer_keep_alive(&payee, amount), &alice).await?;
 
     let transfer = events
         .find_first::<Transfer>()?
@@ -56,7 +54,7 @@ async fn transfer_to_fresh_account(chain: &Chain, amount: u128) -> Result<(Accou
 #[tokio::test]
 async fn node_starts_reports_properties_and_transfers() -> Result<()> {
     // given
-    let node = TestNode::spawn(None)?;
+    let node = TestNode::start();
     eprintln!(
         "escrow-node RPC ready after {:?} at {}",
         node.ready_after(),
@@ -86,8 +84,7 @@ async fn node_starts_reports_properties_and_transfers() -> Result<()> {
 #[tokio::test]
 async fn node_keeps_its_state_across_a_restart() -> Result<()> {
     // given: a chain on a persistent base path with one transfer in it
-    let base_path = tempfile::tempdir()?;
-    let mut node = TestNode::spawn(Some(base_path.path()))?;
+    let mut node = TestNode::start_persistent();
     let chain = Chain::connect(&node.url()).await?;
     let amount = 7 * UNIT;
     let (payee, block_number) = transfer_to_fresh_account(&chain, amount).await?;
@@ -95,7 +92,7 @@ async fn node_keeps_its_state_across_a_restart() -> Result<()> {
 
     // when
     node.stop()?;
-    let node = TestNode::spawn(Some(base_path.path()))?;
+    node.restart();
     eprintln!(
         "escrow-node restarted, RPC ready after {:?}",
         node.ready_after()
@@ -103,7 +100,7 @@ async fn node_keeps_its_state_across_a_restart() -> Result<()> {
     let chain = Chain::connect(&node.url()).await?;
 
     // then
-    let (best_hash, best_number) = chain.best_block().await?;
+    let (best_hash, best_number) = chain.best().await?;
     assert!(
         best_number >= block_number,
         "best block {best_number} after restart is before the transfer's block {block_number}"

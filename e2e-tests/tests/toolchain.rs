@@ -4,20 +4,21 @@
 //! Every submission is sized by a `ContractsApi` dry-run first, like cargo-contract and
 //! ink_e2e do.
 
-use std::{path::PathBuf, process::Command, sync::Mutex};
+use std::sync::Mutex;
 
-use escrow_e2e_tests::{
+use escrow_test_support::{
+    accounts::{dev_keypair, fresh_account, Keypair},
+    artifacts::{build_contract, target_dir},
     chain::{
-        bytes_at, fresh_account, none, some, u128_at, variant_at, weight, Chain, Instantiated,
-        Result, UNIT,
+        bytes_at, hex_bytes, none, runtime_call, some, submit, u128_at, variant_at, weight,
+        Instantiated,
     },
-    node_binary, repo_root, TestNode,
+    Chain, Result, TestNode, UNIT,
 };
 use subxt::{
     dynamic::{DecodedValue, Value},
     utils::{AccountId32, H256},
 };
-use subxt_signer::sr25519::{dev, Keypair};
 
 /// cargo-contract writes every build of a crate to the same place: one build at a time.
 static BUILD_LOCK: Mutex<()> = Mutex::new(());
@@ -39,46 +40,17 @@ impl Artifacts {
             .find(|e| e["label"] == label)
             .unwrap_or_else(|| panic!("no {kind} {label} in the metadata"));
         let hex = entry["selector"].as_str().expect("selector is a string");
-        decode_hex(hex.trim_start_matches("0x"))
+        hex_bytes(hex).expect("hex selector")
     }
-}
-
-fn decode_hex(hex: &str) -> Vec<u8> {
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex selector"))
-        .collect()
-}
-
-fn target_dir() -> PathBuf {
-    // The same default as the scripts and `escrow_e2e_tests::node_binary`.
-    node_binary()
-        .parent()
-        .and_then(|release| release.parent())
-        .expect("node binary lives in <target>/release")
-        .to_path_buf()
 }
 
 /// Runs `scripts/build-contract.sh contracts/bare_pay --<mode>` and loads what it built.
 fn build_bare_pay(mode: &str) -> Artifacts {
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let root = repo_root();
     let started = std::time::Instant::now();
-    let output = Command::new(root.join("scripts/build-contract.sh"))
-        .arg(root.join("contracts/bare_pay"))
-        .arg(format!("--{mode}"))
-        .env("CARGO_TARGET_DIR", target_dir())
-        .output()
-        .expect("run scripts/build-contract.sh");
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "build-contract.sh --{mode} failed:\n{log}"
-    );
+    if let Err(e) = build_contract("bare_pay", mode) {
+        panic!("build-contract.sh --{mode} failed: {e}");
+    }
     eprintln!(
         "bare_pay --{mode} built and checked in {:?}",
         started.elapsed()
@@ -154,17 +126,17 @@ async fn dry_run_call(
         Value::from_bytes(data),
     ];
     DryRun::from_value(
-        chain.runtime_call("ContractsApi", "call", args, at).await?,
+        runtime_call(chain, "ContractsApi", "call", args, at).await?,
         &[],
     )
 }
 
 /// Upload, instantiate and call `pay` with one build; asserts exact balances.
 async fn deploy_and_pay(mode: &str, artifacts: &Artifacts) -> Result<()> {
-    let node = TestNode::spawn(None)?;
+    let node = TestNode::start();
     let chain = Chain::connect(&node.url()).await?;
-    let alice = dev::alice();
-    let bob = dev::bob();
+    let alice = dev_keypair("//Alice");
+    let bob = dev_keypair("//Bob");
     let alice_id: AccountId32 = alice.public_key().into();
     let endowment = 10 * UNIT;
     let amount = 3 * UNIT;
@@ -172,7 +144,7 @@ async fn deploy_and_pay(mode: &str, artifacts: &Artifacts) -> Result<()> {
     let constructor = artifacts.selector("constructors", "new");
 
     // given: a deployed contract, sized by a dry-run
-    let (best, _) = chain.best_block().await?;
+    let (best, _) = chain.best().await?;
     let args = vec![
         Value::from_bytes(alice_id.0),
         Value::u128(endowment),
@@ -183,9 +155,7 @@ async fn deploy_and_pay(mode: &str, artifacts: &Artifacts) -> Result<()> {
         Value::from_bytes(&salt),
     ];
     let dry = DryRun::from_value(
-        chain
-            .runtime_call("ContractsApi", "instantiate", args, best)
-            .await?,
+        runtime_call(&chain, "ContractsApi", "instantiate", args, best).await?,
         &["result"],
     )?;
     eprintln!(
@@ -207,7 +177,7 @@ async fn deploy_and_pay(mode: &str, artifacts: &Artifacts) -> Result<()> {
             Value::from_bytes(&salt),
         ],
     );
-    let (_, events) = chain.submit(&instantiate, &alice).await?;
+    let (_, events) = submit(&chain, &instantiate, &alice).await?;
     let instantiated = events
         .find_first::<Instantiated>()?
         .ok_or("no Contracts::Instantiated event")?;
@@ -225,7 +195,7 @@ async fn deploy_and_pay(mode: &str, artifacts: &Artifacts) -> Result<()> {
     let mut pay_data = artifacts.selector("messages", "pay");
     pay_data.extend_from_slice(&payee.0);
     pay_data.extend_from_slice(&amount.to_le_bytes());
-    let (best, _) = chain.best_block().await?;
+    let (best, _) = chain.best().await?;
     let contract_before = chain.free_balance(&contract, best).await?;
     let dry = dry_run_call(&chain, best, &bob, &contract, pay_data.clone()).await?;
     // Ok(Ok(())): no LangError, no contract Error.
@@ -245,7 +215,7 @@ async fn deploy_and_pay(mode: &str, artifacts: &Artifacts) -> Result<()> {
             Value::from_bytes(&pay_data),
         ],
     );
-    let (block, _) = chain.submit(&call, &bob).await?;
+    let (block, _) = submit(&chain, &call, &bob).await?;
 
     // then: exact balances, and the counter moved once
     assert_eq!(chain.free_balance(&payee, block).await?, amount);

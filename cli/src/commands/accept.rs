@@ -6,14 +6,15 @@
 use std::io::Write;
 
 use clap::Args;
-use escrow_types::{DealId, DealView, Digest, MilestoneView};
-
-use super::report;
-use crate::{
-    contract::{call_data, terms_hash, terms_of},
-    error::{CliError, Result},
-    exec, ss58, units, Ctx,
+use escrow_client::{
+    accounts::ss58,
+    contract::{terms_hash, terms_of},
+    messages, units, ClientError, Result,
 };
+use escrow_types::{Balance, DealId, Digest};
+
+use super::call;
+use crate::Ctx;
 
 /// `escrow deal accept`.
 #[derive(Debug, Args)]
@@ -30,98 +31,73 @@ pub struct AcceptArgs {
     pub terms_hash: Option<Digest>,
 }
 
-/// Reads a deal and all its milestones.
-pub async fn load(ctx: &mut Ctx, deal: DealId) -> Result<(DealView, Vec<MilestoneView>)> {
-    let contract = ctx.contract()?;
-    let chain = ctx.chain().await?;
-    let best = chain.best().await?;
-    let view = chain
-        .read::<Option<DealView>>(best.0, &contract, call_data("deal", &(deal,)))
-        .await?
-        .ok_or(CliError::Contract(escrow_types::Error::DealNotFound))?;
-    let mut ms = Vec::new();
-    for i in 0..view.deal.milestone_count {
-        let m = chain
-            .read::<Option<MilestoneView>>(best.0, &contract, call_data("milestone", &(deal, i)))
-            .await?
-            .ok_or(CliError::Contract(escrow_types::Error::MilestoneNotFound))?;
-        ms.push(m);
+/// `--fund`: an amount, or "all" (the deal's `total`, when the terms were read).
+fn fund_value(ctx: &Ctx, fund: Option<&str>, total: Option<Balance>) -> Result<Balance> {
+    let token = ctx.render().token;
+    match (fund, total) {
+        (None, _) => Ok(0),
+        (Some("all"), Some(t)) => Ok(t),
+        (Some("all"), None) => Err(ClientError::input(
+            "--fund all needs the deal's total: drop --terms-hash or give an amount",
+        )),
+        (Some(s), _) => token
+            .parse(s)
+            .map_err(|e| ClientError::input(format!("--fund: {e}"))),
     }
-    Ok((view, ms))
+}
+
+/// Reads the deal, checks that the terms on record hash the same locally, through the
+/// contract and as recorded; returns that hash and the deal's total.
+async fn reviewed_terms_hash(ctx: &mut Ctx, id: DealId) -> Result<(Digest, Balance)> {
+    let escrow = ctx.escrow().await?;
+    let reads = escrow.reads_at_best().await?;
+    let (view, ms) = reads.deal_with_milestones(id).await?;
+    let terms = terms_of(&view.deal, &ms);
+    let local = terms_hash(&terms);
+    let remote = reads.terms_hash(&terms).await?;
+    if local != remote || local != view.deal.terms_hash {
+        return Err(ClientError::Rejected(format!(
+            "terms hash mismatch: local {}, contract {}, on record {}; do not accept",
+            units::hex0x(&local),
+            units::hex0x(&remote),
+            units::hex0x(&view.deal.terms_hash)
+        )));
+    }
+    if !ctx.global.quiet && !ctx.global.json {
+        eprintln!(
+            "accepting deal {}: buyer {}, seller {}, {} milestone(s), total {}, terms hash {}",
+            id.0,
+            ss58(&terms.buyer),
+            ss58(&terms.seller),
+            terms.milestones.len(),
+            escrow.chain().token.format(view.deal.total),
+            units::hex0x(&local)
+        );
+    }
+    Ok((local, view.deal.total))
 }
 
 /// Runs `deal accept`.
 pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let id = DealId(a.deal);
-    let token = ctx.chain().await?.token.clone();
-    let parse_fund = |s: &str, total: Option<u128>| -> Result<u128> {
-        match (s, total) {
-            ("all", Some(t)) => Ok(t),
-            ("all", None) => Err(CliError::input(
-                "--fund all needs the deal's total: drop --terms-hash or give an amount",
-            )),
-            (s, _) => token
-                .parse(s)
-                .map_err(|e| CliError::input(format!("--fund: {e}"))),
+    ctx.chain().await?;
+    let (hash, value) = match a.terms_hash {
+        Some(expected) => (expected, fund_value(ctx, a.fund.as_deref(), None)?),
+        None => {
+            let (hash, total) = reviewed_terms_hash(ctx, id).await?;
+            (hash, fund_value(ctx, a.fund.as_deref(), Some(total))?)
         }
     };
-    let (local, value) = if let Some(expected) = a.terms_hash {
-        let value = a
-            .fund
-            .as_deref()
-            .map(|s| parse_fund(s, None))
-            .transpose()?
-            .unwrap_or(0);
-        (expected, value)
-    } else {
-        let (view, ms) = load(ctx, id).await?;
-        let terms = terms_of(&view.deal, &ms);
-        let local = terms_hash(&terms);
-        let contract = ctx.contract()?;
-        let chain = ctx.chain().await?;
-        let best = chain.best().await?;
-        let remote: Digest = chain
-            .read(
-                best.0,
-                &contract,
-                call_data("terms_hash", &(terms.clone(),)),
-            )
-            .await?;
-        if local != remote || local != view.deal.terms_hash {
-            return Err(CliError::Rejected(format!(
-                "terms hash mismatch: local {}, contract {}, on record {}; do not accept",
-                units::hex0x(&local),
-                units::hex0x(&remote),
-                units::hex0x(&view.deal.terms_hash)
-            )));
-        }
-        let value = a
-            .fund
-            .as_deref()
-            .map(|s| parse_fund(s, Some(view.deal.total)))
-            .transpose()?
-            .unwrap_or(0);
-        if !ctx.g.quiet && !ctx.g.json {
-            eprintln!(
-                "accepting deal {}: buyer {}, seller {}, {} milestone(s), total {}, terms hash {}",
-                a.deal,
-                ss58(&terms.buyer),
-                ss58(&terms.seller),
-                terms.milestones.len(),
-                token.format(view.deal.total),
-                units::hex0x(&local)
-            );
-        }
-        (local, value)
-    };
-    let e = exec::<()>(ctx, "accept", call_data("accept", &(id, local)), value).await?;
     let mut summary = format!(
         "deal {} accepted (terms hash {})",
         a.deal,
-        units::hex0x(&local)
+        units::hex0x(&hash)
     );
     if value > 0 {
-        summary.push_str(&format!(", funded with {}", token.format(value)));
+        summary.push_str(&format!(
+            ", funded with {}",
+            ctx.render().token.format(value)
+        ));
     }
-    report(ctx, out, "accept", &e, &summary)
+    call(ctx, out, messages::accept(id, hash, value), &summary).await
 }

@@ -1,17 +1,14 @@
-//! `escrow account new | import | list | show`: the keystore (see [`crate::keystore`]).
+//! `escrow account new | import | list | show`: the keystore (see [`escrow_client::keystore`]).
 
 use std::{io::Write, path::PathBuf, str::FromStr};
 
 use clap::{Args, Subcommand};
+use escrow_client::{keystore, ClientError, Result};
 use serde_json::json;
 use subxt::utils::AccountId32;
 
 use super::w;
-use crate::{
-    contract::call_data,
-    error::{CliError, Result},
-    keystore, password, Ctx,
-};
+use crate::{password, Ctx};
 
 /// `escrow account …`.
 #[derive(Debug, Subcommand)]
@@ -58,12 +55,12 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
     let ks = ctx.keystore();
     match cmd {
         AccountCommand::New(a) => {
-            let phrase = keystore::new_mnemonic().map_err(CliError::input)?;
+            let phrase = keystore::new_mnemonic().map_err(ClientError::input)?;
             let pw = password("new password: ", true)?;
             let e = ks
                 .add_suri(&a.name, &phrase, &pw)
-                .map_err(CliError::input)?;
-            if ctx.g.json {
+                .map_err(ClientError::input)?;
+            if ctx.global.json {
                 return w(
                     out,
                     json!({"name": e.name, "address": e.address, "mnemonic": phrase}).to_string(),
@@ -77,29 +74,30 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
         }
         AccountCommand::Import(a) => {
             let e = if let Some(path) = a.polkadot_js {
-                let json = std::fs::read_to_string(&path)
-                    .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?;
+                let json = std::fs::read_to_string(&path).map_err(|e| {
+                    ClientError::input(format!("cannot read {}: {e}", path.display()))
+                })?;
                 let pw = password("password of the polkadot.js export: ", false)?;
                 ks.add_polkadot_js(&a.name, &json, &pw)
-                    .map_err(CliError::input)?
+                    .map_err(ClientError::input)?
             } else {
                 let phrase = match a.phrase_file {
                     Some(p) => std::fs::read_to_string(&p).map_err(|e| {
-                        CliError::input(format!("cannot read {}: {e}", p.display()))
+                        ClientError::input(format!("cannot read {}: {e}", p.display()))
                     })?,
                     None => {
                         let mut line = String::new();
                         std::io::stdin()
                             .read_line(&mut line)
-                            .map_err(|e| CliError::input(e.to_string()))?;
+                            .map_err(|e| ClientError::input(e.to_string()))?;
                         line
                     }
                 };
                 let pw = password("new password: ", true)?;
                 ks.add_suri(&a.name, phrase.trim(), &pw)
-                    .map_err(CliError::input)?
+                    .map_err(ClientError::input)?
             };
-            if ctx.g.json {
+            if ctx.global.json {
                 return w(
                     out,
                     json!({"name": e.name, "address": e.address, "kind": e.kind}).to_string(),
@@ -111,8 +109,8 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
             )
         }
         AccountCommand::List => {
-            let list = ks.list().map_err(CliError::input)?;
-            if ctx.g.json {
+            let list = ks.list().map_err(ClientError::input)?;
+            if ctx.global.json {
                 let v: Vec<_> = list
                     .iter()
                     .map(|e| json!({"name": e.name, "address": e.address, "kind": e.kind}))
@@ -132,34 +130,26 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
         }
         AccountCommand::Show(a) => {
             let addr: AccountId32 = match ks.entry(&a.who) {
-                Ok(e) => {
-                    AccountId32::from_str(&e.address).map_err(|e| CliError::input(e.to_string()))?
-                }
+                Ok(e) => AccountId32::from_str(&e.address)
+                    .map_err(|e| ClientError::input(e.to_string()))?,
                 Err(_) => ctx.resolve_account(&a.who)?,
             };
-            let contract = ctx.contract().ok();
             let (free, claimable, note) = match ctx.chain().await {
                 Ok(chain) => {
                     let best = chain.best().await?;
                     let free = chain.free_balance(&addr, best.0).await?;
-                    let claimable = match &contract {
-                        Some(c) => chain
-                            .read::<u128>(
-                                best.0,
-                                c,
-                                call_data("claimable_of", &(crate::ink_account(&addr),)),
-                            )
-                            .await
-                            .ok(),
-                        None => None,
+                    // Only from an instance whose code the user trusts; else not shown.
+                    let claimable = match ctx.escrow().await {
+                        Ok(escrow) => escrow.reads_at(best.0).claimable(&addr).await.ok(),
+                        Err(_) => None,
                     };
                     (Some(free), claimable, None)
                 }
-                Err(e @ CliError::Unreachable { .. }) => (None, None, Some(e.to_string())),
+                Err(e @ ClientError::Unreachable { .. }) => (None, None, Some(e.to_string())),
                 Err(e) => return Err(e),
             };
             let r = ctx.render();
-            if ctx.g.json {
+            if ctx.global.json {
                 let v = json!({
                     "address": addr.to_string(),
                     "public_key": format!("0x{}", hex::encode(addr.0)),

@@ -5,15 +5,15 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use escrow_types::{DealId, DealStatus, MilestoneStatus};
+use escrow_client::{
+    contract::{terms_hash, EscrowEvent},
+    units, ClientError, Result,
+};
+use escrow_types::{DealId, DealStatus, DealView, MilestoneStatus, MilestoneView};
 use serde_json::json;
 
-use super::{accept::load, events::scan, w};
-use crate::{
-    contract::{terms_hash, EscrowEvent},
-    error::{CliError, Result},
-    units, Ctx,
-};
+use super::w;
+use crate::Ctx;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -184,20 +184,39 @@ fn check(name: impl Into<String>, events: impl ToString, storage: impl ToString)
     }
 }
 
-/// Runs `audit`.
+/// Runs `audit`: reads the deal and its events at one best block, compares, reports.
 pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let id = DealId(a.deal);
-    let (view, ms) = load(ctx, id).await?;
-    let contract = ctx.contract()?;
-    let chain = ctx.chain().await?;
-    let (_, best) = chain.best().await?;
-    let found = scan(&chain, &contract, a.from, best).await?;
-    let mine: Vec<&EscrowEvent> = found
-        .iter()
-        .map(|f| &f.event)
-        .filter(|e| e.deal_id() == Some(id))
-        .collect();
-    let r = rebuild(mine.iter().copied());
+    let escrow = ctx.escrow().await?;
+    let reads = escrow.reads_at_best().await?;
+    let (view, ms) = reads.deal_with_milestones(id).await?;
+    let (_, best) = escrow.chain().best().await?;
+    let found = escrow
+        .chain()
+        .scan_events(escrow.address(), a.from, best)
+        .await?;
+    let r = rebuild(
+        found
+            .iter()
+            .map(|f| &f.event)
+            .filter(|e| e.deal_id() == Some(id)),
+    );
+    let checks = compare(&r, &view, &ms);
+    let bad = checks.iter().filter(|c| !c.ok).count();
+    let format = if ctx.global.json {
+        Format::Json
+    } else {
+        a.format
+    };
+    write_report(out, format, a.deal, r.events, &checks)?;
+    if bad > 0 {
+        return Err(ClientError::AuditMismatch(bad));
+    }
+    Ok(())
+}
+
+/// Every check of the rebuilt deal against storage, and of storage against itself.
+fn compare(r: &Rebuilt, view: &DealView, ms: &[MilestoneView]) -> Vec<Check> {
     let d = &view.deal;
     let mut checks = vec![
         check("proposal event found", r.proposed, true),
@@ -243,7 +262,7 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
     ));
     let settled = r.milestones.iter().filter(|m| m.is_terminal()).count();
     checks.push(check("settled milestones", settled, d.settled_count));
-    for m in &ms {
+    for m in ms {
         let ev = r
             .milestones
             .get(usize::from(m.index))
@@ -274,35 +293,43 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
             ok: false,
         });
     }
+    checks
+}
+
+/// Writes the checks as one JSON object, CSV, or an aligned table.
+fn write_report(
+    out: &mut impl Write,
+    format: Format,
+    deal: u64,
+    events: usize,
+    checks: &[Check],
+) -> Result<()> {
     let bad = checks.iter().filter(|c| !c.ok).count();
-    let format = if ctx.g.json { Format::Json } else { a.format };
     match format {
         Format::Json => {
             let v = json!({
-                "deal": a.deal,
-                "events": r.events,
+                "deal": deal,
+                "events": events,
                 "ok": bad == 0,
                 "mismatches": bad,
                 "checks": checks.iter().map(|c| json!({"check": c.name, "events": c.events, "storage": c.storage, "ok": c.ok})).collect::<Vec<_>>(),
             });
-            w(out, v.to_string())?;
+            w(out, v.to_string())
         }
         Format::Csv => {
             w(out, "check,events,storage,ok")?;
-            for c in &checks {
+            for c in checks {
                 let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
                 w(
                     out,
                     format!("{},{},{},{}", q(&c.name), q(&c.events), q(&c.storage), c.ok),
                 )?;
             }
+            Ok(())
         }
         Format::Table => {
-            w(
-                out,
-                format!("audit of deal {} from {} event(s):", a.deal, r.events),
-            )?;
-            for c in &checks {
+            w(out, format!("audit of deal {deal} from {events} event(s):"))?;
+            for c in checks {
                 w(
                     out,
                     format!(
@@ -321,13 +348,9 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
                 } else {
                     format!("audit FAILED: {bad} mismatch(es)")
                 },
-            )?;
+            )
         }
     }
-    if bad > 0 {
-        return Err(CliError::AuditMismatch(bad));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

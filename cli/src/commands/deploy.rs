@@ -8,17 +8,17 @@
 use std::{io::Write, path::PathBuf};
 
 use clap::Args;
-use scale::Encode;
+use escrow_client::{
+    accounts::ink_account,
+    artifacts::{default_bundle, read_bundle},
+    config::{Config, Deployment},
+    keystore, messages, submit, units, ClientError, Result,
+};
 use serde_json::json;
 use subxt::utils::AccountId32;
 
 use super::w;
-use crate::{
-    config::{Config, Deployment},
-    contract::{self, selector},
-    error::{CliError, Result},
-    ink_account, submit, units, Ctx,
-};
+use crate::{deposit_text, prompt, Ctx};
 
 /// `escrow deploy`.
 #[derive(Debug, Args)]
@@ -38,63 +38,18 @@ pub struct DeployArgs {
     pub salt: Option<String>,
 }
 
-/// Where `scripts/build-contract.sh --release` keeps the release bundle. (The plain
-/// `ink/milestone_escrow/` copy is whichever build ran last, a debug one after ink_e2e tests.)
-pub fn default_bundle() -> PathBuf {
-    release_artifact("milestone_escrow/by-mode/release/milestone_escrow.contract")
-}
-
-fn release_artifact(path: &str) -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/milestone-escrow/target",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    });
-    PathBuf::from(target).join("ink").join(path)
-}
-
-/// Code and constructor selector from a bundle.
-pub fn read_bundle(path: &PathBuf) -> Result<(Vec<u8>, [u8; 4])> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::input(format!(
-            "cannot read the contract bundle {} ({e}); build it with scripts/build-contract.sh contracts/milestone_escrow --release, or pass --bundle",
-            path.display()
-        ))
-    })?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| CliError::input(format!("{}: not a .contract bundle: {e}", path.display())))?;
-    let wasm = v["source"]["wasm"].as_str().ok_or_else(|| {
-        CliError::input(format!(
-            "{}: no source.wasm (a .json metadata file? use the .contract)",
-            path.display()
-        ))
-    })?;
-    let code = hex::decode(wasm.trim_start_matches("0x"))
-        .map_err(|_| CliError::input("source.wasm is not hex"))?;
-    let sel = v["spec"]["constructors"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["label"] == "new"))
-        .and_then(|c| c["selector"].as_str())
-        .and_then(|s| hex::decode(s.trim_start_matches("0x")).ok())
-        .and_then(|b| <[u8; 4]>::try_from(b).ok())
-        .unwrap_or_else(|| selector("new"));
-    Ok((code, sel))
-}
-
 /// Runs `deploy`.
 pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let path = a.bundle.clone().unwrap_or_else(default_bundle);
     let (code, sel) = read_bundle(&path)?;
     let signer = ctx.signer()?;
-    let me: AccountId32 = signer.public_key().into();
+    let me = keystore::address_of(&signer);
     let recipient = match &a.fee_recipient {
         Some(s) => ctx.resolve_account(s)?,
         None => me.clone(),
     };
     let salt = parse_salt(a.salt.as_deref())?;
-    let mut data = sel.to_vec();
-    (ink_account(&recipient), a.fee).encode_to(&mut data);
+    let data = messages::new_instance(sel, ink_account(&recipient), a.fee);
     let code_hash = units::blake2_256(&code);
     let opts = ctx.submit_opts();
     let chain = ctx.chain().await?;
@@ -102,21 +57,23 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let dry = chain
         .dry_run_instantiate(best.0, &me, 0, &code, data.clone(), salt.clone())
         .await?;
-    let address = dry_run_address(&chain, &dry)?;
+    // The constructor's own refusal (e.g. FeeTooHigh) is named here, before signing.
+    chain.message_outcome::<()>(&dry)?;
+    let address = dry.account_id.map(AccountId32);
     if !opts.quiet {
         eprintln!(
             "dry-run instantiate: ok ({} bytes of wasm; gas ref_time {}, proof_size {}; storage deposit {})",
             code.len(),
             dry.gas_required.ref_time,
             dry.gas_required.proof_size,
-            crate::deposit_text(&dry, &chain.token)
+            deposit_text(&dry, &chain.token)
         );
     }
-    let included = if ctx.g.dry_run {
+    let included = if ctx.global.dry_run {
         None
     } else {
-        crate::prompt::confirm(
-            &ctx.g,
+        prompt::confirm(
+            &ctx.global,
             &format!(
                 "deploy the contract (code hash {}) as {me}, fee {} bps to {recipient}",
                 units::hex0x(&code_hash),
@@ -130,49 +87,45 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         .as_ref()
         .and_then(|inc| inc.instantiated.clone())
         .or(address)
-        .ok_or_else(|| CliError::Rejected("no Contracts::Instantiated event".into()))?;
+        .ok_or_else(|| ClientError::Rejected("no Contracts::Instantiated event".into()))?;
     if included.is_some() {
         remember(ctx, &contract_addr, &code_hash)?;
     }
-    report(ctx, out, &contract_addr, &code_hash, &recipient, a.fee, included.as_ref())
+    report(
+        ctx,
+        out,
+        &contract_addr,
+        &code_hash,
+        &recipient,
+        a.fee,
+        included.as_ref(),
+    )
 }
 
 /// `--salt` as bytes; a random 16 bytes by default, so deploying the same code twice works.
 fn parse_salt(salt: Option<&str>) -> Result<Vec<u8>> {
     match salt {
         Some(s) => hex::decode(s.trim_start_matches("0x"))
-            .map_err(|_| CliError::input("--salt: not hex")),
+            .map_err(|_| ClientError::input("--salt: not hex")),
         None => {
             let mut b = [0u8; 16];
-            getrandom::getrandom(&mut b).map_err(|e| CliError::input(e.to_string()))?;
+            getrandom::getrandom(&mut b).map_err(|e| ClientError::input(e.to_string()))?;
             Ok(b.to_vec())
         }
     }
 }
 
-/// The address the dry-run instantiated at, or the contract's refusal of the constructor.
-fn dry_run_address(chain: &crate::client::Chain, dry: &contract::DryRun) -> Result<Option<AccountId32>> {
-    match &dry.result {
-        Err(raw) => Err(chain.dispatch_error(raw)),
-        Ok((_, ret)) => match contract::decode_message_return::<()>(ret).map_err(CliError::Rejected)? {
-            Err(lang) => Err(CliError::Lang(format!("{lang:?}"))),
-            Ok(Err(e)) => Err(CliError::Contract(e)),
-            Ok(Ok(())) => Ok(dry.account_id.map(AccountId32)),
-        },
-    }
-}
-
 /// Records the deployment for `--url`: later commands default to it and trust its code hash.
 fn remember(ctx: &Ctx, contract_addr: &AccountId32, code_hash: &[u8; 32]) -> Result<()> {
-    let mut cfg = Config::load(&ctx.home).map_err(CliError::input)?;
+    let mut cfg = Config::load(&ctx.home).map_err(ClientError::input)?;
     cfg.deployments.insert(
-        ctx.g.url.clone(),
+        ctx.global.url.clone(),
         Deployment {
             contract: contract_addr.to_string(),
             code_hash: units::hex0x(code_hash),
         },
     );
-    cfg.save(&ctx.home).map_err(CliError::input)
+    cfg.save(&ctx.home).map_err(ClientError::input)
 }
 
 fn report(
@@ -184,7 +137,7 @@ fn report(
     fee: u16,
     included: Option<&submit::Included>,
 ) -> Result<()> {
-    if ctx.g.json {
+    if ctx.global.json {
         let v = json!({
             "ok": true,
             "dry_run": included.is_none(),
@@ -209,7 +162,7 @@ fn report(
                 out,
                 format!(
                     "deployed in block #{} (tx {:?}); remembered for {}",
-                    inc.block_number, inc.tx_hash, ctx.g.url
+                    inc.block_number, inc.tx_hash, ctx.global.url
                 ),
             )
         }

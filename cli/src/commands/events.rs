@@ -7,15 +7,16 @@ use std::{
 };
 
 use clap::Args;
-use futures::{stream, StreamExt, TryStreamExt};
+use escrow_client::{
+    chain::{node_unreachable, FoundEvent},
+    Chain, ClientError, Result,
+};
 use serde_json::{json, Value as Json};
 use subxt::utils::AccountId32;
 
-use super::{event_json, w};
+use super::w;
 use crate::{
-    client::{unreachable, Chain, FoundEvent},
-    error::{CliError, Result},
-    render::RenderCtx,
+    render::{event_fields_human, event_json, RenderCtx},
     Ctx,
 };
 
@@ -35,35 +36,9 @@ pub struct EventsArgs {
     pub follow: bool,
 }
 
-/// Our contract's events in blocks `from..=to`, in order.
-pub async fn scan(
-    chain: &Chain,
-    contract: &AccountId32,
-    from: u32,
-    to: u32,
-) -> Result<Vec<FoundEvent>> {
-    if from > to {
-        return Ok(Vec::new());
-    }
-    let per_block: Vec<Vec<FoundEvent>> = stream::iter(from..=to)
-        .map(|n| async move {
-            let hash = chain
-                .rpc
-                .chain_get_block_hash(Some(n.into()))
-                .await
-                .map_err(|e| unreachable(&chain.url, e))?
-                .ok_or_else(|| CliError::Rejected(format!("no block #{n}")))?;
-            chain.contract_events(hash, n, contract).await
-        })
-        .buffered(16)
-        .try_collect()
-        .await?;
-    Ok(per_block.into_iter().flatten().collect())
-}
-
 /// One event as a JSON line object.
-pub fn found_json(f: &FoundEvent, r: &RenderCtx) -> Json {
-    let mut v = event_json(&f.event, r);
+pub fn found_json(f: &FoundEvent) -> Json {
+    let mut v = event_json(&f.event);
     if let Json::Object(m) = &mut v {
         m.insert("block".into(), json!(f.block));
         m.insert("block_hash".into(), json!(format!("{:?}", f.block_hash)));
@@ -85,7 +60,7 @@ fn print(
         }
     }
     if json_out {
-        w(out, found_json(f, r).to_string())
+        w(out, found_json(f).to_string())
     } else {
         w(
             out,
@@ -93,7 +68,7 @@ fn print(
                 "#{} {} {}",
                 f.block,
                 f.event.name(),
-                f.event.fields_human(r)
+                event_fields_human(&f.event, r)
             ),
         )
     }
@@ -101,13 +76,13 @@ fn print(
 
 /// Runs `events`.
 pub async fn run(a: EventsArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
-    let contract = ctx.contract()?;
-    let json_out = ctx.g.json;
-    ctx.chain().await?;
+    let escrow = ctx.escrow().await?;
+    let contract = escrow.address().clone();
+    let json_out = ctx.global.json;
     let r = ctx.render();
-    let mut chain = ctx.chain().await?;
+    let mut chain = escrow.chain().clone();
     let (_, best) = chain.best().await?;
-    for f in scan(&chain, &contract, a.from, best).await? {
+    for f in chain.scan_events(&contract, a.from, best).await? {
         print(&f, a.deal, json_out, &r, out)?;
     }
     out.flush().ok();
@@ -116,26 +91,26 @@ pub async fn run(a: EventsArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     }
     let genesis = chain.api.genesis_hash();
     let mut last = best;
-    if !ctx.g.quiet {
+    if !ctx.global.quiet {
         eprintln!("following new blocks after #{best} (Ctrl-C to stop)");
     }
     loop {
         let lost = match follow(&chain, &contract, &mut last, &a, json_out, &r, out).await {
-            Err(CliError::Unreachable { detail, .. }) => detail,
+            Err(ClientError::Unreachable { detail, .. }) => detail,
             Err(e) => return Err(e),
             Ok(()) => "the block subscription ended".to_string(),
         };
         eprintln!(
             "events --follow: lost the connection to {} after block #{last} ({lost}); \
              reconnecting for up to {:?}",
-            ctx.g.url, ctx.g.timeout
+            ctx.global.url, ctx.global.timeout
         );
-        chain = reconnect(&ctx.g.url, ctx.g.timeout, &lost).await?;
+        chain = reconnect(&ctx.global.url, ctx.global.timeout, &lost).await?;
         if chain.api.genesis_hash() != genesis {
-            return Err(CliError::Rejected(format!(
+            return Err(ClientError::Rejected(format!(
                 "events --follow: the node at {} now runs another chain (genesis changed); \
                  stopped after block #{last}",
-                ctx.g.url
+                ctx.global.url
             )));
         }
         let (_, best) = chain.best().await?;
@@ -163,12 +138,12 @@ async fn follow(
         .blocks()
         .subscribe_best()
         .await
-        .map_err(|e| unreachable(&chain.url, e))?;
+        .map_err(|e| node_unreachable(&chain.url, e))?;
     // Blocks sealed between the scan and the subscription (or while disconnected).
     let (_, best) = chain.best().await?;
     catch_up(chain, contract, last, best, a, json_out, r, out).await?;
     while let Some(block) = sub.next().await {
-        let block = block.map_err(|e| unreachable(&chain.url, e))?;
+        let block = block.map_err(|e| node_unreachable(&chain.url, e))?;
         catch_up(chain, contract, last, block.number(), a, json_out, r, out).await?;
     }
     Ok(())
@@ -188,7 +163,7 @@ async fn catch_up(
     if to <= *last {
         return Ok(());
     }
-    for f in scan(chain, contract, *last + 1, to).await? {
+    for f in chain.scan_events(contract, *last + 1, to).await? {
         print(&f, a.deal, json_out, r, out)?;
     }
     out.flush().ok();
@@ -204,9 +179,9 @@ async fn reconnect(url: &str, budget: Duration, lost: &str) -> Result<Arc<Chain>
     loop {
         match Chain::connect(url).await {
             Ok(c) => return Ok(Arc::new(c)),
-            Err(CliError::Unreachable { detail, .. }) => {
+            Err(ClientError::Unreachable { detail, .. }) => {
                 if started.elapsed() >= budget {
-                    return Err(CliError::Unreachable {
+                    return Err(ClientError::Unreachable {
                         url: url.to_string(),
                         detail: format!(
                             "events --follow lost the connection ({lost}) and could not \

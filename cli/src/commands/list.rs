@@ -3,11 +3,12 @@
 use std::io::Write;
 
 use clap::Args;
-use escrow_types::{DealId, DealView, MAX_PAGE};
+use escrow_client::{accounts::ss58, ClientError, Result};
+use escrow_types::DealId;
 use serde_json::json;
 
 use super::w;
-use crate::{contract::call_data, error::Result, render::to_json, ss58, Ctx};
+use crate::{render::to_json, Ctx};
 
 /// `escrow deal list`.
 #[derive(Debug, Args)]
@@ -30,55 +31,29 @@ pub async fn run(a: ListArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
         (None, true) => Some(ctx.signer_address()?),
         (None, false) => None,
     };
-    let contract = ctx.contract()?;
-    let chain = ctx.chain().await?;
-    let best = chain.best().await?;
+    let escrow = ctx.escrow().await?;
+    let reads = escrow.reads_at_best().await?;
     let ids: Vec<DealId> = match &who {
-        Some(acc) => {
-            let acc = crate::ink_account(acc);
-            let count: u32 = chain
-                .read(best.0, &contract, call_data("deal_count_of", &(acc,)))
-                .await?;
-            let mut ids = Vec::new();
-            let mut start = 0u32;
-            while start < count.min(a.limit) {
-                let page: Vec<DealId> = chain
-                    .read(
-                        best.0,
-                        &contract,
-                        call_data("deals_of", &(acc, start, MAX_PAGE)),
-                    )
-                    .await?;
-                if page.is_empty() {
-                    break;
-                }
-                start += page.len() as u32;
-                ids.extend(page);
-            }
-            ids.truncate(a.limit as usize);
-            ids
-        }
+        Some(acc) => reads.deal_ids_of(acc, a.limit).await?,
         None => {
-            let count: u64 = chain
-                .read(best.0, &contract, call_data("deal_count", &()))
-                .await?;
+            let count = reads.deal_count().await?;
             (0..count).take(a.limit as usize).map(DealId).collect()
         }
     };
     let r = ctx.render();
     let mut rows = Vec::new();
     for id in ids {
-        if let Some(v) = chain
-            .read::<Option<DealView>>(best.0, &contract, call_data("deal", &(id,)))
-            .await?
-        {
-            rows.push(v);
+        // An id below the count whose record is gone is skipped, not an error.
+        match reads.deal(id).await {
+            Ok(v) => rows.push(v),
+            Err(ClientError::Contract(escrow_types::Error::DealNotFound)) => {}
+            Err(e) => return Err(e),
         }
     }
-    if ctx.g.json {
+    if ctx.global.json {
         return w(
             out,
-            json!({ "deals": rows.iter().map(|v| to_json(v, &r)).collect::<Vec<_>>() }).to_string(),
+            json!({ "deals": rows.iter().map(to_json).collect::<Vec<_>>() }).to_string(),
         );
     }
     if rows.is_empty() {

@@ -3,14 +3,18 @@
 use std::{io::Write, path::PathBuf};
 
 use clap::{Args, ValueEnum};
-use escrow_types::{DealId, DealTerms, Digest, MilestoneTerms, ReleaseRule};
+use escrow_client::{
+    accounts::ink_account,
+    contract::{terms_hash, EscrowEvent},
+    messages,
+    units::{self, Token},
+    ClientError, Result,
+};
+use escrow_types::{Balance, DealTerms, Digest, MilestoneTerms, ReleaseRule};
+use subxt::utils::AccountId32;
 
 use super::{report, w};
-use crate::{
-    contract::{call_data, terms_hash, EscrowEvent},
-    error::{CliError, Result},
-    exec, ink_account, units, Ctx,
-};
+use crate::{exec, Ctx};
 
 /// Who may release milestones.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -92,7 +96,7 @@ pub fn milestone_terms_hashes(a: &ProposeArgs, n: usize) -> Result<Vec<Digest>> 
             .iter()
             .map(|f| {
                 units::hash_file(f)
-                    .map_err(|e| CliError::input(format!("--milestone-terms-file: {e}")))
+                    .map_err(|e| ClientError::input(format!("--milestone-terms-file: {e}")))
             })
             .collect::<Result<_>>()?
     } else if let Some(list) = &a.milestone_terms {
@@ -100,14 +104,14 @@ pub fn milestone_terms_hashes(a: &ProposeArgs, n: usize) -> Result<Vec<Digest>> 
             .map(|h| match h.trim() {
                 "-" => Ok([0u8; 32]),
                 h => units::parse_hash(h)
-                    .map_err(|e| CliError::input(format!("--milestone-terms: {e}"))),
+                    .map_err(|e| ClientError::input(format!("--milestone-terms: {e}"))),
             })
             .collect::<Result<_>>()?
     } else {
         return Ok(vec![[0u8; 32]; n]);
     };
     if hashes.len() != n {
-        return Err(CliError::input(format!(
+        return Err(ClientError::input(format!(
             "{} milestone terms hash(es) for {n} milestone(s): give one per milestone, in order",
             hashes.len()
         )));
@@ -123,15 +127,23 @@ fn milestone_count(a: &ProposeArgs) -> usize {
     }
 }
 
-/// Runs `deal propose`.
-pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+/// The deal's parties as accounts: buyer, seller (one of them defaults to the signer),
+/// oracles and arbiter.
+struct Parties {
+    buyer: AccountId32,
+    seller: AccountId32,
+    oracles: Vec<AccountId32>,
+    arbiter: Option<AccountId32>,
+}
+
+fn parties(a: &ProposeArgs, ctx: &Ctx) -> Result<Parties> {
     let me = ctx.signer_address()?;
     let (buyer, seller) = match (&a.buyer, &a.seller) {
         (Some(b), Some(s)) => (ctx.resolve_account(b)?, ctx.resolve_account(s)?),
-        (Some(b), None) => (ctx.resolve_account(b)?, me.clone()),
-        (None, Some(s)) => (me.clone(), ctx.resolve_account(s)?),
+        (Some(b), None) => (ctx.resolve_account(b)?, me),
+        (None, Some(s)) => (me, ctx.resolve_account(s)?),
         (None, None) => {
-            return Err(CliError::input(
+            return Err(ClientError::input(
                 "give --buyer or --seller (the other defaults to you)",
             ))
         }
@@ -146,135 +158,185 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         .as_deref()
         .map(|s| ctx.resolve_account(s))
         .transpose()?;
-    let agreement_hash = match (&a.terms_file, a.agreement_hash) {
-        (Some(f), _) => units::hash_file(f).map_err(CliError::input)?,
-        (None, Some(h)) => h,
-        (None, None) => [0u8; 32],
-    };
-    let rule = match a.rule {
+    Ok(Parties {
+        buyer,
+        seller,
+        oracles,
+        arbiter,
+    })
+}
+
+/// `--rule`, defaulting to the buyer alone, or either with oracles.
+fn release_rule(rule: Option<Rule>, has_oracles: bool) -> ReleaseRule {
+    match rule {
         Some(Rule::Buyer) => ReleaseRule::Buyer,
         Some(Rule::Oracles) => ReleaseRule::Oracles,
         Some(Rule::Either) => ReleaseRule::BuyerOrOracles,
-        None if oracles.is_empty() => ReleaseRule::Buyer,
-        None => ReleaseRule::BuyerOrOracles,
+        None if has_oracles => ReleaseRule::BuyerOrOracles,
+        None => ReleaseRule::Buyer,
+    }
+}
+
+/// `--total X --split 30,40,30 [--ship-by a,-,c]`.
+fn milestones_from_split(
+    total: &str,
+    split: &str,
+    ship_by: Option<&str>,
+    token: &Token,
+    now: u64,
+) -> Result<Vec<MilestoneTerms>> {
+    let total = token
+        .parse(total)
+        .map_err(|e| ClientError::input(format!("--total: {e}")))?;
+    let amounts = units::split_total(total, split).map_err(ClientError::input)?;
+    let ship: Vec<Option<u64>> = match ship_by {
+        None => vec![None; amounts.len()],
+        Some(list) => {
+            let items: Vec<&str> = list.split(',').collect();
+            if items.len() != amounts.len() {
+                return Err(ClientError::input(format!(
+                    "--ship-by has {} entries for {} milestones",
+                    items.len(),
+                    amounts.len()
+                )));
+            }
+            items
+                .iter()
+                .map(|s| match s.trim() {
+                    "-" | "" => Ok(None),
+                    t => units::parse_time(t, now)
+                        .map(Some)
+                        .map_err(|e| ClientError::input(format!("--ship-by: {e}"))),
+                })
+                .collect::<Result<_>>()?
+        }
     };
+    Ok(amounts
+        .into_iter()
+        .zip(ship)
+        .map(|(amount, ship_by)| MilestoneTerms {
+            amount,
+            terms_hash: [0; 32],
+            ship_by,
+        })
+        .collect())
+}
+
+/// `--milestone AMOUNT[@SHIP_BY]`, repeated.
+fn milestones_from_list(list: &[String], token: &Token, now: u64) -> Result<Vec<MilestoneTerms>> {
+    let mut milestones = Vec::with_capacity(list.len());
+    for (i, m) in list.iter().enumerate() {
+        let (amount, ship) = match m.split_once('@') {
+            Some((x, t)) => (x, Some(t)),
+            None => (m.as_str(), None),
+        };
+        let amount = token
+            .parse(amount)
+            .map_err(|e| ClientError::input(format!("--milestone {i}: {e}")))?;
+        if amount == 0 {
+            return Err(ClientError::input(format!(
+                "--milestone {i}: amount must be more than zero"
+            )));
+        }
+        let ship_by = ship
+            .map(|t| units::parse_time(t, now))
+            .transpose()
+            .map_err(|e| ClientError::input(format!("--milestone {i}: {e}")))?;
+        milestones.push(MilestoneTerms {
+            amount,
+            terms_hash: [0; 32],
+            ship_by,
+        });
+    }
+    Ok(milestones)
+}
+
+/// The milestones, from `--total/--split` or `--milestone`, with their terms hashes.
+fn milestones(
+    a: &ProposeArgs,
+    terms_hashes: Vec<Digest>,
+    token: &Token,
+    now: u64,
+) -> Result<Vec<MilestoneTerms>> {
+    let mut milestones = match (&a.total, &a.split) {
+        (Some(total), Some(split)) => {
+            milestones_from_split(total, split, a.ship_by.as_deref(), token, now)?
+        }
+        _ if a.ship_by.is_some() => {
+            return Err(ClientError::input(
+                "--ship-by goes with --split; with --milestone write AMOUNT@SHIP_BY",
+            ))
+        }
+        _ => milestones_from_list(&a.milestones, token, now)?,
+    };
+    if milestones.is_empty() {
+        return Err(ClientError::input(
+            "give milestones: --milestone AMOUNT[@SHIP_BY] (repeat) or --total X --split 30,40,30",
+        ));
+    }
+    for (m, h) in milestones.iter_mut().zip(terms_hashes) {
+        m.terms_hash = h;
+    }
+    Ok(milestones)
+}
+
+/// The sum of the milestones, refused if it does not fit a balance.
+fn deal_total(terms: &DealTerms) -> Result<Balance> {
+    terms
+        .milestones
+        .iter()
+        .try_fold(0u128, |sum, m| sum.checked_add(m.amount))
+        .ok_or_else(|| {
+            ClientError::input(
+                "the milestone amounts add up to more than 2^128-1 planck: too large for a deal",
+            )
+        })
+}
+
+/// Runs `deal propose`: parties and rules, then (once connected, for the token's decimals
+/// and the chain's clock) the milestones; proposes the terms.
+pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let p = parties(&a, ctx)?;
+    let agreement_hash = match (&a.terms_file, a.agreement_hash) {
+        (Some(f), _) => units::hash_file(f).map_err(ClientError::input)?,
+        (None, Some(h)) => h,
+        (None, None) => [0u8; 32],
+    };
+    let rule = release_rule(a.rule, !p.oracles.is_empty());
     let threshold = a
         .threshold
-        .unwrap_or(if oracles.is_empty() { 0 } else { 1 });
+        .unwrap_or(if p.oracles.is_empty() { 0 } else { 1 });
     // Check the split's percentages before connecting (amounts need the chain's decimals).
     if let Some(split) = &a.split {
-        units::split_total(1_000_000_000, split).map_err(CliError::input)?;
+        units::split_total(1_000_000_000, split).map_err(ClientError::input)?;
     }
     let milestone_terms = milestone_terms_hashes(&a, milestone_count(&a))?;
 
     let chain = ctx.chain().await?;
     let token = chain.token.clone();
-    let best = chain.best().await?;
-    let now = units::from_now_base(chain.timestamp(best.0).await?);
-    let mut milestones = Vec::new();
-    if let (Some(total), Some(split)) = (&a.total, &a.split) {
-        let total = token
-            .parse(total)
-            .map_err(|e| CliError::input(format!("--total: {e}")))?;
-        let amounts = units::split_total(total, split).map_err(CliError::input)?;
-        let ship: Vec<Option<u64>> = match &a.ship_by {
-            None => vec![None; amounts.len()],
-            Some(list) => {
-                let items: Vec<&str> = list.split(',').collect();
-                if items.len() != amounts.len() {
-                    return Err(CliError::input(format!(
-                        "--ship-by has {} entries for {} milestones",
-                        items.len(),
-                        amounts.len()
-                    )));
-                }
-                items
-                    .iter()
-                    .map(|s| match s.trim() {
-                        "-" | "" => Ok(None),
-                        t => units::parse_time(t, now)
-                            .map(Some)
-                            .map_err(|e| CliError::input(format!("--ship-by: {e}"))),
-                    })
-                    .collect::<Result<_>>()?
-            }
-        };
-        for (amount, ship_by) in amounts.into_iter().zip(ship) {
-            milestones.push(MilestoneTerms {
-                amount,
-                terms_hash: [0; 32],
-                ship_by,
-            });
-        }
-    } else {
-        if a.ship_by.is_some() {
-            return Err(CliError::input(
-                "--ship-by goes with --split; with --milestone write AMOUNT@SHIP_BY",
-            ));
-        }
-        for (i, m) in a.milestones.iter().enumerate() {
-            let (amount, ship) = match m.split_once('@') {
-                Some((x, t)) => (x, Some(t)),
-                None => (m.as_str(), None),
-            };
-            let amount = token
-                .parse(amount)
-                .map_err(|e| CliError::input(format!("--milestone {i}: {e}")))?;
-            if amount == 0 {
-                return Err(CliError::input(format!(
-                    "--milestone {i}: amount must be more than zero"
-                )));
-            }
-            let ship_by = ship
-                .map(|t| units::parse_time(t, now))
-                .transpose()
-                .map_err(|e| CliError::input(format!("--milestone {i}: {e}")))?;
-            milestones.push(MilestoneTerms {
-                amount,
-                terms_hash: [0; 32],
-                ship_by,
-            });
-        }
-    }
-    if milestones.is_empty() {
-        return Err(CliError::input(
-            "give milestones: --milestone AMOUNT[@SHIP_BY] (repeat) or --total X --split 30,40,30",
-        ));
-    }
-    for (m, h) in milestones.iter_mut().zip(milestone_terms) {
-        m.terms_hash = h;
-    }
+    let (best, _) = chain.best().await?;
+    let now = units::from_now_base(chain.timestamp(best).await?);
     let terms = DealTerms {
-        buyer: ink_account(&buyer),
-        seller: ink_account(&seller),
-        oracles: oracles.iter().map(ink_account).collect(),
+        buyer: ink_account(&p.buyer),
+        seller: ink_account(&p.seller),
+        oracles: p.oracles.iter().map(ink_account).collect(),
         oracle_threshold: threshold,
-        arbiter: arbiter.as_ref().map(ink_account),
+        arbiter: p.arbiter.as_ref().map(ink_account),
         release_rule: rule,
         review_window: a.review,
         arbitration_window: a.arbitration,
         fallback_seller_bps: a.fallback,
         advance: a.advance,
         agreement_hash,
-        milestones,
+        milestones: milestones(&a, milestone_terms, &token, now)?,
     };
-    let hash = terms_hash(&terms);
-    let total = terms
-        .milestones
-        .iter()
-        .try_fold(0u128, |sum, m| sum.checked_add(m.amount))
-        .ok_or_else(|| {
-            CliError::input(
-                "the milestone amounts add up to more than 2^128-1 planck: too large for a deal",
-            )
-        })?;
     let summary = format!(
         "deal proposed: {} milestone(s), total {}, terms hash {}",
         terms.milestones.len(),
-        token.format(total),
-        units::hex0x(&hash)
+        token.format(deal_total(&terms)?),
+        units::hex0x(&terms_hash(&terms))
     );
-    let mut e = exec::<DealId>(ctx, "propose", call_data("propose", &(terms,)), 0).await?;
+    let mut e = exec(ctx, messages::propose(terms)).await?;
     // The dry-run predicted the next id; another proposal may have landed first (another
     // process, another user). The DealProposed event says which id this deal got.
     if let Some(id) = e.included.as_ref().and_then(|inc| {
@@ -285,7 +347,7 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     }) {
         e.ret = id;
     }
-    if !ctx.g.json {
+    if !ctx.global.json {
         w(out, format!("deal id: {}", e.ret.0))?;
     }
     report(ctx, out, "propose", &e, &summary)

@@ -3,17 +3,16 @@
 use std::io::Write;
 
 use clap::Args;
+use escrow_client::{
+    accounts::ss58,
+    units::{self, format_duration, relative},
+    Result,
+};
 use escrow_types::{DealId, MilestoneStatus, MilestoneView};
 use serde_json::json;
 
-use super::{accept::load, w};
-use crate::{
-    error::Result,
-    render::to_json,
-    ss58,
-    units::{self, format_duration, relative},
-    Ctx,
-};
+use super::w;
+use crate::{render::to_json, Ctx};
 
 /// `escrow deal show`.
 #[derive(Debug, Args)]
@@ -58,15 +57,15 @@ fn clocks(m: &MilestoneView, now: u64) -> Vec<String> {
 
 /// Runs `deal show`.
 pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
-    let (view, ms) = load(ctx, DealId(a.deal)).await?;
-    let chain = ctx.chain().await?;
-    let best = chain.best().await?;
-    let now = chain.timestamp(best.0).await?;
+    let escrow = ctx.escrow().await?;
+    let reads = escrow.reads_at_best().await?;
+    let (view, ms) = reads.deal_with_milestones(DealId(a.deal)).await?;
+    let now = reads.now().await?;
     let r = ctx.render();
-    if ctx.g.json {
+    if ctx.global.json {
         let v = json!({
-            "deal": to_json(&view, &r),
-            "milestones": ms.iter().map(|m| to_json(m, &r)).collect::<Vec<_>>(),
+            "deal": to_json(&view),
+            "milestones": ms.iter().map(to_json).collect::<Vec<_>>(),
             "now": now,
         });
         return w(out, v.to_string());

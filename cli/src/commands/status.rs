@@ -9,13 +9,15 @@ use clap::Args;
 use serde_json::json;
 use subxt::utils::H256;
 
-use super::w;
-use crate::{
-    client::{dispatch_to_cli, unreachable},
-    error::{CliError, Result},
+use escrow_client::{
+    chain::{named_dispatch_error, node_unreachable},
+    contract::dispatch_error_prefix,
     submit::MORTALITY_BLOCKS,
-    Ctx,
+    ClientError, Result,
 };
+
+use super::w;
+use crate::Ctx;
 
 /// `escrow tx-status`.
 #[derive(Debug, Args)]
@@ -34,7 +36,7 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         .hash
         .trim()
         .parse()
-        .map_err(|_| CliError::input(format!("'{}': not a 0x-hex 32-byte hash", a.hash)))?;
+        .map_err(|_| ClientError::input(format!("'{}': not a 0x-hex 32-byte hash", a.hash)))?;
     let chain = ctx.chain().await?;
     let (_, best) = chain.best().await?;
     let last = best.min(a.from.saturating_add(MORTALITY_BLOCKS as u32));
@@ -43,7 +45,7 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             .rpc
             .chain_get_block_hash(Some(n.into()))
             .await
-            .map_err(|e| unreachable(&chain.url, e))?
+            .map_err(|e| node_unreachable(&chain.url, e))?
         else {
             continue;
         };
@@ -52,22 +54,25 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             .blocks()
             .at(hash)
             .await
-            .map_err(|e| unreachable(&chain.url, e))?;
+            .map_err(|e| node_unreachable(&chain.url, e))?;
         let exts = block
             .extrinsics()
             .await
-            .map_err(|e| unreachable(&chain.url, e))?;
+            .map_err(|e| node_unreachable(&chain.url, e))?;
         for ext in exts.iter() {
             if ext.hash() != wanted {
                 continue;
             }
-            let result = ext.events().await.map_err(|e| unreachable(&chain.url, e))?;
+            let result = ext
+                .events()
+                .await
+                .map_err(|e| node_unreachable(&chain.url, e))?;
             let failure = result
                 .iter()
                 .filter_map(|e| e.ok())
                 .find(|e| e.pallet_name() == "System" && e.variant_name() == "ExtrinsicFailed");
             let failed = failure.is_some();
-            if ctx.g.json {
+            if ctx.global.json {
                 w(out, json!({"found": true, "block": n, "block_hash": format!("{hash:?}"), "index": ext.index(), "success": !failed}).to_string())?;
             } else {
                 w(
@@ -82,12 +87,12 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             if failed {
                 let err = match subxt::error::DispatchError::decode_from(
                     failure
-                        .map(|f| crate::contract::dispatch_error_prefix(f.field_bytes()).to_vec())
+                        .map(|f| dispatch_error_prefix(f.field_bytes()).to_vec())
                         .unwrap_or_default(),
                     chain.api.metadata(),
                 ) {
-                    Ok(e) => dispatch_to_cli(e),
-                    Err(_) => CliError::Rejected("the transaction failed on chain".into()),
+                    Ok(e) => named_dispatch_error(e),
+                    Err(_) => ClientError::Rejected("the transaction failed on chain".into()),
                 };
                 return Err(err);
             }
@@ -95,19 +100,19 @@ pub async fn run(a: StatusArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         }
     }
     let expired = best > a.from.saturating_add(MORTALITY_BLOCKS as u32);
-    if ctx.g.json {
+    if ctx.global.json {
         w(
             out,
             json!({"found": false, "searched": [a.from, last], "expired": expired}).to_string(),
         )?;
     }
     if expired {
-        Err(CliError::Rejected(format!(
+        Err(ClientError::Rejected(format!(
             "{wanted:?} is not in blocks #{}..=#{last} and its mortality window has passed: it was not included and can no longer be; it is safe to retry",
             a.from
         )))
     } else {
-        Err(CliError::UnknownStatus {
+        Err(ClientError::UnknownStatus {
             hash: format!("{wanted:?}"),
             detail: format!(
                 "not in blocks #{}..=#{last} yet; it may still be included until block #{}",

@@ -66,16 +66,17 @@
 //! ## Cost
 //!
 //! pallet-contracts runs the code in wasmi, which compiles each function the call reaches
-//! when first reached and charges ~7 fuel per byte for it. ink!'s `call` export dispatches
+//! when first reached and charges for every byte of it. ink!'s `call` export dispatches
 //! every message, and LLVM/wasm-opt inline single-caller functions into it, so by default
-//! each message paid for compiling all of them (a 26 KB function, ~200 M ref_time). Every
-//! message is therefore `#[inline(never)]`, and the build runs binaryen's wasm-opt at `-Oz`
-//! with `--one-caller-inline-max-function-size 40` (Cargo.toml): single-caller functions
-//! larger than that stay apart, so a call compiles a 6 KB dispatcher plus the code of the one
-//! message it runs. Measured with `scripts/bench.sh` (docs/bench.md).
+//! each message would pay for compiling all of them. Every message is therefore
+//! `#[inline(never)]`, and the build runs binaryen's wasm-opt at `-Oz` with
+//! `--one-caller-inline-max-function-size 40` (Cargo.toml): single-caller functions larger
+//! than that stay apart, so a call compiles a small dispatcher plus the code of the one
+//! message it runs. The helpers a message calls (`guards`, `steps`) are inlined into it
+//! where they have one caller. Costs are measured with `scripts/bench.sh` (docs/bench.md).
 //!
 //! `escrow deploy` instantiates this contract through its constructor `new`, as
-//! `cargo contract instantiate` would: one deployment, one implementation of the money rules.
+//! `cargo contract instantiate` would.
 //!
 //! ## Interface
 //!
@@ -98,42 +99,26 @@
 //! `deal_count`, `terms_hash`.
 #![cfg_attr(not(feature = "std"), no_std, no_main)]
 
-pub use escrow_types as types;
+mod guards;
+mod steps;
 
 #[cfg(test)]
 mod tests;
 
 #[cfg(test)]
-mod model_tests;
+mod model;
 
 #[cfg(all(test, feature = "e2e-tests"))]
 mod e2e_tests;
 
 #[ink::contract]
 pub mod milestone_escrow {
+    use crate::{guards::*, steps::Payout};
     use escrow_types::*;
     use ink::{
-        prelude::{vec, vec::Vec},
+        prelude::vec::Vec,
         storage::{traits::ManualKey, Mapping},
     };
-
-    /// What a clock has made due for a milestone.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    enum DueAction {
-        /// Review window over: pay the seller.
-        Release,
-        /// Ship-by missed, or funding closed: refund the funded part.
-        Refund(RefundReason),
-        /// Arbitration window over: apply the fallback split.
-        Fallback,
-    }
-
-    /// A payment to make once all effects are written.
-    #[derive(Debug, Clone, Copy)]
-    struct Payout {
-        to: AccountId,
-        amount: Balance,
-    }
 
     /// The contract's storage. The root holds only the fixed configuration and the deal
     /// counter; every deal, milestone and index entry is its own `Mapping` entry, so no
@@ -141,15 +126,18 @@ pub mod milestone_escrow {
     /// (`escrow_types::keys`) so that clients and auditors can compute them.
     #[ink(storage)]
     pub struct MilestoneEscrow {
-        instance: Instance,
-        deals: Mapping<DealId, DealRecord, ManualKey<{ keys::DEALS }>>,
-        milestones: Mapping<(DealId, u8), MilestoneRecord, ManualKey<{ keys::MILESTONES }>>,
+        pub(crate) instance: Instance,
+        pub(crate) deals: Mapping<DealId, DealRecord, ManualKey<{ keys::DEALS }>>,
+        pub(crate) milestones:
+            Mapping<(DealId, u8), MilestoneRecord, ManualKey<{ keys::MILESTONES }>>,
         /// `(account, n)` → the account's n-th deal, for paginated listing.
-        account_deals: Mapping<(AccountId, u32), DealId, ManualKey<{ keys::ACCOUNT_DEALS }>>,
+        pub(crate) account_deals:
+            Mapping<(AccountId, u32), DealId, ManualKey<{ keys::ACCOUNT_DEALS }>>,
         /// Number of deals an account takes part in.
-        account_deal_count: Mapping<AccountId, u32, ManualKey<{ keys::ACCOUNT_DEAL_COUNT }>>,
+        pub(crate) account_deal_count:
+            Mapping<AccountId, u32, ManualKey<{ keys::ACCOUNT_DEAL_COUNT }>>,
         /// Payouts the chain refused, waiting for `withdraw` (written by `payout::pay`).
-        claimable: Mapping<AccountId, Balance, ManualKey<{ keys::CLAIMABLE }>>,
+        pub(crate) claimable: Mapping<AccountId, Balance, ManualKey<{ keys::CLAIMABLE }>>,
     }
 
     impl MilestoneEscrow {
@@ -185,112 +173,22 @@ pub mod milestone_escrow {
         #[ink(message)]
         #[inline(never)]
         pub fn propose(&mut self, terms: DealTerms) -> Result<DealId, Error> {
-            let caller = self.env().caller();
             let now = self.env().block_timestamp();
-            let proposer = if caller == terms.buyer {
-                Role::Buyer
-            } else if caller == terms.seller {
-                Role::Seller
-            } else {
-                return Err(Error::CallerIsNotParty);
-            };
+            let proposer = proposer_role(&terms, self.env().caller())?;
             let total = validate_terms(&terms, now)?;
             let id = DealId(self.instance.next_deal_id);
-            let next = self
-                .instance
-                .next_deal_id
-                .checked_add(1)
-                .ok_or(Error::AmountOverflow)?;
-            let mut participants: Vec<AccountId> = Vec::with_capacity(8);
-            participants.push(terms.buyer);
-            participants.push(terms.seller);
-            participants.extend(terms.arbiter);
-            participants.extend(terms.oracles.iter().copied());
-            let mut counts = Vec::with_capacity(participants.len());
-            for who in &participants {
-                let n = self.account_deal_count.get(who).unwrap_or(0);
-                counts.push((*who, n, n.checked_add(1).ok_or(Error::AmountOverflow)?));
-            }
+            let next = id.0.checked_add(1).ok_or(Error::AmountOverflow)?;
+            let slots = self.index_slots(&terms)?;
             let terms_hash = self.hash_terms(&terms);
             let count =
                 u8::try_from(terms.milestones.len()).map_err(|_| Error::TooManyMilestones)?;
 
             // Effects.
             self.instance.next_deal_id = next;
-            let context = ReleaseContext {
-                buyer: terms.buyer,
-                seller: terms.seller,
-                fee_recipient: self.instance.fee_recipient,
-                fee_bps: self.instance.fee_bps,
-                release_rule: terms.release_rule,
-                oracles: terms.oracles.clone(),
-                oracle_threshold: terms.oracle_threshold,
-                review_window: terms.review_window,
-                funded: false,
-            };
-            let mut funded_from: Balance = 0;
-            for (i, m) in terms.milestones.iter().enumerate() {
-                let index = u8::try_from(i).map_err(|_| Error::TooManyMilestones)?;
-                self.milestones.insert(
-                    (id, index),
-                    &MilestoneRecord {
-                        milestone: Milestone {
-                            amount: m.amount,
-                            terms_hash: m.terms_hash,
-                            ship_by: m.ship_by,
-                            funded_from,
-                            status: MilestoneStatus::Pending,
-                            evidence_hash: None,
-                            submitted_at: None,
-                            attestations: 0,
-                            dispute: None,
-                            amendment: None,
-                            outcome: None,
-                        },
-                        context: context.clone(),
-                        next_amount: terms
-                            .milestones
-                            .get(i.saturating_add(1))
-                            .map_or(0, |next| next.amount),
-                    },
-                );
-                // validate_terms proved the total fits, so every prefix sum fits too.
-                funded_from = funded_from
-                    .checked_add(m.amount)
-                    .ok_or(Error::AmountOverflow)?;
-            }
-            for (who, n, next_n) in counts {
-                self.account_deals.insert((who, n), &id);
-                self.account_deal_count.insert(who, &next_n);
-            }
-            self.deals.insert(
-                id,
-                &DealRecord {
-                    buyer: terms.buyer,
-                    seller: terms.seller,
-                    oracles: terms.oracles.clone(),
-                    oracle_threshold: terms.oracle_threshold,
-                    arbiter: terms.arbiter,
-                    release_rule: terms.release_rule,
-                    review_window: terms.review_window,
-                    arbitration_window: terms.arbitration_window,
-                    fallback_seller_bps: terms.fallback_seller_bps,
-                    advance: terms.advance,
-                    agreement_hash: terms.agreement_hash,
-                    terms_hash,
-                    milestone_count: count,
-                    total,
-                    proposer,
-                    status: DealStatus::Proposed,
-                    proposed_at: now,
-                    accepted_at: None,
-                    deposited: 0,
-                    funded_count: 0,
-                    funding_mark: terms.milestones.first().map_or(0, |m| m.amount),
-                    funding_closed: false,
-                    cancel_proposed_by: None,
-                },
-            );
+            self.insert_milestones(id, &terms)?;
+            self.index_deal(id, slots);
+            let deal = proposed_deal(&terms, proposer, terms_hash, count, total, now);
+            self.deals.insert(id, &deal);
             self.env().emit_event(DealProposed {
                 deal_id: id,
                 buyer: terms.buyer,
@@ -347,17 +245,9 @@ pub mod milestone_escrow {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            if role == deal.proposer {
-                return Err(Error::CannotAcceptOwnProposal);
-            }
+            ensure_not_own(deal.proposer, role)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Proposed])?;
-            if terms_hash != deal.terms_hash {
-                return Err(Error::TermsHashMismatch);
-            }
-            if value > 0 && role != Role::Buyer {
-                return Err(Error::UnexpectedValue);
-            }
-            ensure_deposit_fits(&deal, value)?;
+            ensure_acceptable(&deal, role, terms_hash, value)?;
             deal.status = DealStatus::Active;
             deal.accepted_at = Some(now);
             self.env().emit_event(DealAccepted {
@@ -429,14 +319,7 @@ pub mod milestone_escrow {
                 return Err(Error::CallerIsNotSeller);
             }
             self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
-            ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
-            if !m.context.funded {
-                return Err(Error::MilestoneNotFunded);
-            }
-            if m.ship_by.is_some_and(|t| now > t) {
-                return Err(Error::ShipByPassed);
-            }
-            let review_ends = now.saturating_add(deal.review_window);
+            ensure_submittable(&m, now)?;
             m.status = MilestoneStatus::Submitted;
             m.evidence_hash = Some(evidence_hash);
             m.submitted_at = Some(now);
@@ -447,7 +330,7 @@ pub mod milestone_escrow {
                 seller: caller,
                 index,
                 evidence_hash,
-                review_ends,
+                review_ends: now.saturating_add(deal.review_window),
             });
             Ok(())
         }
@@ -470,7 +353,7 @@ pub mod milestone_escrow {
             m.check_buyer_release(&caller)?;
             self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
             m.check_releasable()?;
-            let payouts = self.release(deal_id, index, &mut m, ReleaseVia::Buyer)?;
+            let payouts = self.book_release(deal_id, index, &mut m, ReleaseVia::Buyer)?;
             self.milestones.insert((deal_id, index), &m);
             self.pay_all(deal_id, &payouts)
         }
@@ -495,26 +378,12 @@ pub mod milestone_escrow {
             }
             check_buyer_release(&deal.buyer, deal.release_rule, &caller)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
-            // Checks for the whole range first, so that a failure changes nothing.
-            let mut todo = Vec::new();
-            for index in 0..=last {
-                let m = self.load_milestone(deal_id, index)?;
-                match m.status {
-                    s if s.is_terminal() => continue,
-                    MilestoneStatus::Disputed => return Err(Error::MilestoneDisputed),
-                    _ => m.check_releasable()?,
-                }
-                todo.push((index, m));
-            }
+            let todo = self.releasable_through(deal_id, last)?;
             if todo.is_empty() {
                 return Err(self.closed_or(deal_id, &deal, Error::NothingToRelease));
             }
-            let mut payouts = Vec::new();
             let released = u8::try_from(todo.len()).map_err(|_| Error::TooManyMilestones)?;
-            for (index, mut m) in todo {
-                payouts.extend(self.release(deal_id, index, &mut m, ReleaseVia::BuyerBatch)?);
-                self.milestones.insert((deal_id, index), &m);
-            }
+            let payouts = self.release_all(deal_id, todo, ReleaseVia::BuyerBatch)?;
             self.pay_all(deal_id, &payouts)?;
             Ok(released)
         }
@@ -552,7 +421,7 @@ pub mod milestone_escrow {
             });
             let mut payouts = Vec::new();
             if attestations >= threshold {
-                payouts = self.release(deal_id, index, &mut m, ReleaseVia::Oracles)?;
+                payouts = self.book_release(deal_id, index, &mut m, ReleaseVia::Oracles)?;
             }
             self.milestones.insert((deal_id, index), &m);
             self.pay_all(deal_id, &payouts)
@@ -582,11 +451,7 @@ pub mod milestone_escrow {
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
-            ensure_milestone_status(&m, &[MilestoneStatus::Submitted])?;
-            if now > m.review_end() {
-                return Err(Error::ReviewWindowClosed);
-            }
-            let arbitration_ends = now.saturating_add(deal.arbitration_window);
+            ensure_disputable(&m, now)?;
             m.status = MilestoneStatus::Disputed;
             m.dispute = Some(Dispute {
                 by: role,
@@ -600,7 +465,7 @@ pub mod milestone_escrow {
                 by: caller,
                 index,
                 reason_hash,
-                arbitration_ends,
+                arbitration_ends: now.saturating_add(deal.arbitration_window),
             });
             Ok(())
         }
@@ -627,10 +492,7 @@ pub mod milestone_escrow {
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
-            if seller_amount > m.amount {
-                return Err(Error::SplitExceedsAmount);
-            }
+            ensure_split_fits(&m, seller_amount)?;
             let mut dispute = m
                 .dispute
                 .ok_or(Error::WrongMilestoneState { found: m.status })?;
@@ -673,13 +535,11 @@ pub mod milestone_escrow {
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
             let offer = m.dispute.and_then(|d| d.offer).ok_or(Error::NoOffer)?;
-            if offer.by == role {
-                return Err(Error::CannotAcceptOwnProposal);
-            }
+            ensure_not_own(offer.by, role)?;
             if offer.seller_amount != seller_amount {
                 return Err(Error::OfferMismatch);
             }
-            self.split(
+            self.end_dispute(
                 deal_id,
                 index,
                 &mut m,
@@ -711,11 +571,8 @@ pub mod milestone_escrow {
             if deal.arbiter != Some(caller) {
                 return Err(Error::CallerIsNotArbiter);
             }
-            ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
-            if seller_amount > m.amount {
-                return Err(Error::SplitExceedsAmount);
-            }
-            self.split(deal_id, index, &mut m, seller_amount, Resolution::Arbiter)
+            ensure_split_fits(&m, seller_amount)?;
+            self.end_dispute(deal_id, index, &mut m, seller_amount, Resolution::Arbiter)
         }
 
         /// Settles one milestone whose clock has run out: auto-release after the review
@@ -762,32 +619,15 @@ pub mod milestone_escrow {
         pub fn settle_due(&mut self, deal_id: DealId) -> Result<u8, Error> {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
-            let mut settled: u8 = 0;
-            let mut due = Vec::new();
-            for index in 0..deal.milestone_count {
-                let m = self.load_milestone(deal_id, index)?;
-                if m.status.is_terminal() {
-                    settled = settled.saturating_add(1);
-                } else if let Ok(action) = due_action(&deal, &m, now) {
-                    due.push((index, m, action));
-                }
-            }
-            // Checked after the walk (which changes nothing): only it knows whether the
-            // deal has closed.
-            ensure_status(
-                deal.status_with(settled),
-                &[DealStatus::Active, DealStatus::Cancelled],
-            )?;
+            let (settled, due) = self.due_now(deal_id, &deal, now)?;
+            let allowed = [DealStatus::Active, DealStatus::Cancelled];
+            ensure_status(deal.status_with(settled), &allowed)?;
             if due.is_empty() {
                 return Err(Error::NothingDue);
             }
             let settled = u8::try_from(due.len()).map_err(|_| Error::TooManyMilestones)?;
-            let mut payouts = Vec::new();
             let funding_was_closed = deal.funding_closed;
-            for (index, mut m, action) in due {
-                payouts.extend(self.apply_due(deal_id, &mut deal, index, &mut m, action)?);
-                self.milestones.insert((deal_id, index), &m);
-            }
+            let payouts = self.apply_all_due(deal_id, &mut deal, due)?;
             if deal.funding_closed != funding_was_closed {
                 self.deals.insert(deal_id, &deal);
             }
@@ -839,50 +679,33 @@ pub mod milestone_escrow {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            let mut settled: u8 = 0;
-            let mut touched = Vec::new();
-            for index in 0..deal.milestone_count {
-                let m = self.load_milestone(deal_id, index)?;
-                if m.status.is_terminal() {
-                    settled = settled.saturating_add(1);
-                } else if matches!(
+            let (settled, touched) = self.walk_milestones(deal_id, &deal, |m| {
+                matches!(
                     m.status,
                     MilestoneStatus::Pending | MilestoneStatus::Submitted
-                ) {
-                    touched.push((index, m));
-                }
-            }
+                )
+                .then_some(RefundReason::Cancelled)
+            })?;
             ensure_status(deal.status_with(settled), &[DealStatus::Active])?;
             let proposer = deal
                 .cancel_proposed_by
                 .ok_or(Error::NoCancellationPending)?;
-            if proposer == role {
-                return Err(Error::CannotAcceptOwnProposal);
-            }
-            let mut refunded: Balance = 0;
+            ensure_not_own(proposer, role)?;
             deal.status = DealStatus::Cancelled;
             deal.cancel_proposed_by = None;
             deal.funding_closed = true;
-            for (index, mut m) in touched {
-                let amount =
-                    self.refund(deal_id, &mut deal, index, &mut m, RefundReason::Cancelled)?;
-                refunded = refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
-                self.milestones.insert((deal_id, index), &m);
-            }
+            let refunded = self.refund_all(deal_id, &mut deal, touched)?;
             self.env().emit_event(DealCancelled {
                 deal_id,
                 by: caller,
                 refunded,
             });
             self.deals.insert(deal_id, &deal);
-            let buyer = deal.buyer;
-            self.pay_all(
-                deal_id,
-                &[Payout {
-                    to: buyer,
-                    amount: refunded,
-                }],
-            )
+            let refund = Payout {
+                to: deal.buyer,
+                amount: refunded,
+            };
+            self.pay_all(deal_id, &[refund])
         }
 
         /// Proposes a later ship-by for an unsubmitted milestone.
@@ -908,14 +731,7 @@ pub mod milestone_escrow {
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
-            ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
-            match m.ship_by {
-                Some(current) if new_ship_by > current => {}
-                _ => return Err(Error::NotAnExtension),
-            }
-            if new_ship_by <= now {
-                return Err(Error::ShipByInPast);
-            }
+            ensure_extension(&m, new_ship_by, now)?;
             m.amendment = Some(Amendment {
                 by: role,
                 new_ship_by,
@@ -955,9 +771,7 @@ pub mod milestone_escrow {
             self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
             ensure_milestone_status(&m, &[MilestoneStatus::Pending])?;
             let amendment = m.amendment.ok_or(Error::NoAmendmentPending)?;
-            if amendment.by == role {
-                return Err(Error::CannotAcceptOwnProposal);
-            }
+            ensure_not_own(amendment.by, role)?;
             if amendment.new_ship_by != new_ship_by {
                 return Err(Error::AmendmentMismatch);
             }
@@ -1119,407 +933,5 @@ pub mod milestone_escrow {
         pub fn terms_hash(&self, terms: DealTerms) -> Digest {
             self.hash_terms(&terms)
         }
-
-        // ------------------------------------------------------------------ internals
-
-        fn hash_terms(&self, terms: &DealTerms) -> Digest {
-            let mut out = [0u8; 32];
-            ink::env::hash_encoded::<ink::env::hash::Blake2x256, _>(terms, &mut out);
-            out
-        }
-
-        fn load_deal(&self, deal_id: DealId) -> Result<DealRecord, Error> {
-            self.deals.get(deal_id).ok_or(Error::DealNotFound)
-        }
-
-        fn load_milestone(&self, deal_id: DealId, index: u8) -> Result<MilestoneRecord, Error> {
-            self.milestones
-                .get((deal_id, index))
-                .ok_or(Error::MilestoneNotFound)
-        }
-
-        /// The deal's state, `Closed` included: reads milestones until it finds an
-        /// unsettled one (so an open deal usually costs one read).
-        fn status_of(&self, deal_id: DealId, deal: &DealRecord) -> Result<DealStatus, Error> {
-            if !matches!(deal.status, DealStatus::Active | DealStatus::Cancelled) {
-                return Ok(deal.status);
-            }
-            for index in 0..deal.milestone_count {
-                if !self.load_milestone(deal_id, index)?.status.is_terminal() {
-                    return Ok(deal.status);
-                }
-            }
-            Ok(DealStatus::Closed)
-        }
-
-        /// Checks the deal's state for a message on milestone `m`. A deal with an unsettled
-        /// milestone is not closed, so only a settled `m` makes this read the others.
-        fn ensure_status_seen(
-            &self,
-            deal_id: DealId,
-            deal: &DealRecord,
-            m: &Milestone,
-            allowed: &[DealStatus],
-        ) -> Result<(), Error> {
-            let status = if m.status.is_terminal() {
-                self.status_of(deal_id, deal)?
-            } else {
-                deal.status
-            };
-            ensure_status(status, allowed)
-        }
-
-        /// Checks the deal's stored state; on an error, reports `Closed` if the deal has
-        /// closed since (only that path reads the milestones).
-        fn ensure_state(
-            &self,
-            deal_id: DealId,
-            deal: &DealRecord,
-            allowed: &[DealStatus],
-        ) -> Result<(), Error> {
-            ensure_status(deal.status, allowed).map_err(|e| self.closed_or(deal_id, deal, e))
-        }
-
-        /// `WrongDealState { found: Closed }` if the deal is closed, else `e`: for messages
-        /// that check the stored state first and only learn on an error path that the deal
-        /// may have closed since.
-        fn closed_or(&self, deal_id: DealId, deal: &DealRecord, e: Error) -> Error {
-            match self.status_of(deal_id, deal) {
-                Ok(DealStatus::Closed) => Error::WrongDealState {
-                    found: DealStatus::Closed,
-                },
-                _ => e,
-            }
-        }
-
-        /// Records a deposit, flags the milestones it completes as funded (their records
-        /// carry the flag so that releases need not read the deal), and, if it completes an
-        /// advance, releases milestone 0.
-        fn deposit_and_advance(
-            &mut self,
-            deal_id: DealId,
-            deal: &mut DealRecord,
-            funder: AccountId,
-            value: Balance,
-        ) -> Result<Vec<Payout>, Error> {
-            if value == 0 {
-                return Ok(Vec::new());
-            }
-            // The caller ran ensure_deposit_fits: value <= total - deposited, no overflow.
-            deal.deposited = deal
-                .deposited
-                .checked_add(value)
-                .ok_or(Error::AmountOverflow)?;
-            self.env().emit_event(DealFunded {
-                deal_id,
-                funder,
-                amount: value,
-                deposited: deal.deposited,
-            });
-            let now = self.env().block_timestamp();
-            let mut payouts = Vec::new();
-            // Deposits cover milestones in order: only those from `funded_count` on can
-            // change, and `funding_mark` says whether the next one is complete without
-            // reading it.
-            while deal.funded_count < deal.milestone_count && deal.deposited >= deal.funding_mark {
-                let index = deal.funded_count;
-                let mut m = self.load_milestone(deal_id, index)?;
-                m.context.funded = true;
-                deal.funded_count = index.checked_add(1).ok_or(Error::AmountOverflow)?;
-                deal.funding_mark = deal
-                    .funding_mark
-                    .checked_add(m.next_amount)
-                    .ok_or(Error::AmountOverflow)?;
-                // Past its ship-by the advance belongs to the buyer's refund right: a late
-                // top-up must not turn that refund into a payment to the seller.
-                if index == 0
-                    && deal.advance
-                    && deal.status == DealStatus::Active
-                    && m.status == MilestoneStatus::Pending
-                    && !m.ship_by.is_some_and(|t| now > t)
-                {
-                    payouts = self.release(deal_id, 0, &mut m, ReleaseVia::Advance)?;
-                }
-                self.milestones.insert((deal_id, index), &m);
-            }
-            Ok(payouts)
-        }
-
-        /// Marks a milestone released and books it; returns the payouts to make.
-        fn release(
-            &mut self,
-            deal_id: DealId,
-            index: u8,
-            m: &mut MilestoneRecord,
-            via: ReleaseVia,
-        ) -> Result<Vec<Payout>, Error> {
-            let outcome = m.release()?;
-            self.env().emit_event(MilestoneReleased {
-                deal_id,
-                seller: m.context.seller,
-                index,
-                amount: outcome.to_seller,
-                fee: outcome.fee,
-                via,
-            });
-            Ok(vec![
-                Payout {
-                    to: m.context.seller,
-                    amount: outcome.to_seller,
-                },
-                Payout {
-                    to: m.context.fee_recipient,
-                    amount: outcome.fee,
-                },
-            ])
-        }
-
-        /// Marks a milestone refunded and books its funded part; returns that amount.
-        fn refund(
-            &mut self,
-            deal_id: DealId,
-            deal: &mut DealRecord,
-            index: u8,
-            m: &mut MilestoneRecord,
-            reason: RefundReason,
-        ) -> Result<Balance, Error> {
-            let amount = m.covered_by(deal.deposited);
-            if amount < m.amount {
-                // Deposits cover milestones in order: none may skip this one now.
-                deal.funding_closed = true;
-            }
-            m.status = MilestoneStatus::Refunded;
-            m.amendment = None;
-            m.outcome = Some(Outcome {
-                to_seller: 0,
-                fee: 0,
-                to_buyer: amount,
-            });
-            self.env().emit_event(MilestoneRefunded {
-                deal_id,
-                buyer: deal.buyer,
-                index,
-                amount,
-                reason,
-            });
-            Ok(amount)
-        }
-
-        /// Ends a dispute with `seller_gross` to the seller and the rest to the buyer.
-        fn split(
-            &mut self,
-            deal_id: DealId,
-            index: u8,
-            m: &mut MilestoneRecord,
-            seller_gross: Balance,
-            resolution: Resolution,
-        ) -> Result<(), Error> {
-            let payouts = self.book_split(deal_id, index, m, seller_gross, resolution)?;
-            self.milestones.insert((deal_id, index), m);
-            self.pay_all(deal_id, &payouts)
-        }
-
-        fn book_split(
-            &mut self,
-            deal_id: DealId,
-            index: u8,
-            m: &mut MilestoneRecord,
-            seller_gross: Balance,
-            resolution: Resolution,
-        ) -> Result<Vec<Payout>, Error> {
-            let outcome = split_outcome(m.amount, seller_gross, m.context.fee_bps)
-                .ok_or(Error::SplitExceedsAmount)?;
-            m.status = MilestoneStatus::Resolved;
-            m.outcome = Some(outcome);
-            self.env().emit_event(DisputeResolved {
-                deal_id,
-                resolution,
-                index,
-                to_seller: outcome.to_seller,
-                fee: outcome.fee,
-                to_buyer: outcome.to_buyer,
-            });
-            Ok(vec![
-                Payout {
-                    to: m.context.seller,
-                    amount: outcome.to_seller,
-                },
-                Payout {
-                    to: m.context.fee_recipient,
-                    amount: outcome.fee,
-                },
-                Payout {
-                    to: m.context.buyer,
-                    amount: outcome.to_buyer,
-                },
-            ])
-        }
-
-        fn apply_due(
-            &mut self,
-            deal_id: DealId,
-            deal: &mut DealRecord,
-            index: u8,
-            m: &mut MilestoneRecord,
-            action: DueAction,
-        ) -> Result<Vec<Payout>, Error> {
-            match action {
-                DueAction::Release => self.release(deal_id, index, m, ReleaseVia::Timeout),
-                DueAction::Refund(reason) => {
-                    let amount = self.refund(deal_id, deal, index, m, reason)?;
-                    Ok(vec![Payout {
-                        to: deal.buyer,
-                        amount,
-                    }])
-                }
-                DueAction::Fallback => {
-                    let seller_gross =
-                        bps_of(m.amount, deal.fallback_seller_bps).ok_or(Error::InvalidBps)?;
-                    self.book_split(deal_id, index, m, seller_gross, Resolution::Fallback)
-                }
-            }
-        }
-
-        /// Pushes payouts (`payout::pay`). All effects are
-        /// written before this runs.
-        fn pay_all(&mut self, deal_id: DealId, payouts: &[Payout]) -> Result<(), Error> {
-            for p in payouts {
-                payout::pay::<Environment>(deal_id, p.to, p.amount)?;
-            }
-            Ok(())
-        }
-    }
-
-    fn zero_account() -> AccountId {
-        AccountId::from([0u8; 32])
-    }
-
-    /// A deposit of `value` is allowed: funding open and the total not exceeded.
-    fn ensure_deposit_fits(deal: &DealRecord, value: Balance) -> Result<(), Error> {
-        if value == 0 {
-            return Ok(());
-        }
-        if deal.funding_closed {
-            return Err(Error::FundingClosed);
-        }
-        let remaining = deal
-            .total
-            .checked_sub(deal.deposited)
-            .ok_or(Error::AmountOverflow)?;
-        if value > remaining {
-            return Err(Error::OverFunded { remaining });
-        }
-        Ok(())
-    }
-
-    fn ensure_status(found: DealStatus, allowed: &[DealStatus]) -> Result<(), Error> {
-        if allowed.contains(&found) {
-            Ok(())
-        } else {
-            Err(Error::WrongDealState { found })
-        }
-    }
-
-    fn ensure_milestone_status(m: &Milestone, allowed: &[MilestoneStatus]) -> Result<(), Error> {
-        if allowed.contains(&m.status) {
-            Ok(())
-        } else {
-            Err(Error::WrongMilestoneState { found: m.status })
-        }
-    }
-
-    /// What the clocks make due for `m` at `now`, or the error saying why nothing is.
-    fn due_action(
-        deal: &DealRecord,
-        m: &MilestoneRecord,
-        now: Timestamp,
-    ) -> Result<DueAction, Error> {
-        match m.status {
-            MilestoneStatus::Submitted => {
-                if m.timeout_release_due(now) {
-                    Ok(DueAction::Release)
-                } else {
-                    Err(Error::ReviewWindowOpen)
-                }
-            }
-            MilestoneStatus::Pending => {
-                if m.ship_by.is_some_and(|t| now > t) {
-                    Ok(DueAction::Refund(RefundReason::ShipByMissed))
-                } else if deal.funding_closed && !m.context.funded {
-                    Ok(DueAction::Refund(RefundReason::FundingClosed))
-                } else {
-                    Err(Error::ShipByNotPassed)
-                }
-            }
-            MilestoneStatus::Disputed => {
-                let opened = m.dispute.map(|d| d.opened_at).unwrap_or(0);
-                if now > opened.saturating_add(deal.arbitration_window) {
-                    Ok(DueAction::Fallback)
-                } else {
-                    Err(Error::ArbitrationWindowOpen)
-                }
-            }
-            found => Err(Error::WrongMilestoneState { found }),
-        }
-    }
-
-    /// Checks proposed terms; returns their total.
-    fn validate_terms(terms: &DealTerms, now: Timestamp) -> Result<Balance, Error> {
-        let zero = zero_account();
-        if terms.milestones.is_empty() {
-            return Err(Error::NoMilestones);
-        }
-        if terms.milestones.len() > usize::from(MAX_MILESTONES) {
-            return Err(Error::TooManyMilestones);
-        }
-        if terms.oracles.len() > usize::from(MAX_ORACLES) {
-            return Err(Error::TooManyOracles);
-        }
-        let mut roles: Vec<AccountId> = Vec::with_capacity(8);
-        roles.push(terms.buyer);
-        roles.push(terms.seller);
-        roles.extend(terms.arbiter);
-        roles.extend(terms.oracles.iter().copied());
-        for (i, who) in roles.iter().enumerate() {
-            if *who == zero {
-                return Err(Error::ZeroAccount);
-            }
-            if roles
-                .iter()
-                .skip(i.saturating_add(1))
-                .any(|other| other == who)
-            {
-                return Err(Error::DuplicateRole);
-            }
-        }
-        let oracle_count = terms.oracles.len();
-        let threshold = usize::from(terms.oracle_threshold);
-        let threshold_ok = if oracle_count == 0 {
-            threshold == 0 && !terms.release_rule.oracles_may_release()
-        } else {
-            threshold >= 1 && threshold <= oracle_count
-        };
-        if !threshold_ok {
-            return Err(Error::InvalidThreshold);
-        }
-        if terms.fallback_seller_bps > BPS_DENOMINATOR {
-            return Err(Error::InvalidBps);
-        }
-        for window in [terms.review_window, terms.arbitration_window] {
-            if window == 0 || window > MAX_WINDOW_MS {
-                return Err(Error::InvalidWindow);
-            }
-        }
-        let mut total: Balance = 0;
-        for m in &terms.milestones {
-            if m.amount == 0 {
-                return Err(Error::ZeroAmount);
-            }
-            if m.ship_by.is_some_and(|t| t <= now) {
-                return Err(Error::ShipByInPast);
-            }
-            total = total.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
-        }
-        Ok(total)
     }
 }

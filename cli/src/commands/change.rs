@@ -1,0 +1,99 @@
+//! Changing or ending a deal by agreement: withdraw a proposal (proposer), cancel and
+//! accept the cancellation, amend a ship-by and accept the amendment (buyer and seller).
+
+use std::io::Write;
+
+use clap::Args;
+use escrow_client::{messages, units, ClientError, Result};
+use escrow_types::{DealId, Timestamp};
+
+use super::{call, dispute::milestone_now, DealArgs};
+use crate::Ctx;
+
+/// `deal amend`.
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    /// Deal id.
+    pub deal: u64,
+    /// Milestone index.
+    pub index: u8,
+    /// New ship-by: RFC 3339 or +duration from now (e.g. +14d).
+    pub new_ship_by: String,
+}
+
+/// `deal accept-amendment`.
+#[derive(Debug, Args)]
+pub struct OptAmendArgs {
+    /// Deal id.
+    pub deal: u64,
+    /// Milestone index.
+    pub index: u8,
+    /// The ship-by you accept (default: the one on record).
+    pub new_ship_by: Option<String>,
+}
+
+/// A ship-by as typed: RFC 3339, or "+duration" from the chain's now (not this machine's).
+async fn ship_by(ctx: &mut Ctx, s: &str) -> Result<Timestamp> {
+    let chain = ctx.chain().await?;
+    let (best, _) = chain.best().await?;
+    let now = units::from_now_base(chain.timestamp(best).await?);
+    units::parse_time(s, now).map_err(|e| ClientError::input(format!("new ship-by: {e}")))
+}
+
+/// `deal withdraw-proposal`.
+pub async fn withdraw_proposal(a: DealArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let s = format!("proposal {} withdrawn", a.deal);
+    call(ctx, out, messages::withdraw_proposal(DealId(a.deal)), &s).await
+}
+
+/// `deal cancel`.
+pub async fn cancel(a: DealArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let s = format!("cancellation of deal {} proposed", a.deal);
+    call(ctx, out, messages::propose_cancel(DealId(a.deal)), &s).await
+}
+
+/// `deal accept-cancel`.
+pub async fn accept_cancel(a: DealArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let s = format!("deal {} cancelled", a.deal);
+    call(ctx, out, messages::accept_cancel(DealId(a.deal)), &s).await
+}
+
+/// `deal amend`.
+pub async fn amend(a: AmendArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let t = ship_by(ctx, &a.new_ship_by).await?;
+    let s = format!(
+        "proposed ship-by {} for deal {} milestone {}",
+        units::format_time(t),
+        a.deal,
+        a.index
+    );
+    call(
+        ctx,
+        out,
+        messages::propose_amendment(DealId(a.deal), a.index, t),
+        &s,
+    )
+    .await
+}
+
+/// `deal accept-amendment`: the ship-by named, else the one on record.
+pub async fn accept_amendment(a: OptAmendArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let (deal, index) = (DealId(a.deal), a.index);
+    let t = match a.new_ship_by {
+        Some(s) => ship_by(ctx, &s).await?,
+        None => milestone_now(ctx, deal, index)
+            .await?
+            .milestone
+            .amendment
+            .map(|am| am.new_ship_by)
+            .ok_or(ClientError::Contract(
+                escrow_types::Error::NoAmendmentPending,
+            ))?,
+    };
+    let s = format!(
+        "accepted ship-by {} for deal {} milestone {index}",
+        units::format_time(t),
+        a.deal
+    );
+    call(ctx, out, messages::accept_amendment(deal, index, t), &s).await
+}

@@ -1,0 +1,129 @@
+//! Disputes: open one (buyer or seller), offer and accept a settlement (the parties), or
+//! resolve it (the arbiter). Shares are the seller's gross share of the milestone.
+
+use std::{io::Write, path::PathBuf};
+
+use clap::Args;
+use escrow_client::{messages, units, ClientError, Result};
+use escrow_types::{Balance, DealId, Digest, MilestoneView};
+
+use super::{call, milestone::digest};
+use crate::Ctx;
+
+/// A hash given as a file (hashed with BLAKE2b-256) or directly.
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    /// Hash this file's contents (BLAKE2b-256).
+    #[arg(long, conflicts_with = "hash")]
+    pub file: Option<PathBuf>,
+    /// Or give the 32-byte hash as 0x-hex.
+    #[arg(long, value_parser = units::parse_hash)]
+    pub hash: Option<Digest>,
+}
+
+/// `deal dispute`.
+#[derive(Debug, Args)]
+pub struct DisputeArgs {
+    /// Deal id.
+    pub deal: u64,
+    /// Milestone index.
+    pub index: u8,
+    /// The complaint (photos, inspection report), hashed with BLAKE2b-256.
+    #[command(flatten)]
+    pub reason: HashArgs,
+}
+
+/// A deal, a milestone and the seller's gross share.
+#[derive(Debug, Args)]
+pub struct AmountArgs {
+    /// Deal id.
+    pub deal: u64,
+    /// Milestone index.
+    pub index: u8,
+    /// The seller's gross share (an amount, or a percentage of the milestone like "60%").
+    pub seller_amount: String,
+}
+
+/// `deal accept-offer`.
+#[derive(Debug, Args)]
+pub struct OptAmountArgs {
+    /// Deal id.
+    pub deal: u64,
+    /// Milestone index.
+    pub index: u8,
+    /// The offer you accept (default: the one on record, shown before submitting).
+    pub seller_amount: Option<String>,
+}
+
+/// The milestone as stored now (through the checked instance).
+pub async fn milestone_now(ctx: &mut Ctx, deal: DealId, index: u8) -> Result<MilestoneView> {
+    let escrow = ctx.escrow().await?;
+    escrow.reads_at_best().await?.milestone(deal, index).await
+}
+
+/// Parses the seller's share: an amount, or a percentage of the milestone ("60%").
+async fn seller_share(ctx: &mut Ctx, deal: DealId, index: u8, s: &str) -> Result<Balance> {
+    if s.trim().ends_with('%') {
+        let bps = units::parse_percent(s)
+            .map_err(|e| ClientError::input(format!("seller share: {e}")))?;
+        let m = milestone_now(ctx, deal, index).await?;
+        return escrow_types::bps_of(m.milestone.amount, bps)
+            .ok_or_else(|| ClientError::input("bad percentage"));
+    }
+    let token = ctx.chain().await?.token.clone();
+    token
+        .parse(s)
+        .map_err(|e| ClientError::input(format!("seller share: {e}")))
+}
+
+/// `deal dispute`.
+pub async fn dispute(a: DisputeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let h = digest(a.reason.file.as_ref(), a.reason.hash, "complaint")?;
+    let s = format!("deal {} milestone {} disputed", a.deal, a.index);
+    call(ctx, out, messages::dispute(DealId(a.deal), a.index, h), &s).await
+}
+
+/// `deal offer`.
+pub async fn offer(a: AmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let (deal, index) = (DealId(a.deal), a.index);
+    let v = seller_share(ctx, deal, index, &a.seller_amount).await?;
+    let s = format!(
+        "offered {} to the seller for deal {} milestone {index}",
+        ctx.render().token.format(v),
+        a.deal
+    );
+    call(ctx, out, messages::offer_settlement(deal, index, v), &s).await
+}
+
+/// `deal accept-offer`: the amount named, else the offer on record.
+pub async fn accept_offer(a: OptAmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let (deal, index) = (DealId(a.deal), a.index);
+    let v = match a.seller_amount {
+        Some(s) => seller_share(ctx, deal, index, &s).await?,
+        None => milestone_now(ctx, deal, index)
+            .await?
+            .milestone
+            .dispute
+            .and_then(|d| d.offer)
+            .map(|o| o.seller_amount)
+            .ok_or(ClientError::Contract(escrow_types::Error::NoOffer))?,
+    };
+    let s = format!(
+        "accepted the offer of {} to the seller for deal {} milestone {index}",
+        ctx.render().token.format(v),
+        a.deal
+    );
+    call(ctx, out, messages::accept_settlement(deal, index, v), &s).await
+}
+
+/// `deal resolve`.
+pub async fn resolve(a: AmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let (deal, index) = (DealId(a.deal), a.index);
+    let v = seller_share(ctx, deal, index, &a.seller_amount).await?;
+    let s = format!(
+        "resolved deal {} milestone {index}: {} to the seller",
+        a.deal,
+        ctx.render().token.format(v)
+    );
+    call(ctx, out, messages::resolve_dispute(deal, index, v), &s).await
+}

@@ -1,0 +1,604 @@
+//! The reference model: the whole instance as plain data, and the bookkeeping steps its
+//! messages share (deposit, release, refund, split, the clocks, payouts, reads). Written
+//! from the crate docs and the messages' `# Errors` sections, not from the contract's
+//! helpers.
+use super::*;
+
+/// One deal in the model: the terms as proposed, the record and its milestones.
+#[derive(Debug, Clone)]
+pub(super) struct MDeal {
+    pub(super) terms: DealTerms,
+    pub(super) deal: Deal,
+    pub(super) ms: Vec<Milestone>,
+}
+
+/// The reference model: the whole instance, plus the chain balances of the accounts.
+#[derive(Debug, Clone)]
+pub(super) struct Model {
+    pub(super) now: Timestamp,
+    pub(super) fee_recipient: AccountId,
+    pub(super) fee_bps: u16,
+    /// Deal `n` is `deals[n]`: ids are handed out in order.
+    pub(super) deals: Vec<MDeal>,
+    pub(super) claimable: BTreeMap<AccountId, Balance>,
+    pub(super) balances: BTreeMap<AccountId, Balance>,
+    /// The deals each account takes part in, oldest first.
+    pub(super) index: BTreeMap<AccountId, Vec<DealId>>,
+}
+
+/// Side effects a message produces: events, and payouts made after all bookkeeping.
+#[derive(Default)]
+pub(super) struct Fx {
+    pub(super) events: Vec<Ev>,
+    pub(super) payouts: Vec<(AccountId, Balance)>,
+}
+
+/// What a clock has made due (the rules in `settle_milestone`'s docs).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Due {
+    Release,
+    Refund(RefundReason),
+    Fallback,
+}
+
+pub(super) fn party(d: &Deal, who: AccountId) -> Option<Role> {
+    if who == d.buyer {
+        Some(Role::Buyer)
+    } else if who == d.seller {
+        Some(Role::Seller)
+    } else {
+        None
+    }
+}
+
+pub(super) fn settled(s: MilestoneStatus) -> bool {
+    matches!(
+        s,
+        MilestoneStatus::Released | MilestoneStatus::Refunded | MilestoneStatus::Resolved
+    )
+}
+
+/// The part of a milestone the deposits cover: deposits fill milestones in order.
+pub(super) fn covered(m: &Milestone, deposited: Balance) -> Balance {
+    if deposited <= m.funded_from {
+        0
+    } else {
+        (deposited - m.funded_from).min(m.amount)
+    }
+}
+
+pub(super) fn need_deal(d: &Deal, allowed: &[DealStatus]) -> Result<(), Error> {
+    if allowed.contains(&d.status) {
+        Ok(())
+    } else {
+        Err(Error::WrongDealState { found: d.status })
+    }
+}
+
+pub(super) fn need_ms(m: &Milestone, allowed: &[MilestoneStatus]) -> Result<(), Error> {
+    if allowed.contains(&m.status) {
+        Ok(())
+    } else {
+        Err(Error::WrongMilestoneState { found: m.status })
+    }
+}
+
+pub(super) fn ship_by_passed(m: &Milestone, now: Timestamp) -> bool {
+    matches!(m.ship_by, Some(t) if now > t)
+}
+
+pub(super) fn hash_of(terms: &DealTerms) -> Digest {
+    let mut out = [0u8; 32];
+    ink::env::hash_encoded::<ink::env::hash::Blake2x256, _>(terms, &mut out);
+    out
+}
+
+impl Model {
+    pub(super) fn new(fee_recipient: AccountId, fee_bps: u16) -> Result<Model, Error> {
+        if fee_bps > MAX_FEE_BPS {
+            return Err(Error::FeeTooHigh);
+        }
+        if fee_bps > 0 && fee_recipient == zero_acct() {
+            return Err(Error::ZeroAccount);
+        }
+        let mut balances = BTreeMap::new();
+        for i in 0..POOL {
+            balances.insert(acct(i), START_BALANCE);
+        }
+        Ok(Model {
+            now: START_TIME,
+            fee_recipient,
+            fee_bps,
+            deals: Vec::new(),
+            claimable: BTreeMap::new(),
+            balances,
+            index: BTreeMap::new(),
+        })
+    }
+
+    pub(super) fn next_id(&self) -> u64 {
+        self.deals.len() as u64
+    }
+
+    pub(super) fn bal(&self, a: AccountId) -> Balance {
+        self.balances.get(&a).copied().unwrap_or(0)
+    }
+
+    /// Moves chain balance (value sent with a call, a payout, a forced transfer).
+    pub(super) fn move_balance(&mut self, from: AccountId, to: AccountId, amount: Balance) {
+        let f = self
+            .bal(from)
+            .checked_sub(amount)
+            .expect("model: balance underflow");
+        self.balances.insert(from, f);
+        let t = self.bal(to) + amount;
+        self.balances.insert(to, t);
+    }
+
+    pub(super) fn locked(md: &MDeal) -> Balance {
+        let d = &md.deal;
+        d.deposited - d.released - d.fees - d.refunded
+    }
+
+    pub(super) fn find(&self, id: DealId) -> Result<usize, Error> {
+        if id.0 < self.next_id() {
+            Ok(id.0 as usize)
+        } else {
+            Err(Error::DealNotFound)
+        }
+    }
+
+    pub(super) fn find_ms(&self, i: usize, index: u8) -> Result<usize, Error> {
+        if usize::from(index) < self.deals[i].ms.len() {
+            Ok(usize::from(index))
+        } else {
+            Err(Error::MilestoneNotFound)
+        }
+    }
+}
+
+impl Model {
+    pub(super) fn propose(
+        &mut self,
+        caller: AccountId,
+        t: &DealTerms,
+        fx: &mut Fx,
+    ) -> Result<DealId, Error> {
+        let proposer = if caller == t.buyer {
+            Role::Buyer
+        } else if caller == t.seller {
+            Role::Seller
+        } else {
+            return Err(Error::CallerIsNotParty);
+        };
+        if t.milestones.is_empty() {
+            return Err(Error::NoMilestones);
+        }
+        if t.milestones.len() > usize::from(MAX_MILESTONES) {
+            return Err(Error::TooManyMilestones);
+        }
+        if t.oracles.len() > usize::from(MAX_ORACLES) {
+            return Err(Error::TooManyOracles);
+        }
+        // Roles in order buyer, seller, arbiter, oracles: each must be non-zero and unique.
+        let mut roles = vec![t.buyer, t.seller];
+        roles.extend(t.arbiter);
+        roles.extend(t.oracles.iter().copied());
+        for (n, who) in roles.iter().enumerate() {
+            if *who == zero_acct() {
+                return Err(Error::ZeroAccount);
+            }
+            if roles[n + 1..].contains(who) {
+                return Err(Error::DuplicateRole);
+            }
+        }
+        let k = usize::from(t.oracle_threshold);
+        let threshold_ok = if t.oracles.is_empty() {
+            k == 0 && t.release_rule == ReleaseRule::Buyer
+        } else {
+            (1..=t.oracles.len()).contains(&k)
+        };
+        if !threshold_ok {
+            return Err(Error::InvalidThreshold);
+        }
+        if t.fallback_seller_bps > BPS_DENOMINATOR {
+            return Err(Error::InvalidBps);
+        }
+        if !(1..=MAX_WINDOW_MS).contains(&t.review_window)
+            || !(1..=MAX_WINDOW_MS).contains(&t.arbitration_window)
+        {
+            return Err(Error::InvalidWindow);
+        }
+        let mut total: Balance = 0;
+        for m in &t.milestones {
+            if m.amount == 0 {
+                return Err(Error::ZeroAmount);
+            }
+            if matches!(m.ship_by, Some(s) if s <= self.now) {
+                return Err(Error::ShipByInPast);
+            }
+            total = total.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
+        }
+        let id = DealId(self.next_id());
+        let terms_hash = hash_of(t);
+        let mut ms = Vec::new();
+        let mut before = 0;
+        for m in &t.milestones {
+            ms.push(Milestone {
+                amount: m.amount,
+                terms_hash: m.terms_hash,
+                ship_by: m.ship_by,
+                funded_from: before,
+                status: MilestoneStatus::Pending,
+                evidence_hash: None,
+                submitted_at: None,
+                attestations: 0,
+                dispute: None,
+                amendment: None,
+                outcome: None,
+            });
+            before += m.amount;
+        }
+        for who in roles {
+            self.index.entry(who).or_default().push(id);
+        }
+        let deal = Deal {
+            buyer: t.buyer,
+            seller: t.seller,
+            oracles: t.oracles.clone(),
+            oracle_threshold: t.oracle_threshold,
+            arbiter: t.arbiter,
+            release_rule: t.release_rule,
+            review_window: t.review_window,
+            arbitration_window: t.arbitration_window,
+            fallback_seller_bps: t.fallback_seller_bps,
+            advance: t.advance,
+            agreement_hash: t.agreement_hash,
+            terms_hash,
+            milestone_count: t.milestones.len() as u8,
+            total,
+            proposer,
+            status: DealStatus::Proposed,
+            proposed_at: self.now,
+            accepted_at: None,
+            deposited: 0,
+            released: 0,
+            fees: 0,
+            refunded: 0,
+            settled_count: 0,
+            funding_closed: false,
+            cancel_proposed_by: None,
+            closure_recorded: false,
+        };
+        self.deals.push(MDeal {
+            terms: t.clone(),
+            deal,
+            ms,
+        });
+        fx.events.push(Ev::DealProposed(DealProposed {
+            deal_id: id,
+            buyer: t.buyer,
+            seller: t.seller,
+            proposer,
+            terms: t.clone(),
+            terms_hash,
+        }));
+        Ok(id)
+    }
+
+    pub(super) fn buyer_may_release(&self, i: usize, caller: AccountId) -> Result<(), Error> {
+        let d = &self.deals[i].deal;
+        if caller != d.buyer {
+            return Err(Error::CallerIsNotBuyer);
+        }
+        if d.release_rule == ReleaseRule::Oracles {
+            return Err(Error::RuleForbidsBuyerRelease);
+        }
+        Ok(())
+    }
+
+    /// Approval or attestation may release a pending-and-funded or a submitted milestone.
+    pub(super) fn releasable(&self, i: usize, k: usize) -> Result<(), Error> {
+        let md = &self.deals[i];
+        let m = &md.ms[k];
+        need_ms(m, &[MilestoneStatus::Pending, MilestoneStatus::Submitted])?;
+        if covered(m, md.deal.deposited) < m.amount {
+            return Err(Error::MilestoneNotFunded);
+        }
+        Ok(())
+    }
+
+    pub(super) fn deposit_allowed(&self, i: usize, value: Balance) -> Result<(), Error> {
+        if value == 0 {
+            return Ok(());
+        }
+        let d = &self.deals[i].deal;
+        if d.funding_closed {
+            return Err(Error::FundingClosed);
+        }
+        let remaining = d.total - d.deposited;
+        if value > remaining {
+            return Err(Error::OverFunded { remaining });
+        }
+        Ok(())
+    }
+
+    /// Books a deposit; an advance milestone 0 pays out once accepted and funded.
+    pub(super) fn deposit(&mut self, i: usize, funder: AccountId, value: Balance, fx: &mut Fx) {
+        if value == 0 {
+            return;
+        }
+        let md = &mut self.deals[i];
+        md.deal.deposited += value;
+        fx.events.push(Ev::DealFunded(DealFunded {
+            deal_id: DealId(i as u64),
+            funder,
+            amount: value,
+            deposited: md.deal.deposited,
+        }));
+        let m0 = &md.ms[0];
+        // Past its ship-by, milestone 0 belongs to the buyer's refund right: no advance.
+        if md.deal.advance
+            && md.deal.status == DealStatus::Active
+            && m0.status == MilestoneStatus::Pending
+            && covered(m0, md.deal.deposited) == m0.amount
+            && !ship_by_passed(m0, self.now)
+        {
+            self.release(i, 0, ReleaseVia::Advance, fx);
+            self.close_if_done(i);
+        }
+    }
+
+    pub(super) fn release(&mut self, i: usize, k: usize, via: ReleaseVia, fx: &mut Fx) {
+        let fee_recipient = self.fee_recipient;
+        let (net, fee) = seller_payment(self.deals[i].ms[k].amount, self.fee_bps).expect("fee");
+        let md = &mut self.deals[i];
+        md.deal.released += net;
+        md.deal.fees += fee;
+        md.deal.settled_count += 1;
+        let m = &mut md.ms[k];
+        m.status = MilestoneStatus::Released;
+        m.amendment = None;
+        m.outcome = Some(Outcome {
+            to_seller: net,
+            fee,
+            to_buyer: 0,
+        });
+        fx.events.push(Ev::MilestoneReleased(MilestoneReleased {
+            deal_id: DealId(i as u64),
+            seller: md.deal.seller,
+            index: k as u8,
+            amount: net,
+            fee,
+            via,
+        }));
+        fx.payouts.push((md.deal.seller, net));
+        fx.payouts.push((fee_recipient, fee));
+    }
+
+    /// Returns the funded part of a milestone to the buyer (the caller pays it out).
+    pub(super) fn refund(
+        &mut self,
+        i: usize,
+        k: usize,
+        reason: RefundReason,
+        fx: &mut Fx,
+    ) -> Balance {
+        let md = &mut self.deals[i];
+        let amount = covered(&md.ms[k], md.deal.deposited);
+        md.deal.refunded += amount;
+        md.deal.settled_count += 1;
+        if amount < md.ms[k].amount {
+            // Deposits fill milestones in order: nothing may be deposited past this gap.
+            md.deal.funding_closed = true;
+        }
+        let m = &mut md.ms[k];
+        m.status = MilestoneStatus::Refunded;
+        m.amendment = None;
+        m.outcome = Some(Outcome {
+            to_seller: 0,
+            fee: 0,
+            to_buyer: amount,
+        });
+        fx.events.push(Ev::MilestoneRefunded(MilestoneRefunded {
+            deal_id: DealId(i as u64),
+            buyer: md.deal.buyer,
+            index: k as u8,
+            amount,
+            reason,
+        }));
+        amount
+    }
+
+    pub(super) fn split(
+        &mut self,
+        i: usize,
+        k: usize,
+        seller_gross: Balance,
+        resolution: Resolution,
+        fx: &mut Fx,
+    ) {
+        let fee_recipient = self.fee_recipient;
+        let o =
+            split_outcome(self.deals[i].ms[k].amount, seller_gross, self.fee_bps).expect("split");
+        let md = &mut self.deals[i];
+        md.deal.released += o.to_seller;
+        md.deal.fees += o.fee;
+        md.deal.refunded += o.to_buyer;
+        md.deal.settled_count += 1;
+        let m = &mut md.ms[k];
+        m.status = MilestoneStatus::Resolved;
+        m.outcome = Some(o);
+        fx.events.push(Ev::DisputeResolved(DisputeResolved {
+            deal_id: DealId(i as u64),
+            resolution,
+            index: k as u8,
+            to_seller: o.to_seller,
+            fee: o.fee,
+            to_buyer: o.to_buyer,
+        }));
+        fx.payouts.push((md.deal.seller, o.to_seller));
+        fx.payouts.push((fee_recipient, o.fee));
+        fx.payouts.push((md.deal.buyer, o.to_buyer));
+    }
+
+    pub(super) fn due(&self, i: usize, k: usize) -> Result<Due, Error> {
+        let md = &self.deals[i];
+        let (d, m, now) = (&md.deal, &md.ms[k], self.now);
+        match m.status {
+            MilestoneStatus::Submitted => {
+                if now
+                    > m.submitted_at
+                        .expect("submitted")
+                        .saturating_add(d.review_window)
+                {
+                    Ok(Due::Release)
+                } else {
+                    Err(Error::ReviewWindowOpen)
+                }
+            }
+            MilestoneStatus::Pending => {
+                if ship_by_passed(m, now) {
+                    Ok(Due::Refund(RefundReason::ShipByMissed))
+                } else if d.funding_closed && covered(m, d.deposited) < m.amount {
+                    Ok(Due::Refund(RefundReason::FundingClosed))
+                } else {
+                    Err(Error::ShipByNotPassed)
+                }
+            }
+            MilestoneStatus::Disputed => {
+                let opened = m.dispute.expect("disputed").opened_at;
+                if now > opened.saturating_add(d.arbitration_window) {
+                    Ok(Due::Fallback)
+                } else {
+                    Err(Error::ArbitrationWindowOpen)
+                }
+            }
+            found => Err(Error::WrongMilestoneState { found }),
+        }
+    }
+
+    pub(super) fn apply_due(&mut self, i: usize, k: usize, due: Due, fx: &mut Fx) {
+        match due {
+            Due::Release => self.release(i, k, ReleaseVia::Timeout, fx),
+            Due::Refund(reason) => {
+                let amount = self.refund(i, k, reason, fx);
+                fx.payouts.push((self.deals[i].deal.buyer, amount));
+            }
+            Due::Fallback => {
+                let md = &self.deals[i];
+                let gross = bps_of(md.ms[k].amount, md.deal.fallback_seller_bps).expect("bps");
+                self.split(i, k, gross, Resolution::Fallback, fx);
+            }
+        }
+    }
+
+    /// A deal is closed as soon as every milestone is settled; `close_deal` only records
+    /// it (with `DealClosed`), so nothing is emitted here.
+    pub(super) fn close_if_done(&mut self, i: usize) {
+        let d = &mut self.deals[i].deal;
+        if d.settled_count == d.milestone_count && d.status != DealStatus::Closed {
+            d.status = DealStatus::Closed;
+        }
+    }
+
+    /// Pays the pending payouts; a payment the chain would refuse is credited instead.
+    pub(super) fn pay(&mut self, i: usize, fx: &mut Fx) {
+        for (to, amount) in std::mem::take(&mut fx.payouts) {
+            if amount == 0 {
+                continue;
+            }
+            if self.bal(contract_acct()) >= amount {
+                self.move_balance(contract_acct(), to, amount);
+            } else {
+                *self.claimable.entry(to).or_default() += amount;
+                fx.events.push(Ev::PayoutDeferred(PayoutDeferred {
+                    deal_id: DealId(i as u64),
+                    account: to,
+                    amount,
+                }));
+            }
+        }
+    }
+
+    /// The latest time any clock of any deal runs to.
+    pub(super) fn last_clock(&self) -> Timestamp {
+        let mut t = self.now;
+        for md in &self.deals {
+            for m in &md.ms {
+                t = t.max(m.ship_by.unwrap_or(0));
+                if let Some(s) = m.submitted_at {
+                    t = t.max(s.saturating_add(md.deal.review_window));
+                }
+                if let Some(d) = m.dispute {
+                    t = t.max(d.opened_at.saturating_add(md.deal.arbitration_window));
+                }
+            }
+        }
+        t
+    }
+
+    /// The model's version of everything the contract lets one read.
+    pub(super) fn snap(&self) -> Snap {
+        let mut deals = Vec::new();
+        let mut milestones = Vec::new();
+        for (n, md) in self.deals.iter().enumerate() {
+            let id = DealId(n as u64);
+            let d = &md.deal;
+            deals.push(Some(DealView {
+                id,
+                deal: d.clone(),
+                locked: Model::locked(md),
+            }));
+            let mut views: Vec<Option<MilestoneView>> = md
+                .ms
+                .iter()
+                .enumerate()
+                .map(|(k, m)| {
+                    Some(MilestoneView {
+                        index: k as u8,
+                        milestone: m.clone(),
+                        covered: covered(m, d.deposited),
+                        review_ends: m.submitted_at.map(|s| s.saturating_add(d.review_window)),
+                        arbitration_ends: match (m.status, m.dispute) {
+                            (MilestoneStatus::Disputed, Some(x)) => {
+                                Some(x.opened_at.saturating_add(d.arbitration_window))
+                            }
+                            _ => None,
+                        },
+                    })
+                })
+                .collect();
+            views.push(None);
+            milestones.push(views);
+        }
+        deals.push(None);
+        milestones.push(vec![None]);
+        let accounts = tracked();
+        Snap {
+            deal_count: self.next_id(),
+            deals,
+            milestones,
+            claimable: accounts
+                .iter()
+                .map(|a| self.claimable.get(a).copied().unwrap_or(0))
+                .collect(),
+            index: accounts
+                .iter()
+                .map(|a| {
+                    let ids = self.index.get(a).cloned().unwrap_or_default();
+                    (
+                        ids.len() as u32,
+                        ids.into_iter().take(MAX_PAGE as usize).collect(),
+                    )
+                })
+                .collect(),
+            config: Config {
+                fee_recipient: self.fee_recipient,
+                fee_bps: self.fee_bps,
+                max_milestones: MAX_MILESTONES,
+                max_oracles: MAX_ORACLES,
+            },
+        }
+    }
+}

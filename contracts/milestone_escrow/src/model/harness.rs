@@ -1,0 +1,502 @@
+//! The harness: runs each call on the contract and on the model, compares results,
+//! events and every read, and checks the invariants on the contract's own reads.
+use super::*;
+
+// ---------------------------------------------------------------------------- snapshots
+
+/// Everything observable about the contract through its read messages.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Snap {
+    pub(super) deal_count: u64,
+    /// Deals `0..=deal_count` (the last is `None`).
+    pub(super) deals: Vec<Option<DealView>>,
+    /// Per deal, milestones `0..=milestone_count` (the last is `None`).
+    pub(super) milestones: Vec<Vec<Option<MilestoneView>>>,
+    pub(super) claimable: Vec<Balance>,
+    /// Per tracked account: `deal_count_of` and the first page of `deals_of`.
+    pub(super) index: Vec<(u32, Vec<DealId>)>,
+    pub(super) config: Config,
+}
+
+pub(super) fn contract_snap(c: &MilestoneEscrow) -> Snap {
+    let deal_count = c.deal_count();
+    let mut deals = Vec::new();
+    let mut milestones = Vec::new();
+    for n in 0..=deal_count {
+        let id = DealId(n);
+        let view = c.deal(id);
+        let count = view.as_ref().map_or(0, |v| v.deal.milestone_count);
+        milestones.push((0..=count).map(|k| c.milestone(id, k)).collect());
+        deals.push(view);
+    }
+    let accounts = tracked();
+    Snap {
+        deal_count,
+        deals,
+        milestones,
+        claimable: accounts.iter().map(|a| c.claimable_of(*a)).collect(),
+        index: accounts
+            .iter()
+            .map(|a| (c.deal_count_of(*a), c.deals_of(*a, 0, MAX_PAGE)))
+            .collect(),
+        config: c.config(),
+    }
+}
+
+pub(super) fn chain_balance(a: AccountId) -> Balance {
+    test::get_account_balance::<Env>(a).unwrap_or(0)
+}
+
+pub(super) fn deal_rank(s: DealStatus) -> u8 {
+    match s {
+        DealStatus::Proposed => 0,
+        DealStatus::Active => 1,
+        DealStatus::Cancelled => 2,
+        DealStatus::Closed => 3,
+        DealStatus::Withdrawn => 4,
+    }
+}
+
+/// Deal states only move forward: Proposed < Active < Cancelled < Closed, Proposed → Withdrawn.
+pub(super) fn deal_step_ok(from: DealStatus, to: DealStatus) -> bool {
+    use DealStatus::*;
+    from == to
+        || match from {
+            Withdrawn | Closed => false,
+            Proposed => true,
+            _ => to != Withdrawn && deal_rank(to) > deal_rank(from),
+        }
+}
+
+pub(super) fn ms_rank(s: MilestoneStatus) -> u8 {
+    match s {
+        MilestoneStatus::Pending => 0,
+        MilestoneStatus::Submitted => 1,
+        MilestoneStatus::Disputed => 2,
+        _ => 3,
+    }
+}
+
+/// Milestone states only move forward: Pending < Submitted < Disputed < terminal (Pending
+/// may jump straight to a terminal state); terminal states never change.
+pub(super) fn ms_step_ok(from: MilestoneStatus, to: MilestoneStatus) -> bool {
+    from == to || (!settled(from) && ms_rank(to) > ms_rank(from))
+}
+
+// ---------------------------------------------------------------------------- statistics
+
+#[derive(Default)]
+pub(super) struct Stats {
+    pub(super) sequences: u64,
+    pub(super) steps: u64,
+    pub(super) ok: u64,
+    pub(super) err: u64,
+    pub(super) liveness_calls: u64,
+    pub(super) liveness_ok: u64,
+    pub(super) liveness_time_moves: u64,
+    pub(super) deals_driven: u64,
+    /// Steps where a non-buyer's deposit after a missed ship-by paid out the advance.
+    pub(super) refund_taken: u64,
+    pub(super) per_op: BTreeMap<&'static str, (u64, u64)>,
+    pub(super) errors: BTreeMap<String, u64>,
+    pub(super) events: BTreeMap<&'static str, u64>,
+}
+
+pub(super) static STATS: Mutex<Option<Stats>> = Mutex::new(None);
+
+thread_local! {
+    pub(super) static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+pub(super) fn error_name(e: &Error) -> String {
+    let s = format!("{e:?}");
+    s.split([' ', '{']).next().unwrap_or("").to_string()
+}
+
+// ---------------------------------------------------------------------------- the harness
+
+/// Money that the events say moved, per deal.
+#[derive(Default, Clone, Debug)]
+pub(super) struct Sums {
+    pub(super) funded: Balance,
+    pub(super) to_seller: Balance,
+    pub(super) fees: Balance,
+    pub(super) to_buyer: Balance,
+    /// Settling events (released, refunded, resolved) per milestone index.
+    pub(super) settles: BTreeMap<u8, u32>,
+}
+
+pub(super) struct Harness {
+    pub(super) c: MilestoneEscrow,
+    pub(super) m: Model,
+    pub(super) prev: Snap,
+    pub(super) events_seen: usize,
+    pub(super) sums: BTreeMap<u64, Sums>,
+    pub(super) trace: Vec<String>,
+    pub(super) stats: Stats,
+    pub(super) in_liveness: bool,
+}
+
+impl Harness {
+    pub(super) fn fail(&self, what: &str) -> ! {
+        panic!(
+            "{what}\n--- steps (t=time, no-op clock moves left out) ---\n{}",
+            self.trace.join("\n")
+        )
+    }
+
+    pub(super) fn ensure(&self, cond: bool, what: impl FnOnce() -> String) {
+        if !cond {
+            self.fail(&what());
+        }
+    }
+
+    pub(super) fn ensure_eq<T: PartialEq + std::fmt::Debug>(&self, got: &T, want: &T, what: &str) {
+        if got != want {
+            self.fail(&format!(
+                "{what}\n  contract: {got:?}\n  expected: {want:?}"
+            ));
+        }
+    }
+
+    /// Compares two snapshots, reporting the first differing record compactly.
+    pub(super) fn ensure_same_snap(&self, got: &Snap, want: &Snap, what: &str) {
+        if got == want {
+            return;
+        }
+        for (n, (a, b)) in got.deals.iter().zip(&want.deals).enumerate() {
+            self.ensure_eq(a, b, &format!("{what}: deal {n}"));
+        }
+        for (n, (a, b)) in got.milestones.iter().zip(&want.milestones).enumerate() {
+            for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                self.ensure_eq(x, y, &format!("{what}: deal {n} milestone {k}"));
+            }
+            self.ensure_eq(
+                &a.len(),
+                &b.len(),
+                &format!("{what}: deal {n} milestone count"),
+            );
+        }
+        self.ensure_eq(
+            &got.claimable,
+            &want.claimable,
+            &format!("{what}: claimable balances"),
+        );
+        self.ensure_eq(
+            &got.index,
+            &want.index,
+            &format!("{what}: account deal index"),
+        );
+        self.ensure_eq(got, want, what);
+    }
+
+    pub(super) fn new_events(&mut self) -> Vec<Ev> {
+        let all: Vec<test::EmittedEvent> = test::recorded_events().collect();
+        let new: Vec<Ev> = all[self.events_seen..].iter().map(decode_event).collect();
+        self.events_seen = all.len();
+        new
+    }
+
+    /// One message call, applied to the contract and to the model and compared.
+    pub(super) fn call(
+        &mut self,
+        caller: AccountId,
+        value: Balance,
+        call: Call,
+    ) -> Result<Out, Error> {
+        // Refund owed to the buyer for an advance milestone 0 whose ship-by passed, if a
+        // non-buyer funds it now (see `regress_advance_after_ship_by_takes_buyers_refund`).
+        let refund_owed = match call {
+            Call::Fund(id) => self.mdeal(id).and_then(|md| {
+                let m0 = &md.ms[0];
+                (md.deal.advance
+                    && m0.status == MilestoneStatus::Pending
+                    && ship_by_passed(m0, self.m.now)
+                    && caller != md.deal.buyer)
+                    .then(|| covered(m0, md.deal.deposited))
+            }),
+            _ => None,
+        };
+        test::set_caller::<Env>(caller);
+        if value > 0 {
+            // Credits the contract and sets the transferred value (kept even on `Err`: the
+            // off-chain engine does not revert).
+            test::transfer_in::<Env>(value);
+            self.m.move_balance(caller, contract_acct(), value);
+        } else {
+            test::set_value_transferred::<Env>(0);
+        }
+        let got = call_contract(&mut self.c, &call);
+        test::set_value_transferred::<Env>(0);
+        let want = self.m.apply(caller, value, &call);
+        let want_out = want.as_ref().map(|(_, o, _)| *o).map_err(|e| *e);
+        let mut line = format!(
+            "t={} {} caller={} value={} {} -> {:?}",
+            self.m.now,
+            call.name(),
+            caller_name(caller),
+            value,
+            short(&call),
+            got
+        );
+        if self.in_liveness {
+            line.insert_str(0, "[liveness] ");
+        }
+        self.trace.push(line);
+        self.ensure_eq(
+            &got,
+            &want_out,
+            &format!("{}: result differs from the model", call.name()),
+        );
+        let events = self.new_events();
+        let is_ok = want.is_ok();
+        let e = self.stats.per_op.entry(call.name()).or_default();
+        if is_ok {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+        match want {
+            Ok((next, _, want_events)) => {
+                self.stats.ok += 1;
+                self.ensure_eq(
+                    &events,
+                    &want_events,
+                    &format!("{}: events differ from the model", call.name()),
+                );
+                self.m = next;
+                let advance_paid = events.iter().any(|e| {
+                    matches!(e, Ev::MilestoneReleased(r) if r.index == 0 && r.via == ReleaseVia::Advance)
+                });
+                // Once a pending milestone's ship-by has passed, the buyer's refund of its
+                // funded part is never paid to the seller without the buyer's action (the
+                // bug this model found; `regress_advance_after_ship_by_takes_buyers_refund`).
+                if advance_paid && refund_owed.is_some_and(|owed| owed > 0) {
+                    self.stats.refund_taken += 1;
+                    self.fail(
+                        "advance release after ship-by paid the buyer's refund to the seller",
+                    );
+                }
+            }
+            Err(err) => {
+                self.stats.err += 1;
+                *self.stats.errors.entry(error_name(&err)).or_default() += 1;
+                self.ensure(events.is_empty(), || {
+                    format!("{}: failing call emitted {events:?}", call.name())
+                });
+                let now = contract_snap(&self.c);
+                self.ensure_same_snap(
+                    &now,
+                    &self.prev,
+                    &format!("{}: failing call changed the contract's state", call.name()),
+                );
+            }
+        }
+        self.record_events(&events);
+        self.after_step();
+        got
+    }
+
+    pub(super) fn advance(&mut self, ms: u64) {
+        self.m.now += ms;
+        test::set_block_timestamp::<Env>(self.m.now);
+        if ms > 0 {
+            self.trace.push(format!("t={} clock +{ms}", self.m.now));
+        }
+        self.after_step();
+    }
+
+    pub(super) fn force_transfer(&mut self, amount: Balance) {
+        let from = acct(POOL - 1);
+        test::set_caller::<Env>(from);
+        test::transfer_in::<Env>(amount);
+        test::set_value_transferred::<Env>(0);
+        self.m.move_balance(from, contract_acct(), amount);
+        self.trace.push(format!(
+            "t={} forced transfer of {amount} into the contract",
+            self.m.now
+        ));
+        self.after_step();
+    }
+
+    pub(super) fn record_events(&mut self, events: &[Ev]) {
+        for ev in events {
+            *self.stats.events.entry(ev.name()).or_default() += 1;
+            let (id, f) = match ev {
+                Ev::DealFunded(e) => {
+                    let s = self.sums.entry(e.deal_id.0).or_default();
+                    s.funded += e.amount;
+                    let funded = s.funded;
+                    self.ensure(e.deposited == funded, || {
+                        format!(
+                            "DealFunded.deposited {} != Σ deposits {funded}",
+                            e.deposited
+                        )
+                    });
+                    continue;
+                }
+                Ev::MilestoneReleased(e) => (e.deal_id.0, (e.index, e.amount, e.fee, 0)),
+                Ev::MilestoneRefunded(e) => (e.deal_id.0, (e.index, 0, 0, e.amount)),
+                Ev::DisputeResolved(e) => (e.deal_id.0, (e.index, e.to_seller, e.fee, e.to_buyer)),
+                _ => continue,
+            };
+            let s = self.sums.entry(id).or_default();
+            s.to_seller += f.1;
+            s.fees += f.2;
+            s.to_buyer += f.3;
+            *s.settles.entry(f.0).or_default() += 1;
+        }
+    }
+
+    /// Compares the contract with the model and checks the invariants.
+    pub(super) fn after_step(&mut self) {
+        self.stats.steps += 1;
+        let cur = contract_snap(&self.c);
+        let want = self.m.snap();
+        self.ensure_same_snap(&cur, &want, "contract state differs from the model");
+        for a in tracked() {
+            let got = chain_balance(a);
+            let want = self.m.bal(a);
+            self.ensure(got == want, || {
+                format!("balance of {}: chain {got}, model {want}", caller_name(a))
+            });
+        }
+        self.check_invariants(&cur);
+        self.prev = cur;
+    }
+
+    /// The invariants, checked on the contract's own reads (not the model).
+    pub(super) fn check_invariants(&self, cur: &Snap) {
+        let mut owed: Balance = 0;
+        for (n, view) in cur.deals.iter().enumerate() {
+            let Some(view) = view else {
+                self.ensure(n as u64 == cur.deal_count, || format!("deal {n} missing"));
+                continue;
+            };
+            let d = &view.deal;
+            let paid = d
+                .released
+                .checked_add(d.fees)
+                .and_then(|x| x.checked_add(d.refunded));
+            self.ensure(paid.is_some_and(|p| p <= d.deposited), || {
+                format!("deal {n}: released + fees + refunded exceeds deposited: {d:?}")
+            });
+            self.ensure(view.locked + paid.unwrap_or(0) == d.deposited, || {
+                format!("deal {n}: deposited != released + fees + refunded + locked: {view:?}")
+            });
+            self.ensure(d.deposited <= d.total, || {
+                format!("deal {n}: deposited > total")
+            });
+            self.ensure(
+                d.settled_count <= d.milestone_count && d.milestone_count <= MAX_MILESTONES,
+                || format!("deal {n}: counts {d:?}"),
+            );
+            let k = usize::from(d.oracle_threshold);
+            self.ensure(
+                (d.oracles.is_empty() && k == 0)
+                    || (0 < k
+                        && k <= d.oracles.len()
+                        && d.oracles.len() <= usize::from(MAX_ORACLES)),
+                || format!("deal {n}: oracle threshold {d:?}"),
+            );
+            if matches!(d.status, DealStatus::Proposed | DealStatus::Withdrawn) {
+                self.ensure(d.deposited == 0, || {
+                    format!("deal {n}: deposit before acceptance")
+                });
+            }
+            owed += view.locked;
+
+            let views = &cur.milestones[n];
+            self.ensure(
+                views.len() == usize::from(d.milestone_count) + 1 && views.last() == Some(&None),
+                || format!("deal {n}: milestone records do not match milestone_count"),
+            );
+            let ms: Vec<&MilestoneView> = views.iter().flatten().collect();
+            self.ensure(ms.len() == usize::from(d.milestone_count), || {
+                format!("deal {n}: missing milestone")
+            });
+            let mut terminal = 0u8;
+            let mut unsettled_cover: Balance = 0;
+            let mut sum: Balance = 0;
+            let sums = self.sums.get(&(n as u64)).cloned().unwrap_or_default();
+            for (k, mv) in ms.iter().enumerate() {
+                let m = &mv.milestone;
+                self.ensure(m.funded_from == sum, || {
+                    format!("deal {n} milestone {k}: funded_from")
+                });
+                sum += m.amount;
+                let settles = sums.settles.get(&(k as u8)).copied().unwrap_or(0);
+                if settled(m.status) {
+                    terminal += 1;
+                    let o = m.outcome.unwrap_or_else(|| {
+                        self.fail(&format!("deal {n} milestone {k}: no outcome"))
+                    });
+                    let total = o.to_seller + o.fee + o.to_buyer;
+                    self.ensure(total <= m.amount, || {
+                        format!("deal {n} milestone {k}: outcome exceeds amount")
+                    });
+                    if m.status != MilestoneStatus::Refunded {
+                        self.ensure(total == m.amount, || {
+                            format!("deal {n} milestone {k}: outcome != amount")
+                        });
+                    }
+                    self.ensure(settles == 1, || {
+                        format!("deal {n} milestone {k}: settled {settles} times")
+                    });
+                } else {
+                    unsettled_cover += mv.covered;
+                    self.ensure(m.outcome.is_none() && settles == 0, || {
+                        format!("deal {n} milestone {k}: paid but not terminal")
+                    });
+                }
+                // Forward-only, and a terminal milestone never changes again.
+                if let Some(Some(Some(before))) = self.prev.milestones.get(n).map(|v| v.get(k)) {
+                    let (a, b) = (before.milestone.status, m.status);
+                    self.ensure(ms_step_ok(a, b), || {
+                        format!("deal {n} milestone {k}: {a:?} -> {b:?}")
+                    });
+                    if settled(a) {
+                        self.ensure(before.milestone == *m, || {
+                            format!("deal {n} milestone {k}: terminal record changed")
+                        });
+                    }
+                }
+            }
+            self.ensure(sum == d.total, || format!("deal {n}: Σ amounts != total"));
+            self.ensure(terminal == d.settled_count, || {
+                format!("deal {n}: settled_count != terminal milestones")
+            });
+            self.ensure(
+                (terminal == d.milestone_count) == (d.status == DealStatus::Closed),
+                || format!("deal {n}: closed iff all settled ({d:?})"),
+            );
+            self.ensure(view.locked == unsettled_cover, || {
+                format!(
+                    "deal {n}: locked {} != Σ covered of unsettled milestones {unsettled_cover}",
+                    view.locked
+                )
+            });
+            if let Some(Some(before)) = self.prev.deals.get(n) {
+                let (a, b) = (before.deal.status, d.status);
+                self.ensure(deal_step_ok(a, b), || format!("deal {n}: {a:?} -> {b:?}"));
+            }
+            // The events' money adds up to the deal's totals.
+            self.ensure(sums.funded == d.deposited, || {
+                format!("deal {n}: Σ DealFunded != deposited")
+            });
+            self.ensure(sums.to_seller == d.released && sums.fees == d.fees, || {
+                format!("deal {n}: Σ released events {sums:?} != released/fees {d:?}")
+            });
+            self.ensure(sums.to_buyer == d.refunded, || {
+                format!("deal {n}: Σ refund events != refunded")
+            });
+        }
+        for c in &cur.claimable {
+            owed += c;
+        }
+        let balance = chain_balance(contract_acct());
+        self.ensure(balance >= owed, || {
+            format!("contract balance {balance} < Σ locked + Σ claimable {owed}")
+        });
+    }
+}

@@ -1,0 +1,439 @@
+//! The model's messages: each one's checks, in the order the contract documents them,
+//! then its effects through the shared steps in `books`.
+use super::*;
+
+impl Model {
+    /// Runs one call on a copy of the model: the new model, the result and the events, or
+    /// the error (the model itself is then unchanged).
+    pub(super) fn apply(
+        &self,
+        caller: AccountId,
+        value: Balance,
+        call: &Call,
+    ) -> Result<(Model, Out, Vec<Ev>), Error> {
+        let mut next = self.clone();
+        let mut fx = Fx::default();
+        let out = next.exec(caller, value, call, &mut fx)?;
+        assert!(fx.payouts.is_empty(), "model: unpaid payouts");
+        Ok((next, out, fx.events))
+    }
+
+    pub(super) fn exec(
+        &mut self,
+        caller: AccountId,
+        value: Balance,
+        call: &Call,
+        fx: &mut Fx,
+    ) -> Result<Out, Error> {
+        use DealStatus as D;
+        use MilestoneStatus as M;
+        let now = self.now;
+        match *call {
+            Call::Propose(ref t) => self.propose(caller, t, fx).map(Out::Id),
+            Call::WithdrawProposal(id) => {
+                let i = self.find(id)?;
+                let d = &self.deals[i].deal;
+                if party(d, caller) != Some(d.proposer) {
+                    return Err(Error::CallerIsNotProposer);
+                }
+                need_deal(d, &[D::Proposed])?;
+                self.deals[i].deal.status = D::Withdrawn;
+                fx.events.push(Ev::DealWithdrawn(DealWithdrawn {
+                    deal_id: id,
+                    by: caller,
+                }));
+                Ok(Out::Unit)
+            }
+            Call::Accept(id, hash) => {
+                let i = self.find(id)?;
+                let d = &self.deals[i].deal;
+                let role = party(d, caller).ok_or(Error::CallerIsNotParty)?;
+                if role == d.proposer {
+                    return Err(Error::CannotAcceptOwnProposal);
+                }
+                need_deal(d, &[D::Proposed])?;
+                if hash != d.terms_hash {
+                    return Err(Error::TermsHashMismatch);
+                }
+                if value > 0 && role != Role::Buyer {
+                    return Err(Error::UnexpectedValue);
+                }
+                self.deposit_allowed(i, value)?;
+                let d = &mut self.deals[i].deal;
+                d.status = D::Active;
+                d.accepted_at = Some(now);
+                fx.events.push(Ev::DealAccepted(DealAccepted {
+                    deal_id: id,
+                    by: caller,
+                    at: now,
+                }));
+                self.deposit(i, caller, value, fx);
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::Fund(id) => {
+                let i = self.find(id)?;
+                need_deal(&self.deals[i].deal, &[D::Active])?;
+                if value == 0 {
+                    return Err(Error::ZeroDeposit);
+                }
+                self.deposit_allowed(i, value)?;
+                self.deposit(i, caller, value, fx);
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::Submit(id, index, evidence) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let md = &self.deals[i];
+                if caller != md.deal.seller {
+                    return Err(Error::CallerIsNotSeller);
+                }
+                need_deal(&md.deal, &[D::Active])?;
+                let m = &md.ms[k];
+                need_ms(m, &[M::Pending])?;
+                if covered(m, md.deal.deposited) < m.amount {
+                    return Err(Error::MilestoneNotFunded);
+                }
+                if ship_by_passed(m, now) {
+                    return Err(Error::ShipByPassed);
+                }
+                let review_ends = now.saturating_add(md.deal.review_window);
+                let m = &mut self.deals[i].ms[k];
+                m.status = M::Submitted;
+                m.evidence_hash = Some(evidence);
+                m.submitted_at = Some(now);
+                m.amendment = None;
+                fx.events.push(Ev::MilestoneSubmitted(MilestoneSubmitted {
+                    deal_id: id,
+                    seller: caller,
+                    index,
+                    evidence_hash: evidence,
+                    review_ends,
+                }));
+                Ok(Out::Unit)
+            }
+            Call::Approve(id, index) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                self.buyer_may_release(i, caller)?;
+                need_deal(&self.deals[i].deal, &[D::Active])?;
+                self.releasable(i, k)?;
+                self.release(i, k, ReleaseVia::Buyer, fx);
+                self.close_if_done(i);
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::ApproveThrough(id, last) => {
+                let i = self.find(id)?;
+                if usize::from(last) >= self.deals[i].ms.len() {
+                    return Err(Error::MilestoneNotFound);
+                }
+                self.buyer_may_release(i, caller)?;
+                need_deal(&self.deals[i].deal, &[D::Active])?;
+                let mut todo = Vec::new();
+                for k in 0..=usize::from(last) {
+                    let s = self.deals[i].ms[k].status;
+                    if settled(s) {
+                        continue;
+                    }
+                    if s == M::Disputed {
+                        return Err(Error::MilestoneDisputed);
+                    }
+                    self.releasable(i, k)?;
+                    todo.push(k);
+                }
+                if todo.is_empty() {
+                    return Err(Error::NothingToRelease);
+                }
+                for &k in &todo {
+                    self.release(i, k, ReleaseVia::BuyerBatch, fx);
+                }
+                self.close_if_done(i);
+                self.pay(i, fx);
+                Ok(Out::Count(todo.len() as u8))
+            }
+            Call::Attest(id, index) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let d = &self.deals[i].deal;
+                let pos = d
+                    .oracles
+                    .iter()
+                    .position(|o| *o == caller)
+                    .ok_or(Error::CallerIsNotOracle)?;
+                if d.release_rule == ReleaseRule::Buyer {
+                    return Err(Error::RuleForbidsOracles);
+                }
+                need_deal(d, &[D::Active])?;
+                self.releasable(i, k)?;
+                let m = &self.deals[i].ms[k];
+                if m.status == M::Pending && ship_by_passed(m, now) {
+                    return Err(Error::ShipByPassed);
+                }
+                let bit = 1u8 << pos;
+                if m.attestations & bit != 0 {
+                    return Err(Error::AlreadyAttested);
+                }
+                let threshold = self.deals[i].deal.oracle_threshold;
+                let m = &mut self.deals[i].ms[k];
+                m.attestations |= bit;
+                let n = m.attestations.count_ones() as u8;
+                fx.events.push(Ev::MilestoneAttested(MilestoneAttested {
+                    deal_id: id,
+                    oracle: caller,
+                    index,
+                    attestations: n,
+                    threshold,
+                }));
+                if n >= threshold {
+                    self.release(i, k, ReleaseVia::Oracles, fx);
+                    self.close_if_done(i);
+                }
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::Dispute(id, index, reason) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let md = &self.deals[i];
+                let role = party(&md.deal, caller).ok_or(Error::CallerIsNotParty)?;
+                need_deal(&md.deal, &[D::Active])?;
+                let m = &md.ms[k];
+                need_ms(m, &[M::Submitted])?;
+                let review_end = m
+                    .submitted_at
+                    .expect("submitted")
+                    .saturating_add(md.deal.review_window);
+                if now > review_end {
+                    return Err(Error::ReviewWindowClosed);
+                }
+                let arbitration_ends = now.saturating_add(md.deal.arbitration_window);
+                let m = &mut self.deals[i].ms[k];
+                m.status = M::Disputed;
+                m.dispute = Some(Dispute {
+                    by: role,
+                    opened_at: now,
+                    reason_hash: reason,
+                    offer: None,
+                });
+                fx.events.push(Ev::MilestoneDisputed(MilestoneDisputed {
+                    deal_id: id,
+                    by: caller,
+                    index,
+                    reason_hash: reason,
+                    arbitration_ends,
+                }));
+                Ok(Out::Unit)
+            }
+            Call::OfferSettlement(id, index, seller_amount) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let role = party(&self.deals[i].deal, caller).ok_or(Error::CallerIsNotParty)?;
+                let m = &mut self.deals[i].ms[k];
+                need_ms(m, &[M::Disputed])?;
+                if seller_amount > m.amount {
+                    return Err(Error::SplitExceedsAmount);
+                }
+                m.dispute.as_mut().expect("disputed").offer = Some(Offer {
+                    by: role,
+                    seller_amount,
+                });
+                fx.events.push(Ev::SettlementOffered(SettlementOffered {
+                    deal_id: id,
+                    by: caller,
+                    index,
+                    seller_amount,
+                }));
+                Ok(Out::Unit)
+            }
+            Call::AcceptSettlement(id, index, seller_amount) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let role = party(&self.deals[i].deal, caller).ok_or(Error::CallerIsNotParty)?;
+                let m = &self.deals[i].ms[k];
+                need_ms(m, &[M::Disputed])?;
+                let offer = m.dispute.and_then(|d| d.offer).ok_or(Error::NoOffer)?;
+                if offer.by == role {
+                    return Err(Error::CannotAcceptOwnProposal);
+                }
+                if offer.seller_amount != seller_amount {
+                    return Err(Error::OfferMismatch);
+                }
+                self.split(i, k, seller_amount, Resolution::Settlement, fx);
+                self.close_if_done(i);
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::ResolveDispute(id, index, seller_amount) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                if self.deals[i].deal.arbiter != Some(caller) {
+                    return Err(Error::CallerIsNotArbiter);
+                }
+                let m = &self.deals[i].ms[k];
+                need_ms(m, &[M::Disputed])?;
+                if seller_amount > m.amount {
+                    return Err(Error::SplitExceedsAmount);
+                }
+                self.split(i, k, seller_amount, Resolution::Arbiter, fx);
+                self.close_if_done(i);
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::SettleMilestone(id, index) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                need_deal(&self.deals[i].deal, &[D::Active, D::Cancelled])?;
+                let due = self.due(i, k)?;
+                self.apply_due(i, k, due, fx);
+                self.close_if_done(i);
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::SettleDue(id) => {
+                let i = self.find(id)?;
+                need_deal(&self.deals[i].deal, &[D::Active, D::Cancelled])?;
+                // What is due is decided at the call's time, before any of it is settled.
+                let due: Vec<(usize, Due)> = (0..self.deals[i].ms.len())
+                    .filter(|&k| !settled(self.deals[i].ms[k].status))
+                    .filter_map(|k| self.due(i, k).ok().map(|d| (k, d)))
+                    .collect();
+                if due.is_empty() {
+                    return Err(Error::NothingDue);
+                }
+                for &(k, d) in &due {
+                    self.apply_due(i, k, d, fx);
+                }
+                self.close_if_done(i);
+                self.pay(i, fx);
+                Ok(Out::Count(due.len() as u8))
+            }
+            Call::CloseDeal(id) => {
+                let i = self.find(id)?;
+                let d = &mut self.deals[i].deal;
+                if d.closure_recorded {
+                    return Err(Error::ClosureAlreadyRecorded);
+                }
+                need_deal(d, &[D::Closed])?;
+                d.closure_recorded = true;
+                d.cancel_proposed_by = None;
+                fx.events.push(Ev::DealClosed(DealClosed { deal_id: id }));
+                Ok(Out::Unit)
+            }
+            Call::ProposeCancel(id) => {
+                let i = self.find(id)?;
+                let d = &mut self.deals[i].deal;
+                let role = party(d, caller).ok_or(Error::CallerIsNotParty)?;
+                need_deal(d, &[D::Active])?;
+                if d.cancel_proposed_by.is_some() {
+                    return Err(Error::CancellationAlreadyProposed);
+                }
+                d.cancel_proposed_by = Some(role);
+                fx.events
+                    .push(Ev::CancellationProposed(CancellationProposed {
+                        deal_id: id,
+                        by: caller,
+                    }));
+                Ok(Out::Unit)
+            }
+            Call::AcceptCancel(id) => {
+                let i = self.find(id)?;
+                let d = &mut self.deals[i].deal;
+                let role = party(d, caller).ok_or(Error::CallerIsNotParty)?;
+                need_deal(d, &[D::Active])?;
+                let by = d.cancel_proposed_by.ok_or(Error::NoCancellationPending)?;
+                if by == role {
+                    return Err(Error::CannotAcceptOwnProposal);
+                }
+                d.status = D::Cancelled;
+                d.cancel_proposed_by = None;
+                d.funding_closed = true;
+                let mut total = 0;
+                for k in 0..self.deals[i].ms.len() {
+                    if matches!(self.deals[i].ms[k].status, M::Pending | M::Submitted) {
+                        total += self.refund(i, k, RefundReason::Cancelled, fx);
+                    }
+                }
+                fx.events.push(Ev::DealCancelled(DealCancelled {
+                    deal_id: id,
+                    by: caller,
+                    refunded: total,
+                }));
+                self.close_if_done(i);
+                // One payment for the whole cancellation.
+                fx.payouts.push((self.deals[i].deal.buyer, total));
+                self.pay(i, fx);
+                Ok(Out::Unit)
+            }
+            Call::ProposeAmendment(id, index, new_ship_by) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let md = &mut self.deals[i];
+                let role = party(&md.deal, caller).ok_or(Error::CallerIsNotParty)?;
+                need_deal(&md.deal, &[D::Active])?;
+                let m = &mut md.ms[k];
+                need_ms(m, &[M::Pending])?;
+                match m.ship_by {
+                    Some(current) if new_ship_by > current => {}
+                    _ => return Err(Error::NotAnExtension),
+                }
+                if new_ship_by <= now {
+                    return Err(Error::ShipByInPast);
+                }
+                m.amendment = Some(Amendment {
+                    by: role,
+                    new_ship_by,
+                });
+                fx.events.push(Ev::AmendmentProposed(AmendmentProposed {
+                    deal_id: id,
+                    by: caller,
+                    index,
+                    new_ship_by,
+                }));
+                Ok(Out::Unit)
+            }
+            Call::AcceptAmendment(id, index, new_ship_by) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let md = &mut self.deals[i];
+                let role = party(&md.deal, caller).ok_or(Error::CallerIsNotParty)?;
+                need_deal(&md.deal, &[D::Active])?;
+                let m = &mut md.ms[k];
+                need_ms(m, &[M::Pending])?;
+                let a = m.amendment.ok_or(Error::NoAmendmentPending)?;
+                if a.by == role {
+                    return Err(Error::CannotAcceptOwnProposal);
+                }
+                if a.new_ship_by != new_ship_by {
+                    return Err(Error::AmendmentMismatch);
+                }
+                m.ship_by = Some(new_ship_by);
+                m.amendment = None;
+                fx.events.push(Ev::AmendmentAccepted(AmendmentAccepted {
+                    deal_id: id,
+                    by: caller,
+                    index,
+                    new_ship_by,
+                }));
+                Ok(Out::Unit)
+            }
+            Call::Withdraw => {
+                let amount = self.claimable.get(&caller).copied().unwrap_or(0);
+                if amount == 0 {
+                    return Err(Error::NothingToWithdraw);
+                }
+                if self.bal(contract_acct()) < amount {
+                    return Err(Error::TransferFailed);
+                }
+                self.claimable.remove(&caller);
+                fx.events.push(Ev::Withdrawn(Withdrawn {
+                    account: caller,
+                    amount,
+                }));
+                self.move_balance(contract_acct(), caller, amount);
+                Ok(Out::Amount(amount))
+            }
+        }
+    }
+}

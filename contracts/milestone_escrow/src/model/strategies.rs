@@ -1,0 +1,418 @@
+//! The operations a sequence is made of, and the proptest strategies that generate them.
+use super::*;
+
+/// Who calls, relative to the deal the operation targets.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Who {
+    Buyer,
+    Seller,
+    /// The party that did not make the pending proposal the message answers (the deal
+    /// proposal, a settlement offer, a cancellation, an amendment); the seller if none.
+    Counterparty,
+    /// The party that made it (the buyer if none).
+    Proposer,
+    Oracle(u8),
+    Arbiter,
+    /// Any pool account (often a stranger, sometimes a party).
+    Any(u8),
+}
+
+/// Which milestone an operation names.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ix {
+    /// The first unsettled milestone (the last one if all are settled).
+    FirstOpen,
+    /// Index `n % milestone_count`.
+    InRange(u8),
+    /// This raw index (often out of range).
+    Raw(u8),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ValueSel {
+    Zero,
+    /// Exactly what the deal still takes.
+    Remaining,
+    /// What completes the first not fully funded milestone.
+    NextMilestone,
+    Random(Balance),
+    /// More than the deal still takes.
+    Over(Balance),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum AmtSel {
+    /// The amount of the offer on record (or half the milestone if none).
+    Offered,
+    /// A share of the milestone amount.
+    Bps(u16),
+    /// One more than the milestone amount.
+    Exceed,
+    Raw(Balance),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ShipSel {
+    /// The pending amendment's time (or now + 10 if none).
+    Pending,
+    /// Current ship-by (or now) plus this.
+    Extend(u64),
+    /// Current ship-by (or now) minus this.
+    Back(u64),
+    Now,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct ProposeSpec {
+    pub(super) by_seller: bool,
+    /// Some: a pool account calls instead of the named party.
+    pub(super) caller_any: Option<u8>,
+    /// A permutation of the pool: roles are taken from it in order.
+    pub(super) order: Vec<usize>,
+    pub(super) n_oracles: usize,
+    pub(super) threshold_valid: bool,
+    pub(super) threshold_raw: u8,
+    pub(super) arbiter: bool,
+    pub(super) rule: ReleaseRule,
+    pub(super) review_window: u64,
+    pub(super) arbitration_window: u64,
+    pub(super) fallback_bps: u16,
+    pub(super) advance: bool,
+    pub(super) agreement: u8,
+    /// (amount, ship-by offset from now, terms-hash byte).
+    pub(super) milestones: Vec<(Balance, Option<u64>, u8)>,
+    /// Some(k): milestone `k % len` gets a ship-by at or before now (`ShipByInPast`).
+    pub(super) past_ship_by: Option<(u8, u8)>,
+    /// Some(k): milestone `k % len` gets amount 0 (`ZeroAmount`).
+    pub(super) zero_amount: Option<u8>,
+    /// 0: none; 1: seller = buyer; 2: zero buyer; 3: duplicate oracle; 4: arbiter = seller;
+    /// 5: zero arbiter or oracle.
+    pub(super) corrupt: u8,
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Op {
+    /// Clock move (first so that shrinking turns irrelevant steps into `Advance(0)`).
+    Advance(u64),
+    Propose(Box<ProposeSpec>),
+    /// A guided step: the natural next action for one of the newest live deals.
+    Auto {
+        deal: u8,
+        seed: u32,
+        spec: Box<ProposeSpec>,
+    },
+    WithdrawProposal {
+        deal: u8,
+        who: Who,
+    },
+    Accept {
+        deal: u8,
+        who: Who,
+        right_hash: bool,
+        value: ValueSel,
+    },
+    Fund {
+        deal: u8,
+        who: Who,
+        value: ValueSel,
+    },
+    Submit {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        evidence: u8,
+    },
+    Approve {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    ApproveThrough {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    Attest {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    Dispute {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        reason: u8,
+    },
+    Offer {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        amt: AmtSel,
+    },
+    AcceptOffer {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        amt: AmtSel,
+    },
+    Resolve {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        amt: AmtSel,
+    },
+    SettleMilestone {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
+    SettleDue {
+        deal: u8,
+        who: Who,
+    },
+    ProposeCancel {
+        deal: u8,
+        who: Who,
+    },
+    AcceptCancel {
+        deal: u8,
+        who: Who,
+    },
+    ProposeAmendment {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        ship: ShipSel,
+    },
+    AcceptAmendment {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        ship: ShipSel,
+    },
+    Withdraw {
+        who: u8,
+    },
+    CloseDeal {
+        deal: u8,
+        who: Who,
+    },
+    /// Value forced into the contract from outside (no message runs).
+    ForceTransfer(Balance),
+}
+
+/// Any caller at all.
+pub(super) fn who_s() -> impl Strategy<Value = Who> {
+    prop_oneof![
+        3 => Just(Who::Buyer),
+        3 => Just(Who::Seller),
+        1 => Just(Who::Counterparty),
+        1 => Just(Who::Proposer),
+        2 => (0u8..3).prop_map(Who::Oracle),
+        1 => Just(Who::Arbiter),
+        2 => (0u8..POOL as u8).prop_map(Who::Any),
+    ]
+}
+
+/// Mostly the caller the message is meant for, otherwise anyone.
+pub(super) fn who_pref(
+    preferred: impl Strategy<Value = Who> + 'static,
+) -> impl Strategy<Value = Who> {
+    prop_oneof![7 => preferred, 3 => who_s()]
+}
+
+pub(super) fn party_s() -> impl Strategy<Value = Who> {
+    prop_oneof![Just(Who::Buyer), Just(Who::Seller)]
+}
+
+pub(super) fn ix_s() -> impl Strategy<Value = Ix> {
+    prop_oneof![
+        5 => Just(Ix::FirstOpen),
+        5 => any::<u8>().prop_map(Ix::InRange),
+        1 => (0u8..=17).prop_map(Ix::Raw),
+    ]
+}
+
+pub(super) fn value_s(zero_weight: u32) -> impl Strategy<Value = ValueSel> {
+    prop_oneof![
+        zero_weight => Just(ValueSel::Zero),
+        3 => Just(ValueSel::Remaining),
+        5 => Just(ValueSel::NextMilestone),
+        2 => (1u128..=1000).prop_map(ValueSel::Random),
+        1 => (1u128..=50).prop_map(ValueSel::Over),
+    ]
+}
+
+pub(super) fn amt_s(offered_weight: u32) -> impl Strategy<Value = AmtSel> {
+    prop_oneof![
+        offered_weight => Just(AmtSel::Offered),
+        6 => (0u16..=10_000).prop_map(AmtSel::Bps),
+        1 => Just(AmtSel::Exceed),
+        1 => (0u128..=1000).prop_map(AmtSel::Raw),
+    ]
+}
+
+pub(super) fn ship_s(pending_weight: u32) -> impl Strategy<Value = ShipSel> {
+    prop_oneof![
+        pending_weight => Just(ShipSel::Pending),
+        6 => (1u64..=300).prop_map(ShipSel::Extend),
+        1 => (0u64..=50).prop_map(ShipSel::Back),
+        1 => Just(ShipSel::Now),
+    ]
+}
+
+pub(super) fn window_s() -> impl Strategy<Value = u64> {
+    prop_oneof![60 => 1u64..=100, 1 => Just(0u64), 1 => Just(MAX_WINDOW_MS + 1), 1 => Just(MAX_WINDOW_MS)]
+}
+
+pub(super) fn rare<T: std::fmt::Debug + Clone + 'static>(
+    odds: u32,
+    s: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = Option<T>> {
+    prop_oneof![odds => Just(None), 1 => s.prop_map(Some)]
+}
+
+pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
+    let one_ms = || {
+        (
+            1u128..=1000,
+            prop_oneof![2 => Just(None), 3 => (1u64..=600).prop_map(Some)],
+            any::<u8>(),
+        )
+    };
+    let milestones = prop_oneof![
+        60 => prop::collection::vec(one_ms(), 1..=4),
+        1 => Just(Vec::new()),
+        1 => prop::collection::vec(one_ms(), 17..=17),
+        1 => Just(vec![(u128::MAX, None, 1), (1, None, 2)]),
+    ];
+    let people = (
+        any::<bool>(),
+        rare(40, 0u8..POOL as u8),
+        Just((0..POOL).collect::<Vec<usize>>()).prop_shuffle(),
+        prop_oneof![40 => 0usize..=3, 1 => Just(6usize)],
+        prop_oneof![30 => Just(true), 1 => Just(false)],
+        0u8..=4,
+        any::<bool>(),
+        prop_oneof![
+            Just(ReleaseRule::Buyer),
+            Just(ReleaseRule::Oracles),
+            Just(ReleaseRule::BuyerOrOracles)
+        ],
+        prop_oneof![60 => Just(0u8), 1 => 1u8..=5],
+    );
+    let rest = (
+        window_s(),
+        window_s(),
+        prop_oneof![40 => 0u16..=10_000, 1 => Just(10_001u16)],
+        prop_oneof![2 => Just(false), 1 => Just(true)],
+        any::<u8>(),
+        milestones,
+        rare(40, (any::<u8>(), 0u8..=20)),
+        rare(40, any::<u8>()),
+    );
+    (people, rest).prop_map(
+        |(
+            (
+                by_seller,
+                caller_any,
+                order,
+                n_oracles,
+                threshold_valid,
+                threshold_raw,
+                arbiter,
+                rule,
+                corrupt,
+            ),
+            (
+                review_window,
+                arbitration_window,
+                fallback_bps,
+                advance,
+                agreement,
+                milestones,
+                past_ship_by,
+                zero_amount,
+            ),
+        )| ProposeSpec {
+            by_seller,
+            caller_any,
+            order,
+            n_oracles,
+            threshold_valid,
+            threshold_raw,
+            arbiter,
+            rule,
+            review_window,
+            arbitration_window,
+            fallback_bps,
+            advance,
+            agreement,
+            milestones,
+            past_ship_by,
+            zero_amount,
+            corrupt,
+        },
+    )
+}
+
+pub(super) fn op_s() -> impl Strategy<Value = Op> {
+    let d = any::<u8>;
+    let oracle = || (0u8..3).prop_map(Who::Oracle);
+    prop_oneof![
+        10 => (0u64..=150).prop_map(Op::Advance),
+        6 => propose_s().prop_map(|p| Op::Propose(Box::new(p))),
+        60 => (d(), any::<u32>(), propose_s())
+            .prop_map(|(deal, seed, spec)| Op::Auto { deal, seed, spec: Box::new(spec) }),
+        2 => (d(), who_pref(Just(Who::Proposer))).prop_map(|(deal, who)| Op::WithdrawProposal { deal, who }),
+        8 => (d(), who_pref(Just(Who::Counterparty)), prop_oneof![8 => Just(true), 1 => Just(false)], value_s(12))
+            .prop_map(|(deal, who, right_hash, value)| Op::Accept { deal, who, right_hash, value }),
+        10 => (d(), who_pref(Just(Who::Buyer)), value_s(1)).prop_map(|(deal, who, value)| Op::Fund { deal, who, value }),
+        10 => (d(), who_pref(Just(Who::Seller)), ix_s(), any::<u8>())
+            .prop_map(|(deal, who, ix, evidence)| Op::Submit { deal, who, ix, evidence }),
+        5 => (d(), who_pref(Just(Who::Buyer)), ix_s()).prop_map(|(deal, who, ix)| Op::Approve { deal, who, ix }),
+        3 => (d(), who_pref(Just(Who::Buyer)), ix_s())
+            .prop_map(|(deal, who, ix)| Op::ApproveThrough { deal, who, ix }),
+        7 => (d(), who_pref(oracle()), ix_s()).prop_map(|(deal, who, ix)| Op::Attest { deal, who, ix }),
+        7 => (d(), who_pref(party_s()), ix_s(), any::<u8>())
+            .prop_map(|(deal, who, ix, reason)| Op::Dispute { deal, who, ix, reason }),
+        5 => (d(), who_pref(party_s()), ix_s(), amt_s(1))
+            .prop_map(|(deal, who, ix, amt)| Op::Offer { deal, who, ix, amt }),
+        5 => (d(), who_pref(Just(Who::Counterparty)), ix_s(), amt_s(8))
+            .prop_map(|(deal, who, ix, amt)| Op::AcceptOffer { deal, who, ix, amt }),
+        4 => (d(), who_pref(Just(Who::Arbiter)), ix_s(), amt_s(1))
+            .prop_map(|(deal, who, ix, amt)| Op::Resolve { deal, who, ix, amt }),
+        5 => (d(), who_s(), ix_s()).prop_map(|(deal, who, ix)| Op::SettleMilestone { deal, who, ix }),
+        5 => (d(), who_s()).prop_map(|(deal, who)| Op::SettleDue { deal, who }),
+        2 => (d(), who_pref(party_s())).prop_map(|(deal, who)| Op::ProposeCancel { deal, who }),
+        2 => (d(), who_pref(Just(Who::Counterparty))).prop_map(|(deal, who)| Op::AcceptCancel { deal, who }),
+        3 => (d(), who_pref(party_s()), ix_s(), ship_s(1))
+            .prop_map(|(deal, who, ix, ship)| Op::ProposeAmendment { deal, who, ix, ship }),
+        3 => (d(), who_pref(Just(Who::Counterparty)), ix_s(), ship_s(8))
+            .prop_map(|(deal, who, ix, ship)| Op::AcceptAmendment { deal, who, ix, ship }),
+        1 => (0u8..POOL as u8).prop_map(|who| Op::Withdraw { who }),
+        2 => (d(), who_s()).prop_map(|(deal, who)| Op::CloseDeal { deal, who }),
+        1 => (1u128..=1000).prop_map(Op::ForceTransfer),
+    ]
+}
+
+/// A sequence of `STEPS` operations; the first proposes a deal so that the rest has one.
+pub(super) fn ops_s() -> impl Strategy<Value = Vec<Op>> {
+    (
+        propose_s(),
+        prop::collection::vec(op_s(), STEPS - 1..=STEPS - 1),
+    )
+        .prop_map(|(p, rest)| {
+            let mut ops = vec![Op::Propose(Box::new(p))];
+            ops.extend(rest);
+            ops
+        })
+}
+
+/// Fee configuration of one case: (fee bps, fee recipient: 0..10 pool, 10 dedicated, 11 zero).
+pub(super) fn fee_s() -> impl Strategy<Value = (u16, u8)> {
+    (
+        prop_oneof![10 => 0u16..=500, 2 => Just(0u16), 2 => Just(500u16), 1 => 501u16..=600],
+        prop_oneof![6 => Just(10u8), 4 => 0u8..10, 1 => Just(11u8)],
+    )
+}

@@ -1,0 +1,447 @@
+//! The steps the messages share that read or write storage: loading records, the deal-state
+//! checks that may have to count settled milestones, and booking releases, refunds, splits
+//! and deposits. Each step writes effects only; payouts are returned and made last.
+use crate::{
+    guards::{advance_due, due_action, ensure_status, participants, proposed_milestone, DueAction},
+    milestone_escrow::MilestoneEscrow,
+};
+use escrow_types::*;
+use ink::{
+    codegen::Env as _,
+    env::ContractEnv,
+    prelude::{vec, vec::Vec},
+    primitives::AccountId,
+};
+
+/// A payment to make once all effects are written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Payout {
+    pub(crate) to: AccountId,
+    pub(crate) amount: Balance,
+}
+
+/// A milestone its message will settle, loaded and checked.
+pub(crate) type Loaded = (u8, MilestoneRecord);
+
+impl MilestoneEscrow {
+    pub(crate) fn hash_terms(&self, terms: &DealTerms) -> Digest {
+        let mut out = [0u8; 32];
+        ink::env::hash_encoded::<ink::env::hash::Blake2x256, _>(terms, &mut out);
+        out
+    }
+
+    pub(crate) fn load_deal(&self, deal_id: DealId) -> Result<DealRecord, Error> {
+        self.deals.get(deal_id).ok_or(Error::DealNotFound)
+    }
+
+    pub(crate) fn load_milestone(
+        &self,
+        deal_id: DealId,
+        index: u8,
+    ) -> Result<MilestoneRecord, Error> {
+        self.milestones
+            .get((deal_id, index))
+            .ok_or(Error::MilestoneNotFound)
+    }
+
+    /// Each participant's next slot in the account index: `(who, n, n + 1)`. Checked
+    /// before any write, so that `index_deal` cannot fail.
+    pub(crate) fn index_slots(
+        &self,
+        terms: &DealTerms,
+    ) -> Result<Vec<(AccountId, u32, u32)>, Error> {
+        let mut slots = Vec::with_capacity(8);
+        for who in participants(terms) {
+            let n = self.account_deal_count.get(who).unwrap_or(0);
+            slots.push((who, n, n.checked_add(1).ok_or(Error::AmountOverflow)?));
+        }
+        Ok(slots)
+    }
+
+    /// Lists deal `id` under each participant's index.
+    pub(crate) fn index_deal(&mut self, id: DealId, slots: Vec<(AccountId, u32, u32)>) {
+        for (who, n, next_n) in slots {
+            self.account_deals.insert((who, n), &id);
+            self.account_deal_count.insert(who, &next_n);
+        }
+    }
+
+    /// Writes a proposed deal's milestone records, each with its copy of what a release
+    /// needs (so that releases need not read the deal).
+    pub(crate) fn insert_milestones(&mut self, id: DealId, terms: &DealTerms) -> Result<(), Error> {
+        let context = ReleaseContext {
+            buyer: terms.buyer,
+            seller: terms.seller,
+            fee_recipient: self.instance.fee_recipient,
+            fee_bps: self.instance.fee_bps,
+            release_rule: terms.release_rule,
+            oracles: terms.oracles.clone(),
+            oracle_threshold: terms.oracle_threshold,
+            review_window: terms.review_window,
+            funded: false,
+        };
+        let mut funded_from: Balance = 0;
+        for (i, m) in terms.milestones.iter().enumerate() {
+            let index = u8::try_from(i).map_err(|_| Error::TooManyMilestones)?;
+            let next_amount = terms
+                .milestones
+                .get(i.saturating_add(1))
+                .map_or(0, |next| next.amount);
+            let record = proposed_milestone(m, funded_from, context.clone(), next_amount);
+            self.milestones.insert((id, index), &record);
+            // validate_terms proved the total fits, so every prefix sum fits too.
+            funded_from = funded_from
+                .checked_add(m.amount)
+                .ok_or(Error::AmountOverflow)?;
+        }
+        Ok(())
+    }
+
+    /// The deal's state, `Closed` included: reads milestones until it finds an
+    /// unsettled one (so an open deal usually costs one read).
+    pub(crate) fn status_of(
+        &self,
+        deal_id: DealId,
+        deal: &DealRecord,
+    ) -> Result<DealStatus, Error> {
+        if !matches!(deal.status, DealStatus::Active | DealStatus::Cancelled) {
+            return Ok(deal.status);
+        }
+        for index in 0..deal.milestone_count {
+            if !self.load_milestone(deal_id, index)?.status.is_terminal() {
+                return Ok(deal.status);
+            }
+        }
+        Ok(DealStatus::Closed)
+    }
+
+    /// Checks the deal's state for a message on milestone `m`. A deal with an unsettled
+    /// milestone is not closed, so only a settled `m` makes this read the others.
+    pub(crate) fn ensure_status_seen(
+        &self,
+        deal_id: DealId,
+        deal: &DealRecord,
+        m: &Milestone,
+        allowed: &[DealStatus],
+    ) -> Result<(), Error> {
+        let status = if m.status.is_terminal() {
+            self.status_of(deal_id, deal)?
+        } else {
+            deal.status
+        };
+        ensure_status(status, allowed)
+    }
+
+    /// Checks the deal's stored state; on an error, reports `Closed` if the deal has
+    /// closed since (only that path reads the milestones).
+    pub(crate) fn ensure_state(
+        &self,
+        deal_id: DealId,
+        deal: &DealRecord,
+        allowed: &[DealStatus],
+    ) -> Result<(), Error> {
+        ensure_status(deal.status, allowed).map_err(|e| self.closed_or(deal_id, deal, e))
+    }
+
+    /// `WrongDealState { found: Closed }` if the deal is closed, else `e`: for messages
+    /// that check the stored state first and only learn on an error path that the deal
+    /// may have closed since.
+    pub(crate) fn closed_or(&self, deal_id: DealId, deal: &DealRecord, e: Error) -> Error {
+        match self.status_of(deal_id, deal) {
+            Ok(DealStatus::Closed) => Error::WrongDealState {
+                found: DealStatus::Closed,
+            },
+            _ => e,
+        }
+    }
+
+    /// The unsettled milestones `0..=last` for a buyer's batch release, all checked first so
+    /// that a failure changes nothing.
+    pub(crate) fn releasable_through(
+        &self,
+        deal_id: DealId,
+        last: u8,
+    ) -> Result<Vec<Loaded>, Error> {
+        let mut todo = Vec::new();
+        for index in 0..=last {
+            let m = self.load_milestone(deal_id, index)?;
+            match m.status {
+                s if s.is_terminal() => continue,
+                MilestoneStatus::Disputed => return Err(Error::MilestoneDisputed),
+                _ => m.check_releasable()?,
+            }
+            todo.push((index, m));
+        }
+        Ok(todo)
+    }
+
+    /// Walks the deal's milestones: how many are settled, and those `keep` selects. Changes
+    /// nothing, so that the caller can check the deal's state (which only the walk knows:
+    /// all settled means closed) before any effect.
+    pub(crate) fn walk_milestones<T>(
+        &self,
+        deal_id: DealId,
+        deal: &DealRecord,
+        mut keep: impl FnMut(&MilestoneRecord) -> Option<T>,
+    ) -> Result<(u8, Vec<(u8, MilestoneRecord, T)>), Error> {
+        let mut settled: u8 = 0;
+        let mut kept = Vec::new();
+        for index in 0..deal.milestone_count {
+            let m = self.load_milestone(deal_id, index)?;
+            if m.status.is_terminal() {
+                settled = settled.saturating_add(1);
+            } else if let Some(t) = keep(&m) {
+                kept.push((index, m, t));
+            }
+        }
+        Ok((settled, kept))
+    }
+
+    /// Records a deposit, flags the milestones it completes as funded (their records
+    /// carry the flag so that releases need not read the deal), and, if it completes an
+    /// advance, releases milestone 0.
+    pub(crate) fn deposit_and_advance(
+        &mut self,
+        deal_id: DealId,
+        deal: &mut DealRecord,
+        funder: AccountId,
+        value: Balance,
+    ) -> Result<Vec<Payout>, Error> {
+        if value == 0 {
+            return Ok(Vec::new());
+        }
+        // The caller ran ensure_deposit_fits: value <= total - deposited, no overflow.
+        deal.deposited = deal
+            .deposited
+            .checked_add(value)
+            .ok_or(Error::AmountOverflow)?;
+        self.env().emit_event(DealFunded {
+            deal_id,
+            funder,
+            amount: value,
+            deposited: deal.deposited,
+        });
+        let now = self.env().block_timestamp();
+        let mut payouts = Vec::new();
+        // Deposits cover milestones in order: only those from `funded_count` on can
+        // change, and `funding_mark` says whether the next one is complete without
+        // reading it.
+        while deal.funded_count < deal.milestone_count && deal.deposited >= deal.funding_mark {
+            let index = deal.funded_count;
+            let mut m = self.load_milestone(deal_id, index)?;
+            m.context.funded = true;
+            deal.funded_count = index.checked_add(1).ok_or(Error::AmountOverflow)?;
+            deal.funding_mark = deal
+                .funding_mark
+                .checked_add(m.next_amount)
+                .ok_or(Error::AmountOverflow)?;
+            if advance_due(deal, &m, index, now) {
+                payouts = self.book_release(deal_id, 0, &mut m, ReleaseVia::Advance)?;
+            }
+            self.milestones.insert((deal_id, index), &m);
+        }
+        Ok(payouts)
+    }
+
+    /// Marks a milestone released and books it; returns the payouts to make.
+    pub(crate) fn book_release(
+        &mut self,
+        deal_id: DealId,
+        index: u8,
+        m: &mut MilestoneRecord,
+        via: ReleaseVia,
+    ) -> Result<Vec<Payout>, Error> {
+        let outcome = m.release()?;
+        self.env().emit_event(MilestoneReleased {
+            deal_id,
+            seller: m.context.seller,
+            index,
+            amount: outcome.to_seller,
+            fee: outcome.fee,
+            via,
+        });
+        Ok(vec![
+            Payout {
+                to: m.context.seller,
+                amount: outcome.to_seller,
+            },
+            Payout {
+                to: m.context.fee_recipient,
+                amount: outcome.fee,
+            },
+        ])
+    }
+
+    /// Releases each of `todo` (checked already) and writes its record; returns the
+    /// payouts to make.
+    pub(crate) fn release_all(
+        &mut self,
+        deal_id: DealId,
+        todo: Vec<Loaded>,
+        via: ReleaseVia,
+    ) -> Result<Vec<Payout>, Error> {
+        let mut payouts = Vec::new();
+        for (index, mut m) in todo {
+            payouts.extend(self.book_release(deal_id, index, &mut m, via)?);
+            self.milestones.insert((deal_id, index), &m);
+        }
+        Ok(payouts)
+    }
+
+    /// Marks a milestone refunded and books its funded part; returns that amount.
+    pub(crate) fn book_refund(
+        &mut self,
+        deal_id: DealId,
+        deal: &mut DealRecord,
+        index: u8,
+        m: &mut MilestoneRecord,
+        reason: RefundReason,
+    ) -> Result<Balance, Error> {
+        let amount = m.covered_by(deal.deposited);
+        if amount < m.amount {
+            // Deposits cover milestones in order: none may skip this one now.
+            deal.funding_closed = true;
+        }
+        m.status = MilestoneStatus::Refunded;
+        m.amendment = None;
+        m.outcome = Some(Outcome {
+            to_seller: 0,
+            fee: 0,
+            to_buyer: amount,
+        });
+        self.env().emit_event(MilestoneRefunded {
+            deal_id,
+            buyer: deal.buyer,
+            index,
+            amount,
+            reason,
+        });
+        Ok(amount)
+    }
+
+    /// Refunds each of `todo` and writes its record; returns the total, which the caller
+    /// pays in one transfer.
+    pub(crate) fn refund_all(
+        &mut self,
+        deal_id: DealId,
+        deal: &mut DealRecord,
+        todo: Vec<(u8, MilestoneRecord, RefundReason)>,
+    ) -> Result<Balance, Error> {
+        let mut refunded: Balance = 0;
+        for (index, mut m, reason) in todo {
+            let amount = self.book_refund(deal_id, deal, index, &mut m, reason)?;
+            refunded = refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
+            self.milestones.insert((deal_id, index), &m);
+        }
+        Ok(refunded)
+    }
+
+    /// Ends a dispute with `seller_gross` to the seller and the rest to the buyer.
+    pub(crate) fn end_dispute(
+        &mut self,
+        deal_id: DealId,
+        index: u8,
+        m: &mut MilestoneRecord,
+        seller_gross: Balance,
+        resolution: Resolution,
+    ) -> Result<(), Error> {
+        let payouts = self.book_split(deal_id, index, m, seller_gross, resolution)?;
+        self.milestones.insert((deal_id, index), m);
+        self.pay_all(deal_id, &payouts)
+    }
+
+    pub(crate) fn book_split(
+        &mut self,
+        deal_id: DealId,
+        index: u8,
+        m: &mut MilestoneRecord,
+        seller_gross: Balance,
+        resolution: Resolution,
+    ) -> Result<Vec<Payout>, Error> {
+        let outcome = split_outcome(m.amount, seller_gross, m.context.fee_bps)
+            .ok_or(Error::SplitExceedsAmount)?;
+        m.status = MilestoneStatus::Resolved;
+        m.outcome = Some(outcome);
+        self.env().emit_event(DisputeResolved {
+            deal_id,
+            resolution,
+            index,
+            to_seller: outcome.to_seller,
+            fee: outcome.fee,
+            to_buyer: outcome.to_buyer,
+        });
+        Ok(vec![
+            Payout {
+                to: m.context.seller,
+                amount: outcome.to_seller,
+            },
+            Payout {
+                to: m.context.fee_recipient,
+                amount: outcome.fee,
+            },
+            Payout {
+                to: m.context.buyer,
+                amount: outcome.to_buyer,
+            },
+        ])
+    }
+
+    pub(crate) fn apply_due(
+        &mut self,
+        deal_id: DealId,
+        deal: &mut DealRecord,
+        index: u8,
+        m: &mut MilestoneRecord,
+        action: DueAction,
+    ) -> Result<Vec<Payout>, Error> {
+        match action {
+            DueAction::Release => self.book_release(deal_id, index, m, ReleaseVia::Timeout),
+            DueAction::Refund(reason) => {
+                let amount = self.book_refund(deal_id, deal, index, m, reason)?;
+                Ok(vec![Payout {
+                    to: deal.buyer,
+                    amount,
+                }])
+            }
+            DueAction::Fallback => {
+                let seller_gross =
+                    bps_of(m.amount, deal.fallback_seller_bps).ok_or(Error::InvalidBps)?;
+                self.book_split(deal_id, index, m, seller_gross, Resolution::Fallback)
+            }
+        }
+    }
+
+    /// The milestones of the deal whose clocks have run out at `now`, with what each is
+    /// due, and how many are settled already.
+    pub(crate) fn due_now(
+        &self,
+        deal_id: DealId,
+        deal: &DealRecord,
+        now: Timestamp,
+    ) -> Result<(u8, Vec<(u8, MilestoneRecord, DueAction)>), Error> {
+        self.walk_milestones(deal_id, deal, |m| due_action(deal, m, now).ok())
+    }
+
+    /// Applies each of `due` and writes its record; returns the payouts to make.
+    pub(crate) fn apply_all_due(
+        &mut self,
+        deal_id: DealId,
+        deal: &mut DealRecord,
+        due: Vec<(u8, MilestoneRecord, DueAction)>,
+    ) -> Result<Vec<Payout>, Error> {
+        let mut payouts = Vec::new();
+        for (index, mut m, action) in due {
+            payouts.extend(self.apply_due(deal_id, deal, index, &mut m, action)?);
+            self.milestones.insert((deal_id, index), &m);
+        }
+        Ok(payouts)
+    }
+
+    /// Pushes payouts (`payout::pay`). All effects are written before this runs.
+    pub(crate) fn pay_all(&mut self, deal_id: DealId, payouts: &[Payout]) -> Result<(), Error> {
+        for p in payouts {
+            payout::pay::<<Self as ContractEnv>::Env>(deal_id, p.to, p.amount)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,480 @@
+//! Dry-run, sign, submit, wait: the only path by which a client (the CLI, the bench, the
+//! tests) changes chain state.
+//!
+//! Why dry-run first: pallet-contracts reports a failing contract call on chain only as
+//! `Contracts::ContractReverted`; the contract's own error (`escrow_types::Error`) is only
+//! visible in a dry-run's return data. So every call is dry-run at the best block, refused
+//! with the error's name and a hint if it fails, and otherwise signed with exactly the
+//! dry-run's gas and storage-deposit figures.
+//!
+//! Why an explicit mortal era: a signed transaction that is not mortal could be replayed
+//! into a block hours later; ours is valid for [`MORTALITY_BLOCKS`] blocks from the best
+//! block at signing. The nonce comes from `system_accountNextIndex` (which counts pooled
+//! transactions), because the local chain does not finalize, raised to the nonce of the best
+//! block read right after it (the node's answer can be one short; see `sign_submit_wait`).
+//!
+//! Why we never re-submit: a disconnect while waiting does not mean the transaction
+//! failed; the node may already have it (subxt maintainers: "the user knows that their TX
+//! may or may not have made it"). We print the extrinsic hash on stderr *before* waiting,
+//! and if the connection drops, the status stream ends, or waiting times out, we exit with
+//! code 4 ("unknown status") and say how to check, instead of trying again.
+//!
+//! Why in-block by default: on an instant-seal dev chain finality may never come; with
+//! `--wait finalized` we wait for it (up to `--timeout`).
+
+use std::time::Duration;
+
+use subxt::{
+    config::DefaultExtrinsicParamsBuilder,
+    dynamic::Value,
+    tx::{Payload, TxStatus},
+    utils::{AccountId32, H256},
+};
+use subxt_signer::sr25519::Keypair;
+
+use crate::{
+    chain::{contract_event, named_dispatch_error, node_unreachable, Chain},
+    contract::{DryRun, EscrowEvent, Weight},
+    error::{ClientError, Result},
+};
+
+/// Transactions are valid for this many blocks after the best block at signing.
+pub const MORTALITY_BLOCKS: u64 = 64;
+
+/// How long to wait for inclusion (or finality).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum WaitFor {
+    /// In a best block (default).
+    InBlock,
+    /// In a finalized block.
+    Finalized,
+}
+
+/// Options every submission shares.
+#[derive(Debug, Clone)]
+pub struct SubmitOpts {
+    /// What to wait for.
+    pub wait: WaitFor,
+    /// Longest wait (also for another process's signing lock).
+    pub timeout: Duration,
+    /// Quiet progress on stderr.
+    pub quiet: bool,
+    /// Where the per-account signing locks live ([`crate::lock`]); `None`: no lock.
+    pub lock_dir: Option<std::path::PathBuf>,
+}
+
+/// What a submitted transaction did.
+#[derive(Debug, Clone)]
+pub struct Included {
+    /// Extrinsic hash.
+    pub tx_hash: H256,
+    /// Block it landed in.
+    pub block_hash: H256,
+    /// That block's number.
+    pub block_number: u32,
+    /// Our contract's events, in order.
+    pub events: Vec<EscrowEvent>,
+    /// The transaction fee paid.
+    pub fee: Option<u128>,
+    /// A contract instantiated by the transaction.
+    pub instantiated: Option<AccountId32>,
+}
+
+/// `Contracts.call`.
+pub fn call_tx(dest: &AccountId32, value: u128, dry: &DryRun, data: Vec<u8>) -> impl Payload {
+    subxt::dynamic::tx(
+        "Contracts",
+        "call",
+        call_fields(
+            dest,
+            value,
+            dry.gas_required,
+            dry.storage_deposit.limit(),
+            data,
+        ),
+    )
+}
+
+/// The fields of `Contracts.call` with explicit limits: for [`call_tx`], and for callers that
+/// nest calls in a `Utility` batch (the benchmark fills a contract with deals that way).
+pub fn call_fields(
+    dest: &AccountId32,
+    value: u128,
+    gas_limit: Weight,
+    storage_deposit_limit: u128,
+    data: Vec<u8>,
+) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "dest",
+            Value::unnamed_variant("Id", [Value::from_bytes(dest.0)]),
+        ),
+        ("value", Value::u128(value)),
+        ("gas_limit", weight(gas_limit)),
+        (
+            "storage_deposit_limit",
+            Value::unnamed_variant("Some", [Value::u128(storage_deposit_limit)]),
+        ),
+        ("data", Value::from_bytes(data)),
+    ]
+}
+
+/// `Contracts.upload_code` with determinism `Enforced` (what pallet-contracts requires of
+/// code that instantiations and delegate calls run).
+pub fn upload_tx(code: Vec<u8>, storage_deposit_limit: u128) -> impl Payload {
+    subxt::dynamic::tx(
+        "Contracts",
+        "upload_code",
+        vec![
+            ("code", Value::from_bytes(code)),
+            (
+                "storage_deposit_limit",
+                Value::unnamed_variant("Some", [Value::u128(storage_deposit_limit)]),
+            ),
+            ("determinism", Value::unnamed_variant("Enforced", [])),
+        ],
+    )
+}
+
+/// `Contracts.instantiate_with_code`.
+pub fn instantiate_tx(
+    value: u128,
+    dry: &DryRun,
+    code: Vec<u8>,
+    data: Vec<u8>,
+    salt: Vec<u8>,
+) -> impl Payload {
+    subxt::dynamic::tx(
+        "Contracts",
+        "instantiate_with_code",
+        vec![
+            ("value", Value::u128(value)),
+            ("gas_limit", weight(dry.gas_required)),
+            (
+                "storage_deposit_limit",
+                Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())]),
+            ),
+            ("code", Value::from_bytes(code)),
+            ("data", Value::from_bytes(data)),
+            ("salt", Value::from_bytes(salt)),
+        ],
+    )
+}
+
+fn weight(w: Weight) -> Value {
+    Value::named_composite([
+        ("ref_time", Value::u128(w.ref_time.into())),
+        ("proof_size", Value::u128(w.proof_size.into())),
+    ])
+}
+
+/// A transaction status, without its block handle (so the decisions can be unit-tested).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// In the pool.
+    Validated,
+    /// Gossiped.
+    Broadcasted,
+    /// A reorg took it out of the best chain.
+    NoLongerInBestBlock,
+    /// In a best block.
+    InBestBlock,
+    /// In a finalized block.
+    InFinalizedBlock,
+    /// The pool declared it invalid.
+    Invalid(String),
+    /// The pool dropped it.
+    Dropped(String),
+    /// The status subscription reported an error.
+    Error(String),
+}
+
+/// What to do on a status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Keep waiting.
+    Wait,
+    /// The required level is reached.
+    Done,
+    /// Definitely not included (exit 1).
+    Rejected(String),
+    /// Maybe included, maybe not (exit 4).
+    Unknown(String),
+}
+
+/// Maps every status to a decision. Success only at the required level; a retraction
+/// (`NoLongerInBestBlock`) means keep waiting; `Dropped` and stream errors do not prove the
+/// transaction failed, so they are "unknown", never "failed".
+pub fn decide(step: &Step, wait: WaitFor) -> Decision {
+    match (step, wait) {
+        (Step::Validated | Step::Broadcasted | Step::NoLongerInBestBlock, _) => Decision::Wait,
+        (Step::InBestBlock, WaitFor::InBlock) => Decision::Done,
+        (Step::InBestBlock, WaitFor::Finalized) => Decision::Wait,
+        (Step::InFinalizedBlock, _) => Decision::Done,
+        (Step::Invalid(m), _) => {
+            Decision::Rejected(format!("the node declared the transaction invalid: {m}"))
+        }
+        (Step::Dropped(m), _) => Decision::Unknown(format!(
+            "dropped from the pool ({m}); it may still be included"
+        )),
+        (Step::Error(m), _) => Decision::Unknown(format!("status error: {m}")),
+    }
+}
+
+/// What the end of the status stream means: unknown.
+pub fn decide_end() -> String {
+    "the status stream ended (disconnected?)".into()
+}
+
+/// Whether a submission error is a definite refusal by the pool (nothing was queued).
+fn is_pool_refusal(msg: &str) -> bool {
+    [
+        "Invalid Transaction",
+        "1010",
+        "1014",
+        "Priority is too low",
+        "1011",
+        "Unknown Transaction",
+    ]
+    .iter()
+    .any(|s| msg.contains(s))
+}
+
+/// A submission error's text with the node's reason. subxt's `Display` prints only the
+/// JSON-RPC message ("Invalid Transaction (1010)"); the reason ("Transaction has a bad
+/// signature", "Transaction is outdated", …) is in the error's `data`.
+fn submission_error_text(e: &subxt::Error) -> String {
+    use subxt::{error::RpcError, ext::subxt_rpcs};
+    match e {
+        subxt::Error::Rpc(RpcError::ClientError(subxt_rpcs::Error::User(u))) => match &u.data {
+            Some(data) => format!("{e}: {}", data.get().trim_matches('"')),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
+}
+
+/// Signs, submits and waits. `contract` filters the events returned.
+pub async fn sign_submit_wait<C: Payload>(
+    chain: &Chain,
+    call: &C,
+    signer: &Keypair,
+    contract: Option<&AccountId32>,
+    opts: SubmitOpts,
+) -> Result<Included> {
+    let who: AccountId32 = signer.public_key().into();
+    // Held from reading the nonce until the node has the transaction (see `crate::lock`).
+    let lock = match &opts.lock_dir {
+        Some(dir) => Some(crate::lock::acquire(dir, &who, opts.timeout, opts.quiet).await?),
+        None => None,
+    };
+    let pooled_next = chain
+        .rpc
+        .system_account_next_index(&who)
+        .await
+        .map_err(|e| node_unreachable(&chain.url, e))?;
+    // `system_accountNextIndex` reads the chain's nonce at the best block, then counts our
+    // transactions in the pool. When a block lands between the two, the transaction it
+    // included has left the pool but is not in the nonce the node read, and the answer is one
+    // too low: the pool then refuses the transaction as outdated (1010). The nonce in the
+    // best block read *after* the call covers that block; the larger of the two is right.
+    // The mortality window also starts at this best block, not at the caller's dry-run.
+    let era_from = chain.best().await?;
+    let on_chain = chain.account_nonce(&who, era_from.0).await?;
+    let nonce = pooled_next.max(u64::from(on_chain));
+    let params = DefaultExtrinsicParamsBuilder::<crate::chain::Config>::new()
+        .nonce(nonce)
+        .mortal_from_unchecked(MORTALITY_BLOCKS, era_from.1.into(), era_from.0)
+        .build();
+    let mut partial = chain
+        .api
+        .tx()
+        .create_partial_offline(call, params)
+        .map_err(|e| ClientError::Rejected(format!("cannot build the transaction: {e}")))?;
+    let signed = partial.sign(signer);
+    let tx_hash = signed.hash();
+    if !opts.quiet {
+        eprintln!("submitting tx {tx_hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})", era_from.1);
+    }
+    let unknown = |detail: String| ClientError::UnknownStatus {
+        hash: format!("{tx_hash:?}"),
+        detail,
+    };
+    let submitted = signed.submit_and_watch().await;
+    drop(lock);
+    let mut progress = match submitted {
+        Ok(p) => p,
+        Err(e) => {
+            let msg = submission_error_text(&e);
+            return Err(if is_pool_refusal(&msg) {
+                ClientError::Rejected(format!("the node refused the transaction: {msg}"))
+            } else {
+                unknown(format!("the submission failed: {msg}"))
+            });
+        }
+    };
+    let wait = async {
+        while let Some(status) = progress.next().await {
+            let status = status.map_err(|e| unknown(format!("lost the status stream: {e}")))?;
+            let (step, block) = match status {
+                TxStatus::Validated => (Step::Validated, None),
+                TxStatus::Broadcasted => (Step::Broadcasted, None),
+                TxStatus::NoLongerInBestBlock => (Step::NoLongerInBestBlock, None),
+                TxStatus::InBestBlock(b) => (Step::InBestBlock, Some(b)),
+                TxStatus::InFinalizedBlock(b) => (Step::InFinalizedBlock, Some(b)),
+                TxStatus::Invalid { message } => (Step::Invalid(message), None),
+                TxStatus::Dropped { message } => (Step::Dropped(message), None),
+                TxStatus::Error { message } => (Step::Error(message), None),
+            };
+            match decide(&step, opts.wait) {
+                Decision::Wait => {
+                    if !opts.quiet {
+                        match (&step, &block) {
+                            (Step::NoLongerInBestBlock, _) => {
+                                eprintln!("retracted from the best chain; still waiting")
+                            }
+                            (Step::InBestBlock, Some(b)) => eprintln!(
+                                "in best block {:?}; waiting for finality",
+                                b.block_hash()
+                            ),
+                            _ => {}
+                        }
+                    }
+                }
+                Decision::Done => return block.ok_or_else(|| unknown("no block".into())),
+                Decision::Rejected(m) => return Err(ClientError::Rejected(m)),
+                Decision::Unknown(m) => return Err(unknown(m)),
+            }
+        }
+        Err(unknown(decide_end()))
+    };
+    let in_block = tokio::time::timeout(opts.timeout, wait)
+        .await
+        .map_err(|_| {
+            unknown(format!(
+                "not {} after {:?}",
+                match opts.wait {
+                    WaitFor::InBlock => "in a block",
+                    WaitFor::Finalized => "finalized",
+                },
+                opts.timeout
+            ))
+        })??;
+    let block_hash = in_block.block_hash();
+    let events = match in_block.wait_for_success().await {
+        Ok(ev) => ev,
+        Err(subxt::Error::Runtime(e)) => return Err(named_dispatch_error(e)),
+        Err(e) => {
+            return Err(unknown(format!(
+                "in block {block_hash:?}, but its events are unreadable: {e}"
+            )))
+        }
+    };
+    let block_number = chain
+        .rpc
+        .chain_get_header(Some(block_hash))
+        .await
+        .ok()
+        .flatten()
+        .map(|h| h.number)
+        .unwrap_or_default();
+    let mut out = Included {
+        tx_hash,
+        block_hash,
+        block_number,
+        events: Vec::new(),
+        fee: None,
+        instantiated: None,
+    };
+    for ev in events.iter() {
+        let ev = ev.map_err(|e| unknown(format!("undecodable events: {e}")))?;
+        match (ev.pallet_name(), ev.variant_name()) {
+            ("TransactionPayment", "TransactionFeePaid") => {
+                let mut b = ev.field_bytes();
+                out.fee = <([u8; 32], u128) as scale::Decode>::decode(&mut b)
+                    .ok()
+                    .map(|t| t.1);
+            }
+            ("Contracts", "Instantiated") => {
+                let mut b = ev.field_bytes();
+                out.instantiated = <([u8; 32], [u8; 32]) as scale::Decode>::decode(&mut b)
+                    .ok()
+                    .map(|t| AccountId32(t.1));
+            }
+            _ => {}
+        }
+        let target = contract.or(out.instantiated.as_ref());
+        if let Some(c) = target {
+            if let Some(e) = contract_event(&ev, c)? {
+                out.events.push(e);
+            }
+        }
+    }
+    if !opts.quiet {
+        eprintln!("in block #{block_number} ({block_hash:?})");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(steps: &[Step], wait: WaitFor) -> Decision {
+        for s in steps {
+            match decide(s, wait) {
+                Decision::Wait => continue,
+                d => return d,
+            }
+        }
+        Decision::Unknown(decide_end())
+    }
+
+    #[test]
+    fn status_sequences_map_to_decisions() {
+        use Step::*;
+        let reorg = [
+            Validated,
+            InBestBlock,
+            NoLongerInBestBlock,
+            InBestBlock,
+            InFinalizedBlock,
+        ];
+        assert_eq!(run(&reorg, WaitFor::InBlock), Decision::Done);
+        assert_eq!(run(&reorg, WaitFor::Finalized), Decision::Done);
+        // Finality never comes: no success before the required level.
+        assert!(matches!(
+            run(&[Validated, InBestBlock], WaitFor::Finalized),
+            Decision::Unknown(_)
+        ));
+        assert!(matches!(
+            run(&[Validated, NoLongerInBestBlock], WaitFor::InBlock),
+            Decision::Unknown(_)
+        ));
+        assert!(matches!(
+            run(&[Validated, Dropped("x".into())], WaitFor::InBlock),
+            Decision::Unknown(_)
+        ));
+        assert!(matches!(
+            run(&[Invalid("stale".into())], WaitFor::InBlock),
+            Decision::Rejected(_)
+        ));
+        assert!(matches!(
+            run(&[Broadcasted, Error("e".into())], WaitFor::Finalized),
+            Decision::Unknown(_)
+        ));
+        assert!(matches!(run(&[], WaitFor::InBlock), Decision::Unknown(_)));
+    }
+
+    #[test]
+    fn pool_refusals_are_recognised() {
+        assert!(is_pool_refusal(
+            "Invalid Transaction: Transaction is outdated"
+        ));
+        assert!(is_pool_refusal(
+            "ErrorObject { code: 1014, message: \"Priority is too low\" }"
+        ));
+        assert!(!is_pool_refusal("background task closed"));
+    }
+}

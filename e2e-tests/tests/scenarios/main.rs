@@ -1,0 +1,23 @@
+//! Scenarios: the real `escrow` binary against a fresh `escrow-node` per test, playing whole
+//! deals and asserting the exact free balance of every account involved after each money
+//! movement — buyer, seller, oracles, arbiter, a bystander, the fee recipient and the
+//! contract. Transaction fees and storage deposits are read from the chain's events (see
+//! `escrow_test_support::ledger`); the escrow's own payouts are computed here from the
+//! terms.
+//!
+//! - [`demo`]: the two deals of the demo, start to end.
+//! - [`settlements`]: an oracle quorum, a mutual cancellation.
+//! - [`clocks`]: ship-by deadlines (missed, amended) and review windows that run out.
+//! - [`restart`]: a node restart in the middle of a deal.
+//! - [`bad_inputs`]: a table of bad inputs (each must exit with the documented code, name
+//!   the bad input, and change nothing on chain), and regressions of bad-input handling.
+//!
+//! Needs `escrow-node`, the release contract bundle and the `escrow` binary; without them
+//! each test is skipped with a message, or fails under `ESCROW_REQUIRE_CHAIN=1`.
+
+mod bad_inputs;
+mod clocks;
+mod demo;
+mod restart;
+mod settlements;
+mod world;

@@ -1,0 +1,144 @@
+//! What every scenario shares: who plays what, and a [`World`] of a node, a deployed
+//! escrow, the CLI runner and a ledger.
+
+use escrow_test_support::{
+    accounts::{dev_account, dev_keypair},
+    chain::wait_past,
+    cli::amount,
+    ledger::fee_split,
+    units, Chain, Escrow, Ledger, Result, TestNode, Tx,
+};
+use serde_json::Value as Json;
+
+/// The platform fee every scenario deploys with: 1%.
+pub const FEE_BPS: u128 = 100;
+
+/// Who plays what. The labels are the ledger's; the SURIs are `escrow --suri` values.
+pub const BUYER: (&str, &str) = ("buyer", "//Bob");
+pub const SELLER: (&str, &str) = ("seller", "//Charlie");
+pub const ARBITER: (&str, &str) = ("arbiter", "//Dave");
+pub const STRANGER: (&str, &str) = ("stranger", "//Eve");
+pub const ORACLE: (&str, &str) = ("oracle", "//Ferdie");
+/// The fee recipient: an account nobody else uses, so it starts empty.
+pub const FEES: (&str, &str) = ("fees", "//Fees");
+/// Deploys the contract and seals "tick" blocks; not tracked.
+pub const OPERATOR: &str = "//Alice";
+
+/// A node, a connection, a deployed contract, the CLI runner and a ledger.
+pub struct World {
+    pub node: TestNode,
+    pub chain: Chain,
+    pub cli: Escrow,
+    pub ledger: Ledger,
+}
+
+impl World {
+    /// Starts a node (on a base path that survives a restart when `persistent`, else a
+    /// throw-away chain), deploys the escrow with a 1% fee to `//Fees`, and snapshots the
+    /// balances of `roles`, the fee recipient and the contract.
+    pub async fn start(roles: &[(&str, &str)], persistent: bool) -> Result<Self> {
+        let node = if persistent {
+            TestNode::start_persistent()
+        } else {
+            TestNode::start()
+        };
+        let chain = Chain::connect(&node.url()).await?;
+        let mut cli = Escrow::new(node.url());
+        let fee = u16::try_from(FEE_BPS)?;
+        cli.deploy(OPERATOR, fee, FEES.1);
+        let mut tracked: Vec<(&str, _)> = roles
+            .iter()
+            .map(|(label, suri)| (*label, dev_account(suri)))
+            .collect();
+        tracked.push((FEES.0, dev_account(FEES.1)));
+        tracked.push(("contract", cli.contract_account()));
+        let ledger = Ledger::snapshot(&chain, &tracked).await?;
+        Ok(Self {
+            node,
+            chain,
+            cli,
+            ledger,
+        })
+    }
+
+    /// Asserts every tracked balance to the unit.
+    pub async fn check(&mut self, when: &str) -> Result<()> {
+        self.ledger.assert_balances(&self.chain, when).await
+    }
+
+    /// Declares a release of `gross` to the seller: net to the seller, the fee to the fee
+    /// recipient, both out of the contract. Returns (net, fee).
+    pub fn released(&mut self, gross: u128) -> (u128, u128) {
+        let (net, fee) = fee_split(gross, FEE_BPS);
+        self.ledger.pay("contract", SELLER.0, net);
+        self.ledger.pay("contract", FEES.0, fee);
+        (net, fee)
+    }
+
+    /// The buyer proposes (`args` name the seller and the milestones), the seller accepts,
+    /// and the buyer funds `total` whole tokens (declared to the ledger). Returns the deal
+    /// id and the funding transaction.
+    pub fn buyer_proposes_and_funds(&mut self, args: &[&str], total: u128) -> (u64, Tx) {
+        let id = self.cli.propose(BUYER.1, args);
+        let id_s = id.to_string();
+        self.cli.tx(SELLER.1, &["deal", "accept", &id_s]);
+        let fund = self
+            .cli
+            .tx(BUYER.1, &["deal", "fund", &id_s, &total.to_string()]);
+        self.ledger.pay(BUYER.0, "contract", units(total));
+        (id, fund)
+    }
+
+    /// The seller proposes (`args` name the buyer and the milestones), and the buyer
+    /// accepts and funds all of it at once, `total` whole tokens (declared to the ledger).
+    /// Returns the deal id and the acceptance.
+    pub fn seller_proposes_buyer_funds(&mut self, args: &[&str], total: u128) -> (u64, Tx) {
+        let id = self.cli.propose(SELLER.1, args);
+        let accept = self.cli.tx(
+            BUYER.1,
+            &["deal", "accept", &id.to_string(), "--fund", "all"],
+        );
+        self.ledger.pay(BUYER.0, "contract", units(total));
+        (id, accept)
+    }
+
+    /// The seller submits milestone `index` of deal `id` with the evidence hash `0xBBBB…`
+    /// (the byte `evidence_byte`, in hex, 32 times).
+    pub fn submit(&self, id: &str, index: &str, evidence_byte: &str) -> Tx {
+        let evidence = format!("0x{}", evidence_byte.repeat(32));
+        self.cli.tx(
+            SELLER.1,
+            &["deal", "submit", id, index, "--evidence-hash", &evidence],
+        )
+    }
+
+    /// Seals a block after the wall clock passed `ms`, so the chain's time is past it.
+    pub async fn wait_past(&self, ms: u64) -> Result<u64> {
+        wait_past(&self.chain, &dev_keypair(OPERATOR), ms).await
+    }
+}
+
+/// Asserts one `MilestoneReleased` event for `index` with these amounts and this `via`.
+pub fn assert_released(tx: &Tx, index: u64, net: u128, fee: u128, via: &str) {
+    let released = tx.events_named("MilestoneReleased");
+    assert_eq!(released.len(), 1, "{:#?}", tx.run);
+    let e = &released[0];
+    assert_eq!(e["index"], index, "{e}");
+    assert_eq!(amount(&e["amount"]), net, "{e}");
+    assert_eq!(amount(&e["fee"]), fee, "{e}");
+    assert_eq!(e["via"], via, "{e}");
+}
+
+/// The ship-by (ms) of milestone `index` of deal `id`, from `deal show --json`.
+pub fn ship_by(deal: &Json, index: usize) -> u64 {
+    deal["milestones"][index]["milestone"]["ship_by"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("milestone {index} has no ship-by: {deal}"))
+}
+
+/// The end of milestone `index`'s review window (ms), from `deal show --json`.
+pub fn review_ends(deal: &Json, index: usize) -> u64 {
+    deal["milestones"][index]["review_ends"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("milestone {index} has no review window: {deal}"))
+}
