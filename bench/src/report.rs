@@ -79,7 +79,7 @@ pub fn render(m: &Measured) -> Res<(String, Verdict)> {
     milestones_section(m, &mut md, &mut v);
     md.push_str("\n## Code size and deposits\n\n");
     md.push_str(&format!(
-        "- milestone_escrow optimized .wasm: {} bytes ({} messages measured here; see the README for bytes per message)\n\
+        "- milestone_escrow optimized .wasm: {} bytes ({} messages measured here)\n\
          - bare_pay optimized .wasm: {} bytes\n\
          - storage deposit charged for proposing a 5-milestone deal: {} plancks ({:.4} UNIT)\n\
          - filling the contract with {} deals took {:.0} s ({FILL_BATCH} proposals per `Utility.batch_all`)\n",

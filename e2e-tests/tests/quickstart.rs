@@ -39,8 +39,9 @@ fn quickstart(doc: &str) -> Vec<String> {
     block
 }
 
-/// Runs every line of `doc`'s quickstart against a fresh node; returns the runner.
-fn run_quickstart(doc: &str) -> Option<Escrow> {
+/// Runs every line of `doc`'s quickstart against a fresh node; returns the node (still
+/// running) and the runner.
+fn run_quickstart(doc: &str) -> Option<(TestNode, Escrow)> {
     if !chain_available() {
         return None;
     }
@@ -67,23 +68,24 @@ fn run_quickstart(doc: &str) -> Option<Escrow> {
         ran += 1;
     }
     assert!(ran >= 5, "{doc}: only {ran} escrow commands in the quickstart");
-    Some(cli)
+    Some((node, cli))
 }
 
 #[test]
 fn readme_quickstart_runs_as_written() {
-    let Some(cli) = run_quickstart("README.md") else {
+    let Some((_node, cli)) = run_quickstart("README.md") else {
         return;
     };
     // The reference deal ends closed, with its closure recorded, and audits clean.
     let deal = cli.run(&["--json", "deal", "show", "0"]).json();
-    assert_eq!(deal["status"], "Closed", "{deal:#}");
+    assert_eq!(deal["deal"]["deal"]["status"], "Closed", "{deal:#}");
+    assert_eq!(deal["deal"]["deal"]["closure_recorded"], true, "{deal:#}");
     assert!(cli.run(&["audit", "0"]).ok().contains("audit ok"));
 }
 
 #[test]
 fn cli_readme_quickstart_runs_as_written() {
-    let Some(cli) = run_quickstart("cli/README.md") else {
+    let Some((_node, cli)) = run_quickstart("cli/README.md") else {
         return;
     };
     assert!(cli.run(&["audit", "0"]).ok().contains("audit ok"));

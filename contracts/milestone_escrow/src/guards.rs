@@ -293,7 +293,7 @@ pub(crate) fn advance_due(deal: &DealRecord, m: &Milestone, index: u8, now: Time
         && deal.advance
         && deal.status == DealStatus::Active
         && m.status == MilestoneStatus::Pending
-        && !m.ship_by.is_some_and(|t| now > t)
+        && m.ship_by.is_none_or(|t| now <= t)
 }
 
 /// What the clocks make due for `m` at `now`, or the error saying why nothing is.

@@ -378,12 +378,27 @@ pub mod milestone_escrow {
             }
             check_buyer_release(&deal.buyer, deal.release_rule, &caller)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
-            let todo = self.releasable_through(deal_id, last)?;
+            // Checks for the whole range first, so that a failure changes nothing.
+            let mut todo = Vec::new();
+            for index in 0..=last {
+                let m = self.load_milestone(deal_id, index)?;
+                match m.status {
+                    s if s.is_terminal() => continue,
+                    MilestoneStatus::Disputed => return Err(Error::MilestoneDisputed),
+                    _ => m.check_releasable()?,
+                }
+                todo.push((index, m));
+            }
             if todo.is_empty() {
                 return Err(self.closed_or(deal_id, &deal, Error::NothingToRelease));
             }
+            let mut payouts = Vec::new();
             let released = u8::try_from(todo.len()).map_err(|_| Error::TooManyMilestones)?;
-            let payouts = self.release_all(deal_id, todo, ReleaseVia::BuyerBatch)?;
+            for (index, mut m) in todo {
+                let via = ReleaseVia::BuyerBatch;
+                payouts.extend(self.book_release(deal_id, index, &mut m, via)?);
+                self.milestones.insert((deal_id, index), &m);
+            }
             self.pay_all(deal_id, &payouts)?;
             Ok(released)
         }
@@ -619,15 +634,30 @@ pub mod milestone_escrow {
         pub fn settle_due(&mut self, deal_id: DealId) -> Result<u8, Error> {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
-            let (settled, due) = self.due_now(deal_id, &deal, now)?;
+            let mut settled: u8 = 0;
+            let mut due = Vec::new();
+            for index in 0..deal.milestone_count {
+                let m = self.load_milestone(deal_id, index)?;
+                if m.status.is_terminal() {
+                    settled = settled.saturating_add(1);
+                } else if let Ok(action) = due_action(&deal, &m, now) {
+                    due.push((index, m, action));
+                }
+            }
+            // Checked after the walk (which changes nothing): only it knows whether the
+            // deal has closed.
             let allowed = [DealStatus::Active, DealStatus::Cancelled];
             ensure_status(deal.status_with(settled), &allowed)?;
             if due.is_empty() {
                 return Err(Error::NothingDue);
             }
             let settled = u8::try_from(due.len()).map_err(|_| Error::TooManyMilestones)?;
+            let mut payouts = Vec::new();
             let funding_was_closed = deal.funding_closed;
-            let payouts = self.apply_all_due(deal_id, &mut deal, due)?;
+            for (index, mut m, action) in due {
+                payouts.extend(self.apply_due(deal_id, &mut deal, index, &mut m, action)?);
+                self.milestones.insert((deal_id, index), &m);
+            }
             if deal.funding_closed != funding_was_closed {
                 self.deals.insert(deal_id, &deal);
             }
@@ -679,22 +709,34 @@ pub mod milestone_escrow {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            let (settled, touched) = self.walk_milestones(deal_id, &deal, |m| {
-                matches!(
+            let mut settled: u8 = 0;
+            let mut touched = Vec::new();
+            for index in 0..deal.milestone_count {
+                let m = self.load_milestone(deal_id, index)?;
+                if m.status.is_terminal() {
+                    settled = settled.saturating_add(1);
+                } else if matches!(
                     m.status,
                     MilestoneStatus::Pending | MilestoneStatus::Submitted
-                )
-                .then_some(RefundReason::Cancelled)
-            })?;
+                ) {
+                    touched.push((index, m));
+                }
+            }
             ensure_status(deal.status_with(settled), &[DealStatus::Active])?;
             let proposer = deal
                 .cancel_proposed_by
                 .ok_or(Error::NoCancellationPending)?;
             ensure_not_own(proposer, role)?;
+            let mut refunded: Balance = 0;
             deal.status = DealStatus::Cancelled;
             deal.cancel_proposed_by = None;
             deal.funding_closed = true;
-            let refunded = self.refund_all(deal_id, &mut deal, touched)?;
+            for (index, mut m) in touched {
+                let reason = RefundReason::Cancelled;
+                let amount = self.book_refund(deal_id, &mut deal, index, &mut m, reason)?;
+                refunded = refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
+                self.milestones.insert((deal_id, index), &m);
+            }
             self.env().emit_event(DealCancelled {
                 deal_id,
                 by: caller,

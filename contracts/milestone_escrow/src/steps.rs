@@ -2,7 +2,7 @@
 //! checks that may have to count settled milestones, and booking releases, refunds, splits
 //! and deposits. Each step writes effects only; payouts are returned and made last.
 use crate::{
-    guards::{advance_due, due_action, ensure_status, participants, proposed_milestone, DueAction},
+    guards::{advance_due, ensure_status, participants, proposed_milestone, DueAction},
     milestone_escrow::MilestoneEscrow,
 };
 use escrow_types::*;
@@ -19,9 +19,6 @@ pub(crate) struct Payout {
     pub(crate) to: AccountId,
     pub(crate) amount: Balance,
 }
-
-/// A milestone its message will settle, loaded and checked.
-pub(crate) type Loaded = (u8, MilestoneRecord);
 
 impl MilestoneEscrow {
     pub(crate) fn hash_terms(&self, terms: &DealTerms) -> Digest {
@@ -155,48 +152,6 @@ impl MilestoneEscrow {
         }
     }
 
-    /// The unsettled milestones `0..=last` for a buyer's batch release, all checked first so
-    /// that a failure changes nothing.
-    pub(crate) fn releasable_through(
-        &self,
-        deal_id: DealId,
-        last: u8,
-    ) -> Result<Vec<Loaded>, Error> {
-        let mut todo = Vec::new();
-        for index in 0..=last {
-            let m = self.load_milestone(deal_id, index)?;
-            match m.status {
-                s if s.is_terminal() => continue,
-                MilestoneStatus::Disputed => return Err(Error::MilestoneDisputed),
-                _ => m.check_releasable()?,
-            }
-            todo.push((index, m));
-        }
-        Ok(todo)
-    }
-
-    /// Walks the deal's milestones: how many are settled, and those `keep` selects. Changes
-    /// nothing, so that the caller can check the deal's state (which only the walk knows:
-    /// all settled means closed) before any effect.
-    pub(crate) fn walk_milestones<T>(
-        &self,
-        deal_id: DealId,
-        deal: &DealRecord,
-        mut keep: impl FnMut(&MilestoneRecord) -> Option<T>,
-    ) -> Result<(u8, Vec<(u8, MilestoneRecord, T)>), Error> {
-        let mut settled: u8 = 0;
-        let mut kept = Vec::new();
-        for index in 0..deal.milestone_count {
-            let m = self.load_milestone(deal_id, index)?;
-            if m.status.is_terminal() {
-                settled = settled.saturating_add(1);
-            } else if let Some(t) = keep(&m) {
-                kept.push((index, m, t));
-            }
-        }
-        Ok((settled, kept))
-    }
-
     /// Records a deposit, flags the milestones it completes as funded (their records
     /// carry the flag so that releases need not read the deal), and, if it completes an
     /// advance, releases milestone 0.
@@ -272,22 +227,6 @@ impl MilestoneEscrow {
         ])
     }
 
-    /// Releases each of `todo` (checked already) and writes its record; returns the
-    /// payouts to make.
-    pub(crate) fn release_all(
-        &mut self,
-        deal_id: DealId,
-        todo: Vec<Loaded>,
-        via: ReleaseVia,
-    ) -> Result<Vec<Payout>, Error> {
-        let mut payouts = Vec::new();
-        for (index, mut m) in todo {
-            payouts.extend(self.book_release(deal_id, index, &mut m, via)?);
-            self.milestones.insert((deal_id, index), &m);
-        }
-        Ok(payouts)
-    }
-
     /// Marks a milestone refunded and books its funded part; returns that amount.
     pub(crate) fn book_refund(
         &mut self,
@@ -317,23 +256,6 @@ impl MilestoneEscrow {
             reason,
         });
         Ok(amount)
-    }
-
-    /// Refunds each of `todo` and writes its record; returns the total, which the caller
-    /// pays in one transfer.
-    pub(crate) fn refund_all(
-        &mut self,
-        deal_id: DealId,
-        deal: &mut DealRecord,
-        todo: Vec<(u8, MilestoneRecord, RefundReason)>,
-    ) -> Result<Balance, Error> {
-        let mut refunded: Balance = 0;
-        for (index, mut m, reason) in todo {
-            let amount = self.book_refund(deal_id, deal, index, &mut m, reason)?;
-            refunded = refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
-            self.milestones.insert((deal_id, index), &m);
-        }
-        Ok(refunded)
     }
 
     /// Ends a dispute with `seller_gross` to the seller and the rest to the buyer.
@@ -409,32 +331,6 @@ impl MilestoneEscrow {
                 self.book_split(deal_id, index, m, seller_gross, Resolution::Fallback)
             }
         }
-    }
-
-    /// The milestones of the deal whose clocks have run out at `now`, with what each is
-    /// due, and how many are settled already.
-    pub(crate) fn due_now(
-        &self,
-        deal_id: DealId,
-        deal: &DealRecord,
-        now: Timestamp,
-    ) -> Result<(u8, Vec<(u8, MilestoneRecord, DueAction)>), Error> {
-        self.walk_milestones(deal_id, deal, |m| due_action(deal, m, now).ok())
-    }
-
-    /// Applies each of `due` and writes its record; returns the payouts to make.
-    pub(crate) fn apply_all_due(
-        &mut self,
-        deal_id: DealId,
-        deal: &mut DealRecord,
-        due: Vec<(u8, MilestoneRecord, DueAction)>,
-    ) -> Result<Vec<Payout>, Error> {
-        let mut payouts = Vec::new();
-        for (index, mut m, action) in due {
-            payouts.extend(self.apply_due(deal_id, deal, index, &mut m, action)?);
-            self.milestones.insert((deal_id, index), &m);
-        }
-        Ok(payouts)
     }
 
     /// Pushes payouts (`payout::pay`). All effects are written before this runs.
