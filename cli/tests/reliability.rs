@@ -203,10 +203,11 @@ fn concurrent_invocations_from_one_signer_are_all_included() {
     for c in children {
         let r = Escrow::wait(c, &fund);
         assert!(r.ok().contains("ok: "), "{r:#?}");
-        assert!(
-            !r.err.contains("1014") && !r.err.contains("Priority is too low"),
-            "{r:#?}"
-        );
+        // Two processes holding the same pooled nonce get "Priority is too low" (1014). Match
+        // the pool's words, never the bare code: stderr carries 0x-hex tx and block hashes,
+        // and "1014" stands inside one of them in about 2% of runs (12 processes × 2 hashes ×
+        // 61 windows of 4 hex digits / 16^4): the intermittent failure of this test.
+        assert!(!r.err.contains("Priority is too low"), "{r:#?}");
     }
     assert_eq!(node.nonce("//Bob"), before + N as u64);
     assert_eq!(e.deposited(&id), N as u128 * UNIT);

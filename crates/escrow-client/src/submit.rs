@@ -17,7 +17,9 @@
 //! failed; the node may already have it (subxt maintainers: "the user knows that their TX
 //! may or may not have made it"). We print the extrinsic hash on stderr *before* waiting,
 //! and if the connection drops, the status stream ends, or waiting times out, we exit with
-//! code 4 ("unknown status") and say how to check, instead of trying again.
+//! code 4 ("unknown status") and say how to check, instead of trying again. The one call
+//! that is signed twice is one the pool refused as outdated at submission: it never entered
+//! the pool, its nonce is spent, so it can never land (`sign_submit_wait`).
 //!
 //! Why in-block by default: on an instant-seal dev chain finality may never come; with
 //! `--wait finalized` we wait for it (up to `--timeout`).
@@ -255,6 +257,60 @@ fn submission_error_text(e: &subxt::Error) -> String {
     }
 }
 
+/// Whether a pool refusal says the transaction's nonce is already spent on chain.
+fn is_outdated(msg: &str) -> bool {
+    msg.contains("Transaction is outdated")
+}
+
+/// A signed transaction and what it was signed with.
+struct Signed {
+    tx: subxt::tx::SubmittableTransaction<crate::chain::Config, subxt::OnlineClient<crate::chain::Config>>,
+    hash: H256,
+    nonce: u64,
+}
+
+/// Signs `call` with the account's next nonce, mortal from the best block.
+///
+/// `system_accountNextIndex` reads the chain's nonce at the best block, then counts the
+/// account's transactions in the pool. When a block lands between the two, the transaction
+/// it included has left the pool but is not in the nonce the node read, and the answer is one
+/// too low. The nonce in the best block read *after* the call covers that block, so the
+/// larger of the two is taken. The mortality window starts at that best block too.
+async fn sign_at_next_nonce<C: Payload>(
+    chain: &Chain,
+    call: &C,
+    signer: &Keypair,
+    who: &AccountId32,
+    quiet: bool,
+) -> Result<Signed> {
+    let pooled_next = chain
+        .rpc
+        .system_account_next_index(who)
+        .await
+        .map_err(|e| node_unreachable(&chain.url, e))?;
+    let era_from = chain.best().await?;
+    let on_chain = chain.account_nonce(who, era_from.0).await?;
+    let nonce = pooled_next.max(u64::from(on_chain));
+    let params = DefaultExtrinsicParamsBuilder::<crate::chain::Config>::new()
+        .nonce(nonce)
+        .mortal_from_unchecked(MORTALITY_BLOCKS, era_from.1.into(), era_from.0)
+        .build();
+    let mut partial = chain
+        .api
+        .tx()
+        .create_partial_offline(call, params)
+        .map_err(|e| ClientError::Rejected(format!("cannot build the transaction: {e}")))?;
+    let tx = partial.sign(signer);
+    let hash = tx.hash();
+    if !quiet {
+        eprintln!(
+            "submitting tx {hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})",
+            era_from.1
+        );
+    }
+    Ok(Signed { tx, hash, nonce })
+}
+
 /// Signs, submits and waits. `contract` filters the events returned.
 pub async fn sign_submit_wait<C: Payload>(
     chain: &Chain,
@@ -269,40 +325,37 @@ pub async fn sign_submit_wait<C: Payload>(
         Some(dir) => Some(crate::lock::acquire(dir, &who, opts.timeout, opts.quiet).await?),
         None => None,
     };
-    let pooled_next = chain
-        .rpc
-        .system_account_next_index(&who)
-        .await
-        .map_err(|e| node_unreachable(&chain.url, e))?;
-    // `system_accountNextIndex` reads the chain's nonce at the best block, then counts our
-    // transactions in the pool. When a block lands between the two, the transaction it
-    // included has left the pool but is not in the nonce the node read, and the answer is one
-    // too low: the pool then refuses the transaction as outdated (1010). The nonce in the
-    // best block read *after* the call covers that block; the larger of the two is right.
-    // The mortality window also starts at this best block, not at the caller's dry-run.
-    let era_from = chain.best().await?;
-    let on_chain = chain.account_nonce(&who, era_from.0).await?;
-    let nonce = pooled_next.max(u64::from(on_chain));
-    let params = DefaultExtrinsicParamsBuilder::<crate::chain::Config>::new()
-        .nonce(nonce)
-        .mortal_from_unchecked(MORTALITY_BLOCKS, era_from.1.into(), era_from.0)
-        .build();
-    let mut partial = chain
-        .api
-        .tx()
-        .create_partial_offline(call, params)
-        .map_err(|e| ClientError::Rejected(format!("cannot build the transaction: {e}")))?;
-    let signed = partial.sign(signer);
-    let tx_hash = signed.hash();
-    if !opts.quiet {
-        eprintln!("submitting tx {tx_hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})", era_from.1);
+    let mut signed = sign_at_next_nonce(chain, call, signer, &who, opts.quiet).await?;
+    let mut submitted = signed.tx.submit_and_watch().await;
+    // The pool refuses a transaction as outdated when its nonce is already spent on chain:
+    // the node's nonce answer lagged behind a block it had just imported (see
+    // `sign_at_next_nonce`). Such a transaction never entered the pool and can never be
+    // included, so signing the same call again with the next nonce cannot make it land
+    // twice. Done once, still under the signing lock, and said on stderr: this is the one
+    // case where a call is signed again, and never after the node accepted it.
+    if let Err(e) = &submitted {
+        let msg = submission_error_text(e);
+        if is_outdated(&msg) {
+            if !opts.quiet {
+                eprintln!(
+                    "the node refused tx {:?} as outdated ({msg}): nonce {} is spent, so it can \
+                     never be included; signing the same call again with the next nonce",
+                    signed.hash, signed.nonce
+                );
+            }
+            let again = sign_at_next_nonce(chain, call, signer, &who, opts.quiet).await?;
+            if again.nonce > signed.nonce {
+                signed = again;
+                submitted = signed.tx.submit_and_watch().await;
+            }
+        }
     }
+    drop(lock);
+    let tx_hash = signed.hash;
     let unknown = |detail: String| ClientError::UnknownStatus {
         hash: format!("{tx_hash:?}"),
         detail,
     };
-    let submitted = signed.submit_and_watch().await;
-    drop(lock);
     let mut progress = match submitted {
         Ok(p) => p,
         Err(e) => {
@@ -476,5 +529,22 @@ mod tests {
             "ErrorObject { code: 1014, message: \"Priority is too low\" }"
         ));
         assert!(!is_pool_refusal("background task closed"));
+    }
+
+    /// Only a spent nonce lets a call be signed again: every other refusal (a bad signature,
+    /// a too-low priority for a nonce another pooled transaction holds, payment) is final.
+    #[test]
+    fn only_an_outdated_refusal_is_signed_again() {
+        assert!(is_outdated(
+            "Invalid Transaction (1010): Transaction is outdated"
+        ));
+        for other in [
+            "Invalid Transaction (1010): Transaction has a bad signature",
+            "Invalid Transaction (1010): Inability to pay some fees (e.g. account balance too low)",
+            "Priority is too low: (1014)",
+            "Invalid Transaction (1010): Transaction has an ancient birth block",
+        ] {
+            assert!(!is_outdated(other), "{other}");
+        }
     }
 }
