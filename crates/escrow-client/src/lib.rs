@@ -11,7 +11,8 @@
 //! - [`Escrow`] ([`escrow`]): an instance whose code hash was checked; typed reads
 //!   ([`escrow::Reads`]: deal, milestone, deal lists, config, claimable) and calls.
 //! - [`messages`]: one typed function per contract message.
-//! - [`submit`]: dry-run → sign (mortal) → submit → wait; never re-submits.
+//! - [`submit`]: dry-run → sign (mortal) → submit → wait; never re-submits (a call the pool
+//!   refused as outdated is signed once more: it never entered the pool).
 //! - [`contract`]: selectors, dry-run results, events — decoded with `escrow_types`.
 //! - [`trust`]: which code hashes to trust, and the check.
 //! - [`artifacts`]: where the built bundles are; reading one.
