@@ -3,16 +3,15 @@
 //! CLI. This is the promise of one deployment: the instance is the ink! contract, created
 //! through its constructor `new`, so anything that reads ink! metadata can call it.
 //!
-//! Needs cargo-contract on PATH (scripts/setup.sh installs it) besides the node, the bundle
-//! and the `escrow` binary; without it the test is skipped with a message, or fails under
-//! `ESCROW_REQUIRE_CHAIN=1`.
+//! Needs cargo-contract on PATH besides the node, the bundle and the `escrow` binary
+//! (`chain_and_cargo_contract_available`).
 
 use std::process::Command;
 
 use escrow_test_support::{
     accounts::{dev_account, ALICE, BOB},
-    artifacts::escrow_bundle,
-    chain_available, Escrow, TestNode, UNIT,
+    artifacts::{chain_and_cargo_contract_available, escrow_bundle},
+    Escrow, TestNode, UNIT,
 };
 
 /// `cargo contract <args…> <bundle>`: returns stdout, panicking with both streams on failure.
@@ -36,17 +35,6 @@ fn cargo_contract(args: &[&str]) -> String {
     out
 }
 
-fn cargo_contract_available() -> bool {
-    if Command::new("cargo-contract").arg("--version").output().is_ok() {
-        return true;
-    }
-    if std::env::var("ESCROW_REQUIRE_CHAIN").as_deref() == Ok("1") {
-        panic!("ESCROW_REQUIRE_CHAIN=1 but cargo-contract is not on PATH (scripts/setup.sh)");
-    }
-    eprintln!("SKIPPED: cargo-contract is not on PATH (scripts/setup.sh installs it)");
-    false
-}
-
 /// The terms of a one-milestone deal, 10 UNIT, from `//Charlie` (seller) to `//Bob`, written
 /// as cargo-contract's argument syntax for `DealTerms`.
 fn terms_arg() -> String {
@@ -63,7 +51,7 @@ fn terms_arg() -> String {
 
 #[test]
 fn cargo_contract_drives_an_instance_escrow_deployed() {
-    if !chain_available() || !cargo_contract_available() {
+    if !chain_and_cargo_contract_available() {
         return;
     }
     let node = TestNode::start();
@@ -72,7 +60,15 @@ fn cargo_contract_drives_an_instance_escrow_deployed() {
     let contract = cli.deploy("//Alice", 100, ALICE);
     let call = |suri: &str, message: &str, args: &[&str], extra: &[&str]| {
         let mut full = vec![
-            "call", "--url", &url, "--suri", suri, "--contract", &contract, "--message", message,
+            "call",
+            "--url",
+            &url,
+            "--suri",
+            suri,
+            "--contract",
+            &contract,
+            "--message",
+            message,
         ];
         if !args.is_empty() {
             full.push("--args");
@@ -97,7 +93,12 @@ fn cargo_contract_drives_an_instance_escrow_deployed() {
         &["--value", &value, "-x", "--skip-confirm"],
     );
     // when the buyer approves the milestone through cargo-contract,
-    call("//Bob", "approve", &["DealId(0)", "0"], &["-x", "--skip-confirm"]);
+    call(
+        "//Bob",
+        "approve",
+        &["DealId(0)", "0"],
+        &["-x", "--skip-confirm"],
+    );
     // then cargo-contract's own dry-run read sees the deal,
     let count = call("//Alice", "deal_count", &[], &[]);
     assert!(count.contains("Ok(1)"), "deal_count: {count}");
@@ -109,22 +110,41 @@ fn cargo_contract_drives_an_instance_escrow_deployed() {
 
 #[test]
 fn escrow_drives_an_instance_cargo_contract_instantiated() {
-    if !chain_available() || !cargo_contract_available() {
+    if !chain_and_cargo_contract_available() {
         return;
     }
     let node = TestNode::start();
     let url = node.url();
     // Given an instance created by `cargo contract instantiate` through `new`,
     let out = cargo_contract(&[
-        "instantiate", "--url", &url, "--suri", "//Alice", "--constructor", "new", "--args",
-        ALICE, "0", "-x", "--skip-confirm", "--output-json",
+        "instantiate",
+        "--url",
+        &url,
+        "--suri",
+        "//Alice",
+        "--constructor",
+        "new",
+        "--args",
+        ALICE,
+        "0",
+        "-x",
+        "--skip-confirm",
+        "--output-json",
     ]);
-    let v: serde_json::Value = serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("cargo-contract's JSON: {e}: {out}"));
-    let contract = v["contract"].as_str().expect("contract address").to_string();
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("cargo-contract's JSON: {e}: {out}"));
+    let contract = v["contract"]
+        .as_str()
+        .expect("contract address")
+        .to_string();
     let cli = Escrow::new(url);
     let bundle = escrow_bundle();
-    let trusted = ["--contract", &contract, "--code-hash", bundle.to_str().unwrap()];
+    let trusted = [
+        "--contract",
+        &contract,
+        "--code-hash",
+        bundle.to_str().unwrap(),
+    ];
     // the escrow CLI, trusting the bundle the user names, runs a whole deal on it,
     let run = |signer: &str, args: &[&str]| {
         let mut full = vec!["--suri", signer];
@@ -132,7 +152,17 @@ fn escrow_drives_an_instance_cargo_contract_instantiated() {
         full.extend_from_slice(args);
         cli.run(&full).ok().to_string()
     };
-    run("//Bob", &["deal", "propose", "--seller", "//Charlie", "--milestone", "10"]);
+    run(
+        "//Bob",
+        &[
+            "deal",
+            "propose",
+            "--seller",
+            "//Charlie",
+            "--milestone",
+            "10",
+        ],
+    );
     run("//Charlie", &["deal", "accept", "0"]);
     run("//Bob", &["deal", "fund", "0", "10"]);
     run("//Bob", &["deal", "approve", "0", "0"]);
@@ -145,6 +175,15 @@ fn escrow_drives_an_instance_cargo_contract_instantiated() {
     audit.extend_from_slice(&["audit", "0"]);
     assert!(cli.run(&audit).ok().contains("audit ok"));
     // Without the bundle named, nothing vouches for this instance: refused, named.
-    let r = cli.run(&["--suri", "//Bob", "--contract", &contract, "deal", "fund", "0", "1"]);
+    let r = cli.run(&[
+        "--suri",
+        "//Bob",
+        "--contract",
+        &contract,
+        "deal",
+        "fund",
+        "0",
+        "1",
+    ]);
     r.fails(2, &["cannot check that", &contract]);
 }

@@ -67,7 +67,10 @@ fn run_quickstart(doc: &str) -> Option<(TestNode, Escrow)> {
         assert_eq!(run.code, 0, "{doc}: `{line}` failed: {run:#?}");
         ran += 1;
     }
-    assert!(ran >= 5, "{doc}: only {ran} escrow commands in the quickstart");
+    assert!(
+        ran >= 5,
+        "{doc}: only {ran} escrow commands in the quickstart"
+    );
     Some((node, cli))
 }
 

@@ -262,10 +262,12 @@ fn is_outdated(msg: &str) -> bool {
     msg.contains("Transaction is outdated")
 }
 
-/// A signed transaction and what it was signed with.
+/// A signed transaction and the nonce it was signed with.
 struct Signed {
-    tx: subxt::tx::SubmittableTransaction<crate::chain::Config, subxt::OnlineClient<crate::chain::Config>>,
-    hash: H256,
+    tx: subxt::tx::SubmittableTransaction<
+        crate::chain::Config,
+        subxt::OnlineClient<crate::chain::Config>,
+    >,
     nonce: u64,
 }
 
@@ -301,14 +303,14 @@ async fn sign_at_next_nonce<C: Payload>(
         .create_partial_offline(call, params)
         .map_err(|e| ClientError::Rejected(format!("cannot build the transaction: {e}")))?;
     let tx = partial.sign(signer);
-    let hash = tx.hash();
     if !quiet {
         eprintln!(
-            "submitting tx {hash:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})",
+            "submitting tx {:?} (nonce {nonce}, mortal for {MORTALITY_BLOCKS} blocks from #{})",
+            tx.hash(),
             era_from.1
         );
     }
-    Ok(Signed { tx, hash, nonce })
+    Ok(Signed { tx, nonce })
 }
 
 /// Signs, submits and waits. `contract` filters the events returned.
@@ -340,7 +342,8 @@ pub async fn sign_submit_wait<C: Payload>(
                 eprintln!(
                     "the node refused tx {:?} as outdated ({msg}): nonce {} is spent, so it can \
                      never be included; signing the same call again with the next nonce",
-                    signed.hash, signed.nonce
+                    signed.tx.hash(),
+                    signed.nonce
                 );
             }
             let again = sign_at_next_nonce(chain, call, signer, &who, opts.quiet).await?;
@@ -351,7 +354,7 @@ pub async fn sign_submit_wait<C: Payload>(
         }
     }
     drop(lock);
-    let tx_hash = signed.hash;
+    let tx_hash = signed.tx.hash();
     let unknown = |detail: String| ClientError::UnknownStatus {
         hash: format!("{tx_hash:?}"),
         detail,

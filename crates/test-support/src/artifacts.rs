@@ -101,6 +101,25 @@ fn mtime(path: &Path) -> Option<SystemTime> {
 /// and returns `false`, unless `ESCROW_REQUIRE_CHAIN=1` (scripts/test.sh sets it), which
 /// makes the test fail instead.
 pub fn chain_available() -> bool {
+    prerequisites_met(chain_missing())
+}
+
+/// [`chain_available`], and cargo-contract on PATH (scripts/setup.sh installs it), for the
+/// tests that drive the contract with it.
+pub fn chain_and_cargo_contract_available() -> bool {
+    let mut missing = chain_missing();
+    if Command::new("cargo-contract")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        missing.push("cargo-contract on PATH (scripts/setup.sh installs it)".to_string());
+    }
+    prerequisites_met(missing)
+}
+
+/// What the chain tests need and this machine lacks, each with how to get it.
+fn chain_missing() -> Vec<String> {
     let mut missing = Vec::new();
     let node = node_binary();
     if !node.is_file() {
@@ -120,6 +139,12 @@ pub fn chain_available() -> bool {
     if let Err(e) = escrow_binary() {
         missing.push(e);
     }
+    missing
+}
+
+/// The skip-or-fail decision: `true` when nothing is missing; otherwise says what is, and
+/// returns `false` (skip), or panics under `ESCROW_REQUIRE_CHAIN=1`.
+fn prerequisites_met(missing: Vec<String>) -> bool {
     if missing.is_empty() {
         return true;
     }
