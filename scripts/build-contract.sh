@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Builds an ink! contract with cargo-contract 5.0.3 and checks that every produced .wasm uses
-# only the WebAssembly features the chain's pallet-contracts accepts.
+# Builds an ink! contract the way `cargo contract build` does and checks that every produced
+# .wasm uses only the WebAssembly features the chain's pallet-contracts accepts.
 #
 # Usage: scripts/build-contract.sh <crate-dir> [--release|--debug] [--cached]
 #   (default --release). --cached: reuse the artifacts of an earlier build of exactly these
-#   inputs (a content-addressed cache, see content_key in lib.sh) instead of running
-#   cargo-contract; only for crates under contracts/. Without it, it always builds.
+#   inputs (a content-addressed cache, see content_key in lib.sh) instead of building; only
+#   for crates under contracts/. Without it, it always builds.
+#
+# The build itself: the workspace's `contract-builder` (crates/contract-builder), which calls
+# cargo-contract 5.0.3's own build library, so cargo-contract need not be installed; its
+# output is byte-identical (crates/contract-builder/tests/identical.rs). Environment:
+#   ESCROW_CONTRACT_BUILDER=<path>           a built contract-builder binary (scripts/test.sh
+#                                            passes the one its test build made); unset: this
+#                                            script builds it (cargo build -p contract-builder)
+#   ESCROW_CONTRACT_BUILDER=cargo-contract   an installed cargo-contract 5.0.3 instead
 #
 # Output: $CARGO_TARGET_DIR/ink/<crate>/<crate>.{wasm,json,contract} (cargo-contract's own
 # place; the next build overwrites it) and a copy per mode in
@@ -41,15 +49,36 @@ manifest="$crate_dir/Cargo.toml"
 crate="$(sed -n 's/^name[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' "$manifest" | head -n1)"
 [ -n "$crate" ] || die "no package name in $manifest"
 
-command -v cargo-contract >/dev/null 2>&1 || die "cargo-contract not found; run scripts/setup.sh"
 command -v wasm-validate >/dev/null 2>&1 || die "wasm-validate not found; run scripts/setup.sh (apt wabt)"
 
-# cargo-contract builds in a temporary copy of the crate, outside the reach of
-# rust-toolchain.toml: pin the toolchain for every nested cargo/rustc explicitly.
+# The build runs in a temporary copy of the crate, outside the reach of rust-toolchain.toml:
+# pin the toolchain for every nested cargo/rustc explicitly.
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
-# `cargo-contract contract build`, not `cargo contract build`: cargo sets $CARGO for its
-# subcommands, while we need cargo-contract to run our wrapper (see cargo-wrapper.sh).
-export CARGO="$REPO_ROOT/scripts/cargo-wrapper.sh"
+
+# builder: the command that builds, as an array; builder_id: what goes into the cache key.
+builder_choice="${ESCROW_CONTRACT_BUILDER:-}"
+if [ "$builder_choice" = cargo-contract ]; then
+	command -v cargo-contract >/dev/null 2>&1 ||
+		die "ESCROW_CONTRACT_BUILDER=cargo-contract, but cargo-contract is not on PATH (scripts/setup.sh --with-cargo-contract)"
+	# `cargo-contract contract build`, not `cargo contract build`: cargo sets $CARGO for its
+	# subcommands, while we need cargo-contract to run our wrapper (see cargo-wrapper.sh).
+	builder=(cargo-contract contract build)
+	builder_id="$(cargo-contract --version)"
+else
+	builder=("${builder_choice:-$CARGO_TARGET_DIR/debug/contract-builder}")
+	# contract-build's version is in Cargo.lock, which the cache key covers.
+	builder_id=contract-builder
+fi
+# Builds the builder unless it was given: only when a build is needed (see below).
+ensure_builder() {
+	[ "$builder_id" = contract-builder ] || return 0
+	if [ -z "$builder_choice" ]; then
+		step "contract-builder (cargo build -p contract-builder)"
+		(cd "$REPO_ROOT" && cargo build -p contract-builder --bin contract-builder) ||
+			die "cargo build -p contract-builder failed"
+	fi
+	[ -x "${builder[0]}" ] || die "no contract-builder at ${builder[0]} (ESCROW_CONTRACT_BUILDER)"
+}
 
 mode_flag=()
 [ "$mode" = release ] && mode_flag=(--release)
@@ -62,8 +91,8 @@ fi
 
 out_dir="$CARGO_TARGET_DIR/ink/$crate"
 # The build reads contracts/ (the crate and escrow-types), the workspace manifest and lock,
-# the toolchain, cargo-contract and these scripts: a key over all of them (lib.sh).
-CACHE_KEY_EXTRA="$crate $mode $(cargo-contract --version) $(wasm-opt --version 2>/dev/null)" key="$(content_key contracts Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-contract.sh scripts/cargo-wrapper.sh)"
+# the toolchain, the builder and these scripts: a key over all of them (lib.sh).
+CACHE_KEY_EXTRA="$crate $mode $builder_id $(wasm-opt --version 2>/dev/null)" key="$(content_key contracts Cargo.toml Cargo.lock rust-toolchain.toml scripts/build-contract.sh scripts/cargo-wrapper.sh)"
 cache_dir="$BUILD_CACHE_DIR/contracts/$crate-$mode/$key"
 case "$crate_dir/" in
 "$REPO_ROOT/contracts/"*) ;;
@@ -74,10 +103,13 @@ if [ "$use_cache" -eq 1 ] && [ -f "$cache_dir/$crate.$product" ]; then
 	mkdir -p "$out_dir"
 	cp -f "$cache_dir/$crate".* "$out_dir/"
 else
-	step "cargo-contract build $crate ($mode, toolchain $RUSTUP_TOOLCHAIN)"
+	ensure_builder
+	step "${builder[*]} $crate ($mode, toolchain $RUSTUP_TOOLCHAIN)"
 	started=$(now)
-	cargo-contract contract build --manifest-path "$manifest" "${mode_flag[@]}" ||
-		die "cargo-contract build of $crate ($mode) failed"
+	# $CARGO: every cargo the build runs goes through our wrapper (cargo-wrapper.sh).
+	CARGO="$REPO_ROOT/scripts/cargo-wrapper.sh" \
+		"${builder[@]}" --manifest-path "$manifest" "${mode_flag[@]}" ||
+		die "${builder[*]} of $crate ($mode) failed"
 	info "built in $(elapsed_since "$started")s"
 	[ -f "$out_dir/$crate.wasm" ] || die "expected $out_dir/$crate.wasm after the build"
 	store_in_cache=$use_cache
@@ -101,7 +133,7 @@ WASM_VALIDATE_FLAGS=(
 
 # A crate may ask for binaryen's wasm-opt with its own flags ([package.metadata.escrow]
 # wasm-opt = "..."; cargo-contract only takes an optimization level). Release builds only,
-# and only when cargo-contract built (a cache hit holds the optimized files already).
+# and only after a build (a cache hit holds the optimized files already).
 wasm_opt_flags="$(sed -n '/^\[package.metadata.escrow\]/,/^\[/s/^wasm-opt[[:space:]]*=[[:space:]]*"\(.*\)"/\1/p' "$manifest")"
 if [ -n "$wasm_opt_flags" ] && [ "$mode" = release ] && [ "${built:-0}" -eq 1 ]; then
 	command -v wasm-opt >/dev/null 2>&1 || die "wasm-opt not found; run scripts/setup.sh (apt binaryen)"

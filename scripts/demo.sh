@@ -60,11 +60,6 @@ if ! command -v wasm-validate >/dev/null 2>&1; then
 	estimate=$((estimate + 2))
 	need_setup=1
 fi
-if ! command -v cargo-contract >/dev/null 2>&1; then
-	needs+=("cargo-contract 5.0.3 (~13 min)")
-	estimate=$((estimate + 13))
-	need_setup=1
-fi
 if [ ! -x "$NODE_BIN" ]; then
 	needs+=("the escrow-node chain (~11 min cold on 2 cores)")
 	estimate=$((estimate + 11))
@@ -75,6 +70,10 @@ if [ ! -x "$ESCROW_BIN" ]; then
 	estimate=$((estimate + 8))
 fi
 if [ ! -f "$BUNDLE" ]; then
+	if [ ! -x "$CARGO_TARGET_DIR/debug/contract-builder" ]; then
+		needs+=("the contract builder, cargo-contract's build library (~7 min)")
+		estimate=$((estimate + 7))
+	fi
 	needs+=("the contract bundle (~5 min)")
 	estimate=$((estimate + 5))
 fi
@@ -100,7 +99,7 @@ info "$ESCROW_BIN ready in $(elapsed_since "$phase_started")s"
 
 step "3/5 the contract bundle (scripts/build-contract.sh --cached)"
 phase_started=$(now)
-# --cached: cargo-contract rebuilds for a minute or two even when nothing changed; the
+# --cached: a contract build takes a minute or two even when nothing changed; the
 # content-keyed cache reuses the last build of exactly these sources instead.
 "$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release --cached
 [ -f "$BUNDLE" ] || die "no bundle at $BUNDLE after the build"

@@ -3,7 +3,7 @@
 //! `scripts/build-contract.sh --release` leaves each contract's bundle under
 //! `$CARGO_TARGET_DIR/ink/<name>/by-mode/release/` (the shared cache
 //! `~/.cache/milestone-escrow/target` when the variable is unset). The plain `ink/<name>/`
-//! copy is whichever build ran last — a debug one after the ink_e2e tests — so the release
+//! copy is whichever build ran last — a debug one after the toolchain test — so the release
 //! path is the only one a deployment or a measurement should default to.
 //!
 //! Finding a bundle here never makes its code *trusted*: see [`crate::trust`].

@@ -3,109 +3,110 @@
 
 use super::*;
 
-
 /// The seed's case: 30/40/30 with an advance, oracle-attested shipment, buyer-approved
 /// delivery; exact balance changes for every account.
-#[ink_e2e::test]
-async fn seed_deal_pays_everyone_exactly<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
-    // given
-    let fee_recipient = client
-        .create_and_fund_account(&ink_e2e::alice(), 10 * UNIT)
-        .await;
-    let fee_id = AccountId::from(fee_recipient.public_key().0);
-    let mut constructor = MilestoneEscrowRef::new(fee_id, FEE_BPS);
-    let contract = client
-        .instantiate("milestone_escrow", &ink_e2e::alice(), &mut constructor)
-        .submit()
-        .await
-        .expect("instantiate");
-    let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let accounts = [
-        AccountKeyring::Bob,
-        AccountKeyring::Charlie,
-        AccountKeyring::Dave,
-    ];
-    let mut before = HashMap::new();
-    for k in accounts {
-        before.insert(k, client.free_balance(id(k)).await?);
-    }
-    let fee_before = client.free_balance(fee_id).await?;
-    let mut charges = Charges::default();
-    let terms = seed_terms(true);
-    let hash = client
-        .call(&seller(), &cb.terms_hash(terms.clone()))
-        .dry_run()
-        .await?
-        .return_value();
+#[test]
+fn seed_deal_pays_everyone_exactly() -> E2EResult<()> {
+    run(async |mut client| {
+        // given
+        let fee_recipient = client
+            .create_and_fund_account(&ink_e2e::alice(), 10 * UNIT)
+            .await;
+        let fee_id = AccountId::from(fee_recipient.public_key().0);
+        let mut constructor = MilestoneEscrowRef::new(fee_id, FEE_BPS);
+        let contract = client
+            .instantiate("milestone_escrow", &ink_e2e::alice(), &mut constructor)
+            .submit()
+            .await
+            .expect("instantiate");
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        let accounts = [
+            AccountKeyring::Bob,
+            AccountKeyring::Charlie,
+            AccountKeyring::Dave,
+        ];
+        let mut before = HashMap::new();
+        for k in accounts {
+            before.insert(k, client.free_balance(id(k)).await?);
+        }
+        let fee_before = client.free_balance(fee_id).await?;
+        let mut charges = Charges::default();
+        let terms = seed_terms(true);
+        let hash = client
+            .call(&seller(), &cb.terms_hash(terms.clone()))
+            .dry_run()
+            .await?
+            .return_value();
 
-    // when: the exporter proposes, the importer accepts with the full 1,000 UNIT
-    let r = call!(client, charges, seller(), cb.propose(terms));
-    let deal_id = r.message_result().expect("no LangError").expect("proposed");
-    let r = call!(
-        client,
-        charges,
-        buyer(),
-        cb.accept(deal_id, hash),
-        value = 1_000 * UNIT
-    );
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    let released = contract_events::<MilestoneReleased>(&r.events);
-    assert_eq!(released.len(), 1);
-    assert_eq!(
-        (released[0].index, released[0].via),
-        (0, ReleaseVia::Advance)
-    );
-    // shipment attested by the logistics oracle, delivery approved by the buyer
-    let r = call!(client, charges, seller(), cb.submit(deal_id, 1, [0xB1; 32]));
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    let r = call!(client, charges, oracle(), cb.attest(deal_id, 1));
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    let r = call!(client, charges, seller(), cb.submit(deal_id, 2, [0xD1; 32]));
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    let r = call!(client, charges, buyer(), cb.approve(deal_id, 2));
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    // the last release closes the deal; anyone (here a stranger) records the closure
-    assert_eq!(contract_events::<DealClosed>(&r.events), vec![]);
-    let r = call!(client, charges, ink_e2e::ferdie(), cb.close_deal(deal_id));
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    assert_eq!(
-        contract_events::<DealClosed>(&r.events),
-        vec![DealClosed { deal_id }]
-    );
-
-    // then: 1% fee on each release, nothing left locked
-    let view = client
-        .call(&buyer(), &cb.deal(deal_id))
-        .dry_run()
-        .await?
-        .return_value()
-        .expect("deal");
-    assert_eq!(view.locked, 0);
-    assert_eq!(view.deal.status, DealStatus::Closed);
-    assert_eq!(
-        (view.deal.released, view.deal.fees),
-        (990 * UNIT, 10 * UNIT)
-    );
-    let expected: [(AccountKeyring, i128); 3] = [
-        (AccountKeyring::Bob, -(1_000 * UNIT as i128)),
-        (AccountKeyring::Charlie, 990 * UNIT as i128),
-        (AccountKeyring::Dave, 0),
-    ];
-    for (k, payout) in expected {
-        let after = client.free_balance(id(k)).await? as i128;
-        assert_eq!(
-            after - before[&k] as i128,
-            payout - charges.of(id(k)),
-            "{k:?}"
+        // when: the exporter proposes, the importer accepts with the full 1,000 UNIT
+        let r = call!(client, charges, seller(), cb.propose(terms));
+        let deal_id = r.message_result().expect("no LangError").expect("proposed");
+        let r = call!(
+            client,
+            charges,
+            buyer(),
+            cb.accept(deal_id, hash),
+            value = 1_000 * UNIT
         );
-    }
-    assert_eq!(client.free_balance(fee_id).await? - fee_before, 10 * UNIT);
-    Ok(())
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        let released = contract_events::<MilestoneReleased>(&r.events);
+        assert_eq!(released.len(), 1);
+        assert_eq!(
+            (released[0].index, released[0].via),
+            (0, ReleaseVia::Advance)
+        );
+        // shipment attested by the logistics oracle, delivery approved by the buyer
+        let r = call!(client, charges, seller(), cb.submit(deal_id, 1, [0xB1; 32]));
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        let r = call!(client, charges, oracle(), cb.attest(deal_id, 1));
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        let r = call!(client, charges, seller(), cb.submit(deal_id, 2, [0xD1; 32]));
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        let r = call!(client, charges, buyer(), cb.approve(deal_id, 2));
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        // the last release closes the deal; anyone (here a stranger) records the closure
+        assert_eq!(contract_events::<DealClosed>(&r.events), vec![]);
+        let r = call!(client, charges, ink_e2e::ferdie(), cb.close_deal(deal_id));
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        assert_eq!(
+            contract_events::<DealClosed>(&r.events),
+            vec![DealClosed { deal_id }]
+        );
+
+        // then: 1% fee on each release, nothing left locked
+        let view = client
+            .call(&buyer(), &cb.deal(deal_id))
+            .dry_run()
+            .await?
+            .return_value()
+            .expect("deal");
+        assert_eq!(view.locked, 0);
+        assert_eq!(view.deal.status, DealStatus::Closed);
+        assert_eq!(
+            (view.deal.released, view.deal.fees),
+            (990 * UNIT, 10 * UNIT)
+        );
+        let expected: [(AccountKeyring, i128); 3] = [
+            (AccountKeyring::Bob, -(1_000 * UNIT as i128)),
+            (AccountKeyring::Charlie, 990 * UNIT as i128),
+            (AccountKeyring::Dave, 0),
+        ];
+        for (k, payout) in expected {
+            let after = client.free_balance(id(k)).await? as i128;
+            assert_eq!(
+                after - before[&k] as i128,
+                payout - charges.of(id(k)),
+                "{k:?}"
+            );
+        }
+        assert_eq!(client.free_balance(fee_id).await? - fee_before, 10 * UNIT);
+        Ok(())
+    })
 }
 
 /// Sets up an instance and an accepted, fully funded deal from `terms`.
 async fn funded_deal(
-    client: &mut ink_e2e::Client<PolkadotConfig, ink::env::DefaultEnvironment>,
+    client: &mut Client,
     fee_recipient: AccountId,
     terms: DealTerms,
 ) -> E2EResult<(
@@ -140,306 +141,314 @@ async fn funded_deal(
 }
 
 /// A dispute on the delivery milestone, split by the arbiter 60/40.
-#[ink_e2e::test]
-async fn dispute_is_split_by_arbiter<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
-    let ferdie = id(AccountKeyring::Ferdie);
-    let (contract, deal_id) = funded_deal(&mut client, ferdie, seed_terms(false)).await?;
-    let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let mut charges = Charges::default();
-    call!(client, charges, seller(), cb.submit(deal_id, 2, [9; 32]));
-    let r = call!(client, charges, buyer(), cb.dispute(deal_id, 2, [0xEE; 32]));
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+#[test]
+fn dispute_is_split_by_arbiter() -> E2EResult<()> {
+    run(async |mut client| {
+        let ferdie = id(AccountKeyring::Ferdie);
+        let (contract, deal_id) = funded_deal(&mut client, ferdie, seed_terms(false)).await?;
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        let mut charges = Charges::default();
+        call!(client, charges, seller(), cb.submit(deal_id, 2, [9; 32]));
+        let r = call!(client, charges, buyer(), cb.dispute(deal_id, 2, [0xEE; 32]));
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
 
-    // The arbiter may not give the seller more than the milestone.
-    let over = client
-        .call(&arbiter(), &cb.resolve_dispute(deal_id, 2, 301 * UNIT))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        over.message_result().expect("no LangError"),
-        Err(Error::SplitExceedsAmount)
-    );
-    // Nor may anyone else rule.
-    let stranger = client
-        .call(&seller(), &cb.resolve_dispute(deal_id, 2, 300 * UNIT))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        stranger.message_result().expect("no LangError"),
-        Err(Error::CallerIsNotArbiter)
-    );
+        // The arbiter may not give the seller more than the milestone.
+        let over = client
+            .call(&arbiter(), &cb.resolve_dispute(deal_id, 2, 301 * UNIT))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            over.message_result().expect("no LangError"),
+            Err(Error::SplitExceedsAmount)
+        );
+        // Nor may anyone else rule.
+        let stranger = client
+            .call(&seller(), &cb.resolve_dispute(deal_id, 2, 300 * UNIT))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            stranger.message_result().expect("no LangError"),
+            Err(Error::CallerIsNotArbiter)
+        );
 
-    let b0 = client.free_balance(id(AccountKeyring::Bob)).await? as i128;
-    let s0 = client.free_balance(id(AccountKeyring::Charlie)).await? as i128;
-    let f0 = client.free_balance(ferdie).await?;
-    let r = call!(
-        client,
-        charges,
-        arbiter(),
-        cb.resolve_dispute(deal_id, 2, 180 * UNIT)
-    );
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    assert_eq!(
-        contract_events::<DisputeResolved>(&r.events),
-        vec![DisputeResolved {
-            deal_id,
-            resolution: Resolution::Arbiter,
-            index: 2,
-            to_seller: 178_200_000_000_000,
-            fee: 1_800_000_000_000,
-            to_buyer: 120 * UNIT,
-        }]
-    );
-    // Neither party signed the ruling: their balances change by exactly the split.
-    assert_eq!(
-        client.free_balance(id(AccountKeyring::Bob)).await? as i128 - b0,
-        120 * UNIT as i128
-    );
-    assert_eq!(
-        client.free_balance(id(AccountKeyring::Charlie)).await? as i128 - s0,
-        178_200_000_000_000
-    );
-    assert_eq!(client.free_balance(ferdie).await? - f0, 1_800_000_000_000);
-    let m = client
-        .call(&buyer(), &cb.milestone(deal_id, 2))
-        .dry_run()
-        .await?
-        .return_value()
-        .expect("m");
-    assert_eq!(m.milestone.status, MilestoneStatus::Resolved);
-    Ok(())
+        let b0 = client.free_balance(id(AccountKeyring::Bob)).await? as i128;
+        let s0 = client.free_balance(id(AccountKeyring::Charlie)).await? as i128;
+        let f0 = client.free_balance(ferdie).await?;
+        let r = call!(
+            client,
+            charges,
+            arbiter(),
+            cb.resolve_dispute(deal_id, 2, 180 * UNIT)
+        );
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        assert_eq!(
+            contract_events::<DisputeResolved>(&r.events),
+            vec![DisputeResolved {
+                deal_id,
+                resolution: Resolution::Arbiter,
+                index: 2,
+                to_seller: 178_200_000_000_000,
+                fee: 1_800_000_000_000,
+                to_buyer: 120 * UNIT,
+            }]
+        );
+        // Neither party signed the ruling: their balances change by exactly the split.
+        assert_eq!(
+            client.free_balance(id(AccountKeyring::Bob)).await? as i128 - b0,
+            120 * UNIT as i128
+        );
+        assert_eq!(
+            client.free_balance(id(AccountKeyring::Charlie)).await? as i128 - s0,
+            178_200_000_000_000
+        );
+        assert_eq!(client.free_balance(ferdie).await? - f0, 1_800_000_000_000);
+        let m = client
+            .call(&buyer(), &cb.milestone(deal_id, 2))
+            .dry_run()
+            .await?
+            .return_value()
+            .expect("m");
+        assert_eq!(m.milestone.status, MilestoneStatus::Resolved);
+        Ok(())
+    })
 }
 
 /// A missed ship-by refunds the buyer; a stranger triggers it.
-#[ink_e2e::test]
-async fn missed_ship_by_refunds_buyer<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
-    let ferdie = id(AccountKeyring::Ferdie);
-    let mut terms = seed_terms(false);
-    terms.milestones[1].ship_by = Some(now_ms() + 15_000);
-    let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
-    let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let early = client
-        .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1))
-        .dry_run()
-        .await?;
-    assert_eq!(early.return_value(), Err(Error::ShipByNotPassed));
-    sleep_ms(16_000).await;
-    tick(&mut client).await?;
-    let late = client
-        .call(&seller(), &cb.submit(deal_id, 1, [0; 32]))
-        .dry_run()
-        .await?;
-    assert_eq!(late.return_value(), Err(Error::ShipByPassed));
+#[test]
+fn missed_ship_by_refunds_buyer() -> E2EResult<()> {
+    run(async |mut client| {
+        let ferdie = id(AccountKeyring::Ferdie);
+        let mut terms = seed_terms(false);
+        terms.milestones[1].ship_by = Some(now_ms() + 15_000);
+        let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        let early = client
+            .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1))
+            .dry_run()
+            .await?;
+        assert_eq!(early.return_value(), Err(Error::ShipByNotPassed));
+        sleep_ms(16_000).await;
+        tick(&mut client).await?;
+        let late = client
+            .call(&seller(), &cb.submit(deal_id, 1, [0; 32]))
+            .dry_run()
+            .await?;
+        assert_eq!(late.return_value(), Err(Error::ShipByPassed));
 
-    let b0 = client.free_balance(id(AccountKeyring::Bob)).await?;
-    let r = client
-        .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1))
-        .submit()
-        .await?;
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    assert_eq!(
-        contract_events::<MilestoneRefunded>(&r.events),
-        vec![MilestoneRefunded {
-            deal_id,
-            buyer: id(AccountKeyring::Bob),
-            index: 1,
-            amount: 400 * UNIT,
-            reason: RefundReason::ShipByMissed
-        }]
-    );
-    assert_eq!(
-        client.free_balance(id(AccountKeyring::Bob)).await? - b0,
-        400 * UNIT
-    );
-    Ok(())
+        let b0 = client.free_balance(id(AccountKeyring::Bob)).await?;
+        let r = client
+            .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1))
+            .submit()
+            .await?;
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        assert_eq!(
+            contract_events::<MilestoneRefunded>(&r.events),
+            vec![MilestoneRefunded {
+                deal_id,
+                buyer: id(AccountKeyring::Bob),
+                index: 1,
+                amount: 400 * UNIT,
+                reason: RefundReason::ShipByMissed
+            }]
+        );
+        assert_eq!(
+            client.free_balance(id(AccountKeyring::Bob)).await? - b0,
+            400 * UNIT
+        );
+        Ok(())
+    })
 }
 
 /// Buyer silence past the review window pays the seller; anyone may trigger it, and a
 /// second trigger is refused with the milestone's state.
-#[ink_e2e::test]
-async fn review_timeout_releases_to_seller<Client: E2EBackend>(
-    mut client: Client,
-) -> E2EResult<()> {
-    let ferdie = id(AccountKeyring::Ferdie);
-    let mut terms = seed_terms(false);
-    terms.review_window = 3_000;
-    let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
-    let mut cb = contract.call_builder::<MilestoneEscrow>();
-    client
-        .call(&seller(), &cb.submit(deal_id, 0, [5; 32]))
-        .submit()
-        .await?;
-    let early = client
-        .call(&ink_e2e::alice(), &cb.settle_due(deal_id))
-        .dry_run()
-        .await?;
-    assert_eq!(early.return_value(), Err(Error::NothingDue));
-    sleep_ms(4_000).await;
-    tick(&mut client).await?;
-    let s0 = client.free_balance(id(AccountKeyring::Charlie)).await?;
-    let r = client
-        .call(&ink_e2e::alice(), &cb.settle_due(deal_id))
-        .submit()
-        .await?;
-    assert_eq!(r.message_result().expect("no LangError"), Ok(1));
-    let ev = contract_events::<MilestoneReleased>(&r.events);
-    assert_eq!(
-        (ev[0].amount, ev[0].fee, ev[0].via),
-        (297 * UNIT, 3 * UNIT, ReleaseVia::Timeout)
-    );
-    assert_eq!(
-        client.free_balance(id(AccountKeyring::Charlie)).await? - s0,
-        297 * UNIT
-    );
-    let again = client
-        .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 0))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        again.return_value(),
-        Err(Error::WrongMilestoneState {
-            found: MilestoneStatus::Released
-        })
-    );
-    Ok(())
+#[test]
+fn review_timeout_releases_to_seller() -> E2EResult<()> {
+    run(async |mut client| {
+        let ferdie = id(AccountKeyring::Ferdie);
+        let mut terms = seed_terms(false);
+        terms.review_window = 3_000;
+        let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        client
+            .call(&seller(), &cb.submit(deal_id, 0, [5; 32]))
+            .submit()
+            .await?;
+        let early = client
+            .call(&ink_e2e::alice(), &cb.settle_due(deal_id))
+            .dry_run()
+            .await?;
+        assert_eq!(early.return_value(), Err(Error::NothingDue));
+        sleep_ms(4_000).await;
+        tick(&mut client).await?;
+        let s0 = client.free_balance(id(AccountKeyring::Charlie)).await?;
+        let r = client
+            .call(&ink_e2e::alice(), &cb.settle_due(deal_id))
+            .submit()
+            .await?;
+        assert_eq!(r.message_result().expect("no LangError"), Ok(1));
+        let ev = contract_events::<MilestoneReleased>(&r.events);
+        assert_eq!(
+            (ev[0].amount, ev[0].fee, ev[0].via),
+            (297 * UNIT, 3 * UNIT, ReleaseVia::Timeout)
+        );
+        assert_eq!(
+            client.free_balance(id(AccountKeyring::Charlie)).await? - s0,
+            297 * UNIT
+        );
+        let again = client
+            .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 0))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            again.return_value(),
+            Err(Error::WrongMilestoneState {
+                found: MilestoneStatus::Released
+            })
+        );
+        Ok(())
+    })
 }
 
 /// A payout the chain refuses (a fee below the existential deposit to an empty account)
 /// is credited to the payee, who withdraws it later; a failing message reverts on chain.
-#[ink_e2e::test]
-async fn refused_payout_is_credited_and_withdrawn<Client: E2EBackend>(
-    mut client: Client,
-) -> E2EResult<()> {
-    // An empty fee recipient: a 1% fee of 5 milli-UNIT (0.05 mUNIT) is below the 1 mUNIT
-    // existential deposit, so the chain refuses that transfer.
-    let empty = ink_e2e::Keypair::from_uri(&"//EmptyFeeRecipient".parse()?)?;
-    let empty_id = AccountId::from(empty.public_key().0);
-    let mut terms = seed_terms(false);
-    for m in &mut terms.milestones {
-        m.amount = 5_000_000_000;
-    }
-    let (contract, deal_id) = funded_deal(&mut client, empty_id, terms).await?;
-    let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let r = client
-        .call(&buyer(), &cb.approve(deal_id, 0))
-        .submit()
-        .await?;
-    assert_eq!(r.message_result().expect("no LangError"), Ok(()));
-    assert_eq!(
-        contract_events::<PayoutDeferred>(&r.events),
-        vec![PayoutDeferred {
-            deal_id,
-            account: empty_id,
-            amount: 50_000_000
-        }]
-    );
-    let claim = client
-        .call(&buyer(), &cb.claimable_of(empty_id))
-        .dry_run()
-        .await?
-        .return_value();
-    assert_eq!(claim, 50_000_000);
-    assert_eq!(client.free_balance(empty_id).await?, 0);
+#[test]
+fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
+    run(async |mut client| {
+        // An empty fee recipient: a 1% fee of 5 milli-UNIT (0.05 mUNIT) is below the 1 mUNIT
+        // existential deposit, so the chain refuses that transfer. A new one per run: an
+        // earlier run on the same chain left its own funded.
+        let uri = format!("//EmptyFeeRecipient//{}", now_ms());
+        let empty = ink_e2e::Keypair::from_uri(&uri.parse()?)?;
+        let empty_id = AccountId::from(empty.public_key().0);
+        let mut terms = seed_terms(false);
+        for m in &mut terms.milestones {
+            m.amount = 5_000_000_000;
+        }
+        let (contract, deal_id) = funded_deal(&mut client, empty_id, terms).await?;
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        let r = client
+            .call(&buyer(), &cb.approve(deal_id, 0))
+            .submit()
+            .await?;
+        assert_eq!(r.message_result().expect("no LangError"), Ok(()));
+        assert_eq!(
+            contract_events::<PayoutDeferred>(&r.events),
+            vec![PayoutDeferred {
+                deal_id,
+                account: empty_id,
+                amount: 50_000_000
+            }]
+        );
+        let claim = client
+            .call(&buyer(), &cb.claimable_of(empty_id))
+            .dry_run()
+            .await?
+            .return_value();
+        assert_eq!(claim, 50_000_000);
+        assert_eq!(client.free_balance(empty_id).await?, 0);
 
-    // A failing message changes nothing on chain either: the extrinsic is rejected.
-    let replay = client
-        .call(&buyer(), &cb.approve(deal_id, 0))
-        .submit()
-        .await;
-    assert!(
-        matches!(replay, Err(ink_e2e::Error::CallExtrinsic(_))),
-        "replay must revert"
-    );
-    let replay_dry = client
-        .call(&buyer(), &cb.approve(deal_id, 0))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        replay_dry.return_value(),
-        Err(Error::WrongMilestoneState {
-            found: MilestoneStatus::Released
-        })
-    );
+        // A failing message changes nothing on chain either: the extrinsic is rejected.
+        let replay = client
+            .call(&buyer(), &cb.approve(deal_id, 0))
+            .submit()
+            .await;
+        assert!(
+            matches!(replay, Err(ink_e2e::Error::CallExtrinsic(_))),
+            "replay must revert"
+        );
+        let replay_dry = client
+            .call(&buyer(), &cb.approve(deal_id, 0))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            replay_dry.return_value(),
+            Err(Error::WrongMilestoneState {
+                found: MilestoneStatus::Released
+            })
+        );
 
-    // Give the payee an existence, then it withdraws exactly its credit.
-    client
-        .runtime_call(
-            &ink_e2e::alice(),
-            "Balances",
-            "transfer_allow_death",
-            vec![
-                ink_e2e::subxt::dynamic::Value::unnamed_variant(
-                    "Id",
-                    [ink_e2e::subxt::dynamic::Value::from_bytes(empty_id)],
-                ),
-                ink_e2e::subxt::dynamic::Value::u128(UNIT),
-            ],
-        )
-        .await?;
-    let mut charges = Charges::default();
-    let r = call!(client, charges, empty, cb.withdraw());
-    assert_eq!(r.message_result().expect("no LangError"), Ok(50_000_000));
-    assert_eq!(
-        contract_events::<Withdrawn>(&r.events),
-        vec![Withdrawn {
-            account: empty_id,
-            amount: 50_000_000
-        }]
-    );
-    let after = client.free_balance(empty_id).await? as i128;
-    assert_eq!(after, (UNIT + 50_000_000) as i128 - charges.of(empty_id));
-    let none = client.call(&empty, &cb.withdraw()).dry_run().await?;
-    assert_eq!(none.return_value(), Err(Error::NothingToWithdraw));
-    Ok(())
+        // Give the payee an existence, then it withdraws exactly its credit.
+        client
+            .runtime_call(
+                &ink_e2e::alice(),
+                "Balances",
+                "transfer_allow_death",
+                vec![
+                    ink_e2e::subxt::dynamic::Value::unnamed_variant(
+                        "Id",
+                        [ink_e2e::subxt::dynamic::Value::from_bytes(empty_id)],
+                    ),
+                    ink_e2e::subxt::dynamic::Value::u128(UNIT),
+                ],
+            )
+            .await?;
+        let mut charges = Charges::default();
+        let r = call!(client, charges, empty, cb.withdraw());
+        assert_eq!(r.message_result().expect("no LangError"), Ok(50_000_000));
+        assert_eq!(
+            contract_events::<Withdrawn>(&r.events),
+            vec![Withdrawn {
+                account: empty_id,
+                amount: 50_000_000
+            }]
+        );
+        let after = client.free_balance(empty_id).await? as i128;
+        assert_eq!(after, (UNIT + 50_000_000) as i128 - charges.of(empty_id));
+        let none = client.call(&empty, &cb.withdraw()).dry_run().await?;
+        assert_eq!(none.return_value(), Err(Error::NothingToWithdraw));
+        Ok(())
+    })
 }
 
 /// Unauthorized calls are refused on chain with the exact error (dry-run), for a sample
 /// of messages and roles.
-#[ink_e2e::test]
-async fn unauthorized_calls_are_refused<Client: E2EBackend>(mut client: Client) -> E2EResult<()> {
-    let (contract, deal_id) =
-        funded_deal(&mut client, id(AccountKeyring::Ferdie), seed_terms(false)).await?;
-    let mut cb = contract.call_builder::<MilestoneEscrow>();
-    let r = client
-        .call(&buyer(), &cb.submit(deal_id, 0, [0; 32]))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        r.message_result().expect("no LangError"),
-        Err(Error::CallerIsNotSeller)
-    );
-    let r = client
-        .call(&seller(), &cb.approve(deal_id, 0))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        r.message_result().expect("no LangError"),
-        Err(Error::CallerIsNotBuyer)
-    );
-    let r = client
-        .call(&buyer(), &cb.attest(deal_id, 0))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        r.message_result().expect("no LangError"),
-        Err(Error::CallerIsNotOracle)
-    );
-    let r = client
-        .call(&oracle(), &cb.propose_cancel(deal_id))
-        .dry_run()
-        .await?;
-    assert_eq!(
-        r.message_result().expect("no LangError"),
-        Err(Error::CallerIsNotParty)
-    );
-    let r = client
-        .call(&buyer(), &cb.fund(deal_id))
-        .value(1)
-        .dry_run()
-        .await?;
-    assert_eq!(
-        r.message_result().expect("no LangError"),
-        Err(Error::OverFunded { remaining: 0 })
-    );
-    Ok(())
+#[test]
+fn unauthorized_calls_are_refused() -> E2EResult<()> {
+    run(async |mut client| {
+        let (contract, deal_id) =
+            funded_deal(&mut client, id(AccountKeyring::Ferdie), seed_terms(false)).await?;
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        let r = client
+            .call(&buyer(), &cb.submit(deal_id, 0, [0; 32]))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            r.message_result().expect("no LangError"),
+            Err(Error::CallerIsNotSeller)
+        );
+        let r = client
+            .call(&seller(), &cb.approve(deal_id, 0))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            r.message_result().expect("no LangError"),
+            Err(Error::CallerIsNotBuyer)
+        );
+        let r = client
+            .call(&buyer(), &cb.attest(deal_id, 0))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            r.message_result().expect("no LangError"),
+            Err(Error::CallerIsNotOracle)
+        );
+        let r = client
+            .call(&oracle(), &cb.propose_cancel(deal_id))
+            .dry_run()
+            .await?;
+        assert_eq!(
+            r.message_result().expect("no LangError"),
+            Err(Error::CallerIsNotParty)
+        );
+        let r = client
+            .call(&buyer(), &cb.fund(deal_id))
+            .value(1)
+            .dry_run()
+            .await?;
+        assert_eq!(
+            r.message_result().expect("no LangError"),
+            Err(Error::OverFunded { remaining: 0 })
+        );
+        Ok(())
+    })
 }

@@ -1,13 +1,26 @@
-//! On-chain tests (ink_e2e against our `escrow-node`, named by `CONTRACTS_NODE`).
+//! On-chain tests: the contracts' release bundles, deployed on our `escrow-node`.
 //!
 //! Each test deploys its own contract instance, so tests never see each other's deals; the
-//! chain may be shared (scripts/test.sh runs them all on one node, see `CONTRACTS_NODE_URL`
-//! below). Balances are asserted exactly, as changes: for an account that signs,
-//! its expected change is what the contract paid it, less the value it sent, the
-//! transaction fees and the storage deposits it was charged, all read from the chain's own
-//! events (`TransactionPayment::TransactionFeePaid`, `Contracts::StorageDeposit*`).
+//! chain may be shared (scripts/test.sh runs them all on one node). Balances are asserted
+//! exactly, as changes: for an account that signs, its expected change is what the contract
+//! paid it, less the value it sent, the transaction fees and the storage deposits it was
+//! charged, all read from the chain's own events (`TransactionPayment::TransactionFeePaid`,
+//! `Contracts::StorageDeposit*`).
 //!
-//! Run: `CONTRACTS_NODE=<escrow-node> cargo test -p milestone_escrow --features e2e-tests -- --test-threads=1`
+//! The harness, [`run`], replaces `#[ink_e2e::test]`, which built every contract in debug
+//! mode inside each test and fixed the node's URL when it expanded. Here:
+//!
+//! - the contracts are the release bundles that
+//!   `scripts/build-contract.sh contracts/<crate> --release` leaves in
+//!   `$CARGO_TARGET_DIR/ink/<crate>/by-mode/release/`: built once, shared by every test,
+//!   and the very code `escrow deploy` puts on chain, so what is deployed is what is
+//!   tested. Nothing is built here; a missing bundle fails the test, naming it.
+//! - the node is `CONTRACTS_NODE_URL`, read when the test runs (changing it rebuilds
+//!   nothing); unset, each test spawns its own `CONTRACTS_NODE` (`--dev --tmp`), as the
+//!   macro did.
+//!
+//! Run (build the bundles first):
+//! `CONTRACTS_NODE_URL=ws://127.0.0.1:<port> cargo test -p milestone_escrow --features e2e-tests -- e2e_tests --test-threads=1`
 use crate::milestone_escrow::{MilestoneEscrow, MilestoneEscrowRef};
 use escrow_types::*;
 use ink::primitives::AccountId;
@@ -16,16 +29,76 @@ use ink_e2e::{
     AccountKeyring, ChainBackend, ContractsBackend, Keypair,
 };
 use scale::Decode;
-use std::collections::HashMap;
-
-/// ink_e2e's test macro reads `CONTRACTS_NODE_URL` when it expands (a running node to use
-/// instead of one spawned per test), and cargo does not track what a proc macro reads.
-/// Naming the variable here makes cargo rebuild these tests whenever it changes, so a binary
-/// never keeps the URL of a node that is gone.
-const _: Option<&str> = option_env!("CONTRACTS_NODE_URL");
+use std::{collections::HashMap, path::PathBuf};
 
 type E2EResult<T> = Result<T, Box<dyn std::error::Error>>;
 type Events = ExtrinsicEvents<PolkadotConfig>;
+type Client = ink_e2e::Client<PolkadotConfig, ink::env::DefaultEnvironment>;
+
+/// The contracts a test can instantiate, by crate name (ink_e2e names a contract by the
+/// file stem of its `.wasm`).
+const CONTRACTS: [&str; 2] = ["milestone_escrow", "bare_pay"];
+
+/// Runs one test's body on a client connected to the node (see the module docs).
+fn run(test: impl AsyncFnOnce(Client) -> E2EResult<()>) -> E2EResult<()> {
+    // ink_e2e's log (RUST_LOG), each line prefixed with the test's name (its thread's).
+    ink_e2e::INIT.call_once(ink_e2e::tracing_subscriber::fmt::init);
+    let name = std::thread::current().name().unwrap_or("?").to_owned();
+    ink_e2e::LOG_PREFIX.with(|prefix| *prefix.borrow_mut() = format!("test: {name}"));
+    let contracts = CONTRACTS.map(release_wasm);
+    ink_e2e::tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let url = std::env::var("CONTRACTS_NODE_URL").unwrap_or_default();
+            // A spawned node lives as long as this binding: dropping it stops the node.
+            let (rpc, _node) = if url.is_empty() {
+                let node = ink_e2e::TestNodeProcess::<PolkadotConfig>::build_with_env_or_default()
+                    .spawn()
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot spawn $CONTRACTS_NODE: {e}"));
+                (node.rpc(), Some(node))
+            } else {
+                let rpc = ink_e2e::RpcClient::from_url(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+                (rpc, None)
+            };
+            test(Client::new(rpc, contracts).await?).await
+        })
+}
+
+/// The target directory: `$CARGO_TARGET_DIR` when that is an absolute path (a relative one
+/// is relative to wherever cargo ran), else the one this test binary was built in
+/// (`<target>/debug/deps/<exe>`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .unwrap_or_else(|| {
+            let exe = std::env::current_exe().expect("the test binary's path");
+            exe.ancestors()
+                .nth(3)
+                .expect("<target>/debug/deps/<exe>")
+                .to_path_buf()
+        })
+}
+
+/// The `.wasm` of `crate_name`'s release bundle; panics, naming the command that builds
+/// it, when it is missing.
+fn release_wasm(crate_name: &str) -> PathBuf {
+    let wasm = target_dir()
+        .join("ink")
+        .join(crate_name)
+        .join("by-mode/release")
+        .join(format!("{crate_name}.wasm"));
+    assert!(
+        wasm.is_file(),
+        "no release bundle at {}: build it with `scripts/build-contract.sh contracts/{crate_name} --release`",
+        wasm.display()
+    );
+    wasm
+}
 
 /// One token (12 decimals).
 const UNIT: Balance = 1_000_000_000_000;
@@ -60,9 +133,7 @@ async fn sleep_ms(ms: u64) {
 
 /// Seals a block, so that the chain's clock (the latest block's timestamp, which dry-runs
 /// see) catches up with the wall clock after a sleep.
-async fn tick(
-    client: &mut ink_e2e::Client<PolkadotConfig, ink::env::DefaultEnvironment>,
-) -> E2EResult<()> {
+async fn tick(client: &mut Client) -> E2EResult<()> {
     client
         .runtime_call(
             &ink_e2e::ferdie(),
@@ -184,5 +255,6 @@ macro_rules! call {
 
 // The tests, by concern; they share the ledger and helpers above (a child module sees its
 // parent's private items, and `macro_rules!` above are in scope below).
+mod baseline;
 mod costs;
 mod deals;
