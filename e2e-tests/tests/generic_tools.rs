@@ -3,7 +3,8 @@
 //! CLI. This is the promise of one deployment: the instance is the ink! contract, created
 //! through its constructor `new`, so anything that reads ink! metadata can call it.
 //!
-//! Needs cargo-contract on PATH besides the node, the bundle and the `escrow` binary
+//! Needs the node, the bundle and the `escrow` binary, and cargo-contract on PATH: an optional
+//! install (`scripts/setup.sh --with-cargo-contract`); without it the tests say so and return
 //! (`chain_and_cargo_contract_available`).
 
 use std::process::Command;
