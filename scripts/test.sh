@@ -41,8 +41,8 @@ PHASE_LOGS=()
 # 2 cores, for a cold run (nothing built yet: no debug build in the target dir) and a warm
 # one. Cold sums to 60 min, warm to 15. A phase over its budget is a warning in the summary.
 declare -A BUDGET_COLD=(
-	[setup]=1500 [test build]=1380 [contract bundles]=300
-	[unit and property tests]=120 [e2e-tests crate]=240 [ink_e2e tests]=60
+	[setup]=1500 [test build]=1200 [contract bundles]=420
+	[unit and property tests]=180 [e2e-tests crate]=240 [ink_e2e tests]=60
 )
 declare -A BUDGET_WARM=(
 	[setup]=30 [test build]=300 [contract bundles]=60
@@ -152,10 +152,10 @@ print_summary() {
 	done
 	# Optional checks a test reported it could not run (a tool that is not installed).
 	local notes
-	notes="$(cat "$LOG_DIR"/*.log 2>/dev/null | sed -n 's/.*optional check not run: //p' | sort -u)"
-	if [ -n "$notes" ]; then
+	mapfile -t notes < <(cat "$LOG_DIR"/*.log 2>/dev/null | sed -n 's/.*optional check not run: //p' | sort -u)
+	if [ ${#notes[@]} -gt 0 ]; then
 		printf '\n==> optional checks not run\n'
-		printf '    %s\n' "$notes"
+		printf '    %s\n' "${notes[@]}"
 	fi
 	if [ ${#warnings[@]} -gt 0 ]; then
 		printf '\n==> warnings\n'
