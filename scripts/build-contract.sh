@@ -12,7 +12,7 @@
 # output is byte-identical (crates/contract-builder/tests/identical.rs). Environment:
 #   ESCROW_CONTRACT_BUILDER=<path>           a built contract-builder binary (scripts/test.sh
 #                                            passes the one its test build made); unset: this
-#                                            script builds it (cargo build -p contract-builder)
+#                                            script builds it, as the test build does
 #   ESCROW_CONTRACT_BUILDER=cargo-contract   an installed cargo-contract 5.0.3 instead
 #
 # Output: $CARGO_TARGET_DIR/ink/<crate>/<crate>.{wasm,json,contract} (cargo-contract's own
@@ -73,9 +73,13 @@ fi
 ensure_builder() {
 	[ "$builder_id" = contract-builder ] || return 0
 	if [ -z "$builder_choice" ]; then
-		step "contract-builder (cargo build -p contract-builder)"
-		(cd "$REPO_ROOT" && cargo build -p contract-builder --bin contract-builder) ||
-			die "cargo build -p contract-builder failed"
+		# Built the way scripts/test.sh's test build builds it (all of the workspace, its
+		# tests' features): the same dependency artifacts, so neither run compiles them again.
+		# `cargo build -p contract-builder` would resolve features for that one package and
+		# compile contract-build's tree a second time.
+		step "contract-builder (cargo test --workspace --no-run --test identical)"
+		(cd "$REPO_ROOT" && cargo test --workspace --no-run --test identical) ||
+			die "building contract-builder failed"
 	fi
 	[ -x "${builder[0]}" ] || die "no contract-builder at ${builder[0]} (ESCROW_CONTRACT_BUILDER)"
 }
