@@ -10,24 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use escrow_test_support::artifacts::{optional_check_not_run, repo_root, target_dir};
+
 const CARGO_CONTRACT_VERSION: &str = "5.0.3";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// `$CARGO_TARGET_DIR`, else the directory this test binary was built in
-/// (`<target>/<profile>/deps/<exe>`).
-fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.ancestors()
-        .nth(3)
-        .expect("<target>/<profile>/deps/<exe>")
-        .to_path_buf()
-}
 
 /// The installed cargo-contract's version ("5.0.3"), or `None` when there is none.
 fn cargo_contract_version() -> Option<String> {
@@ -103,15 +88,11 @@ fn bundles_are_byte_identical_to_cargo_contract_build_release() {
     match cargo_contract_version() {
         Some(v) if v == CARGO_CONTRACT_VERSION => {}
         other => {
-            // Straight to stderr, past the harness's capture: scripts/test.sh lists these
-            // lines in its summary.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "optional check not run: bundle identity with cargo-contract needs \
-                 cargo-contract {CARGO_CONTRACT_VERSION} on PATH, found {}",
+            optional_check_not_run(&format!(
+                "bundle identity with cargo-contract needs cargo-contract \
+                 {CARGO_CONTRACT_VERSION} on PATH, found {}",
                 other.as_deref().unwrap_or("none")
-            );
+            ));
             return;
         }
     }
