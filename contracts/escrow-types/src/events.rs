@@ -212,6 +212,22 @@ pub struct CancellationProposed {
     pub by: AccountId,
 }
 
+/// A pending cancellation proposal ended without a cancellation: its proposer withdrew it,
+/// or a submission or an attestation voided it (a cancellation never refunds a milestone
+/// delivered after it was proposed).
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancellationWithdrawn {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The proposer who withdrew it, or the seller or oracle whose call voided it.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The milestone whose submission or attestation voided it; `None` for a withdrawal.
+    pub voided_by: Option<u8>,
+}
+
 /// Both parties cancelled the deal: undisputed, unreleased funds went back to the buyer.
 #[ink::event]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,6 +274,20 @@ pub struct AmendmentAccepted {
     pub new_ship_by: Timestamp,
 }
 
+/// The proposer withdrew a pending ship-by amendment.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmendmentWithdrawn {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The proposing party.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The milestone.
+    pub index: u8,
+}
+
 /// A payout the chain refused (e.g. below the existential deposit) was credited to the
 /// payee's claimable balance instead; `withdraw` pulls it.
 #[ink::event]
@@ -273,13 +303,16 @@ pub struct PayoutDeferred {
     pub amount: Balance,
 }
 
-/// An account withdrew its claimable balance.
+/// An account withdrew its claimable balance, to itself or to another account it chose.
 #[ink::event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withdrawn {
-    /// The account.
+    /// The account whose claimable balance it was.
     #[ink(topic)]
     pub account: AccountId,
+    /// Where the money went.
+    #[ink(topic)]
+    pub to: AccountId,
     /// The amount paid.
     pub amount: Balance,
 }

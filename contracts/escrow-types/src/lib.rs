@@ -105,8 +105,10 @@ pub struct MilestoneTerms {
     pub amount: Balance,
     /// Hash of what "done" means (a spec, a document checklist).
     pub terms_hash: Digest,
-    /// The seller must submit by this time (inclusive), or the buyer may be refunded.
-    pub ship_by: Option<Timestamp>,
+    /// The milestone's refund clock: the seller must submit by this time (inclusive); after
+    /// it an unsubmitted milestone refunds the buyer. Every milestone has one, so no funds
+    /// wait forever for a silent seller. Amendments move it by two-party consent.
+    pub ship_by: Timestamp,
 }
 
 /// Everything two parties agree on. Immutable once accepted, except ship-by dates by
@@ -136,6 +138,13 @@ pub struct DealTerms {
     pub advance: bool,
     /// Hash of the whole agreement (purchase order, contract document).
     pub agreement_hash: Digest,
+    /// Who besides the buyer may deposit (a bank paying for the buyer), if anyone. Refunds
+    /// always go to the buyer.
+    pub funder: Option<AccountId>,
+    /// The funding clock: no deposit is taken after this time (inclusive bound), and the
+    /// deal cannot be accepted after it. Milestones not fully funded by then lapse: their
+    /// partial deposits go back to the buyer, funded milestones carry on.
+    pub fund_by: Timestamp,
     /// 1..=[`MAX_MILESTONES`] milestones, funded and numbered in this order.
     pub milestones: Vec<MilestoneTerms>,
 }
@@ -246,8 +255,8 @@ pub struct Milestone {
     pub amount: Balance,
     /// What "done" means.
     pub terms_hash: Digest,
-    /// Current ship-by (amendments move it).
-    pub ship_by: Option<Timestamp>,
+    /// Current ship-by: the refund clock (amendments move it).
+    pub ship_by: Timestamp,
     /// Sum of the amounts of all earlier milestones: deposits cover milestones in order, so
     /// this milestone is funded once `deposited >= funded_from + amount`. Kept so that we
     /// never iterate over earlier milestones.
@@ -317,6 +326,10 @@ pub struct Deal {
     pub advance: bool,
     /// Hash of the agreement document.
     pub agreement_hash: Digest,
+    /// Who besides the buyer may deposit.
+    pub funder: Option<AccountId>,
+    /// No deposit after this time; unfunded milestones lapse.
+    pub fund_by: Timestamp,
     /// BLAKE2b-256 of the SCALE-encoded [`DealTerms`] as proposed: what acceptance names.
     pub terms_hash: Digest,
     /// Number of milestones.
@@ -426,6 +439,8 @@ pub enum RefundReason {
     ShipByMissed,
     /// An earlier milestone lapsed unfunded, so this one can never be funded.
     FundingClosed,
+    /// The funding deadline passed before deposits covered it.
+    FundingDeadlinePassed,
     /// Both parties cancelled the deal.
     Cancelled,
 }
@@ -501,6 +516,8 @@ pub enum Error {
     InvalidWindow,
     /// Returned if a ship-by time is not in the future.
     ShipByInPast,
+    /// Returned if a proposal's funding deadline is not in the future.
+    FundByInPast,
     /// Returned if an amount sum overflows.
     AmountOverflow,
     /// Returned if the instance fee exceeds [`MAX_FEE_BPS`].
@@ -516,6 +533,10 @@ pub enum Error {
     FundingClosed,
     /// Returned if value is sent with an acceptance by someone other than the buyer.
     UnexpectedValue,
+    /// Returned if someone other than the buyer or the deal's named funder deposits.
+    CallerIsNotFunder,
+    /// Returned if a deposit or an acceptance comes after the deal's funding deadline.
+    FundingDeadlinePassed,
     /// Returned if the milestone is not fully funded yet.
     MilestoneNotFunded,
     /// Returned if the ship-by time has passed.
@@ -532,7 +553,11 @@ pub enum Error {
     ReviewWindowOpen,
     /// Returned if the fallback split is applied while the arbitration window still runs.
     ArbitrationWindowOpen,
-    /// Returned if a refund is claimed before the ship-by time has passed (or there is none).
+    /// Returned if a settlement or a ruling comes after the arbitration window: only the
+    /// fallback split may end the dispute then.
+    ArbitrationWindowClosed,
+    /// Returned if a refund is claimed before the ship-by time (and, for an unfunded
+    /// milestone, the funding deadline) has passed.
     ShipByNotPassed,
     /// Returned if nothing in the deal is due for settlement.
     NothingDue,
@@ -548,18 +573,24 @@ pub enum Error {
     SplitExceedsAmount,
     /// Returned if a cancellation is proposed twice.
     CancellationAlreadyProposed,
-    /// Returned if a cancellation is accepted that nobody proposed.
+    /// Returned if a cancellation is accepted or withdrawn that nobody proposed (or a
+    /// submission or an attestation since voided it).
     NoCancellationPending,
-    /// Returned if an amendment is accepted that nobody proposed.
+    /// Returned if an amendment is accepted or withdrawn that nobody proposed.
     NoAmendmentPending,
     /// Returned if the accepted amendment differs from the one on record.
     AmendmentMismatch,
-    /// Returned if an amendment does not move the ship-by later, or the milestone has none.
+    /// Returned if an amendment does not move the ship-by later.
     NotAnExtension,
     /// Returned if the caller has nothing to withdraw.
     NothingToWithdraw,
     /// Returned if a withdrawal transfer is refused by the chain.
     TransferFailed,
+    /// Returned if a payout fails because the contract itself holds less than it owes: an
+    /// accounting fault, never booked as a claimable credit.
+    ContractBalanceTooLow,
+    /// Returned if the instance's fee recipient would be the contract itself.
+    FeeRecipientIsContract,
     /// Returned if `close_deal` already recorded this deal's closure.
     ClosureAlreadyRecorded,
 }

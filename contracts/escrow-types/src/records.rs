@@ -51,17 +51,22 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// A fresh instance, if the fee configuration is allowed.
+    /// A fresh instance of the contract at `this`, if the fee configuration is allowed.
     ///
     /// # Errors
     /// - [`Error::FeeTooHigh`] if `fee_bps > MAX_FEE_BPS`.
     /// - [`Error::ZeroAccount`] if `fee_recipient` is the all-zero account while a fee is set.
-    pub fn new(fee_recipient: AccountId, fee_bps: u16) -> Result<Self, Error> {
+    /// - [`Error::FeeRecipientIsContract`] if `fee_recipient` is `this`: fees paid to the
+    ///   contract would sit in its balance owed to nobody.
+    pub fn new(this: AccountId, fee_recipient: AccountId, fee_bps: u16) -> Result<Self, Error> {
         if fee_bps > crate::MAX_FEE_BPS {
             return Err(Error::FeeTooHigh);
         }
         if fee_bps > 0 && fee_recipient == AccountId::from([0u8; 32]) {
             return Err(Error::ZeroAccount);
+        }
+        if fee_recipient == this {
+            return Err(Error::FeeRecipientIsContract);
         }
         Ok(Self {
             fee_recipient,
@@ -99,6 +104,10 @@ pub struct DealRecord {
     pub advance: bool,
     /// Hash of the agreement document.
     pub agreement_hash: Digest,
+    /// Who besides the buyer may deposit.
+    pub funder: Option<AccountId>,
+    /// No deposit after this time; unfunded milestones lapse.
+    pub fund_by: Timestamp,
     /// BLAKE2b-256 of the SCALE-encoded terms as proposed: what acceptance names.
     pub terms_hash: Digest,
     /// Number of milestones.
@@ -187,6 +196,8 @@ impl DealRecord {
             fallback_seller_bps: r.fallback_seller_bps,
             advance: r.advance,
             agreement_hash: r.agreement_hash,
+            funder: r.funder,
+            fund_by: r.fund_by,
             terms_hash: r.terms_hash,
             milestone_count: r.milestone_count,
             total: r.total,
@@ -338,7 +349,7 @@ impl MilestoneRecord {
         // The buyer's refund right begins strictly after ship-by; an attestation of an
         // unsubmitted milestone after it would race that right.
         let m = &self.milestone;
-        if m.status == MilestoneStatus::Pending && m.ship_by.is_some_and(|t| now > t) {
+        if m.status == MilestoneStatus::Pending && now > m.ship_by {
             return Err(Error::ShipByPassed);
         }
         if m.attestations & bit != 0 {
@@ -400,7 +411,10 @@ pub mod payout {
     /// only after every effect of the message is written.
     ///
     /// # Errors
-    /// `AmountOverflow` if the claimable balance would overflow.
+    /// - `ContractBalanceTooLow` if the transfer failed because the contract itself holds
+    ///   less than `amount`: that is an accounting fault, so the whole message fails
+    ///   rather than book a credit the contract cannot honour.
+    /// - `AmountOverflow` if the claimable balance would overflow.
     #[inline(never)]
     pub fn pay<E>(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error>
     where
@@ -419,6 +433,7 @@ pub mod payout {
     where
         E: Environment<AccountId = AccountId, Balance = Balance>,
     {
+        ensure_covers::<E>(amount)?;
         let key = (keys::CLAIMABLE, to);
         let credit = ink::env::get_contract_storage::<_, Balance>(&key)
             .ok()
@@ -432,6 +447,23 @@ pub mod payout {
             account: to,
             amount,
         });
+        Ok(())
+    }
+
+    /// After a refused transfer: `ContractBalanceTooLow` if the contract's own spendable
+    /// balance (`ink::env::balance`, what it may send while keeping its existential
+    /// deposit) is below `amount`, so the refusal was the contract's fault, not the payee's.
+    ///
+    /// # Errors
+    /// `ContractBalanceTooLow`.
+    #[inline(never)]
+    pub fn ensure_covers<E>(amount: Balance) -> Result<(), Error>
+    where
+        E: Environment<AccountId = AccountId, Balance = Balance>,
+    {
+        if ink::env::balance::<E>() < amount {
+            return Err(Error::ContractBalanceTooLow);
+        }
         Ok(())
     }
 }

@@ -27,13 +27,14 @@ pub(crate) fn proposer_role(terms: &DealTerms, caller: AccountId) -> Result<Role
 }
 
 /// Everyone the terms name, in the order the account index records them: buyer, seller,
-/// arbiter, oracles.
+/// arbiter, oracles, funder.
 pub(crate) fn participants(terms: &DealTerms) -> Vec<AccountId> {
-    let mut all: Vec<AccountId> = Vec::with_capacity(8);
+    let mut all: Vec<AccountId> = Vec::with_capacity(9);
     all.push(terms.buyer);
     all.push(terms.seller);
     all.extend(terms.arbiter);
     all.extend(terms.oracles.iter().copied());
+    all.extend(terms.funder);
     all
 }
 
@@ -57,6 +58,9 @@ pub(crate) fn validate_terms(terms: &DealTerms, now: Timestamp) -> Result<Balanc
         if window == 0 || window > MAX_WINDOW_MS {
             return Err(Error::InvalidWindow);
         }
+    }
+    if terms.fund_by <= now {
+        return Err(Error::FundByInPast);
     }
     milestones_total(terms, now)
 }
@@ -103,7 +107,7 @@ fn milestones_total(terms: &DealTerms, now: Timestamp) -> Result<Balance, Error>
         if m.amount == 0 {
             return Err(Error::ZeroAmount);
         }
-        if m.ship_by.is_some_and(|t| t <= now) {
+        if m.ship_by <= now {
             return Err(Error::ShipByInPast);
         }
         total = total.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
@@ -132,6 +136,8 @@ pub(crate) fn proposed_deal(
         fallback_seller_bps: terms.fallback_seller_bps,
         advance: terms.advance,
         agreement_hash: terms.agreement_hash,
+        funder: terms.funder,
+        fund_by: terms.fund_by,
         terms_hash,
         milestone_count,
         total,
@@ -184,29 +190,51 @@ pub(crate) fn ensure_not_own(proposer: Role, role: Role) -> Result<(), Error> {
     }
 }
 
-/// `accept`'s checks on the terms and on the value sent with it.
+/// `accept`'s checks on the terms, the funding clock and the value sent with it. A deal
+/// whose funding deadline has passed can no longer be accepted: the proposal has expired.
 pub(crate) fn ensure_acceptable(
     deal: &DealRecord,
     role: Role,
     terms_hash: Digest,
     value: Balance,
+    now: Timestamp,
 ) -> Result<(), Error> {
     if terms_hash != deal.terms_hash {
         return Err(Error::TermsHashMismatch);
     }
+    if now > deal.fund_by {
+        return Err(Error::FundingDeadlinePassed);
+    }
     if value > 0 && role != Role::Buyer {
         return Err(Error::UnexpectedValue);
     }
-    ensure_deposit_fits(deal, value)
+    ensure_deposit_fits(deal, value, now)
 }
 
-/// A deposit of `value` is allowed: funding open and the total not exceeded.
-pub(crate) fn ensure_deposit_fits(deal: &DealRecord, value: Balance) -> Result<(), Error> {
+/// `fund`'s caller check: the buyer, or the funder the terms name.
+pub(crate) fn ensure_funder(deal: &DealRecord, caller: &AccountId) -> Result<(), Error> {
+    if *caller == deal.buyer || deal.funder.as_ref() == Some(caller) {
+        Ok(())
+    } else {
+        Err(Error::CallerIsNotFunder)
+    }
+}
+
+/// A deposit of `value` is allowed at `now`: funding open, its deadline not passed, and
+/// the total not exceeded.
+pub(crate) fn ensure_deposit_fits(
+    deal: &DealRecord,
+    value: Balance,
+    now: Timestamp,
+) -> Result<(), Error> {
     if value == 0 {
         return Ok(());
     }
     if deal.funding_closed {
         return Err(Error::FundingClosed);
+    }
+    if now > deal.fund_by {
+        return Err(Error::FundingDeadlinePassed);
     }
     let remaining = deal
         .total
@@ -243,7 +271,7 @@ pub(crate) fn ensure_submittable(m: &MilestoneRecord, now: Timestamp) -> Result<
     if !m.context.funded {
         return Err(Error::MilestoneNotFunded);
     }
-    if m.ship_by.is_some_and(|t| now > t) {
+    if now > m.ship_by {
         return Err(Error::ShipByPassed);
     }
     Ok(())
@@ -258,6 +286,29 @@ pub(crate) fn ensure_disputable(m: &MilestoneRecord, now: Timestamp) -> Result<(
     Ok(())
 }
 
+/// The arbitration window of a disputed milestone still runs at `now` (its end inclusive):
+/// settlements and rulings are allowed only then. Once it has ended, only the fallback split
+/// (`settle_milestone`, `settle_due`) ends the dispute, so a party the fallback favours
+/// cannot be outrun by a late ruling or a stale offer.
+pub(crate) fn ensure_arbitration_open(
+    deal: &DealRecord,
+    m: &Milestone,
+    now: Timestamp,
+) -> Result<(), Error> {
+    if now > arbitration_end(deal, m) {
+        return Err(Error::ArbitrationWindowClosed);
+    }
+    Ok(())
+}
+
+/// When a disputed milestone's arbitration window ends (inclusive).
+pub(crate) fn arbitration_end(deal: &DealRecord, m: &Milestone) -> Timestamp {
+    m.dispute
+        .map(|d| d.opened_at)
+        .unwrap_or(0)
+        .saturating_add(deal.arbitration_window)
+}
+
 /// A disputed milestone, and a seller's part that fits in its amount.
 pub(crate) fn ensure_split_fits(m: &Milestone, seller_amount: Balance) -> Result<(), Error> {
     ensure_milestone_status(m, &[MilestoneStatus::Disputed])?;
@@ -267,22 +318,36 @@ pub(crate) fn ensure_split_fits(m: &Milestone, seller_amount: Balance) -> Result
     Ok(())
 }
 
-/// `propose_amendment`'s milestone checks: pending, and `new_ship_by` a later ship-by still
-/// ahead of `now`.
+/// `propose_amendment`'s milestone checks: pending, its current ship-by not passed (the
+/// buyer's refund right is earned then), and `new_ship_by` later than it.
 pub(crate) fn ensure_extension(
     m: &Milestone,
     new_ship_by: Timestamp,
     now: Timestamp,
 ) -> Result<(), Error> {
     ensure_milestone_status(m, &[MilestoneStatus::Pending])?;
-    match m.ship_by {
-        Some(current) if new_ship_by > current => {}
-        _ => return Err(Error::NotAnExtension),
-    }
-    if new_ship_by <= now {
-        return Err(Error::ShipByInPast);
+    ensure_ship_by_ahead(m, now)?;
+    if new_ship_by <= m.ship_by {
+        return Err(Error::NotAnExtension);
     }
     Ok(())
+}
+
+/// The milestone's ship-by has not passed at `now` (inclusive).
+pub(crate) fn ensure_ship_by_ahead(m: &Milestone, now: Timestamp) -> Result<(), Error> {
+    if now > m.ship_by {
+        return Err(Error::ShipByPassed);
+    }
+    Ok(())
+}
+
+/// `role` may withdraw a proposal `proposer` made (a cancellation or an amendment).
+pub(crate) fn ensure_own(proposer: Role, role: Role) -> Result<(), Error> {
+    if proposer == role {
+        Ok(())
+    } else {
+        Err(Error::CallerIsNotProposer)
+    }
 }
 
 /// Whether a deposit that completes milestone 0 pays it out as the advance. Past its ship-by
@@ -293,7 +358,7 @@ pub(crate) fn advance_due(deal: &DealRecord, m: &Milestone, index: u8, now: Time
         && deal.advance
         && deal.status == DealStatus::Active
         && m.status == MilestoneStatus::Pending
-        && m.ship_by.is_none_or(|t| now <= t)
+        && now <= m.ship_by
 }
 
 /// What the clocks make due for `m` at `now`, or the error saying why nothing is.
@@ -311,17 +376,20 @@ pub(crate) fn due_action(
             }
         }
         MilestoneStatus::Pending => {
-            if m.ship_by.is_some_and(|t| now > t) {
+            if now > m.ship_by {
                 Ok(DueAction::Refund(RefundReason::ShipByMissed))
-            } else if deal.funding_closed && !m.context.funded {
+            } else if m.context.funded {
+                Err(Error::ShipByNotPassed)
+            } else if now > deal.fund_by {
+                Ok(DueAction::Refund(RefundReason::FundingDeadlinePassed))
+            } else if deal.funding_closed {
                 Ok(DueAction::Refund(RefundReason::FundingClosed))
             } else {
                 Err(Error::ShipByNotPassed)
             }
         }
         MilestoneStatus::Disputed => {
-            let opened = m.dispute.map(|d| d.opened_at).unwrap_or(0);
-            if now > opened.saturating_add(deal.arbitration_window) {
+            if now > arbitration_end(deal, m) {
                 Ok(DueAction::Fallback)
             } else {
                 Err(Error::ArbitrationWindowOpen)

@@ -48,10 +48,11 @@ pub mod milestone_escrow {
         /// # Errors
         /// - [`Error::FeeTooHigh`] if `fee_bps > MAX_FEE_BPS`.
         /// - [`Error::ZeroAccount`] if `fee_recipient` is the all-zero account while a fee is set.
+        /// - [`Error::FeeRecipientIsContract`] if `fee_recipient` is the new contract itself.
         #[ink(constructor)]
         pub fn new(fee_recipient: AccountId, fee_bps: u16) -> Result<Self, Error> {
             Ok(Self {
-                instance: Instance::new(fee_recipient, fee_bps)?,
+                instance: Instance::new(Self::env().account_id(), fee_recipient, fee_bps)?,
                 deals: Mapping::default(),
                 milestones: Mapping::default(),
                 account_deals: Mapping::default(),
@@ -69,9 +70,9 @@ pub mod milestone_escrow {
         /// # Events
         /// `DealProposed`, with the full terms.
         /// # Errors
-        /// `CallerIsNotParty`, `NoMilestones`, `TooManyMilestones`, `ZeroAmount`,
-        /// `TooManyOracles`, `InvalidThreshold`, `DuplicateRole`, `ZeroAccount`, `InvalidBps`,
-        /// `InvalidWindow`, `ShipByInPast`, `AmountOverflow`.
+        /// `CallerIsNotParty`, `NoMilestones`, `TooManyMilestones`, `TooManyOracles`,
+        /// `DuplicateRole`, `ZeroAccount`, `InvalidThreshold`, `InvalidBps`, `InvalidWindow`,
+        /// `FundByInPast`, `ZeroAmount`, `ShipByInPast`, `AmountOverflow`.
         #[ink(message)]
         #[inline(never)]
         pub fn propose(&mut self, terms: DealTerms) -> Result<DealId, Error> {
@@ -130,6 +131,7 @@ pub mod milestone_escrow {
 
         /// Accepts a proposed deal, naming the hash of the terms accepted (so terms cannot
         /// be switched under the acceptor). The buyer may send funds with its acceptance.
+        /// A proposal expires at its funding deadline.
         ///
         /// # Access
         /// The counterparty of the proposer. Value only from the buyer.
@@ -138,7 +140,7 @@ pub mod milestone_escrow {
         /// `Advance`) if milestone 0 is an advance and now funded.
         /// # Errors
         /// `DealNotFound`, `CallerIsNotParty`, `CannotAcceptOwnProposal`, `WrongDealState`,
-        /// `TermsHashMismatch`, `UnexpectedValue`, `OverFunded`.
+        /// `TermsHashMismatch`, `FundingDeadlinePassed`, `UnexpectedValue`, `OverFunded`.
         #[ink(message, payable)]
         #[inline(never)]
         pub fn accept(&mut self, deal_id: DealId, terms_hash: Digest) -> Result<(), Error> {
@@ -149,7 +151,7 @@ pub mod milestone_escrow {
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             ensure_not_own(deal.proposer, role)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Proposed])?;
-            ensure_acceptable(&deal, role, terms_hash, value)?;
+            ensure_acceptable(&deal, role, terms_hash, value, now)?;
             deal.status = DealStatus::Active;
             deal.accepted_at = Some(now);
             self.env().emit_event(DealAccepted {
@@ -162,27 +164,31 @@ pub mod milestone_escrow {
             self.pay_all(deal_id, &payouts)
         }
 
-        /// Deposits funds for an accepted deal. Deposits cover milestones in order; funded
-        /// milestones may proceed while later ones wait for money.
+        /// Deposits funds for an accepted deal, until its funding deadline. Deposits cover
+        /// milestones in order; funded milestones may proceed while later ones wait for
+        /// money.
         ///
         /// # Access
-        /// Anyone (a bank or financier may fund on the buyer's behalf; refunds always go to
-        /// the buyer).
+        /// The buyer, or the funder the terms name (a bank paying for the buyer). Refunds
+        /// always go to the buyer.
         /// # Events
         /// `DealFunded`; `MilestoneReleased` (via `Advance`) if it completes an advance.
         /// # Errors
-        /// `DealNotFound`, `WrongDealState`, `ZeroDeposit`, `FundingClosed`, `OverFunded`.
+        /// `DealNotFound`, `CallerIsNotFunder`, `WrongDealState`, `ZeroDeposit`,
+        /// `FundingClosed`, `FundingDeadlinePassed`, `OverFunded`.
         #[ink(message, payable)]
         #[inline(never)]
         pub fn fund(&mut self, deal_id: DealId) -> Result<(), Error> {
             let caller = self.env().caller();
             let value = self.env().transferred_value();
+            let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
+            ensure_funder(&deal, &caller)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
             let fits = if value == 0 {
                 Err(Error::ZeroDeposit)
             } else {
-                ensure_deposit_fits(&deal, value)
+                ensure_deposit_fits(&deal, value, now)
             };
             if let Err(e) = fits {
                 // A deal whose milestones are all settled is closed. It can take no deposit
@@ -196,12 +202,13 @@ pub mod milestone_escrow {
         }
 
         /// Marks a funded milestone delivered, with the hash of the evidence. Starts the
-        /// buyer's review window.
+        /// buyer's review window. Voids a pending cancellation proposal: a cancellation
+        /// never refunds a milestone delivered after it was proposed.
         ///
         /// # Access
         /// The seller.
         /// # Events
-        /// `MilestoneSubmitted`.
+        /// `MilestoneSubmitted`; `CancellationWithdrawn` if it voided a cancellation.
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotSeller`, `WrongDealState`,
         /// `WrongMilestoneState`, `MilestoneNotFunded`, `ShipByPassed`.
@@ -215,7 +222,7 @@ pub mod milestone_escrow {
         ) -> Result<(), Error> {
             let caller = self.env().caller();
             let now = self.env().block_timestamp();
-            let deal = self.load_deal(deal_id)?;
+            let mut deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             if caller != deal.seller {
                 return Err(Error::CallerIsNotSeller);
@@ -227,6 +234,7 @@ pub mod milestone_escrow {
             m.submitted_at = Some(now);
             m.amendment = None;
             self.milestones.insert((deal_id, index), &m);
+            self.void_cancellation(deal_id, &mut deal, caller, index);
             self.env().emit_event(MilestoneSubmitted {
                 deal_id,
                 seller: caller,
@@ -306,12 +314,14 @@ pub mod milestone_escrow {
         }
 
         /// Attests a funded milestone (before or after the seller's submission). When the
-        /// deal's threshold of distinct oracles is reached, the milestone is released.
+        /// deal's threshold of distinct oracles is reached, the milestone is released. Like a
+        /// submission, it voids a pending cancellation proposal.
         ///
         /// # Access
         /// One of the deal's oracles, unless the release rule is `Buyer`.
         /// # Events
-        /// `MilestoneAttested`; `MilestoneReleased` (via `Oracles`) at the threshold.
+        /// `MilestoneAttested`; `MilestoneReleased` (via `Oracles`) at the threshold;
+        /// `CancellationWithdrawn` if it voided a cancellation.
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotOracle`, `RuleForbidsOracles`,
         /// `WrongDealState`, `WrongMilestoneState`, `MilestoneNotFunded`, `ShipByPassed`,
@@ -321,7 +331,7 @@ pub mod milestone_escrow {
         pub fn attest(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
             let caller = self.env().caller();
             let now = self.env().block_timestamp();
-            let deal = self.load_deal(deal_id)?;
+            let mut deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let bit = m.check_oracle(&caller)?;
             self.ensure_status_seen(deal_id, &deal, &m, &[DealStatus::Active])?;
@@ -341,6 +351,7 @@ pub mod milestone_escrow {
                 payouts = self.book_release(deal_id, index, &mut m, ReleaseVia::Oracles)?;
             }
             self.milestones.insert((deal_id, index), &m);
+            self.void_cancellation(deal_id, &mut deal, caller, index);
             self.pay_all(deal_id, &payouts)
         }
 
@@ -388,15 +399,16 @@ pub mod milestone_escrow {
         }
 
         /// Offers to settle a dispute: the seller gets `seller_amount` (the fee comes out
-        /// of it), the buyer the rest. Replaces any earlier offer.
+        /// of it), the buyer the rest. Replaces any earlier offer. Offers lapse with the
+        /// arbitration window.
         ///
         /// # Access
-        /// The buyer or the seller.
+        /// The buyer or the seller, while the arbitration window runs.
         /// # Events
         /// `SettlementOffered`.
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongMilestoneState`,
-        /// `SplitExceedsAmount`.
+        /// `SplitExceedsAmount`, `ArbitrationWindowClosed`.
         #[ink(message)]
         #[inline(never)]
         pub fn offer_settlement(
@@ -406,10 +418,12 @@ pub mod milestone_escrow {
             seller_amount: Balance,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
+            let now = self.env().block_timestamp();
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             ensure_split_fits(&m, seller_amount)?;
+            ensure_arbitration_open(&deal, &m, now)?;
             let mut dispute = m
                 .dispute
                 .ok_or(Error::WrongMilestoneState { found: m.status })?;
@@ -432,12 +446,12 @@ pub mod milestone_escrow {
         /// switched under the acceptor), and splits the milestone accordingly.
         ///
         /// # Access
-        /// The party that did not make the offer.
+        /// The party that did not make the offer, while the arbitration window runs.
         /// # Events
         /// `DisputeResolved` (`Settlement`).
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongMilestoneState`,
-        /// `NoOffer`, `CannotAcceptOwnProposal`, `OfferMismatch`.
+        /// `ArbitrationWindowClosed`, `NoOffer`, `CannotAcceptOwnProposal`, `OfferMismatch`.
         #[ink(message)]
         #[inline(never)]
         pub fn accept_settlement(
@@ -447,10 +461,12 @@ pub mod milestone_escrow {
             seller_amount: Balance,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
+            let now = self.env().block_timestamp();
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
             ensure_milestone_status(&m, &[MilestoneStatus::Disputed])?;
+            ensure_arbitration_open(&deal, &m, now)?;
             let offer = m.dispute.and_then(|d| d.offer).ok_or(Error::NoOffer)?;
             ensure_not_own(offer.by, role)?;
             if offer.seller_amount != seller_amount {
@@ -468,12 +484,12 @@ pub mod milestone_escrow {
         /// Rules on a dispute: any split of the milestone amount.
         ///
         /// # Access
-        /// The deal's arbiter.
+        /// The deal's arbiter, while the arbitration window runs.
         /// # Events
         /// `DisputeResolved` (`Arbiter`).
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotArbiter`, `WrongMilestoneState`,
-        /// `SplitExceedsAmount`.
+        /// `SplitExceedsAmount`, `ArbitrationWindowClosed`.
         #[ink(message)]
         #[inline(never)]
         pub fn resolve_dispute(
@@ -483,17 +499,20 @@ pub mod milestone_escrow {
             seller_amount: Balance,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
+            let now = self.env().block_timestamp();
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             if deal.arbiter != Some(caller) {
                 return Err(Error::CallerIsNotArbiter);
             }
             ensure_split_fits(&m, seller_amount)?;
+            ensure_arbitration_open(&deal, &m, now)?;
             self.end_dispute(deal_id, index, &mut m, seller_amount, Resolution::Arbiter)
         }
 
         /// Settles one milestone whose clock has run out: auto-release after the review
-        /// window, refund after a missed ship-by (or once funding closed), or the fallback
+        /// window, refund after a missed ship-by, refund of the deposits of a milestone not
+        /// fully funded by the funding deadline (or once funding closed), or the fallback
         /// split after the arbitration window.
         ///
         /// # Access
@@ -522,8 +541,10 @@ pub mod milestone_escrow {
             self.pay_all(deal_id, &payouts)
         }
 
-        /// Settles every milestone of the deal whose clock has run out, in one call.
-        /// Returns how many it settled.
+        /// Settles everything in the deal whose clock has run out, in one call, including
+        /// the unfunded milestones that become due because a lapse in the same call closed
+        /// funding. Returns how many it settled. Once every deadline of a deal has passed,
+        /// one call leaves nothing locked.
         ///
         /// # Access
         /// Anyone.
@@ -536,35 +557,21 @@ pub mod milestone_escrow {
         pub fn settle_due(&mut self, deal_id: DealId) -> Result<u8, Error> {
             let now = self.env().block_timestamp();
             let mut deal = self.load_deal(deal_id)?;
-            let mut settled: u8 = 0;
-            let mut due = Vec::new();
-            for index in 0..deal.milestone_count {
-                let m = self.load_milestone(deal_id, index)?;
-                if m.status.is_terminal() {
-                    settled = settled.saturating_add(1);
-                } else if let Ok(action) = due_action(&deal, &m, now) {
-                    due.push((index, m, action));
-                }
-            }
+            let (settled, open) = self.open_milestones(deal_id, &deal)?;
             // Checked after the walk (which changes nothing): only it knows whether the
             // deal has closed.
             let allowed = [DealStatus::Active, DealStatus::Cancelled];
             ensure_status(deal.status_with(settled), &allowed)?;
-            if due.is_empty() {
-                return Err(Error::NothingDue);
-            }
-            let settled = u8::try_from(due.len()).map_err(|_| Error::TooManyMilestones)?;
-            let mut payouts = Vec::new();
             let funding_was_closed = deal.funding_closed;
-            for (index, mut m, action) in due {
-                payouts.extend(self.apply_due(deal_id, &mut deal, index, &mut m, action)?);
-                self.milestones.insert((deal_id, index), &m);
+            let (count, payouts) = self.apply_all_due(deal_id, &mut deal, open, now)?;
+            if count == 0 {
+                return Err(Error::NothingDue);
             }
             if deal.funding_closed != funding_was_closed {
                 self.deals.insert(deal_id, &deal);
             }
             self.pay_all(deal_id, &payouts)?;
-            Ok(settled)
+            Ok(count)
         }
 
         /// Proposes to cancel the deal by mutual consent.
@@ -594,9 +601,40 @@ pub mod milestone_escrow {
             Ok(())
         }
 
+        /// Withdraws the caller's pending cancellation proposal.
+        ///
+        /// # Access
+        /// The party that proposed the cancellation.
+        /// # Events
+        /// `CancellationWithdrawn`.
+        /// # Errors
+        /// `DealNotFound`, `CallerIsNotParty`, `WrongDealState`, `NoCancellationPending`,
+        /// `CallerIsNotProposer`.
+        #[ink(message)]
+        #[inline(never)]
+        pub fn withdraw_cancel(&mut self, deal_id: DealId) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let mut deal = self.load_deal(deal_id)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            ensure_status(self.status_of(deal_id, &deal)?, &[DealStatus::Active])?;
+            let proposer = deal
+                .cancel_proposed_by
+                .ok_or(Error::NoCancellationPending)?;
+            ensure_own(proposer, role)?;
+            deal.cancel_proposed_by = None;
+            self.deals.insert(deal_id, &deal);
+            self.env().emit_event(CancellationWithdrawn {
+                deal_id,
+                by: caller,
+                voided_by: None,
+            });
+            Ok(())
+        }
+
         /// Accepts the other party's cancellation: every unreleased, undisputed milestone's
         /// funds go back to the buyer; disputed milestones run to their end; no more
-        /// deposits are taken.
+        /// deposits are taken. The proposal covers exactly what was pending when it was
+        /// made: any submission or attestation since voided it (`NoCancellationPending`).
         ///
         /// # Access
         /// The party that did not propose the cancellation.
@@ -611,19 +649,7 @@ pub mod milestone_escrow {
             let caller = self.env().caller();
             let mut deal = self.load_deal(deal_id)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
-            let mut settled: u8 = 0;
-            let mut touched = Vec::new();
-            for index in 0..deal.milestone_count {
-                let m = self.load_milestone(deal_id, index)?;
-                if m.status.is_terminal() {
-                    settled = settled.saturating_add(1);
-                } else if matches!(
-                    m.status,
-                    MilestoneStatus::Pending | MilestoneStatus::Submitted
-                ) {
-                    touched.push((index, m));
-                }
-            }
+            let (settled, open) = self.open_milestones(deal_id, &deal)?;
             ensure_status(deal.status_with(settled), &[DealStatus::Active])?;
             let proposer = deal
                 .cancel_proposed_by
@@ -633,6 +659,10 @@ pub mod milestone_escrow {
             deal.status = DealStatus::Cancelled;
             deal.cancel_proposed_by = None;
             deal.funding_closed = true;
+            // Disputed milestones run to their end.
+            let touched = open
+                .into_iter()
+                .filter(|(_, m)| m.status != MilestoneStatus::Disputed);
             for (index, mut m) in touched {
                 let reason = RefundReason::Cancelled;
                 let amount = self.book_refund(deal_id, &mut deal, index, &mut m, reason)?;
@@ -652,7 +682,8 @@ pub mod milestone_escrow {
             self.pay_all(deal_id, &[refund])
         }
 
-        /// Proposes a later ship-by for an unsubmitted milestone.
+        /// Proposes a later ship-by for an unsubmitted milestone whose ship-by has not
+        /// passed. Replaces any earlier proposal.
         ///
         /// # Access
         /// The buyer or the seller.
@@ -660,7 +691,7 @@ pub mod milestone_escrow {
         /// `AmendmentProposed`.
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongDealState`,
-        /// `WrongMilestoneState`, `NotAnExtension`, `ShipByInPast`.
+        /// `WrongMilestoneState`, `ShipByPassed`, `NotAnExtension`.
         #[ink(message)]
         #[inline(never)]
         pub fn propose_amendment(
@@ -690,7 +721,8 @@ pub mod milestone_escrow {
             Ok(())
         }
 
-        /// Accepts the other party's ship-by amendment, naming the new time.
+        /// Accepts the other party's ship-by amendment, naming the new time. Refused once
+        /// the milestone's current ship-by has passed: the buyer's refund right is earned.
         ///
         /// # Access
         /// The party that did not propose the amendment.
@@ -699,7 +731,7 @@ pub mod milestone_escrow {
         /// # Errors
         /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `WrongDealState`,
         /// `WrongMilestoneState`, `NoAmendmentPending`, `CannotAcceptOwnProposal`,
-        /// `AmendmentMismatch`.
+        /// `AmendmentMismatch`, `ShipByPassed`.
         #[ink(message)]
         #[inline(never)]
         pub fn accept_amendment(
@@ -709,6 +741,7 @@ pub mod milestone_escrow {
             new_ship_by: Timestamp,
         ) -> Result<(), Error> {
             let caller = self.env().caller();
+            let now = self.env().block_timestamp();
             let deal = self.load_deal(deal_id)?;
             let mut m = self.load_milestone(deal_id, index)?;
             let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
@@ -719,7 +752,8 @@ pub mod milestone_escrow {
             if amendment.new_ship_by != new_ship_by {
                 return Err(Error::AmendmentMismatch);
             }
-            m.ship_by = Some(new_ship_by);
+            ensure_ship_by_ahead(&m, now)?;
+            m.ship_by = new_ship_by;
             m.amendment = None;
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(AmendmentAccepted {
@@ -731,6 +765,34 @@ pub mod milestone_escrow {
             Ok(())
         }
 
+        /// Withdraws the caller's pending ship-by amendment.
+        ///
+        /// # Access
+        /// The party that proposed the amendment.
+        /// # Events
+        /// `AmendmentWithdrawn`.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound`, `CallerIsNotParty`, `NoAmendmentPending`,
+        /// `CallerIsNotProposer`.
+        #[ink(message)]
+        #[inline(never)]
+        pub fn withdraw_amendment(&mut self, deal_id: DealId, index: u8) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let deal = self.load_deal(deal_id)?;
+            let mut m = self.load_milestone(deal_id, index)?;
+            let role = deal.role_of(&caller).ok_or(Error::CallerIsNotParty)?;
+            let amendment = m.amendment.ok_or(Error::NoAmendmentPending)?;
+            ensure_own(amendment.by, role)?;
+            m.amendment = None;
+            self.milestones.insert((deal_id, index), &m);
+            self.env().emit_event(AmendmentWithdrawn {
+                deal_id,
+                by: caller,
+                index,
+            });
+            Ok(())
+        }
+
         /// Pays out the caller's claimable balance (payouts the chain refused earlier).
         ///
         /// # Access
@@ -738,26 +800,30 @@ pub mod milestone_escrow {
         /// # Events
         /// `Withdrawn`.
         /// # Errors
-        /// `NothingToWithdraw`, `TransferFailed` (nothing changes; try again once the
-        /// account can receive it).
+        /// `NothingToWithdraw`, `ContractBalanceTooLow`, `TransferFailed` (nothing changes;
+        /// try again once the account can receive it, or use `withdraw_to`).
         #[ink(message)]
         #[inline(never)]
         pub fn withdraw(&mut self) -> Result<Balance, Error> {
             let caller = self.env().caller();
-            let amount = self.claimable.get(caller).unwrap_or(0);
-            if amount == 0 {
-                return Err(Error::NothingToWithdraw);
-            }
-            self.claimable.remove(caller);
-            self.env().emit_event(Withdrawn {
-                account: caller,
-                amount,
-            });
-            // A refusal here reverts the whole message, so the credit is kept.
-            self.env()
-                .transfer(caller, amount)
-                .map_err(|_| Error::TransferFailed)?;
-            Ok(amount)
+            self.withdraw_claimable(caller, caller)
+        }
+
+        /// Pays out the caller's claimable balance to `to`, an account of its choice: for a
+        /// payout that cannot land on the caller's own account (below the existential
+        /// deposit on a fresh account, say).
+        ///
+        /// # Access
+        /// Anyone with a claimable balance.
+        /// # Events
+        /// `Withdrawn`.
+        /// # Errors
+        /// As [`withdraw`](Self::withdraw).
+        #[ink(message)]
+        #[inline(never)]
+        pub fn withdraw_to(&mut self, to: AccountId) -> Result<Balance, Error> {
+            let caller = self.env().caller();
+            self.withdraw_claimable(caller, to)
         }
 
         /// Records a closed deal's closure with the `DealClosed` event. A deal is closed

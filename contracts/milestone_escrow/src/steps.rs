@@ -2,7 +2,7 @@
 //! checks that may have to count settled milestones, and booking releases, refunds, splits
 //! and deposits. Each step writes effects only; payouts are returned and made last.
 use crate::{
-    guards::{advance_due, ensure_status, participants, proposed_milestone, DueAction},
+    guards::{advance_due, due_action, ensure_status, participants, proposed_milestone, DueAction},
     milestone_escrow::MilestoneEscrow,
 };
 use escrow_types::*;
@@ -331,6 +331,103 @@ impl MilestoneEscrow {
                 self.book_split(deal_id, index, m, seller_gross, Resolution::Fallback)
             }
         }
+    }
+
+    /// Walks the deal's milestones: how many are settled, and the others with their records.
+    pub(crate) fn open_milestones(
+        &self,
+        deal_id: DealId,
+        deal: &DealRecord,
+    ) -> Result<(u8, Vec<(u8, MilestoneRecord)>), Error> {
+        let mut settled: u8 = 0;
+        let mut open = Vec::new();
+        for index in 0..deal.milestone_count {
+            let m = self.load_milestone(deal_id, index)?;
+            if m.status.is_terminal() {
+                settled = settled.saturating_add(1);
+            } else {
+                open.push((index, m));
+            }
+        }
+        Ok((settled, open))
+    }
+
+    /// Books every milestone of `open` that a clock has made due at `now`; returns how many
+    /// and the payouts to make. A lapse that closes funding makes the unfunded milestones
+    /// due too, wherever they stand in the deal, so the walk repeats once funding closed
+    /// during it (funding closes at most once, so it ends).
+    pub(crate) fn apply_all_due(
+        &mut self,
+        deal_id: DealId,
+        deal: &mut DealRecord,
+        mut open: Vec<(u8, MilestoneRecord)>,
+        now: Timestamp,
+    ) -> Result<(u8, Vec<Payout>), Error> {
+        let mut count: u8 = 0;
+        let mut payouts = Vec::new();
+        loop {
+            let funding_was_closed = deal.funding_closed;
+            let mut rest = Vec::new();
+            for (index, mut m) in open {
+                match due_action(deal, &m, now) {
+                    Ok(action) => {
+                        payouts.extend(self.apply_due(deal_id, deal, index, &mut m, action)?);
+                        self.milestones.insert((deal_id, index), &m);
+                        count = count.checked_add(1).ok_or(Error::TooManyMilestones)?;
+                    }
+                    Err(_) => rest.push((index, m)),
+                }
+            }
+            if deal.funding_closed == funding_was_closed || rest.is_empty() {
+                return Ok((count, payouts));
+            }
+            open = rest;
+        }
+    }
+
+    /// A submission or an attestation of milestone `index` by `by` voids a pending
+    /// cancellation proposal: the proposal covered what was pending when it was made, and a
+    /// cancellation must never refund a milestone delivered since. Writes the deal record
+    /// only when there is a proposal to void.
+    pub(crate) fn void_cancellation(
+        &mut self,
+        deal_id: DealId,
+        deal: &mut DealRecord,
+        by: AccountId,
+        index: u8,
+    ) {
+        if deal.cancel_proposed_by.take().is_some() {
+            self.deals.insert(deal_id, deal);
+            self.env().emit_event(CancellationWithdrawn {
+                deal_id,
+                by,
+                voided_by: Some(index),
+            });
+        }
+    }
+
+    /// Pays `owner`'s claimable balance to `to` (`withdraw`, `withdraw_to`).
+    pub(crate) fn withdraw_claimable(
+        &mut self,
+        owner: AccountId,
+        to: AccountId,
+    ) -> Result<Balance, Error> {
+        let amount = self.claimable.get(owner).unwrap_or(0);
+        if amount == 0 {
+            return Err(Error::NothingToWithdraw);
+        }
+        self.claimable.remove(owner);
+        self.env().emit_event(Withdrawn {
+            account: owner,
+            to,
+            amount,
+        });
+        // A refusal here reverts the whole message, so the credit is kept.
+        if self.env().transfer(to, amount).is_err() {
+            payout::ensure_covers::<<Self as ContractEnv>::Env>(amount)?;
+            return Err(Error::TransferFailed);
+        }
+        Ok(amount)
     }
 
     /// Pushes payouts (`payout::pay`). All effects are written before this runs.

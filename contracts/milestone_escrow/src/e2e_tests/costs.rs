@@ -33,12 +33,12 @@ fn message_costs() -> E2EResult<()> {
         terms.milestones.push(MilestoneTerms {
             amount: 100 * UNIT,
             terms_hash: [4; 32],
-            ship_by: Some(now_ms() + 600_000),
+            ship_by: now_ms() + 600_000,
         });
         terms.milestones.push(MilestoneTerms {
             amount: 100 * UNIT,
             terms_hash: [5; 32],
-            ship_by: None,
+            ship_by: now_ms() + 30 * DAY_MS,
         });
         let total = 1_200 * UNIT;
         let mut ctor = MilestoneEscrowRef::new(id(AccountKeyring::Ferdie), FEE_BPS);

@@ -219,7 +219,7 @@ fn missed_ship_by_refunds_buyer() -> E2EResult<()> {
     run(async |mut client| {
         let ferdie = id(AccountKeyring::Ferdie);
         let mut terms = seed_terms(false);
-        terms.milestones[1].ship_by = Some(now_ms() + 15_000);
+        terms.milestones[1].ship_by = now_ms() + 15_000;
         let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
         let mut cb = contract.call_builder::<MilestoneEscrow>();
         let early = client
@@ -389,6 +389,7 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
             contract_events::<Withdrawn>(&r.events),
             vec![Withdrawn {
                 account: empty_id,
+                to: empty_id,
                 amount: 50_000_000
             }]
         );
@@ -396,6 +397,150 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
         assert_eq!(after, (UNIT + 50_000_000) as i128 - charges.of(empty_id));
         let none = client.call(&empty, &cb.withdraw()).dry_run().await?;
         assert_eq!(none.return_value(), Err(Error::NothingToWithdraw));
+        Ok(())
+    })
+}
+
+/// A fresh dev-chain account, new on every run (an earlier run on the same chain funded
+/// its own).
+fn fresh_account(name: &str) -> E2EResult<(Keypair, AccountId)> {
+    let uri = format!("//{name}//{}", now_ms());
+    let pair = Keypair::from_uri(&uri.parse()?)?;
+    let id = AccountId::from(pair.public_key().0);
+    Ok((pair, id))
+}
+
+/// Alice sends `amount` to `to`.
+async fn endow(client: &mut Client, to: AccountId, amount: Balance) -> E2EResult<()> {
+    use ink_e2e::subxt::dynamic::Value;
+    client
+        .runtime_call(
+            &ink_e2e::alice(),
+            "Balances",
+            "transfer_allow_death",
+            vec![
+                Value::unnamed_variant("Id", [Value::from_bytes(to)]),
+                Value::u128(amount),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Issue 14, item 7: a claimant whose payout could not land withdraws it to another account
+/// of its choice. A withdrawal to an account that cannot take it fails and keeps the credit.
+#[test]
+fn claimant_withdraws_its_deferred_payout_to_an_account_of_its_choice() -> E2EResult<()> {
+    run(async |mut client| {
+        // The fee recipient is empty when its 0.05 mUNIT fee is paid: below the existential
+        // deposit, so the chain refuses it and the contract credits it.
+        let (claimant, claimant_id) = fresh_account("Claimant")?;
+        let mut terms = seed_terms(false);
+        for m in &mut terms.milestones {
+            m.amount = 5_000_000_000;
+        }
+        let (contract, deal_id) = funded_deal(&mut client, claimant_id, terms).await?;
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        client
+            .call(&buyer(), &cb.approve(deal_id, 0))
+            .submit()
+            .await?;
+        let claim = client
+            .call(&buyer(), &cb.claimable_of(claimant_id))
+            .dry_run()
+            .await?;
+        assert_eq!(claim.return_value(), 50_000_000);
+
+        // The claimant gets money for fees elsewhere; a fresh account cannot take 0.05 mUNIT.
+        endow(&mut client, claimant_id, UNIT).await?;
+        let (_, fresh_id) = fresh_account("FreshPayee")?;
+        let refused = client
+            .call(&claimant, &cb.withdraw_to(fresh_id))
+            .dry_run()
+            .await?;
+        assert_eq!(refused.return_value(), Err(Error::TransferFailed));
+
+        // An account of its choice that exists takes it, exactly.
+        let (_, payee_id) = fresh_account("Payee")?;
+        endow(&mut client, payee_id, UNIT).await?;
+        let mut charges = Charges::default();
+        let r = call!(client, charges, claimant, cb.withdraw_to(payee_id));
+        assert_eq!(r.message_result().expect("no LangError"), Ok(50_000_000));
+        assert_eq!(
+            contract_events::<Withdrawn>(&r.events),
+            vec![Withdrawn {
+                account: claimant_id,
+                to: payee_id,
+                amount: 50_000_000
+            }]
+        );
+        assert_eq!(client.free_balance(payee_id).await?, UNIT + 50_000_000);
+        let after = client.free_balance(claimant_id).await? as i128;
+        assert_eq!(after, UNIT as i128 - charges.of(claimant_id));
+        let claim = client
+            .call(&buyer(), &cb.claimable_of(claimant_id))
+            .dry_run()
+            .await?;
+        assert_eq!(claim.return_value(), 0);
+        Ok(())
+    })
+}
+
+/// Issue 14, item 7: a payout that fails because the contract itself holds too little is an
+/// error that reverts the message, never a claimable credit. No message can make the
+/// contract short, so the test takes its balance down with sudo.
+#[test]
+fn payout_the_contract_cannot_cover_is_an_error_not_a_credit() -> E2EResult<()> {
+    use ink_e2e::subxt::dynamic::Value;
+    run(async |mut client| {
+        let seller_id = AccountId::from(seller().public_key().0);
+        let (contract, deal_id) =
+            funded_deal(&mut client, id(AccountKeyring::Ferdie), seed_terms(false)).await?;
+        let mut cb = contract.call_builder::<MilestoneEscrow>();
+        let force_set = Value::named_variant(
+            "force_set_balance",
+            [
+                (
+                    "who",
+                    Value::unnamed_variant("Id", [Value::from_bytes(contract.account_id)]),
+                ),
+                ("new_free", Value::u128(UNIT)),
+            ],
+        );
+        client
+            .runtime_call(
+                &ink_e2e::alice(),
+                "Sudo",
+                "sudo",
+                vec![Value::unnamed_variant("Balances", [force_set])],
+            )
+            .await?;
+        let r = client
+            .call(&buyer(), &cb.approve(deal_id, 0))
+            .dry_run()
+            .await?;
+        assert_eq!(r.return_value(), Err(Error::ContractBalanceTooLow));
+        let submitted = client
+            .call(&buyer(), &cb.approve(deal_id, 0))
+            .submit()
+            .await;
+        assert!(
+            matches!(submitted, Err(ink_e2e::Error::CallExtrinsic(_))),
+            "the failing release must revert"
+        );
+        let claim = client
+            .call(&buyer(), &cb.claimable_of(seller_id))
+            .dry_run()
+            .await?
+            .return_value();
+        assert_eq!(claim, 0);
+        let m = client
+            .call(&buyer(), &cb.milestone(deal_id, 0))
+            .dry_run()
+            .await?
+            .return_value()
+            .expect("milestone");
+        assert_eq!(m.milestone.status, MilestoneStatus::Pending);
         Ok(())
     })
 }

@@ -100,6 +100,9 @@ fn release_wasm(crate_name: &str) -> PathBuf {
     wasm
 }
 
+/// A day, in ms: the seed's funding clock; its ship-bys are 30 days out.
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
 /// One token (12 decimals).
 const UNIT: Balance = 1_000_000_000_000;
 const FEE_BPS: u16 = 100;
@@ -211,21 +214,23 @@ fn seed_terms(advance: bool) -> DealTerms {
         fallback_seller_bps: 5_000,
         advance,
         agreement_hash: [0xAA; 32],
+        funder: None,
+        fund_by: now_ms() + DAY_MS,
         milestones: vec![
             MilestoneTerms {
                 amount: 300 * UNIT,
                 terms_hash: [1; 32],
-                ship_by: None,
+                ship_by: now_ms() + 30 * DAY_MS,
             },
             MilestoneTerms {
                 amount: 400 * UNIT,
                 terms_hash: [2; 32],
-                ship_by: None,
+                ship_by: now_ms() + 30 * DAY_MS,
             },
             MilestoneTerms {
                 amount: 300 * UNIT,
                 terms_hash: [3; 32],
-                ship_by: None,
+                ship_by: now_ms() + 30 * DAY_MS,
             },
         ],
     }

@@ -2,10 +2,10 @@
 use super::*;
 
 #[ink::test]
-fn fund_works_from_anyone_in_order() {
+fn fund_works_in_order() {
     let mut t = T::new();
     let id = t.active(terms(), 0);
-    assert_eq!(t.paying(stranger(), 500).fund(id), Ok(()));
+    assert_eq!(t.paying(buyer(), 500).fund(id), Ok(()));
     let v = t.c.milestone(id, 1).unwrap();
     assert_eq!(v.covered, 200);
     assert!(t.m(id, 0).is_funded(500));
@@ -17,7 +17,7 @@ fn fund_works_from_anyone_in_order() {
         vec![
             DealFunded {
                 deal_id: id,
-                funder: stranger(),
+                funder: buyer(),
                 amount: 500,
                 deposited: 500
             },

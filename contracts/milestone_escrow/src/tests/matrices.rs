@@ -399,6 +399,30 @@ fn authorization_matrix() {
                 Err(CallerIsNotParty),
             ],
         ),
+        (
+            "withdraw_amendment",
+            amended,
+            |t, id, w| t.by(w).withdraw_amendment(id, 1),
+            [
+                Err(CallerIsNotProposer),
+                Ok(()),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
+        (
+            "withdraw_cancel",
+            cancel_proposed,
+            |t, id, w| t.by(w).withdraw_cancel(id),
+            [
+                Err(CallerIsNotProposer),
+                Ok(()),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+                Err(CallerIsNotParty),
+            ],
+        ),
     ];
     let mut cells = 0;
     for (name, setup, act, expected) in rows {
@@ -413,14 +437,18 @@ fn authorization_matrix() {
             cells += 1;
         }
     }
-    // Funding is open to anyone: checked separately, with value.
+    // Funding is the buyer's (or a named funder's, tests::holes): checked separately, with
+    // value.
     for who in roles {
         let mut t = T::new();
         let id = t.active(terms(), 0);
-        assert_eq!(t.paying(account(who), 10).fund(id), Ok(()));
+        match who {
+            Who::Buyer => assert_eq!(t.paying(account(who), 10).fund(id), Ok(())),
+            _ => t.fails(CallerIsNotFunder, |t| t.paying(account(who), 10).fund(id)),
+        }
         cells += 1;
     }
-    assert_eq!(cells, 15 * 5 + 5);
+    assert_eq!(cells, 17 * 5 + 5);
 }
 
 /// Liveness: from a deal with every kind of milestone in flight, once every clock has run
@@ -433,7 +461,7 @@ fn stranger_can_drain_every_deal_after_clocks() {
     terms.milestones.push(MilestoneTerms {
         amount: 50,
         terms_hash: [0; 32],
-        ship_by: Some(SHIP_BY),
+        ship_by: SHIP_BY,
     });
     let id = t.active(terms, 1_000);
     t.by(seller()).submit(id, 0, [0; 32]).unwrap();

@@ -12,6 +12,7 @@ mod cancel_and_amend;
 mod clocks;
 mod disputes;
 mod funding;
+mod holes;
 mod matrices;
 mod proposals;
 mod reads;
@@ -29,6 +30,9 @@ const T0: u64 = 1_000_000;
 const REVIEW: u64 = 100;
 const ARBITRATION: u64 = 200;
 const SHIP_BY: u64 = T0 + 1_000;
+/// The seed's funding deadline and the ship-by of its milestones 0 and 2: far enough
+/// ahead that only the tests about those clocks reach them.
+const LATE: u64 = T0 + 1_000_000;
 /// Every party's starting balance.
 const BASE: Balance = 1_000_000_000_000;
 
@@ -54,10 +58,14 @@ fn arbiter() -> AccountId {
 fn stranger() -> AccountId {
     acct(6)
 }
+/// A bank the terms may name as the buyer's funder.
+fn funder() -> AccountId {
+    acct(7)
+}
 fn fee_recipient() -> AccountId {
     acct(9)
 }
-fn everyone() -> [AccountId; 7] {
+fn everyone() -> [AccountId; 8] {
     [
         buyer(),
         seller(),
@@ -65,12 +73,14 @@ fn everyone() -> [AccountId; 7] {
         oracle2(),
         arbiter(),
         stranger(),
+        funder(),
         fee_recipient(),
     ]
 }
 
-/// The seed's deal: 30/40/30 of 1,000 with an advance, shipment attested by oracles (1 of 2),
-/// delivery approved by the buyer. Milestone 1 must ship by `SHIP_BY`.
+/// The seed's deal: 30/40/30 of 1,000, shipment attested by oracles (1 of 2), delivery
+/// approved by the buyer. Milestone 1 must ship by `SHIP_BY`, the others by `LATE`, and
+/// funding closes at `LATE`. No funder besides the buyer.
 fn terms() -> DealTerms {
     DealTerms {
         buyer: buyer(),
@@ -84,21 +94,23 @@ fn terms() -> DealTerms {
         fallback_seller_bps: 5_000,
         advance: false,
         agreement_hash: [7; 32],
+        funder: None,
+        fund_by: LATE,
         milestones: vec![
             MilestoneTerms {
                 amount: 300,
                 terms_hash: [1; 32],
-                ship_by: None,
+                ship_by: LATE,
             },
             MilestoneTerms {
                 amount: 400,
                 terms_hash: [2; 32],
-                ship_by: Some(SHIP_BY),
+                ship_by: SHIP_BY,
             },
             MilestoneTerms {
                 amount: 300,
                 terms_hash: [3; 32],
-                ship_by: None,
+                ship_by: LATE,
             },
         ],
     }

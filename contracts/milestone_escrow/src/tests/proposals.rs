@@ -59,7 +59,7 @@ fn propose_works() {
         (0..3).map(|i| t.m(id, i).funded_from).collect::<Vec<_>>(),
         vec![0, 300, 700]
     );
-    assert_eq!(t.m(id, 1).ship_by, Some(SHIP_BY));
+    assert_eq!(t.m(id, 1).ship_by, SHIP_BY);
     assert_eq!(t.c.milestone(id, 3), None);
     for who in [buyer(), seller(), oracle1(), oracle2(), arbiter()] {
         assert_eq!(t.c.deals_of(who, 0, 10), vec![id]);
@@ -96,7 +96,7 @@ fn propose_rejects_invalid_terms() {
             MilestoneTerms {
                 amount: 1,
                 terms_hash: [0; 32],
-                ship_by: None
+                ship_by: LATE
             };
             n
         ]
@@ -151,7 +151,7 @@ fn propose_rejects_invalid_terms() {
         ),
         (
             Error::ShipByInPast,
-            Box::new(|d| d.milestones[1].ship_by = Some(T0)),
+            Box::new(|d| d.milestones[1].ship_by = T0),
         ),
         (
             Error::AmountOverflow,
@@ -173,7 +173,7 @@ fn propose_accepts_boundaries() {
         MilestoneTerms {
             amount: 1,
             terms_hash: [0; 32],
-            ship_by: Some(T0 + 1)
+            ship_by: T0 + 1
         };
         16
     ];
@@ -184,7 +184,7 @@ fn propose_accepts_boundaries() {
     d.milestones = vec![MilestoneTerms {
         amount: u128::MAX,
         terms_hash: [0; 32],
-        ship_by: None,
+        ship_by: LATE,
     }];
     d.oracles = (10..15).map(acct).collect();
     d.oracle_threshold = 5;
