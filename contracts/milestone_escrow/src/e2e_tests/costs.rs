@@ -87,7 +87,7 @@ fn message_costs() -> E2EResult<()> {
         );
         measure!(
             "fund",
-            ink_e2e::alice(),
+            buyer(),
             cb.fund(deal),
             value = total - 1_000 * UNIT
         );
