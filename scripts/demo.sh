@@ -186,6 +186,12 @@ show_balances() {
 	printf '    (small negative changes of the signers are network fees and storage deposits)\n'
 }
 deal_id_of() { sed -n 's/^ *deal id: \([0-9]*\)$/\1/p'; }
+# The terms hash of a deal, as `deal show --json` prints it: what an acceptor who reviewed the
+# terms names. (The deal's own terms_hash is the first one: JSON keys are sorted, "deal"
+# before "milestones".)
+terms_hash_of() {
+	escrow_value --json deal show "$1" | grep -o '"terms_hash":"0x[0-9a-f]*"' | head -n1 | cut -d'"' -f4
+}
 say() { printf '\n%s\n' "$*" | fold -s -w 96; }
 
 say "The platform (//Alice) deploys the escrow contract with a 1% fee on payments to sellers:
@@ -217,9 +223,15 @@ printf '%s\n' "$out"
 deal1="$(deal_id_of <<<"$out")"
 [ -n "$deal1" ] || die "no deal id in the propose output"
 
-say "The buyer reviews the terms (the CLI re-derives their hash) and accepts, funding all
-20,000 UNIT at once. The 30% advance is paid to the exporter immediately."
-escrow --suri //Bob deal accept "$deal1" --fund all
+say "The buyer reviews the terms and accepts exactly those, naming their hash (a script must;
+the CLI prints every term before signing, and the contract refuses any other terms), funding
+all 20,000 UNIT at once. The 30% advance is paid to the exporter immediately. The funding
+deadline and every milestone's ship-by are the CLI's defaults: fund within 7 days, milestone n
+shipped by the funding deadline + (n+1) x 30 days."
+escrow deal show "$deal1"
+hash1="$(terms_hash_of "$deal1")"
+[ -n "$hash1" ] || die "no terms hash for deal $deal1"
+escrow --suri //Bob deal accept "$deal1" --terms-hash "$hash1" --fund all
 show_balances "deal 1: order confirmed, advance paid"
 
 say "The exporter ships and submits milestone 1 with the bill of lading's hash. SeaTrack, the
@@ -251,7 +263,9 @@ out="$(escrow --suri //Charlie deal propose --buyer //Bob --oracle //Ferdie --ar
 printf '%s\n' "$out"
 deal2="$(deal_id_of <<<"$out")"
 [ -n "$deal2" ] || die "no deal id in the propose output"
-escrow --suri //Bob deal accept "$deal2" --fund all
+hash2="$(terms_hash_of "$deal2")"
+[ -n "$hash2" ] || die "no terms hash for deal $deal2"
+escrow --suri //Bob deal accept "$deal2" --terms-hash "$hash2" --fund all
 escrow --suri //Charlie deal submit "$deal2" 1 --evidence-hash "0x$(printf 'b2%.0s' {1..32})"
 escrow --suri //Ferdie deal attest "$deal2" 1
 show_balances "deal 2: advance and shipment paid"

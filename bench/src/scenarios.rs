@@ -133,7 +133,7 @@ impl Bench {
     pub async fn reference_deal(&self) -> Res<Vec<Step>> {
         let (seller, buyer, oracle, anyone) =
             (dev::charlie(), dev::bob(), dev::dave(), dev::alice());
-        let terms = reference_terms();
+        let terms = reference_terms(self.now_ms().await?);
         let total: u128 = terms.milestones.iter().map(|m| m.amount).sum();
         let hash = self.terms_hash(&terms).await?;
         let mut steps = Vec::new();
@@ -160,7 +160,7 @@ impl Bench {
     /// Every mutating message along deals' lives, each measured in the state it is then
     /// submitted in. Returns the rows and the storage deposit of a proposal.
     pub async fn lifecycle(&self) -> Res<(Vec<Row>, u128)> {
-        let (seller, buyer, oracle, arbiter, funder) = (
+        let (seller, buyer, oracle, arbiter, anyone) = (
             dev::charlie(),
             dev::bob(),
             dev::dave(),
@@ -176,8 +176,14 @@ impl Bench {
         let propose = call_data("propose", &(terms.clone(),));
 
         let d0 = self.propose(&seller, &terms).await?;
-        self.measure::<()>(r, "withdraw_proposal", &seller, 0, call_data("withdraw_proposal", &(d0,)))
-            .await?;
+        self.measure::<()>(
+            r,
+            "withdraw_proposal",
+            &seller,
+            0,
+            call_data("withdraw_proposal", &(d0,)),
+        )
+        .await?;
         let proposed = self
             .measure::<DealId>(r, "propose (5 milestones)", &seller, 0, propose.clone())
             .await?;
@@ -185,8 +191,9 @@ impl Bench {
         let accept = call_data("accept", &(deal, hash));
         self.measure::<()>(r, "accept + fund", &buyer, 1_000 * UNIT, accept)
             .await?;
+        // Only the buyer (or a funder the terms name; these name none) may deposit.
         let rest = total - 1_000 * UNIT;
-        self.measure::<()>(r, "fund", &funder, rest, call_data("fund", &(deal,)))
+        self.measure::<()>(r, "fund", &buyer, rest, call_data("fund", &(deal,)))
             .await?;
         let approve = call_data("approve", &(deal, 0u8));
         self.measure::<()>(r, "approve (release + fee)", &buyer, 0, approve)
@@ -203,8 +210,13 @@ impl Bench {
         let agree = call_data("accept_amendment", &(deal, 3u8, ship_by));
         self.measure::<()>(r, "accept_amendment", &buyer, 0, agree)
             .await?;
-        self.call::<()>(&seller, 0, "submit", call_data("submit", &(deal, 2u8, [2u8; 32])))
-            .await?;
+        self.call::<()>(
+            &seller,
+            0,
+            "submit",
+            call_data("submit", &(deal, 2u8, [2u8; 32])),
+        )
+        .await?;
         let dispute = call_data("dispute", &(deal, 2u8, [3u8; 32]));
         self.measure::<()>(r, "dispute", &buyer, 0, dispute).await?;
         let offer = call_data("offer_settlement", &(deal, 2u8, 150 * UNIT));
@@ -213,24 +225,40 @@ impl Bench {
         let settle = call_data("accept_settlement", &(deal, 2u8, 150 * UNIT));
         self.measure::<()>(r, "accept_settlement (split)", &buyer, 0, settle)
             .await?;
-        self.call::<()>(&seller, 0, "submit", call_data("submit", &(deal, 3u8, [4u8; 32])))
-            .await?;
-        self.call::<()>(&seller, 0, "dispute", call_data("dispute", &(deal, 3u8, [5u8; 32])))
-            .await?;
+        self.call::<()>(
+            &seller,
+            0,
+            "submit",
+            call_data("submit", &(deal, 3u8, [4u8; 32])),
+        )
+        .await?;
+        self.call::<()>(
+            &seller,
+            0,
+            "dispute",
+            call_data("dispute", &(deal, 3u8, [5u8; 32])),
+        )
+        .await?;
         let rule = call_data("resolve_dispute", &(deal, 3u8, 50 * UNIT));
         self.measure::<()>(r, "resolve_dispute (split)", &arbiter, 0, rule)
             .await?;
-        self.call::<()>(&seller, 0, "submit", call_data("submit", &(deal, 4u8, [6u8; 32])))
-            .await?;
+        self.call::<()>(
+            &seller,
+            0,
+            "submit",
+            call_data("submit", &(deal, 4u8, [6u8; 32])),
+        )
+        .await?;
         // The review window is 2 s: let it pass, then seal a block so the clock moves.
         tokio::time::sleep(Duration::from_millis(2_100)).await;
         self.tick().await?;
         let due = call_data("settle_milestone", &(deal, 4u8));
-        self.measure::<()>(r, "settle_milestone (timeout release)", &funder, 0, due)
+        self.measure::<()>(r, "settle_milestone (timeout release)", &anyone, 0, due)
             .await?;
         // Every milestone of the deal is settled now: anyone records its closure.
         let close = call_data("close_deal", &(deal,));
-        self.measure::<()>(r, "close_deal", &funder, 0, close).await?;
+        self.measure::<()>(r, "close_deal", &anyone, 0, close)
+            .await?;
 
         // Batch approval and mutual cancellation on another deal.
         let d2 = self.propose(&seller, &terms).await?;
@@ -252,11 +280,12 @@ impl Bench {
     pub async fn touch_first_of(&self, n: u8) -> Res<(Weight, Weight)> {
         let (seller, buyer) = (dev::charlie(), dev::bob());
         let mut terms = seed_terms(self.now_ms().await?);
+        let fund_by = terms.fund_by;
         terms.milestones = (0..n)
             .map(|i| MilestoneTerms {
                 amount: 10 * UNIT,
                 terms_hash: [i; 32],
-                ship_by: None,
+                ship_by: default_ship_by(fund_by, usize::from(i)),
             })
             .collect();
         let hash = self.terms_hash(&terms).await?;
@@ -308,7 +337,7 @@ impl Bench {
     }
 }
 
-fn milestone(amount: u128, tag: u8, ship_by: Option<u64>) -> MilestoneTerms {
+fn milestone(amount: u128, tag: u8, ship_by: u64) -> MilestoneTerms {
     MilestoneTerms {
         amount,
         terms_hash: [tag; 32],
@@ -316,10 +345,25 @@ fn milestone(amount: u128, tag: u8, ship_by: Option<u64>) -> MilestoneTerms {
     }
 }
 
-/// The reference deal's terms: buyer Bob, seller Charlie, 300/400/300 UNIT (30/40/30) with
-/// milestone 0 an advance, oracle Dave (threshold 1), arbiter Eve; either the buyer or the
-/// oracle may release.
-pub fn reference_terms() -> DealTerms {
+const DAY_MS: u64 = 86_400_000;
+
+/// The funding deadline `escrow deal propose` sets by default: 7 days after `now`.
+fn default_fund_by(now: u64) -> u64 {
+    now + 7 * DAY_MS
+}
+
+/// The ship-by `escrow deal propose` derives by default for milestone `index` (from 0):
+/// fund-by + (index + 1) × 30 days.
+fn default_ship_by(fund_by: u64, index: usize) -> u64 {
+    fund_by + (index as u64 + 1) * 30 * DAY_MS
+}
+
+/// The reference deal's terms at `now`: buyer Bob, seller Charlie, 300/400/300 UNIT
+/// (30/40/30) with milestone 0 an advance, oracle Dave (threshold 1), arbiter Eve; either
+/// the buyer or the oracle may release. No funder besides the buyer; the CLI's default
+/// deadlines (funding within 7 days, milestone n shipped by fund-by + (n+1) × 30 days).
+pub fn reference_terms(now: u64) -> DealTerms {
+    let fund_by = default_fund_by(now);
     DealTerms {
         buyer: ink_id(&dev::bob()),
         seller: ink_id(&dev::charlie()),
@@ -332,24 +376,28 @@ pub fn reference_terms() -> DealTerms {
         fallback_seller_bps: 5_000,
         advance: true,
         agreement_hash: [0xAA; 32],
+        funder: None,
+        fund_by,
         milestones: vec![
-            milestone(300 * UNIT, 1, None),
-            milestone(400 * UNIT, 2, None),
-            milestone(300 * UNIT, 3, None),
+            milestone(300 * UNIT, 1, default_ship_by(fund_by, 0)),
+            milestone(400 * UNIT, 2, default_ship_by(fund_by, 1)),
+            milestone(300 * UNIT, 3, default_ship_by(fund_by, 2)),
         ],
     }
 }
 
 /// The lifecycle's deal: the reference deal without the advance (so that `approve` and
-/// `attest` have milestones to release), plus two milestones: one with a ship-by deadline
-/// (amendments need one) and one more for a timeout release. The lifecycle's rows, and so
-/// the 861cbb3 figures, were measured on this deal.
+/// `attest` have milestones to release), plus two milestones: one whose ship-by is 10
+/// minutes away (the amendment extends it) and one more for a timeout release. The
+/// lifecycle's rows, and so the 861cbb3 figures, were measured on this deal (before every
+/// milestone had a ship-by and deals a funding deadline).
 fn seed_terms(now: u64) -> DealTerms {
-    let mut terms = reference_terms();
+    let mut terms = reference_terms(now);
     terms.advance = false;
+    let last = default_ship_by(terms.fund_by, 4);
     terms.milestones.extend([
-        milestone(100 * UNIT, 4, Some(now + 600_000)),
-        milestone(100 * UNIT, 5, None),
+        milestone(100 * UNIT, 4, now + 600_000),
+        milestone(100 * UNIT, 5, last),
     ]);
     terms
 }
@@ -385,11 +433,21 @@ mod tests {
 
     #[test]
     fn the_reference_deal_is_30_40_30_with_an_advance() {
-        let t = reference_terms();
+        let t = reference_terms(1_796_126_400_000);
         let amounts: Vec<u128> = t.milestones.iter().map(|m| m.amount).collect();
         assert_eq!(amounts, [300 * UNIT, 400 * UNIT, 300 * UNIT]);
         assert!(t.advance);
         assert_eq!((t.oracles.len(), t.oracle_threshold), (1, 1));
         assert!(t.arbiter.is_some());
+        assert_eq!(
+            (t.funder, t.fund_by),
+            (None, 1_796_126_400_000 + 7 * DAY_MS)
+        );
+        let ships: Vec<u64> = t.milestones.iter().map(|m| m.ship_by).collect();
+        assert_eq!(
+            ships,
+            [1, 2, 3].map(|n| t.fund_by + n * 30 * DAY_MS),
+            "the CLI's default deadlines"
+        );
     }
 }

@@ -65,7 +65,12 @@ start_node
 cc=(cargo-contract contract)
 addr="$(measure deploy "${cc[@]}" instantiate --url "$url" --suri //Alice --constructor new \
 	--args "$alice" 100 -x --skip-confirm --output-json "$bundle" | python3 -c 'import json,sys; print(json.load(sys.stdin)["contract"])')"
-terms="DealTerms { buyer: $bob, seller: $charlie, oracles: [], oracle_threshold: 0, arbiter: None, release_rule: Buyer, review_window: 604800000, arbitration_window: 1209600000, fallback_seller_bps: 5000, advance: false, agreement_hash: $zero, milestones: [MilestoneTerms { amount: 30000000000000, terms_hash: $zero, ship_by: None }, MilestoneTerms { amount: 40000000000000, terms_hash: $zero, ship_by: None }, MilestoneTerms { amount: 30000000000000, terms_hash: $zero, ship_by: None }] }"
+# The deadlines `escrow deal propose` derives by default: fund by 7 days from now, milestone n
+# ships by fund-by + (n+1) x 30 days.
+day=86400000
+fund_by=$(($(date +%s) * 1000 + 7 * day))
+ship() { echo $((fund_by + $1 * 30 * day)); }
+terms="DealTerms { buyer: $bob, seller: $charlie, oracles: [], oracle_threshold: 0, arbiter: None, release_rule: Buyer, review_window: 604800000, arbitration_window: 1209600000, fallback_seller_bps: 5000, advance: false, agreement_hash: $zero, funder: None, fund_by: $fund_by, milestones: [MilestoneTerms { amount: 30000000000000, terms_hash: $zero, ship_by: $(ship 1) }, MilestoneTerms { amount: 40000000000000, terms_hash: $zero, ship_by: $(ship 2) }, MilestoneTerms { amount: 30000000000000, terms_hash: $zero, ship_by: $(ship 3) }] }"
 measure propose "${cc[@]}" call --url "$url" --suri //Charlie --contract "$addr" --message propose --args "$terms" -x --skip-confirm "$bundle" >/dev/null
 hash="$(ESCROW_HOME="$work/cc-home" "$escrow" --url "$url" --contract "$addr" --code-hash "$bundle" --json deal show 0 | python3 -c 'import json,sys; print(json.load(sys.stdin)["deal"]["deal"]["terms_hash"])')"
 measure accept+fund "${cc[@]}" call --url "$url" --suri //Bob --contract "$addr" --message accept --args "DealId(0)" "$hash" --value 100000000000000 -x --skip-confirm "$bundle" >/dev/null

@@ -1,7 +1,7 @@
 //! The command line: global options and the verbs (each verb's own arguments live with
 //! its command in [`crate::commands`]).
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use escrow_client::{submit::WaitFor, trust::TrustedCode, units};
@@ -53,15 +53,27 @@ pub struct Global {
     /// Contract address (default: the one `escrow deploy` remembered for --url).
     #[arg(long, global = true, env = "ESCROW_CONTRACT")]
     pub contract: Option<String>,
-    /// Sign with a secret URI, e.g. //Alice (development) or a mnemonic.
+    /// Sign with a secret URI, e.g. //Alice (development) or a mnemonic; `-` reads it from
+    /// stdin (asked without echo on a terminal). A secret on the command line is visible
+    /// to other users of the machine (ps, /proc/PID/cmdline): give real keys with `-`,
+    /// --suri-file, ESCROW_SURI or --account instead.
     #[arg(
         long,
         global = true,
         env = "ESCROW_SURI",
-        conflicts_with = "account",
-        hide_env_values = true
+        conflicts_with_all = ["account", "suri_file"],
+        hide_env_values = true,
+        value_name = "SURI|-"
     )]
     pub suri: Option<String>,
+    /// Sign with the secret URI on the first line of this file (keep it mode 0600).
+    #[arg(
+        long = "suri-file",
+        global = true,
+        conflicts_with = "account",
+        value_name = "PATH"
+    )]
+    pub suri_file: Option<PathBuf>,
     /// Sign with a keystore account (password: ESCROW_PASSWORD or a prompt).
     #[arg(long, global = true, env = "ESCROW_ACCOUNT")]
     pub account: Option<String>,
@@ -104,8 +116,9 @@ pub enum Command {
     /// Deal actions and reads.
     #[command(subcommand)]
     Deal(commands::DealCommand),
-    /// Pull payouts the chain refused earlier (your claimable balance).
-    Withdraw(commands::funds::NoArgs),
+    /// Pull payouts the chain refused earlier (your claimable balance), to you or --to
+    /// another account.
+    Withdraw(commands::funds::WithdrawArgs),
     /// Decoded contract events, human or JSON lines.
     Events(commands::events::EventsArgs),
     /// Rebuild a deal from events alone and compare with storage.
@@ -131,6 +144,17 @@ mod tests {
         assert!(
             Cli::try_parse_from(["escrow", "--suri", "//A", "--account", "x", "withdraw"]).is_err()
         );
+        let c = Cli::try_parse_from(["escrow", "--suri-file", "/k", "withdraw"]).unwrap();
+        assert_eq!(c.global.suri_file, Some(PathBuf::from("/k")));
+        for conflict in [
+            ["escrow", "--suri-file", "/k", "--suri", "//A", "withdraw"],
+            ["escrow", "--suri-file", "/k", "--account", "x", "withdraw"],
+        ] {
+            let e = Cli::try_parse_from(conflict).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict, "{e}");
+            // The error names the options, never the secret given to one.
+            assert!(!e.to_string().contains("//A"), "{e}");
+        }
         assert!(Cli::try_parse_from(["escrow", "--timeout", "5x", "withdraw"]).is_err());
         let e = Cli::try_parse_from(["escrow", "deal", "propose", "--review", "7w"]).unwrap_err();
         assert!(e.to_string().contains("unknown unit"), "{e}");

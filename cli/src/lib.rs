@@ -15,7 +15,11 @@ pub mod commands;
 pub mod prompt;
 pub mod render;
 
-use std::{path::PathBuf, str::FromStr, sync::Arc};
+use std::{
+    path::PathBuf,
+    str::FromStr,
+    sync::{Arc, OnceLock},
+};
 
 use escrow_client::{
     accounts::parse_account,
@@ -30,6 +34,7 @@ use escrow_client::{
 use scale::Decode;
 use subxt::utils::AccountId32;
 use subxt_signer::sr25519::Keypair;
+use zeroize::Zeroizing;
 
 pub use args::{Cli, Command, Global};
 use render::RenderCtx;
@@ -41,6 +46,8 @@ pub struct Ctx {
     /// The state directory ([`config::home`]).
     pub home: PathBuf,
     chain: Option<Arc<Chain>>,
+    /// The signer, once read (a secret from stdin can be read only once).
+    signer: OnceLock<Keypair>,
 }
 
 impl Ctx {
@@ -50,6 +57,7 @@ impl Ctx {
             global,
             home: config::home(),
             chain: None,
+            signer: OnceLock::new(),
         }
     }
 
@@ -89,11 +97,31 @@ impl Ctx {
         keystore::Keystore::new(&self.home)
     }
 
-    /// The signer from --suri or --account.
+    /// The signer from --suri, --suri-file or --account, read once per run. Errors name
+    /// the option, never the secret.
     pub fn signer(&self) -> Result<Keypair> {
+        if let Some(pair) = self.signer.get() {
+            return Ok(pair.clone());
+        }
+        let pair = self.read_signer()?;
+        Ok(self.signer.get_or_init(|| pair).clone())
+    }
+
+    fn read_signer(&self) -> Result<Keypair> {
         if let Some(suri) = &self.global.suri {
+            if suri == "-" {
+                let suri = prompt::read_secret_line("secret URI (not echoed): ")
+                    .map_err(|e| ClientError::input(format!("--suri -: {e}")))?;
+                return keystore::keypair_from_suri(&suri)
+                    .map_err(|e| ClientError::input(format!("--suri - (stdin): {e}")));
+            }
             return keystore::keypair_from_suri(suri)
                 .map_err(|e| ClientError::input(format!("--suri: {e}")));
+        }
+        if let Some(path) = &self.global.suri_file {
+            let at = |e: String| ClientError::input(format!("--suri-file {}: {e}", path.display()));
+            let suri = prompt::read_secret_file(path, self.global.quiet).map_err(at)?;
+            return keystore::keypair_from_suri(&suri).map_err(at);
         }
         if let Some(name) = &self.global.account {
             let password = password(&format!("password for account '{name}': "), false)?;
@@ -103,7 +131,8 @@ impl Ctx {
                 .map_err(|e| ClientError::input(format!("--account {name}: {e}")));
         }
         Err(ClientError::input(
-            "this command signs a transaction: pass --suri (e.g. //Alice) or --account NAME",
+            "this command signs a transaction: pass --suri (e.g. //Alice), --suri-file PATH \
+             or --account NAME",
         ))
     }
 
@@ -156,19 +185,21 @@ impl Ctx {
     }
 }
 
-/// A password from ESCROW_PASSWORD or a prompt (twice when `confirm`).
-pub fn password(prompt: &str, confirm: bool) -> Result<String> {
+/// A password from ESCROW_PASSWORD or a prompt (twice when `confirm`), wiped when dropped.
+pub fn password(prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
     if let Ok(p) = std::env::var("ESCROW_PASSWORD") {
-        return Ok(p);
+        return Ok(Zeroizing::new(p));
     }
-    let p = rpassword::prompt_password(prompt).map_err(|e| {
+    let p = Zeroizing::new(rpassword::prompt_password(prompt).map_err(|e| {
         ClientError::input(format!(
             "no password: set ESCROW_PASSWORD or run in a terminal ({e})"
         ))
-    })?;
+    })?);
     if confirm {
-        let again = rpassword::prompt_password("repeat: ")
-            .map_err(|e| ClientError::input(e.to_string()))?;
+        let again = Zeroizing::new(
+            rpassword::prompt_password("repeat: ")
+                .map_err(|e| ClientError::input(e.to_string()))?,
+        );
         if again != p {
             return Err(ClientError::input("the passwords differ"));
         }
@@ -245,7 +276,7 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
     match cli.command {
         Command::Deploy(a) => commands::deploy::run(a, &mut ctx, out).await,
         Command::Deal(d) => commands::run_deal(d, &mut ctx, out).await,
-        Command::Withdraw(_) => commands::funds::withdraw(&mut ctx, out).await,
+        Command::Withdraw(a) => commands::funds::withdraw(a, &mut ctx, out).await,
         Command::Events(a) => commands::events::run(a, &mut ctx, out).await,
         Command::Audit(a) => commands::audit::run(a, &mut ctx, out).await,
         Command::Account(a) => commands::account::run(a, &mut ctx, out).await,

@@ -15,9 +15,11 @@ use subxt::ext::scale_value::{self, Composite, Primitive, Value, ValueDef};
 use subxt::utils::AccountId32;
 
 use escrow_client::{
+    accounts::ss58,
     contract::EscrowEvent,
     units::{self, Token},
 };
+use escrow_types::{Config, DealTerms, ReleaseRule};
 
 /// What rendering needs to know about the chain.
 #[derive(Debug, Clone, Default)]
@@ -193,7 +195,7 @@ pub fn human_field(key: &str, v: &Json, ctx: &RenderCtx) -> String {
         Json::Number(n)
             if matches!(
                 key,
-                "at" | "review_ends" | "arbitration_ends" | "new_ship_by" | "ship_by"
+                "at" | "review_ends" | "arbitration_ends" | "new_ship_by" | "ship_by" | "fund_by"
             ) =>
         {
             n.as_u64()
@@ -222,6 +224,125 @@ pub fn human_field(key: &str, v: &Json, ctx: &RenderCtx) -> String {
         }
         other => other.to_string(),
     }
+}
+
+/// "12.5%" of basis points.
+pub fn percent(bps: u16) -> String {
+    format!("{}%", units::format_amount(u128::from(bps), 2, ""))
+}
+
+/// "2026-12-01T12:00:00Z (in 6d 23h)" / "… (3h ago)".
+fn when(t: u64, now: u64) -> String {
+    format!("{} ({})", units::format_time(t), units::relative(t, now))
+}
+
+/// Every term of a deal, one line each, for review before anything is signed (`deal
+/// propose` shows what it will propose, `deal accept` what it will accept): parties,
+/// funder, oracles and threshold, release rule, arbiter, fallback split, advance, windows,
+/// the funding deadline, every milestone's amount and ship-by, the agreement, and the
+/// instance's fee when known. `ship_notes[i]`, when given, follows milestone `i`'s ship-by
+/// (how a default was derived).
+pub fn terms_lines(
+    t: &DealTerms,
+    fee: Option<&Config>,
+    now: u64,
+    ctx: &RenderCtx,
+    ship_notes: &[Option<String>],
+) -> Vec<String> {
+    let tok = &ctx.token;
+    let n_oracles = t.oracles.len();
+    let quorum = format!(
+        "{} of {n_oracles} oracle attestation(s)",
+        t.oracle_threshold
+    );
+    let release = match t.release_rule {
+        ReleaseRule::Buyer => "the buyer's approval".to_string(),
+        ReleaseRule::Oracles => quorum,
+        ReleaseRule::BuyerOrOracles => format!("the buyer's approval or {quorum}"),
+    };
+    let total = t
+        .milestones
+        .iter()
+        .try_fold(0u128, |s, m| s.checked_add(m.amount));
+    let mut lines = vec![
+        format!("  buyer        {}", ss58(&t.buyer)),
+        format!("  seller       {}", ss58(&t.seller)),
+        match &t.funder {
+            Some(f) => format!(
+                "  funder       {} may deposit besides the buyer (refunds go to the buyer)",
+                ss58(f)
+            ),
+            None => "  funder       none: only the buyer deposits".to_string(),
+        },
+        if t.oracles.is_empty() {
+            "  oracles      none".to_string()
+        } else {
+            format!(
+                "  oracles      {} (threshold {} of {n_oracles})",
+                t.oracles.iter().map(ss58).collect::<Vec<_>>().join(", "),
+                t.oracle_threshold
+            )
+        },
+        format!("  release      by {release}"),
+        match &t.arbiter {
+            Some(a) => format!("  arbiter      {}", ss58(a)),
+            None => {
+                "  arbiter      none: disputes end by settlement or the fallback split".to_string()
+            }
+        },
+        format!(
+            "  fallback     {} of a disputed milestone to the seller if the arbitration window \
+             ends without a settlement or ruling",
+            percent(t.fallback_seller_bps)
+        ),
+        if t.advance {
+            "  advance      milestone 0 is paid to the seller as soon as it is funded".to_string()
+        } else {
+            "  advance      none".to_string()
+        },
+        format!(
+            "  windows      review {} after each submission; arbitration {} after each dispute",
+            units::format_duration(t.review_window),
+            units::format_duration(t.arbitration_window)
+        ),
+        format!(
+            "  fund by      {}: no deposit or acceptance after it; milestones not fully funded \
+             by then lapse and their deposits go back to the buyer",
+            when(t.fund_by, now)
+        ),
+        format!(
+            "  milestones   {}, total {}",
+            t.milestones.len(),
+            total.map_or_else(|| "beyond 2^128-1 planck".into(), |v| tok.format(v))
+        ),
+    ];
+    for (i, m) in t.milestones.iter().enumerate() {
+        let mut line = format!(
+            "    #{i} {}, ship by {}",
+            tok.format(m.amount),
+            when(m.ship_by, now)
+        );
+        if let Some(Some(note)) = ship_notes.get(i) {
+            line.push_str(&format!(" [{note}]"));
+        }
+        if m.terms_hash != [0u8; 32] {
+            line.push_str(&format!("; terms {}", units::hex0x(&m.terms_hash)));
+        }
+        lines.push(line);
+    }
+    lines.push(format!(
+        "  agreement    {}",
+        units::hex0x(&t.agreement_hash)
+    ));
+    if let Some(c) = fee {
+        lines.push(format!(
+            "  fee          {} ({} bps) of every payment to the seller, to {} (this instance's)",
+            percent(c.fee_bps),
+            c.fee_bps,
+            ss58(&c.fee_recipient)
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -265,20 +386,109 @@ mod tests {
         assert!(h.contains("review_ends=2026-12-01T12:00:00Z"), "{h}");
     }
 
+    fn terms() -> DealTerms {
+        DealTerms {
+            buyer: [1; 32].into(),
+            seller: [2; 32].into(),
+            oracles: vec![[3; 32].into(), [4; 32].into()],
+            oracle_threshold: 2,
+            arbiter: None,
+            release_rule: ReleaseRule::BuyerOrOracles,
+            review_window: 7 * 86_400_000,
+            arbitration_window: 14 * 86_400_000,
+            fallback_seller_bps: 3_350,
+            advance: true,
+            agreement_hash: [0xaa; 32],
+            funder: None,
+            fund_by: 1_796_126_400_000,
+            milestones: vec![
+                MilestoneTerms {
+                    amount: 1_000_000_000_000,
+                    terms_hash: [0; 32],
+                    ship_by: 1_798_718_400_000,
+                },
+                MilestoneTerms {
+                    amount: 2_500_000_000_000,
+                    terms_hash: [0xcc; 32],
+                    ship_by: 1_801_310_400_250,
+                },
+            ],
+        }
+    }
+
     #[test]
     fn options_render_as_null_or_value() {
-        let m = MilestoneTerms {
-            amount: 1_000_000_000_000,
-            terms_hash: [0; 32],
-            ship_by: None,
+        let t = terms();
+        let j = to_json(&t);
+        assert_eq!(j["funder"], Json::Null);
+        assert_eq!(j["fund_by"], json!(1_796_126_400_000u64));
+        let t = DealTerms {
+            funder: Some([5; 32].into()),
+            ..t
         };
-        let j = to_json(&m);
-        assert_eq!(j["ship_by"], Json::Null);
-        let m = MilestoneTerms {
-            ship_by: Some(5),
-            ..m
+        assert!(to_json(&t)["funder"].as_str().unwrap().starts_with('5'));
+        let m = &t.milestones[0];
+        assert_eq!(to_json(m)["ship_by"], json!(1_798_718_400_000u64));
+        let h = json_to_human(to_json(m), &RenderCtx::default());
+        assert!(
+            h.contains("amount=1UNIT") && h.contains("ship_by=2026-12-31T12:00:00Z"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn terms_lines_show_every_term_and_the_fee() {
+        let t = DealTerms {
+            funder: Some([5; 32].into()),
+            arbiter: Some([6; 32].into()),
+            ..terms()
         };
-        assert_eq!(to_json(&m)["ship_by"], json!(5));
-        assert!(json_to_human(to_json(&m), &RenderCtx::default()).contains("amount=1UNIT"));
+        let fee = Config {
+            fee_recipient: [7; 32].into(),
+            fee_bps: 100,
+            max_milestones: 16,
+            max_oracles: 5,
+        };
+        let notes = [None, Some("default: fund-by + 2 × 30d".to_string())];
+        let text = terms_lines(
+            &t,
+            Some(&fee),
+            1_796_004_000_000,
+            &RenderCtx::default(),
+            &notes,
+        )
+        .join("\n");
+        let acc = |b: u8| ss58(&[b; 32].into());
+        for needle in [
+            format!("buyer        {}", acc(1)),
+            format!("seller       {}", acc(2)),
+            format!("funder       {} may deposit", acc(5)),
+            format!("{}, {} (threshold 2 of 2)", acc(3), acc(4)),
+            "by the buyer's approval or 2 of 2 oracle attestation(s)".into(),
+            format!("arbiter      {}", acc(6)),
+            "fallback     33.5% of a disputed milestone".into(),
+            "milestone 0 is paid to the seller as soon as it is funded".into(),
+            "review 7d after each submission; arbitration 14d after each dispute".into(),
+            "fund by      2026-12-01T12:00:00Z (in 1d 10h)".into(),
+            "milestones   2, total 3.5 UNIT".into(),
+            "#0 1 UNIT, ship by 2026-12-31T12:00:00Z".into(),
+            "#1 2.5 UNIT, ship by 2027-01-30T12:00:00.250Z".into(),
+            "[default: fund-by + 2 × 30d]".into(),
+            format!("terms 0x{}", "cc".repeat(32)),
+            format!("agreement    0x{}", "aa".repeat(32)),
+            format!(
+                "fee          1% (100 bps) of every payment to the seller, to {}",
+                acc(7)
+            ),
+        ] {
+            assert!(text.contains(&needle), "lacks {needle:?}:\n{text}");
+        }
+        let bare = terms_lines(&terms(), None, 0, &RenderCtx::default(), &[]).join("\n");
+        assert!(
+            bare.contains("funder       none: only the buyer deposits"),
+            "{bare}"
+        );
+        assert!(bare.contains("arbiter      none"), "{bare}");
+        assert!(!bare.contains("fee "), "{bare}");
     }
 }

@@ -1,16 +1,84 @@
 //! The real `escrow` binary against a real `escrow-node`: every command, a full lifecycle,
 //! and the failure paths (wrong signer, wrong state, bad input), asserting exit codes and
-//! output. Skipped (with a message) when the node or the contract bundle is not built.
+//! output; and the regressions of issue 14's CLI items: an acceptance binds to what it
+//! names (terms hash, settlement share, amendment date), shows every term first, and the
+//! deadlines `deal propose` derives. Skipped (with a message) when the node or the contract
+//! bundle is not built.
 
 use std::time::Duration;
 
+use escrow_client::units::format_time;
 use escrow_test_support::{
-    accounts::BOB, artifacts::escrow_bundle, chain_available, exit, Escrow, TestNode,
+    accounts::{dev_account, dev_keypair, ALICE, BOB},
+    artifacts::escrow_bundle,
+    block_on,
+    chain::{self, wall_ms},
+    chain_available,
+    cli::amount,
+    exit, units, Chain, Escrow, Ledger, TestNode, UNIT,
 };
+use serde_json::Value as Json;
+use subxt::{dynamic::Value, utils::AccountId32};
 
-/// Deploys with a 1% fee to Alice; returns the runner.
+const DAY: u64 = 86_400_000;
+
+/// Exact free balances of the accounts a test follows, the contract included: the chain's
+/// fees and storage deposits come from its events, escrow payments are declared with
+/// [`Balances::pay`] ([`Ledger`]).
+struct Balances {
+    url: String,
+    ledger: Ledger,
+}
+
+impl Balances {
+    /// Snapshots `(label, SURI)` dev accounts and the deployed contract.
+    fn snapshot(e: &Escrow, who: &[(&str, &str)]) -> Self {
+        let mut accounts: Vec<(&str, AccountId32)> =
+            who.iter().map(|(l, s)| (*l, dev_account(s))).collect();
+        accounts.push(("contract", e.contract_account()));
+        let ledger = block_on(async {
+            let chain = Chain::connect(&e.url).await?;
+            Ledger::snapshot(&chain, &accounts).await
+        })
+        .unwrap_or_else(|err| panic!("balance snapshot: {err}"));
+        Self {
+            url: e.url.clone(),
+            ledger,
+        }
+    }
+
+    /// Declares an escrow payment of `amount` from `from` to `to`.
+    fn pay(&mut self, from: &str, to: &str, amount: u128) {
+        self.ledger.pay(from, to, amount);
+    }
+
+    /// Asserts every followed balance to the unit.
+    fn check(&mut self, when: &str) {
+        let url = self.url.clone();
+        let ledger = &mut self.ledger;
+        block_on(async {
+            let chain = Chain::connect(&url).await?;
+            ledger.assert_balances(&chain, when).await
+        })
+        .unwrap_or_else(|err| panic!("balances {when}: {err}"));
+    }
+}
+
+/// `deal show ID --json`.
+fn show(e: &Escrow, id: &str) -> Json {
+    e.run(&["--json", "deal", "show", id]).json()
+}
+
+/// A field of milestone `index` of a `deal show --json`, in ms.
+fn ms_of(deal: &Json, index: usize, field: &str) -> u64 {
+    deal["milestones"][index]["milestone"][field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("milestone {index} has no {field}: {deal}"))
+}
+
+/// Deploys with a 1% fee to Alice; returns the runner (which knows the contract's address).
 fn deployed(node: &TestNode) -> Escrow {
-    let e = Escrow::new(node.url());
+    let mut e = Escrow::new(node.url());
     let b = escrow_bundle();
     let r = e.run(&[
         "--suri",
@@ -28,6 +96,11 @@ fn deployed(node: &TestNode) -> Escrow {
         r.err.contains("submitting tx 0x"),
         "hash printed before waiting: {r:#?}"
     );
+    let address = out
+        .lines()
+        .find_map(|l| l.strip_prefix("contract "))
+        .expect("the contract's address");
+    e.contract = Some(address.to_string());
     e
 }
 
@@ -65,9 +138,23 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
     let id = id.to_string();
 
     // Wrong signers: exit 1 with the contract error's name, nothing submitted.
-    e.run(&["--suri", "//Charlie", "deal", "accept", &id])
-        .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
-    let r = e.run(&["--suri", "//Eve", "deal", "accept", &id]);
+    let hash = e.terms_hash(0);
+    let accept = |suri: &'static str| -> Vec<String> {
+        [
+            "--suri",
+            suri,
+            "deal",
+            "accept",
+            id.as_str(),
+            "--terms-hash",
+            hash.as_str(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let run = |args: &[String]| e.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run(&accept("//Charlie")).fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
+    let r = run(&accept("//Eve"));
     r.fails(exit::REJECTED, &["CallerIsNotParty"]);
     assert!(
         r.err.contains("hint:") && r.err.contains("nothing was submitted"),
@@ -95,13 +182,21 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
     ])
     .fails(exit::REJECTED, &["TermsHashMismatch"]);
 
-    // The buyer accepts and funds everything at once; the terms hash is checked both ways.
+    // The buyer accepts the terms it reviewed and funds everything at once.
     let r = e.run(&[
-        "--suri", "//Bob", "--json", "deal", "accept", &id, "--fund", "all",
+        "--suri",
+        "//Bob",
+        "--json",
+        "deal",
+        "accept",
+        &id,
+        "--terms-hash",
+        &hash,
+        "--fund",
+        "all",
     ]);
     assert_eq!(r.events(), ["DealAccepted", "DealFunded"]);
-    e.run(&["--suri", "//Bob", "deal", "accept", &id])
-        .fails(exit::REJECTED, &["WrongDealState"]);
+    run(&accept("//Bob")).fails(exit::REJECTED, &["WrongDealState"]);
 
     // --dry-run submits nothing.
     let r = e.run(&[
@@ -186,12 +281,20 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         &format!("0x{}", "22".repeat(32)),
     ])
     .ok();
-    e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "2"])
+    e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "2", "60%"])
         .fails(exit::REJECTED, &["NoOffer"]);
     e.run(&["--suri", "//Charlie", "deal", "offer", &id, "2", "60%"])
         .ok();
-    e.run(&["--suri", "//Charlie", "deal", "accept-offer", &id, "2"])
-        .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
+    e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "accept-offer",
+        &id,
+        "2",
+        "60%",
+    ])
+    .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
     e.run(&[
         "--suri",
         "//Bob",
@@ -210,6 +313,7 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         "accept-offer",
         &id,
         "2",
+        "18 UNIT",
     ]);
     // The last settlement closes the deal; anyone records it (DealClosed) with `deal close`.
     assert_eq!(r.events(), ["DisputeResolved"]);
@@ -279,7 +383,7 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
     let node = TestNode::start();
     let e = deployed(&node);
 
-    // Deal 0: oracle release, review timeout, arbiter ruling.
+    // Deal 0: oracle release, review timeout, arbiter ruling; a bank (Alice) funds it.
     let id = e
         .propose(
             "//Bob",
@@ -290,6 +394,8 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
                 "//Ferdie",
                 "--arbiter",
                 "//Dave",
+                "--funder",
+                "//Alice",
                 "--milestone",
                 "10",
                 "--milestone",
@@ -303,8 +409,11 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
             ],
         )
         .to_string();
-    e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
+    e.accept("//Charlie", id.parse().unwrap(), &[]);
+    // Only the buyer or the named funder deposits: not the seller.
     e.run(&["--suri", "//Charlie", "deal", "fund", &id, "60"])
+        .fails(exit::REJECTED, &["CallerIsNotFunder"]);
+    e.run(&["--suri", "//Alice", "deal", "fund", &id, "60"])
         .ok();
     // Oracle attests milestone 0: threshold 1 releases it.
     let r = e.run(&["--suri", "//Ferdie", "--json", "deal", "attest", &id, "0"]);
@@ -383,12 +492,24 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
             ],
         )
         .to_string();
-    e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
+    e.accept("//Charlie", id.parse().unwrap(), &[]);
     e.run(&["--suri", "//Bob", "deal", "fund", &id, "10"]).ok();
     e.run(&["--suri", "//Charlie", "deal", "amend", &id, "0", "+2d"])
         .ok();
-    e.run(&["--suri", "//Charlie", "deal", "accept-amendment", &id, "0"])
-        .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
+    let amended = show(&e, &id)["milestones"][0]["milestone"]["amendment"]["new_ship_by"]
+        .as_u64()
+        .expect("an amendment on record");
+    let date = format_time(amended);
+    e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "accept-amendment",
+        &id,
+        "0",
+        &date,
+    ])
+    .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
     let r = e.run(&[
         "--suri",
         "//Bob",
@@ -397,6 +518,7 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
         "accept-amendment",
         &id,
         "0",
+        &date,
     ]);
     assert_eq!(r.events(), ["AmendmentAccepted"]);
     e.run(&["--suri", "//Charlie", "deal", "cancel", &id]).ok();
@@ -476,4 +598,602 @@ fn finalized_wait_times_out_with_unknown_status_on_a_chain_without_finality() {
         &from,
     ])
     .fails(exit::UNKNOWN_OUTCOME, &["may still be included"]);
+}
+
+/// Charlie (seller) proposes `args` to Bob (buyer); returns the deal id.
+fn seller_proposes(e: &Escrow, args: &[&str]) -> u64 {
+    let mut full = vec!["--buyer", "//Bob"];
+    full.extend_from_slice(args);
+    e.propose("//Charlie", &full)
+}
+
+/// Bob (buyer) proposes `args` to Charlie (seller), Charlie accepts naming the terms hash,
+/// Bob funds `fund` whole tokens; returns the deal id.
+fn active_deal(e: &Escrow, args: &[&str], fund: u128) -> u64 {
+    let mut full = vec!["--seller", "//Charlie"];
+    full.extend_from_slice(args);
+    let id = e.propose("//Bob", &full);
+    e.accept("//Charlie", id, &[]);
+    let fund = fund.to_string();
+    e.tx("//Bob", &["deal", "fund", &id.to_string(), &fund]);
+    id
+}
+
+#[test]
+fn accept_in_a_script_without_terms_hash_exits_2_and_changes_nothing() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = seller_proposes(&e, &["--milestone", "10", "--milestone", "20"]).to_string();
+    let mut balances = Balances::snapshot(&e, &[("buyer", "//Bob"), ("seller", "//Charlie")]);
+
+    // stdin is not a terminal here: nobody confirms the terms, so a hash must name them.
+    for extra in [&[][..], &["--fund", "all"], &["--yes"]] {
+        let mut args = vec!["--suri", "//Bob", "deal", "accept", &id];
+        args.extend_from_slice(extra);
+        let r = e.run(&args);
+        r.fails(
+            exit::BAD_INPUT,
+            &[
+                "deal accept without --terms-hash",
+                "stdin is not a terminal",
+                &format!("escrow deal show {id}"),
+                "nothing was read or submitted",
+            ],
+        );
+        assert!(!r.err.contains("submitting tx"), "{r:#?}");
+        assert!(!r.err.contains("fund by"), "nothing was even read: {r:#?}");
+    }
+    let deal = show(&e, &id);
+    assert_eq!(deal["deal"]["deal"]["status"], "Proposed");
+    assert_eq!(amount(&deal["deal"]["deal"]["deposited"]), 0);
+    balances.check("after the refused acceptances");
+
+    // A dry-run signs nothing, so it needs no hash: it shows the terms and the hash to name.
+    let r = e.run(&["--suri", "//Bob", "--dry-run", "deal", "accept", &id]);
+    assert!(r.ok().contains("nothing submitted"), "{r:#?}");
+    let hash = e.terms_hash(id.parse().unwrap());
+    assert!(
+        r.err
+            .contains(&format!("escrow deal accept {id} --terms-hash {hash}")),
+        "{r:#?}"
+    );
+    assert!(r.err.contains("fund by"), "{r:#?}");
+    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Proposed");
+    balances.check("after the dry-run");
+
+    // Named, it goes through.
+    let tx = e.accept("//Bob", id.parse().unwrap(), &["--fund", "all"]);
+    assert_eq!(tx.events(), ["DealAccepted", "DealFunded"]);
+    balances.pay("buyer", "contract", units(30));
+    balances.check("after the acceptance naming the hash");
+}
+
+#[test]
+fn accept_on_a_terminal_without_terms_hash_asks_after_showing_every_term() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = seller_proposes(&e, &["--milestone", "10"]).to_string();
+    let hash = e.terms_hash(id.parse().unwrap());
+    let fund_by = show(&e, &id)["deal"]["deal"]["fund_by"].as_u64().unwrap();
+
+    // --yes would skip the confirmation: refused like a script.
+    let (code, screen) = e.run_tty(&["--suri", "//Bob", "--yes", "deal", "accept", &id], "");
+    assert_eq!(code, exit::BAD_INPUT, "{screen}");
+    assert!(screen.contains("--yes skips the confirmation"), "{screen}");
+    // "n": the terms were shown, then the question; nothing submitted.
+    let (code, screen) = e.run_tty(&["--suri", "//Bob", "deal", "accept", &id], "n\n");
+    assert_eq!(code, exit::CANCELLED, "{screen}");
+    let terms = screen.find(&format!("fund by      {}", format_time(fund_by)));
+    let question = screen.find("submit? [y/N]");
+    assert!(
+        terms.is_some() && question.is_some() && terms < question,
+        "terms before the question: {screen}"
+    );
+    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Proposed");
+    // "y": accepted, naming the hash of the terms shown.
+    let (code, screen) = e.run_tty(&["--suri", "//Bob", "deal", "accept", &id], "y\n");
+    assert_eq!(code, exit::OK, "{screen}");
+    assert!(
+        screen.contains(&format!("accepted (terms hash {hash})")),
+        "{screen}"
+    );
+    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Active");
+}
+
+#[test]
+fn accept_with_a_wrong_terms_hash_is_refused_by_the_contract_and_changes_nothing() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = seller_proposes(&e, &["--milestone", "10"]).to_string();
+    let mut balances = Balances::snapshot(&e, &[("buyer", "//Bob"), ("seller", "//Charlie")]);
+    let wrong = format!("0x{}", "22".repeat(32));
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "accept",
+        &id,
+        "--terms-hash",
+        &wrong,
+        "--fund",
+        "all",
+    ]);
+    r.fails(
+        exit::REJECTED,
+        &[
+            "TermsHashMismatch",
+            &format!("not to the --terms-hash {wrong} you named"),
+            "nothing was submitted",
+        ],
+    );
+    assert!(!r.err.contains("submitting tx"), "{r:#?}");
+    let deal = show(&e, &id);
+    assert_eq!(deal["deal"]["deal"]["status"], "Proposed");
+    assert_eq!(amount(&deal["deal"]["deal"]["deposited"]), 0);
+    balances.check("after the refused acceptance");
+}
+
+#[test]
+fn accept_prints_every_term_before_signing() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = seller_proposes(
+        &e,
+        &[
+            "--oracle",
+            "//Ferdie",
+            "--oracle",
+            "//Eve",
+            "--threshold",
+            "2",
+            "--arbiter",
+            "//Dave",
+            "--funder",
+            "//Alice",
+            "--advance",
+            "--fallback",
+            "40%",
+            "--review",
+            "3d",
+            "--arbitration",
+            "5d",
+            "--fund-by",
+            "+1d",
+            "--milestone",
+            "10@+20d",
+            "--milestone",
+            "20",
+        ],
+    );
+    let deal = e.deal(id);
+    let d = &deal["deal"]["deal"];
+    let (fund_by, hash) = (d["fund_by"].as_u64().unwrap(), e.terms_hash(id));
+    let id = id.to_string();
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "accept",
+        &id,
+        "--terms-hash",
+        &hash,
+    ]);
+    r.ok();
+    let acc = |suri: &str| dev_account(suri).to_string();
+    let every_term = [
+        format!("terms hash {hash}"),
+        format!("buyer        {BOB}"),
+        format!("seller       {}", acc("//Charlie")),
+        format!("funder       {ALICE} may deposit besides the buyer"),
+        format!(
+            "oracles      {}, {} (threshold 2 of 2)",
+            acc("//Ferdie"),
+            acc("//Eve")
+        ),
+        "release      by the buyer's approval or 2 of 2 oracle attestation(s)".into(),
+        format!("arbiter      {}", acc("//Dave")),
+        "fallback     40% of a disputed milestone to the seller".into(),
+        "advance      milestone 0 is paid to the seller as soon as it is funded".into(),
+        "windows      review 3d after each submission; arbitration 5d after each dispute".into(),
+        format!("fund by      {}", format_time(fund_by)),
+        "milestones   2, total 30 UNIT".into(),
+        format!(
+            "#0 10 UNIT, ship by {}",
+            format_time(ms_of(&deal, 0, "ship_by"))
+        ),
+        format!(
+            "#1 20 UNIT, ship by {}",
+            format_time(ms_of(&deal, 1, "ship_by"))
+        ),
+        format!("fee          1% (100 bps) of every payment to the seller, to {ALICE}"),
+    ];
+    for term in &every_term {
+        assert!(r.err.contains(term.as_str()), "lacks {term:?}: {r:#?}");
+    }
+    // All of it before anything was signed.
+    let fee_line = r.err.find("fee          1%").unwrap();
+    let signing = r.err.find("submitting tx").expect("submitted");
+    assert!(fee_line < signing, "{r:#?}");
+    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Active");
+}
+
+#[test]
+fn propose_without_ship_by_derives_and_prints_the_documented_default() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let started = wall_ms();
+    let r = e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "propose",
+        "--seller",
+        "//Charlie",
+        "--fund-by",
+        "+2d",
+        "--milestone",
+        "10",
+        "--milestone",
+        "20@+90d",
+        "--milestone",
+        "30",
+    ]);
+    let out = r.ok().to_string();
+    let deal = show(&e, "0");
+    let fund_by = deal["deal"]["deal"]["fund_by"].as_u64().unwrap();
+    // +2d counts from now, rounded up to a whole second.
+    assert_eq!(fund_by % 1_000, 0);
+    assert!(
+        (started + 2 * DAY..=wall_ms() + 2 * DAY + 1_000).contains(&fund_by),
+        "{fund_by}"
+    );
+    // The default: milestone n ships by fund-by + (n+1) x 30d; a ship-by given is kept.
+    let ship: Vec<u64> = (0..3).map(|i| ms_of(&deal, i, "ship_by")).collect();
+    assert_eq!(ship[0], fund_by + 30 * DAY);
+    assert_eq!(ship[2], fund_by + 90 * DAY);
+    assert!(
+        ship[1] >= started + 90 * DAY && ship[1] != fund_by + 60 * DAY,
+        "{ship:?}"
+    );
+    // Printed before signing, the derived ones marked as defaults...
+    for needle in [
+        format!("fund by      {}", format_time(fund_by)),
+        format!(
+            "#0 10 UNIT, ship by {} (in 32d) [default: fund-by + 1 x 30d]",
+            format_time(ship[0])
+        ),
+        format!("#2 30 UNIT, ship by {}", format_time(ship[2])),
+        "[default: fund-by + 3 x 30d]".to_string(),
+    ] {
+        assert!(r.err.contains(&needle), "lacks {needle:?}: {r:#?}");
+    }
+    let line1 = r.err.lines().find(|l| l.contains("#1 20 UNIT")).unwrap();
+    assert!(!line1.contains("default"), "{line1}");
+    assert!(r.err.find("[default").unwrap() < r.err.find("submitting tx").unwrap());
+    // ...and in the summary.
+    let listed = ship.iter().map(|t| format_time(*t)).collect::<Vec<_>>();
+    assert!(
+        out.contains(&format!(
+            "fund by {}, ship by {}",
+            format_time(fund_by),
+            listed.join(", ")
+        )),
+        "{out}"
+    );
+
+    // --ship-every sets the spacing; "-" in --ship-by asks for the default.
+    let id = e.propose(
+        "//Bob",
+        &[
+            "--seller",
+            "//Charlie",
+            "--total",
+            "100",
+            "--split",
+            "50,50",
+            "--ship-by",
+            "-,+40d",
+            "--ship-every",
+            "10d",
+        ],
+    );
+    let deal = e.deal(id);
+    let fund_by = deal["deal"]["deal"]["fund_by"].as_u64().unwrap();
+    assert!(
+        fund_by >= started + 7 * DAY,
+        "default --fund-by +7d: {fund_by}"
+    );
+    assert_eq!(ms_of(&deal, 0, "ship_by"), fund_by + 10 * DAY);
+    assert!(ms_of(&deal, 1, "ship_by") < fund_by + 40 * DAY);
+}
+
+#[test]
+fn accept_offer_naming_another_share_than_the_chain_holds_is_refused_and_changes_nothing() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = active_deal(&e, &["--milestone", "30"], 30).to_string();
+    e.tx(
+        "//Charlie",
+        &[
+            "deal",
+            "submit",
+            &id,
+            "0",
+            "--evidence-hash",
+            &format!("0x{}", "11".repeat(32)),
+        ],
+    );
+    e.tx(
+        "//Bob",
+        &[
+            "deal",
+            "dispute",
+            &id,
+            "0",
+            "--hash",
+            &format!("0x{}", "22".repeat(32)),
+        ],
+    );
+    // The buyer reads an offer of 18; the seller swaps in 27 before the buyer signs.
+    e.tx("//Charlie", &["deal", "offer", &id, "0", "60%"]);
+    let offer = |deal: &Json| {
+        amount(&deal["milestones"][0]["milestone"]["dispute"]["offer"]["seller_amount"])
+    };
+    assert_eq!(offer(&show(&e, &id)), units(18));
+    e.tx("//Charlie", &["deal", "offer", &id, "0", "27"]);
+    let mut balances = Balances::snapshot(
+        &e,
+        &[
+            ("buyer", "//Bob"),
+            ("seller", "//Charlie"),
+            ("fees", "//Alice"),
+        ],
+    );
+    for named in ["18", "60%", "18 UNIT"] {
+        e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "0", named])
+            .fails(exit::REJECTED, &["OfferMismatch", "nothing was submitted"]);
+    }
+    let deal = show(&e, &id);
+    assert_eq!(deal["milestones"][0]["milestone"]["status"], "Disputed");
+    assert_eq!(offer(&deal), units(27));
+    balances.check("after the refused acceptances");
+
+    // Naming what the chain holds settles it, exactly.
+    let tx = e.tx("//Bob", &["deal", "accept-offer", &id, "0", "27"]);
+    assert_eq!(tx.events(), ["DisputeResolved"]);
+    let resolved = &tx.events_named("DisputeResolved")[0];
+    let (to_seller, fee) = (units(27) * 99 / 100, units(27) / 100);
+    assert_eq!(amount(&resolved["to_seller"]), to_seller);
+    assert_eq!(amount(&resolved["fee"]), fee);
+    assert_eq!(amount(&resolved["to_buyer"]), units(3));
+    balances.pay("contract", "seller", to_seller);
+    balances.pay("contract", "fees", fee);
+    balances.pay("contract", "buyer", units(3));
+    balances.check("after the settlement");
+}
+
+#[test]
+fn accept_amendment_naming_another_date_than_the_chain_holds_is_refused_and_changes_nothing() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = active_deal(&e, &["--milestone", "10@+1d"], 10).to_string();
+    let original = ms_of(&show(&e, &id), 0, "ship_by");
+    let amendment = |deal: &Json| {
+        deal["milestones"][0]["milestone"]["amendment"]["new_ship_by"]
+            .as_u64()
+            .expect("an amendment on record")
+    };
+    // The buyer reads a two-day extension; the seller swaps in a thirty-day one.
+    e.tx("//Charlie", &["deal", "amend", &id, "0", "+2d"]);
+    let read = amendment(&show(&e, &id));
+    e.tx("//Charlie", &["deal", "amend", &id, "0", "+30d"]);
+    let swapped = amendment(&show(&e, &id));
+    assert!(swapped > read + 27 * DAY, "{read} {swapped}");
+    let mut balances = Balances::snapshot(&e, &[("buyer", "//Bob"), ("seller", "//Charlie")]);
+    for named in [format_time(read), read.to_string()] {
+        e.run(&[
+            "--suri",
+            "//Bob",
+            "deal",
+            "accept-amendment",
+            &id,
+            "0",
+            &named,
+        ])
+        .fails(
+            exit::REJECTED,
+            &["AmendmentMismatch", "nothing was submitted"],
+        );
+    }
+    let deal = show(&e, &id);
+    assert_eq!(ms_of(&deal, 0, "ship_by"), original);
+    assert_eq!(amendment(&deal), swapped);
+    balances.check("after the refused acceptances");
+
+    // Naming the date on record, as `deal show` prints it, moves the ship-by there.
+    let tx = e.tx(
+        "//Bob",
+        &["deal", "accept-amendment", &id, "0", &format_time(swapped)],
+    );
+    assert_eq!(tx.events(), ["AmendmentAccepted"]);
+    assert_eq!(
+        tx.events_named("AmendmentAccepted")[0]["new_ship_by"],
+        swapped
+    );
+    assert_eq!(ms_of(&show(&e, &id), 0, "ship_by"), swapped);
+    balances.check("after the amendment");
+}
+
+#[test]
+fn withdraw_cancel_and_withdraw_amendment_end_the_pending_proposals() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = active_deal(&e, &["--milestone", "10", "--milestone", "20"], 30).to_string();
+    let mut balances = Balances::snapshot(&e, &[("buyer", "//Bob"), ("seller", "//Charlie")]);
+    let charlie = dev_account("//Charlie").to_string();
+
+    // A cancellation: only its proposer withdraws it; then there is nothing to accept.
+    e.tx("//Charlie", &["deal", "cancel", &id]);
+    e.run(&["--suri", "//Bob", "deal", "withdraw-cancel", &id])
+        .fails(exit::REJECTED, &["CallerIsNotProposer"]);
+    let tx = e.tx("//Charlie", &["deal", "withdraw-cancel", &id]);
+    assert_eq!(tx.events(), ["CancellationWithdrawn"]);
+    let ev = &tx.events_named("CancellationWithdrawn")[0];
+    assert_eq!(
+        (ev["by"].as_str(), &ev["voided_by"]),
+        (Some(charlie.as_str()), &Json::Null)
+    );
+    e.run(&["--suri", "//Bob", "deal", "accept-cancel", &id])
+        .fails(exit::REJECTED, &["NoCancellationPending"]);
+    // A submission after a proposal voids it: the cancellation never refunds that delivery.
+    e.tx("//Bob", &["deal", "cancel", &id]);
+    let tx = e.tx(
+        "//Charlie",
+        &[
+            "deal",
+            "submit",
+            &id,
+            "0",
+            "--evidence-hash",
+            &format!("0x{}", "33".repeat(32)),
+        ],
+    );
+    assert_eq!(tx.events(), ["CancellationWithdrawn", "MilestoneSubmitted"]);
+    assert_eq!(tx.events_named("CancellationWithdrawn")[0]["voided_by"], 0);
+    e.run(&["--suri", "//Charlie", "deal", "accept-cancel", &id])
+        .fails(exit::REJECTED, &["NoCancellationPending"]);
+    e.run(&["--suri", "//Bob", "deal", "withdraw-cancel", &id])
+        .fails(exit::REJECTED, &["NoCancellationPending"]);
+
+    // An amendment: only its proposer withdraws it; then there is nothing to accept.
+    e.tx("//Charlie", &["deal", "amend", &id, "1", "+200d"]);
+    let date = show(&e, &id)["milestones"][1]["milestone"]["amendment"]["new_ship_by"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    e.run(&["--suri", "//Bob", "deal", "withdraw-amendment", &id, "1"])
+        .fails(exit::REJECTED, &["CallerIsNotProposer"]);
+    let tx = e.tx("//Charlie", &["deal", "withdraw-amendment", &id, "1"]);
+    assert_eq!(tx.events(), ["AmendmentWithdrawn"]);
+    assert_eq!(tx.events_named("AmendmentWithdrawn")[0]["index"], 1);
+    let deal = show(&e, &id);
+    assert_eq!(deal["milestones"][1]["milestone"]["amendment"], Json::Null);
+    e.run(&[
+        "--suri",
+        "//Bob",
+        "deal",
+        "accept-amendment",
+        &id,
+        "1",
+        &date,
+    ])
+    .fails(exit::REJECTED, &["NoAmendmentPending"]);
+    e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "withdraw-amendment",
+        &id,
+        "1",
+    ])
+    .fails(exit::REJECTED, &["NoAmendmentPending"]);
+
+    // Nothing moved but the chain's fees; the deal carries on.
+    assert_eq!(deal["deal"]["deal"]["status"], "Active");
+    assert_eq!(amount(&deal["deal"]["locked"]), units(30));
+    balances.check("after the withdrawals");
+    e.assert_audit_ok(id.parse().unwrap());
+}
+
+#[test]
+fn withdraw_to_pays_the_claimable_balance_to_the_account_named() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    // The fee recipient //Fees is a fresh account: a fee below the existential deposit
+    // (0.001 UNIT) cannot land on it and is credited to its claimable balance instead.
+    let mut e = Escrow::new(node.url());
+    e.deploy("//Alice", 100, "//Fees");
+    let id = e.propose("//Bob", &["--seller", "//Charlie", "--milestone", "0.05"]);
+    e.accept("//Charlie", id, &[]);
+    let id = id.to_string();
+    e.tx("//Bob", &["deal", "fund", &id, "0.05"]);
+    let mut balances = Balances::snapshot(
+        &e,
+        &[
+            ("alice", "//Alice"),
+            ("buyer", "//Bob"),
+            ("seller", "//Charlie"),
+            ("fees", "//Fees"),
+            ("ferdie", "//Ferdie"),
+        ],
+    );
+    let (gross, fee) = (UNIT / 20, UNIT / 2_000);
+    let tx = e.tx("//Bob", &["deal", "approve", &id, "0"]);
+    assert_eq!(tx.events(), ["MilestoneReleased", "PayoutDeferred"]);
+    let deferred = &tx.events_named("PayoutDeferred")[0];
+    assert_eq!(deferred["account"], dev_account("//Fees").to_string());
+    assert_eq!(amount(&deferred["amount"]), fee);
+    balances.pay("contract", "seller", gross - fee);
+    balances.check("after the release, the fee deferred");
+
+    // //Fees needs something to pay the transaction fee with: the platform sends 1 UNIT.
+    block_on(async {
+        let chain = Chain::connect(&e.url).await?;
+        let call = subxt::dynamic::tx(
+            "Balances",
+            "transfer_keep_alive",
+            vec![
+                Value::unnamed_variant("Id", [Value::from_bytes(dev_account("//Fees").0)]),
+                Value::u128(UNIT),
+            ],
+        );
+        chain::submit(&chain, &call, &dev_keypair("//Alice")).await?;
+        Ok::<_, escrow_test_support::Error>(())
+    })
+    .unwrap_or_else(|err| panic!("transfer to //Fees: {err}"));
+    balances.pay("alice", "fees", UNIT);
+
+    // withdraw --to: the claimable balance goes to Ferdie, who signs nothing.
+    let tx = e.tx("//Fees", &["withdraw", "--to", "//Ferdie"]);
+    assert_eq!(tx.events(), ["Withdrawn"]);
+    assert_eq!(tx.json["message"], "withdraw_to");
+    assert_eq!(amount(tx.ret()), fee);
+    let w = &tx.events_named("Withdrawn")[0];
+    assert_eq!(w["account"], dev_account("//Fees").to_string());
+    assert_eq!(w["to"], dev_account("//Ferdie").to_string());
+    assert_eq!(amount(&w["amount"]), fee);
+    balances.pay("contract", "ferdie", fee);
+    balances.check("after withdraw --to");
+    // Nothing is left to withdraw, to anyone.
+    e.run(&["--suri", "//Fees", "withdraw", "--to", "//Ferdie"])
+        .fails(exit::REJECTED, &["NothingToWithdraw"]);
+    e.run(&["--suri", "//Fees", "withdraw", "--to", "nobody"])
+        .fails(exit::BAD_INPUT, &["'nobody' is not an account"]);
+    balances.check("after the refused withdrawals");
 }

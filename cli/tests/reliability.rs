@@ -49,6 +49,21 @@ fn propose(e: &Escrow, extra: &[&str]) -> String {
     e.propose("//Bob", &args).to_string()
 }
 
+/// Charlie accepts deal `id`, naming the terms hash `deal show` shows (a script must).
+fn accept(e: &Escrow, id: &str) {
+    let hash = e.terms_hash(id.parse().unwrap());
+    e.run(&[
+        "--suri",
+        "//Charlie",
+        "deal",
+        "accept",
+        id,
+        "--terms-hash",
+        &hash,
+    ])
+    .ok();
+}
+
 /// The text after `marker` up to the first char in `stop`.
 fn after<'a>(text: &'a str, marker: &str, stop: &[char]) -> &'a str {
     let rest = text
@@ -126,7 +141,7 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
     let id = propose(&e, &["--milestone", "1000"]);
-    e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
+    accept(&e, &id);
     let mut landed = 0u128;
     let (mut reported_ok, mut reported_unknown) = (0, 0);
     for round in 0..kills {
@@ -195,7 +210,7 @@ fn concurrent_invocations_from_one_signer_are_all_included() {
     let node = TestNode::start();
     let (e, _) = deployed(&node);
     let id = propose(&e, &["--milestone", "1000"]);
-    e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
+    accept(&e, &id);
     let before = node.nonce("//Bob");
     const N: usize = 12;
     let fund = ["--suri", "//Bob", "deal", "fund", &id, "1"];
@@ -531,7 +546,7 @@ fn propose_takes_per_milestone_terms_hashes() {
         "{show}"
     );
     // The acceptor's terms hash covers them.
-    e.run(&["--suri", "//Charlie", "deal", "accept", &id]).ok();
+    accept(&e, &id);
 
     let x = format!("0x{}", "ab".repeat(32));
     let id = propose(

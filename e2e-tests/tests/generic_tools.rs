@@ -12,6 +12,7 @@ use std::process::Command;
 use escrow_test_support::{
     accounts::{dev_account, ALICE, BOB},
     artifacts::{chain_and_cargo_contract_available, escrow_bundle},
+    chain::wall_ms,
     Escrow, TestNode, UNIT,
 };
 
@@ -37,16 +38,21 @@ fn cargo_contract(args: &[&str]) -> String {
 }
 
 /// The terms of a one-milestone deal, 10 UNIT, from `//Charlie` (seller) to `//Bob`, written
-/// as cargo-contract's argument syntax for `DealTerms`.
+/// as cargo-contract's argument syntax for `DealTerms`: funded by the buyer alone within 7
+/// days, shipped within 37 (the CLI's default deadlines).
 fn terms_arg() -> String {
+    const DAY: u64 = 86_400_000;
     let zero = format!("0x{}", "00".repeat(32));
+    let fund_by = wall_ms() + 7 * DAY;
     format!(
         "DealTerms {{ buyer: {BOB}, seller: {}, oracles: [], oracle_threshold: 0, arbiter: None, \
          release_rule: Buyer, review_window: 604800000, arbitration_window: 1209600000, \
-         fallback_seller_bps: 5000, advance: false, agreement_hash: {zero}, milestones: \
-         [MilestoneTerms {{ amount: {}, terms_hash: {zero}, ship_by: None }}] }}",
+         fallback_seller_bps: 5000, advance: false, agreement_hash: {zero}, funder: None, \
+         fund_by: {fund_by}, milestones: [MilestoneTerms {{ amount: {}, terms_hash: {zero}, \
+         ship_by: {} }}] }}",
         dev_account("//Charlie"),
-        10 * UNIT
+        10 * UNIT,
+        fund_by + 30 * DAY
     )
 }
 
@@ -164,12 +170,18 @@ fn escrow_drives_an_instance_cargo_contract_instantiated() {
             "10",
         ],
     );
-    run("//Charlie", &["deal", "accept", "0"]);
+    // (the seller names the terms hash it reviewed with `deal show`: a script must)
+    let mut show = trusted.to_vec();
+    show.extend_from_slice(&["--json", "deal", "show", "0"]);
+    let shown = cli.run(&show).json();
+    let hash = shown["deal"]["deal"]["terms_hash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no terms hash: {shown:#}"))
+        .to_string();
+    run("//Charlie", &["deal", "accept", "0", "--terms-hash", &hash]);
     run("//Bob", &["deal", "fund", "0", "10"]);
     run("//Bob", &["deal", "approve", "0", "0"]);
     // and the deal reads back closed and audits clean.
-    let mut show = trusted.to_vec();
-    show.extend_from_slice(&["--json", "deal", "show", "0"]);
     let shown = cli.run(&show).json();
     assert_eq!(shown["deal"]["deal"]["status"], "Closed", "{shown:#}");
     let mut audit = trusted.to_vec();

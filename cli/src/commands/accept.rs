@@ -1,20 +1,45 @@
-//! `escrow deal accept`: re-derives the proposed terms from storage, hashes them locally
-//! (BLAKE2b-256 of the SCALE-encoded `DealTerms`) and through the contract's `terms_hash`
-//! read, refuses unless both equal the hash on record, and accepts naming that hash — so
-//! the terms cannot be switched under the acceptor.
+//! `escrow deal accept`: shows every term of the proposal, then accepts exactly those
+//! terms, naming their hash, so the acceptance binds to what was shown.
+//!
+//! The contract accepts only the terms hash it holds (`TermsHashMismatch` otherwise). So
+//! the hash the CLI passes must come from the acceptor, never be read back from the chain
+//! and passed on unseen — that would accept whatever the chain holds. Two ways to name it:
+//!
+//! - `--terms-hash H`: the hash the acceptor reviewed (from `deal show`, from the proposer,
+//!   from an earlier `deal accept --dry-run`). The terms are still read and printed; the
+//!   contract refuses unless they hash to `H`.
+//! - on a terminal, without `--terms-hash`: the terms are read, hashed here (and checked
+//!   against the contract's own hashing and the hash on record), printed, and the
+//!   acceptor confirms them at the prompt; the hash of the terms printed is accepted.
+//!
+//! Without a terminal to confirm at (a script, a pipe; or `--yes`, which skips the
+//! question) and without `--terms-hash`, nobody reviewed anything: the command refuses
+//! with exit 2 before reading or signing anything. `--dry-run` needs no hash (nothing is
+//! signed) and prints the one to pass.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::Args;
 use escrow_client::{
-    accounts::ss58,
     contract::{terms_hash, terms_of},
     messages, units, ClientError, Result,
 };
-use escrow_types::{Balance, DealId, Digest};
+use escrow_types::{Balance, DealId, DealTerms, Digest};
 
 use super::call;
-use crate::Ctx;
+use crate::{render, Ctx};
+
+/// `deal accept --help`: how the acceptance is bound to the terms.
+pub const ACCEPT_HELP: &str = "\
+Every term is printed before anything is signed: parties, funder, oracles and threshold,
+release rule, arbiter, fallback split, advance, windows, the funding deadline, every
+milestone's amount and ship-by, the agreement hash and this instance's fee.
+
+The acceptance names the terms hash, and the contract refuses any other terms
+(TermsHashMismatch). Name the hash you reviewed with --terms-hash (see `escrow deal show
+ID`). Without it the command must run on a terminal, where you confirm the printed terms
+at the prompt; in a script (stdin not a terminal), or with --yes, it refuses (exit 2) and
+signs nothing. --dry-run needs no hash: it prints the terms and their hash.";
 
 /// `escrow deal accept`.
 #[derive(Debug, Args)]
@@ -24,34 +49,73 @@ pub struct AcceptArgs {
     /// Buyer: deposit this much with the acceptance ("all" for the deal's total).
     #[arg(long)]
     pub fund: Option<String>,
-    /// Accept exactly the terms with this hash (as reviewed, e.g. from `deal show` or the
-    /// proposer). The contract refuses any other terms (TermsHashMismatch), so the terms
-    /// are not re-read; without it, the CLI re-derives and double-checks the hash first.
+    /// Accept exactly the terms with this hash, as you reviewed them (`escrow deal show
+    /// ID`). The contract refuses any other terms (TermsHashMismatch). Required unless you
+    /// confirm the printed terms at a terminal prompt.
     #[arg(long = "terms-hash", value_parser = units::parse_hash)]
     pub terms_hash: Option<Digest>,
 }
 
-/// `--fund`: an amount, or "all" (the deal's `total`, when the terms were read).
-fn fund_value(ctx: &Ctx, fund: Option<&str>, total: Option<Balance>) -> Result<Balance> {
+/// How the hash to accept is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// The acceptor named it (`--terms-hash`).
+    Named(Digest),
+    /// The acceptor confirms the printed terms at the prompt; their hash is accepted.
+    Prompt,
+    /// A dry-run: nothing is signed, so nothing needs binding.
+    DryRun,
+}
+
+/// Decides how the acceptance is bound, before anything is read: a named hash, a dry-run,
+/// or a terminal prompt; else bad input (exit 2), saying what to pass.
+pub fn binding(
+    named: Option<Digest>,
+    dry_run: bool,
+    yes: bool,
+    stdin_is_terminal: bool,
+    deal: u64,
+) -> Result<Binding> {
+    if let Some(h) = named {
+        return Ok(Binding::Named(h));
+    }
+    if dry_run {
+        return Ok(Binding::DryRun);
+    }
+    let why = match (stdin_is_terminal, yes) {
+        (true, false) => return Ok(Binding::Prompt),
+        (false, _) => "stdin is not a terminal, so nobody confirms the terms",
+        (true, true) => "--yes skips the confirmation of the terms",
+    };
+    Err(ClientError::input(format!(
+        "deal accept without --terms-hash: {why}. Accepting must name the terms hash you \
+         reviewed: read the terms with `escrow deal show {deal}` (or `escrow deal accept \
+         {deal} --dry-run`) and pass --terms-hash 0x…; nothing was read or submitted"
+    )))
+}
+
+/// `--fund`: an amount, or "all" (the deal's total).
+fn fund_value(ctx: &Ctx, fund: Option<&str>, total: Balance) -> Result<Balance> {
     let token = ctx.render().token;
-    match (fund, total) {
-        (None, _) => Ok(0),
-        (Some("all"), Some(t)) => Ok(t),
-        (Some("all"), None) => Err(ClientError::input(
-            "--fund all needs the deal's total: drop --terms-hash or give an amount",
-        )),
-        (Some(s), _) => token
+    match fund {
+        None => Ok(0),
+        Some("all") => Ok(total),
+        Some(s) => token
             .parse(s)
             .map_err(|e| ClientError::input(format!("--fund: {e}"))),
     }
 }
 
-/// Reads the deal, checks that the terms on record hash the same locally, through the
-/// contract and as recorded; returns that hash and the deal's total.
-async fn reviewed_terms_hash(ctx: &mut Ctx, id: DealId) -> Result<(Digest, Balance)> {
+/// The proposal's terms as stored, rebuilt and hashed here; refused unless they hash the
+/// same here, through the contract's `terms_hash` read and as recorded. Prints every term
+/// (with the instance's fee) on stderr. Returns the terms, their hash and the total.
+async fn read_and_show(ctx: &mut Ctx, id: DealId) -> Result<(DealTerms, Digest, Balance)> {
     let escrow = ctx.escrow().await?;
     let reads = escrow.reads_at_best().await?;
     let (view, ms) = reads.deal_with_milestones(id).await?;
+    let fee = reads.config().await?;
+    // For "in 6d 23h": this machine's clock, unless the chain's is ahead.
+    let now = units::from_now_base(reads.now().await?);
     let terms = terms_of(&view.deal, &ms);
     let local = terms_hash(&terms);
     let remote = reads.terms_hash(&terms).await?;
@@ -63,31 +127,55 @@ async fn reviewed_terms_hash(ctx: &mut Ctx, id: DealId) -> Result<(Digest, Balan
             units::hex0x(&view.deal.terms_hash)
         )));
     }
-    if !ctx.global.quiet && !ctx.global.json {
-        eprintln!(
-            "accepting deal {}: buyer {}, seller {}, {} milestone(s), total {}, terms hash {}",
-            id.0,
-            ss58(&terms.buyer),
-            ss58(&terms.seller),
-            terms.milestones.len(),
-            escrow.chain().token.format(view.deal.total),
-            units::hex0x(&local)
-        );
+    // On stderr, whatever --quiet says: this is what the acceptor signs up to.
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "deal {} ({:?}, proposed by the {:?}), terms hash {}:",
+        id.0,
+        view.deal.status,
+        view.deal.proposer,
+        units::hex0x(&local)
+    );
+    for line in render::terms_lines(&terms, Some(&fee), now, &ctx.render(), &[]) {
+        let _ = writeln!(err, "{line}");
     }
-    Ok((local, view.deal.total))
+    Ok((terms, local, view.deal.total))
 }
 
 /// Runs `deal accept`.
 pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let id = DealId(a.deal);
-    ctx.chain().await?;
-    let (hash, value) = match a.terms_hash {
-        Some(expected) => (expected, fund_value(ctx, a.fund.as_deref(), None)?),
-        None => {
-            let (hash, total) = reviewed_terms_hash(ctx, id).await?;
-            (hash, fund_value(ctx, a.fund.as_deref(), Some(total))?)
+    let bind = binding(
+        a.terms_hash,
+        ctx.global.dry_run,
+        ctx.global.yes,
+        std::io::stdin().is_terminal(),
+        a.deal,
+    )?;
+    let (_, shown, total) = read_and_show(ctx, id).await?;
+    let hash = match bind {
+        Binding::Named(h) => {
+            if h != shown {
+                // The contract's dry-run refuses it (TermsHashMismatch); say why first.
+                eprintln!(
+                    "the terms above hash to {}, not to the --terms-hash {} you named",
+                    units::hex0x(&shown),
+                    units::hex0x(&h)
+                );
+            }
+            h
         }
+        Binding::Prompt | Binding::DryRun => shown,
     };
+    if bind == Binding::DryRun && a.terms_hash.is_none() {
+        eprintln!(
+            "to accept these terms in a script: escrow deal accept {} --terms-hash {}",
+            a.deal,
+            units::hex0x(&shown)
+        );
+    }
+    let value = fund_value(ctx, a.fund.as_deref(), total)?;
     let mut summary = format!(
         "deal {} accepted (terms hash {})",
         a.deal,
@@ -100,4 +188,46 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         ));
     }
     call(ctx, out, messages::accept(id, hash, value), &summary).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: Digest = [7; 32];
+
+    #[test]
+    fn a_named_hash_binds_in_scripts_and_on_terminals() {
+        for (dry, yes, tty) in [
+            (false, false, false),
+            (false, true, true),
+            (true, false, false),
+        ] {
+            assert_eq!(
+                binding(Some(H), dry, yes, tty, 3).unwrap(),
+                Binding::Named(H)
+            );
+        }
+    }
+
+    #[test]
+    fn without_a_hash_only_a_terminal_prompt_or_a_dry_run_may_go_on() {
+        assert_eq!(
+            binding(None, false, false, true, 3).unwrap(),
+            Binding::Prompt
+        );
+        assert_eq!(
+            binding(None, true, false, false, 3).unwrap(),
+            Binding::DryRun
+        );
+        let script = binding(None, false, false, false, 3).unwrap_err();
+        assert_eq!(script.exit_code(), 2);
+        let msg = script.to_string();
+        assert!(msg.contains("stdin is not a terminal"), "{msg}");
+        assert!(msg.contains("--terms-hash"), "{msg}");
+        assert!(msg.contains("escrow deal show 3"), "{msg}");
+        let yes = binding(None, false, true, true, 3).unwrap_err();
+        assert_eq!(yes.exit_code(), 2);
+        assert!(yes.to_string().contains("--yes skips"), "{yes}");
+    }
 }

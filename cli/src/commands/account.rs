@@ -1,11 +1,21 @@
 //! `escrow account new | import | list | show`: the keystore (see [`escrow_client::keystore`]).
+//!
+//! `account new` shows the new mnemonic only on a terminal, or writes it to a file it
+//! creates with mode 0600 (`--mnemonic-file`, never overwriting one). With stdout not a
+//! terminal and no such file it refuses before creating anything: a script's output ends in
+//! logs and pipes, where a mnemonic must not.
 
-use std::{io::Write, path::PathBuf, str::FromStr};
+use std::{
+    io::{IsTerminal, Write},
+    path::{Path, PathBuf},
+    str::FromStr,
+};
 
 use clap::{Args, Subcommand};
 use escrow_client::{keystore, ClientError, Result};
 use serde_json::json;
 use subxt::utils::AccountId32;
+use zeroize::Zeroizing;
 
 use super::w;
 use crate::{password, Ctx};
@@ -13,7 +23,8 @@ use crate::{password, Ctx};
 /// `escrow account …`.
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
-    /// Create an account from a fresh 12-word mnemonic (printed once: write it down).
+    /// Create an account from a fresh 12-word mnemonic, shown once on the terminal (write it
+    /// down) or written to --mnemonic-file.
     New(NewArgs),
     /// Import a mnemonic / secret URI (from a file or stdin), or a polkadot.js JSON export.
     Import(ImportArgs),
@@ -28,6 +39,93 @@ pub enum AccountCommand {
 pub struct NewArgs {
     /// The account's name.
     pub name: String,
+    /// Write the mnemonic to this file, created with mode 0600 (an existing file is never
+    /// overwritten), instead of showing it. Required when stdout is not a terminal.
+    #[arg(long = "mnemonic-file", value_name = "PATH")]
+    pub mnemonic_file: Option<PathBuf>,
+}
+
+/// Where `account new` may put the mnemonic: the file given, else the terminal; with
+/// neither, it refuses (exit 2) before anything is created.
+pub fn mnemonic_file(file: Option<&Path>, stdout_is_terminal: bool) -> Result<Option<&Path>> {
+    match (file, stdout_is_terminal) {
+        (Some(f), _) => Ok(Some(f)),
+        (None, true) => Ok(None),
+        (None, false) => Err(ClientError::input(
+            "account new: stdout is not a terminal, and the new mnemonic is shown only on one; \
+             pass --mnemonic-file PATH (created with mode 0600) to keep it. No account was \
+             created",
+        )),
+    }
+}
+
+/// Creates `path` for a secret: mode 0600, failing if anything exists there (a symlink
+/// included).
+fn create_secret_file(path: &Path) -> Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map_err(|e| {
+        ClientError::input(if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!(
+                "--mnemonic-file {}: the file exists already, and it is never overwritten; \
+                 choose another path. No account was created",
+                path.display()
+            )
+        } else {
+            format!(
+                "--mnemonic-file {}: cannot create it: {e}. No account was created",
+                path.display()
+            )
+        })
+    })
+}
+
+/// `account new`: the mnemonic, the account, and where the mnemonic went.
+fn new_account(
+    ks: &keystore::Keystore,
+    a: &NewArgs,
+    file: Option<&Path>,
+) -> Result<(keystore::Entry, Zeroizing<String>)> {
+    ks.ensure_free(&a.name).map_err(ClientError::input)?;
+    let Some(path) = file else {
+        let phrase = keystore::new_mnemonic().map_err(ClientError::input)?;
+        let pw = password("new password: ", true)?;
+        let e = ks
+            .add_suri(&a.name, &phrase, &pw)
+            .map_err(ClientError::input)?;
+        return Ok((e, phrase));
+    };
+    // The file first: if it cannot be written, nothing else happens; if anything after it
+    // fails, it is removed, so a mnemonic file always belongs to an account.
+    let mut f = create_secret_file(path)?;
+    let made = (|| {
+        let phrase = keystore::new_mnemonic().map_err(ClientError::input)?;
+        let pw = password("new password: ", true)?;
+        let mut line = Zeroizing::new(String::with_capacity(phrase.len() + 1));
+        line.push_str(&phrase);
+        line.push('\n');
+        f.write_all(line.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| {
+                ClientError::input(format!(
+                    "--mnemonic-file {}: cannot write it: {e}. No account was created",
+                    path.display()
+                ))
+            })?;
+        let e = ks
+            .add_suri(&a.name, &phrase, &pw)
+            .map_err(ClientError::input)?;
+        Ok((e, phrase))
+    })();
+    if made.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    made
 }
 
 /// `account import`.
@@ -55,22 +153,40 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
     let ks = ctx.keystore();
     match cmd {
         AccountCommand::New(a) => {
-            let phrase = keystore::new_mnemonic().map_err(ClientError::input)?;
-            let pw = password("new password: ", true)?;
-            let e = ks
-                .add_suri(&a.name, &phrase, &pw)
-                .map_err(ClientError::input)?;
-            if ctx.global.json {
-                return w(
+            let file = mnemonic_file(a.mnemonic_file.as_deref(), std::io::stdout().is_terminal())?;
+            let (e, phrase) = new_account(&ks, &a, file)?;
+            match (file, ctx.global.json) {
+                (Some(f), true) => w(
                     out,
-                    json!({"name": e.name, "address": e.address, "mnemonic": phrase}).to_string(),
-                );
+                    json!({"name": e.name, "address": e.address, "mnemonic_file": f}).to_string(),
+                ),
+                (None, true) => {
+                    let v = Zeroizing::new(
+                        json!({"name": e.name, "address": e.address, "mnemonic": phrase.as_str()})
+                            .to_string(),
+                    );
+                    w(out, v.as_str())
+                }
+                (Some(f), false) => {
+                    w(out, format!("account {} {}", e.name, e.address))?;
+                    w(
+                        out,
+                        format!(
+                            "mnemonic written to {} (mode 0600): keep it offline; it is the only \
+                             way back to this account without the keystore",
+                            f.display()
+                        ),
+                    )
+                }
+                (None, false) => {
+                    w(out, format!("account {} {}", e.name, e.address))?;
+                    let line = Zeroizing::new(format!(
+                        "mnemonic (write it down; it is not shown again): {}",
+                        phrase.as_str()
+                    ));
+                    w(out, line.as_str())
+                }
             }
-            w(out, format!("account {} {}", e.name, e.address))?;
-            w(
-                out,
-                format!("mnemonic (write it down; it is not shown again): {phrase}"),
-            )
         }
         AccountCommand::Import(a) => {
             let e = if let Some(path) = a.polkadot_js {
@@ -82,15 +198,12 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
                     .map_err(ClientError::input)?
             } else {
                 let phrase = match a.phrase_file {
-                    Some(p) => std::fs::read_to_string(&p).map_err(|e| {
+                    Some(p) => Zeroizing::new(std::fs::read_to_string(&p).map_err(|e| {
                         ClientError::input(format!("cannot read {}: {e}", p.display()))
-                    })?,
+                    })?),
                     None => {
-                        let mut line = String::new();
-                        std::io::stdin()
-                            .read_line(&mut line)
-                            .map_err(|e| ClientError::input(e.to_string()))?;
-                        line
+                        crate::prompt::read_secret_line("mnemonic or secret URI (not echoed): ")
+                            .map_err(ClientError::input)?
                     }
                 };
                 let pw = password("new password: ", true)?;
@@ -177,5 +290,26 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_new_puts_the_mnemonic_only_on_a_terminal_or_in_the_file_given() {
+        let f = Path::new("/m");
+        assert_eq!(mnemonic_file(Some(f), false).unwrap(), Some(f));
+        assert_eq!(mnemonic_file(Some(f), true).unwrap(), Some(f));
+        assert_eq!(mnemonic_file(None, true).unwrap(), None);
+        let e = mnemonic_file(None, false).unwrap_err();
+        assert_eq!(e.exit_code(), escrow_client::error::exit::BAD_INPUT);
+        assert_eq!(
+            e.to_string(),
+            "bad input: account new: stdout is not a terminal, and the new mnemonic is shown \
+             only on one; pass --mnemonic-file PATH (created with mode 0600) to keep it. No \
+             account was created"
+        );
     }
 }

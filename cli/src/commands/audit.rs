@@ -133,8 +133,10 @@ pub fn rebuild<'a>(events: impl IntoIterator<Item = &'a EscrowEvent>) -> Rebuilt
             MilestoneDisputed(d) => set(&mut r.milestones, d.index, MilestoneStatus::Disputed, a),
             SettlementOffered(_)
             | CancellationProposed(_)
+            | CancellationWithdrawn(_)
             | AmendmentProposed(_)
-            | AmendmentAccepted(_) => {}
+            | AmendmentAccepted(_)
+            | AmendmentWithdrawn(_) => {}
             DisputeResolved(d) => {
                 r.released = r.released.saturating_add(d.to_seller);
                 r.fees = r.fees.saturating_add(d.fee);
@@ -376,16 +378,18 @@ mod tests {
             fallback_seller_bps: 0,
             advance: false,
             agreement_hash: [0; 32],
+            funder: None,
+            fund_by: 5,
             milestones: vec![
                 MilestoneTerms {
                     amount: 60,
                     terms_hash: [0; 32],
-                    ship_by: None,
+                    ship_by: 10,
                 },
                 MilestoneTerms {
                     amount: 40,
                     terms_hash: [0; 32],
-                    ship_by: None,
+                    ship_by: 20,
                 },
             ],
         };

@@ -1,5 +1,10 @@
-//! Changing or ending a deal by agreement: withdraw a proposal (proposer), cancel and
-//! accept the cancellation, amend a ship-by and accept the amendment (buyer and seller).
+//! Changing or ending a deal by agreement: withdraw a proposal (proposer), cancel, accept
+//! or withdraw the cancellation, amend a ship-by, accept or withdraw the amendment (buyer
+//! and seller).
+//!
+//! Accepting an amendment names the date accepted, as the user typed it, never as read
+//! from the chain: the contract compares it with the amendment on record
+//! (`AmendmentMismatch`), so an amendment swapped in between is refused, not accepted.
 
 use std::io::Write;
 
@@ -7,7 +12,7 @@ use clap::Args;
 use escrow_client::{messages, units, ClientError, Result};
 use escrow_types::{DealId, Timestamp};
 
-use super::{call, dispute::milestone_now, DealArgs};
+use super::{call, DealArgs, IndexArgs};
 use crate::Ctx;
 
 /// `deal amend`.
@@ -23,13 +28,15 @@ pub struct AmendArgs {
 
 /// `deal accept-amendment`.
 #[derive(Debug, Args)]
-pub struct OptAmendArgs {
+pub struct AcceptAmendArgs {
     /// Deal id.
     pub deal: u64,
     /// Milestone index.
     pub index: u8,
-    /// The ship-by you accept (default: the one on record).
-    pub new_ship_by: Option<String>,
+    /// The new ship-by you accept, exactly as `escrow deal show` prints it (RFC 3339) or
+    /// in ms since the epoch (`--json`). Refused unless it is the amendment on record.
+    #[arg(value_parser = units::parse_exact_time)]
+    pub new_ship_by: Timestamp,
 }
 
 /// A ship-by as typed: RFC 3339, or "+duration" from the chain's now (not this machine's).
@@ -58,6 +65,12 @@ pub async fn accept_cancel(a: DealArgs, ctx: &mut Ctx, out: &mut impl Write) -> 
     call(ctx, out, messages::accept_cancel(DealId(a.deal)), &s).await
 }
 
+/// `deal withdraw-cancel`.
+pub async fn withdraw_cancel(a: DealArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let s = format!("cancellation proposal of deal {} withdrawn", a.deal);
+    call(ctx, out, messages::withdraw_cancel(DealId(a.deal)), &s).await
+}
+
 /// `deal amend`.
 pub async fn amend(a: AmendArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let t = ship_by(ctx, &a.new_ship_by).await?;
@@ -76,24 +89,32 @@ pub async fn amend(a: AmendArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     .await
 }
 
-/// `deal accept-amendment`: the ship-by named, else the one on record.
-pub async fn accept_amendment(a: OptAmendArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
-    let (deal, index) = (DealId(a.deal), a.index);
-    let t = match a.new_ship_by {
-        Some(s) => ship_by(ctx, &s).await?,
-        None => milestone_now(ctx, deal, index)
-            .await?
-            .milestone
-            .amendment
-            .map(|am| am.new_ship_by)
-            .ok_or(ClientError::Contract(
-                escrow_types::Error::NoAmendmentPending,
-            ))?,
-    };
+/// `deal accept-amendment`: accepts the date the user named, and only it.
+pub async fn accept_amendment(
+    a: AcceptAmendArgs,
+    ctx: &mut Ctx,
+    out: &mut impl Write,
+) -> Result<()> {
+    let (deal, index, t) = (DealId(a.deal), a.index, a.new_ship_by);
     let s = format!(
         "accepted ship-by {} for deal {} milestone {index}",
         units::format_time(t),
         a.deal
     );
     call(ctx, out, messages::accept_amendment(deal, index, t), &s).await
+}
+
+/// `deal withdraw-amendment`.
+pub async fn withdraw_amendment(a: IndexArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let s = format!(
+        "amendment of deal {} milestone {} withdrawn",
+        a.deal, a.index
+    );
+    call(
+        ctx,
+        out,
+        messages::withdraw_amendment(DealId(a.deal), a.index),
+        &s,
+    )
+    .await
 }

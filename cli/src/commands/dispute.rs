@@ -1,5 +1,9 @@
 //! Disputes: open one (buyer or seller), offer and accept a settlement (the parties), or
 //! resolve it (the arbiter). Shares are the seller's gross share of the milestone.
+//!
+//! Accepting an offer names the share accepted, as the user typed it, never as read from
+//! the chain: the contract compares it with the offer on record (`OfferMismatch`), so an
+//! offer swapped in between reading and signing is refused instead of accepted.
 
 use std::{io::Write, path::PathBuf};
 
@@ -46,13 +50,15 @@ pub struct AmountArgs {
 
 /// `deal accept-offer`.
 #[derive(Debug, Args)]
-pub struct OptAmountArgs {
+pub struct AcceptOfferArgs {
     /// Deal id.
     pub deal: u64,
     /// Milestone index.
     pub index: u8,
-    /// The offer you accept (default: the one on record, shown before submitting).
-    pub seller_amount: Option<String>,
+    /// The offer you accept: the seller's gross share, an amount or a percentage of the
+    /// milestone ("60%"), as `escrow deal show` shows it. Refused unless it is exactly the
+    /// offer on record.
+    pub seller_amount: String,
 }
 
 /// The milestone as stored now (through the checked instance).
@@ -95,19 +101,10 @@ pub async fn offer(a: AmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result
     call(ctx, out, messages::offer_settlement(deal, index, v), &s).await
 }
 
-/// `deal accept-offer`: the amount named, else the offer on record.
-pub async fn accept_offer(a: OptAmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+/// `deal accept-offer`: accepts the share the user named, and only it.
+pub async fn accept_offer(a: AcceptOfferArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let (deal, index) = (DealId(a.deal), a.index);
-    let v = match a.seller_amount {
-        Some(s) => seller_share(ctx, deal, index, &s).await?,
-        None => milestone_now(ctx, deal, index)
-            .await?
-            .milestone
-            .dispute
-            .and_then(|d| d.offer)
-            .map(|o| o.seller_amount)
-            .ok_or(ClientError::Contract(escrow_types::Error::NoOffer))?,
-    };
+    let v = seller_share(ctx, deal, index, &a.seller_amount).await?;
     let s = format!(
         "accepted the offer of {} to the seller for deal {} milestone {index}",
         ctx.render().token.format(v),

@@ -1,18 +1,26 @@
-//! Money in and out: `escrow deal fund` deposits for a deal; `escrow withdraw` pulls the
-//! payouts the chain refused earlier (the signer's claimable balance).
+//! Money in and out: `escrow deal fund` deposits for a deal (the buyer, or the funder its
+//! terms name, until the funding deadline); `escrow withdraw` pulls the payouts the chain
+//! refused earlier (the signer's claimable balance), to the signer or, with `--to`, to
+//! another account of its choice (for a payout that cannot land on its own account).
 
 use std::io::Write;
 
 use clap::Args;
-use escrow_client::{messages, ClientError, Result};
+use escrow_client::{accounts, messages, ClientError, Result};
 use escrow_types::DealId;
 
 use super::{call, report};
 use crate::{exec, Ctx};
 
-/// No arguments.
+/// `escrow withdraw`.
 #[derive(Debug, Args)]
-pub struct NoArgs {}
+pub struct WithdrawArgs {
+    /// Pay it to this account instead of the signer's (SS58, 0x-hex, //Dev or a keystore
+    /// name): for a payout the signer's own account cannot receive, e.g. below the
+    /// existential deposit on a fresh account.
+    #[arg(long)]
+    pub to: Option<String>,
+}
 
 /// `deal fund`.
 #[derive(Debug, Args)]
@@ -36,9 +44,22 @@ pub async fn fund(a: FundArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
     call(ctx, out, messages::fund(DealId(a.deal), amount), &s).await
 }
 
-/// `escrow withdraw`: the summary names the amount the contract returns.
-pub async fn withdraw(ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
-    let e = exec(ctx, messages::withdraw()).await?;
-    let s = format!("withdrew {}", ctx.render().token.format(e.ret));
-    report(ctx, out, "withdraw", &e, &s)
+/// `escrow withdraw [--to ACCOUNT]`: the summary names the amount the contract returns,
+/// and where it went.
+pub async fn withdraw(a: WithdrawArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let to =
+        a.to.as_deref()
+            .map(|s| ctx.resolve_account(s))
+            .transpose()?;
+    let (name, msg, dest) = match &to {
+        Some(acc) => (
+            "withdraw_to",
+            messages::withdraw_to(accounts::ink_account(acc)),
+            format!(" to {acc}"),
+        ),
+        None => ("withdraw", messages::withdraw(), String::new()),
+    };
+    let e = exec(ctx, msg).await?;
+    let s = format!("withdrew {}{dest}", ctx.render().token.format(e.ret));
+    report(ctx, out, name, &e, &s)
 }

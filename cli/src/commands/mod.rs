@@ -29,11 +29,15 @@ use crate::{exec, render, Ctx, Exec};
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum DealCommand {
-    /// Propose a deal (you must be its buyer or seller).
+    /// Propose a deal (you must be its buyer or seller); shows every term first.
+    #[command(after_help = propose::DEADLINES_HELP)]
     Propose(propose::ProposeArgs),
-    /// Accept a proposed deal (checks the terms hash; --fund to deposit at once).
+    /// Accept a proposed deal: shows every term, then accepts exactly those (their terms
+    /// hash); --fund to deposit at once.
+    #[command(after_help = accept::ACCEPT_HELP)]
     Accept(accept::AcceptArgs),
-    /// Deposit funds for an active deal (anyone may, on the buyer's behalf).
+    /// Deposit funds for an active deal (the buyer, or the funder its terms name), until
+    /// its funding deadline.
     Fund(funds::FundArgs),
     /// Seller: mark a funded milestone delivered, with evidence.
     Submit(milestone::SubmitArgs),
@@ -47,8 +51,9 @@ pub enum DealCommand {
     Dispute(dispute::DisputeArgs),
     /// Buyer or seller: offer to settle a dispute (the seller's gross share).
     Offer(dispute::AmountArgs),
-    /// Accept the other party's settlement offer (default: the offer on record).
-    AcceptOffer(dispute::OptAmountArgs),
+    /// Accept the other party's settlement offer: name the seller's share you accept; the
+    /// contract refuses if the offer on record is any other (OfferMismatch).
+    AcceptOffer(dispute::AcceptOfferArgs),
     /// Arbiter: split a disputed milestone (the seller's gross share).
     Resolve(dispute::AmountArgs),
     /// Anyone: settle one milestone whose clock ran out (release, refund or fallback).
@@ -62,10 +67,15 @@ pub enum DealCommand {
     Cancel(DealArgs),
     /// Accept the other party's cancellation.
     AcceptCancel(DealArgs),
-    /// Buyer or seller: propose a later ship-by for a milestone.
+    /// Proposer: withdraw your pending cancellation proposal.
+    WithdrawCancel(DealArgs),
+    /// Buyer or seller: propose a later ship-by for a milestone (before its current one).
     Amend(change::AmendArgs),
-    /// Accept the other party's ship-by amendment (default: the one on record).
-    AcceptAmendment(change::OptAmendArgs),
+    /// Accept the other party's ship-by amendment: name the date you accept; the contract
+    /// refuses if the amendment on record is any other (AmendmentMismatch).
+    AcceptAmendment(change::AcceptAmendArgs),
+    /// Proposer: withdraw your pending ship-by amendment of a milestone.
+    WithdrawAmendment(IndexArgs),
     /// Proposer: withdraw a proposal before acceptance.
     WithdrawProposal(DealArgs),
     /// Show a deal: terms, parties, milestones and their clocks, totals.
@@ -110,8 +120,10 @@ pub async fn run_deal(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> 
         Close(a) => milestone::close(a, ctx, out).await,
         Cancel(a) => change::cancel(a, ctx, out).await,
         AcceptCancel(a) => change::accept_cancel(a, ctx, out).await,
+        WithdrawCancel(a) => change::withdraw_cancel(a, ctx, out).await,
         Amend(a) => change::amend(a, ctx, out).await,
         AcceptAmendment(a) => change::accept_amendment(a, ctx, out).await,
+        WithdrawAmendment(a) => change::withdraw_amendment(a, ctx, out).await,
         WithdrawProposal(a) => change::withdraw_proposal(a, ctx, out).await,
         Show(a) => show::run(a, ctx, out).await,
         List(a) => list::run(a, ctx, out).await,

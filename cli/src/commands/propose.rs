@@ -1,4 +1,9 @@
-//! `escrow deal propose`: builds `DealTerms` from humane inputs and proposes them.
+//! `escrow deal propose`: builds `DealTerms` from humane inputs, shows every term (the
+//! deadlines it derived included) and proposes them.
+//!
+//! Every milestone has a ship-by (its refund clock) and every deal a funding deadline: the
+//! contract refuses terms without them. A proposer who names none gets the defaults of
+//! [`DEADLINES_HELP`], printed before anything is signed.
 
 use std::{io::Write, path::PathBuf};
 
@@ -10,11 +15,25 @@ use escrow_client::{
     units::{self, Token},
     ClientError, Result,
 };
-use escrow_types::{Balance, DealTerms, Digest, MilestoneTerms, ReleaseRule};
+use escrow_types::{Balance, DealTerms, Digest, MilestoneTerms, ReleaseRule, Timestamp};
 use subxt::utils::AccountId32;
 
 use super::{report, w};
-use crate::{exec, Ctx};
+use crate::{exec, render, Ctx};
+
+/// `deal propose --help`: the deadlines and their defaults.
+pub const DEADLINES_HELP: &str = "\
+Deadlines (every deal has them; the contract refuses terms without them):
+  --fund-by       the funding deadline (default +7d: seven days from now). No deposit and no
+                  acceptance after it; milestones not fully funded by then lapse and their
+                  deposits go back to the buyer.
+  ship-by         each milestone's refund clock: after it an unsubmitted milestone refunds
+                  the buyer. Give it per milestone (--milestone AMOUNT@SHIP_BY, or --ship-by
+                  with --split). A milestone without one gets fund-by + (n+1) x --ship-every
+                  (default 30d), milestone n counted from 0: with the defaults, milestone 0
+                  ships by 37 days from now, milestone 1 by 67 days, and so on.
+Times are RFC 3339 (2026-12-01T12:00:00Z) or +duration from now (+36h, +14d). Every term,
+the derived deadlines marked as defaults, is printed before anything is signed.";
 
 /// Who may release milestones.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -66,7 +85,8 @@ pub struct ProposeArgs {
     /// Or the agreement hash, 0x-hex.
     #[arg(long = "agreement-hash", value_parser = units::parse_hash)]
     pub agreement_hash: Option<Digest>,
-    /// A milestone: "AMOUNT" or "AMOUNT@SHIP_BY" (RFC 3339 or +duration). Repeat, in order.
+    /// A milestone: "AMOUNT" or "AMOUNT@SHIP_BY" (RFC 3339 or +duration; without it, the
+    /// default ship-by below). Repeat, in order.
     #[arg(long = "milestone", conflicts_with_all = ["total", "split"])]
     pub milestones: Vec<String>,
     /// Deal total, split with --split.
@@ -75,9 +95,22 @@ pub struct ProposeArgs {
     /// Percentages of --total per milestone, adding up to 100 (e.g. 30,40,30).
     #[arg(long, requires = "total")]
     pub split: Option<String>,
-    /// Ship-by per milestone with --split, comma-separated ("-" for none).
-    #[arg(long = "ship-by")]
+    /// Ship-by per milestone with --split, comma-separated ("-" for the default).
+    #[arg(long = "ship-by", allow_hyphen_values = true)]
     pub ship_by: Option<String>,
+    /// The funding deadline: RFC 3339 or +duration from now. No deposit and no acceptance
+    /// after it; milestones not fully funded by then lapse (their deposits go back to the
+    /// buyer).
+    #[arg(long = "fund-by", default_value = "+7d")]
+    pub fund_by: String,
+    /// Spacing of the default ship-by dates: milestone n (from 0) without a ship-by of its
+    /// own must ship by fund-by + (n+1) x this.
+    #[arg(long = "ship-every", default_value = "30d", value_parser = units::parse_duration)]
+    pub ship_every: u64,
+    /// Who besides the buyer may deposit (a bank paying for the buyer); refunds always go to
+    /// the buyer. Default: only the buyer.
+    #[arg(long)]
+    pub funder: Option<String>,
     /// A milestone's own terms document (spec, delivery note template…), hashed with
     /// BLAKE2b-256 into that milestone's terms hash. Repeat once per milestone, in order.
     #[arg(long = "milestone-terms-file", conflicts_with = "milestone_terms")]
@@ -128,12 +161,13 @@ fn milestone_count(a: &ProposeArgs) -> usize {
 }
 
 /// The deal's parties as accounts: buyer, seller (one of them defaults to the signer),
-/// oracles and arbiter.
+/// oracles, arbiter and funder.
 struct Parties {
     buyer: AccountId32,
     seller: AccountId32,
     oracles: Vec<AccountId32>,
     arbiter: Option<AccountId32>,
+    funder: Option<AccountId32>,
 }
 
 fn parties(a: &ProposeArgs, ctx: &Ctx) -> Result<Parties> {
@@ -158,11 +192,17 @@ fn parties(a: &ProposeArgs, ctx: &Ctx) -> Result<Parties> {
         .as_deref()
         .map(|s| ctx.resolve_account(s))
         .transpose()?;
+    let funder = a
+        .funder
+        .as_deref()
+        .map(|s| ctx.resolve_account(s))
+        .transpose()?;
     Ok(Parties {
         buyer,
         seller,
         oracles,
         arbiter,
+        funder,
     })
 }
 
@@ -177,6 +217,9 @@ fn release_rule(rule: Option<Rule>, has_oracles: bool) -> ReleaseRule {
     }
 }
 
+/// A milestone as given: its amount, and its ship-by if one was given.
+type Given = (Balance, Option<Timestamp>);
+
 /// `--total X --split 30,40,30 [--ship-by a,-,c]`.
 fn milestones_from_split(
     total: &str,
@@ -184,7 +227,7 @@ fn milestones_from_split(
     ship_by: Option<&str>,
     token: &Token,
     now: u64,
-) -> Result<Vec<MilestoneTerms>> {
+) -> Result<Vec<Given>> {
     let total = token
         .parse(total)
         .map_err(|e| ClientError::input(format!("--total: {e}")))?;
@@ -211,19 +254,11 @@ fn milestones_from_split(
                 .collect::<Result<_>>()?
         }
     };
-    Ok(amounts
-        .into_iter()
-        .zip(ship)
-        .map(|(amount, ship_by)| MilestoneTerms {
-            amount,
-            terms_hash: [0; 32],
-            ship_by,
-        })
-        .collect())
+    Ok(amounts.into_iter().zip(ship).collect())
 }
 
 /// `--milestone AMOUNT[@SHIP_BY]`, repeated.
-fn milestones_from_list(list: &[String], token: &Token, now: u64) -> Result<Vec<MilestoneTerms>> {
+fn milestones_from_list(list: &[String], token: &Token, now: u64) -> Result<Vec<Given>> {
     let mut milestones = Vec::with_capacity(list.len());
     for (i, m) in list.iter().enumerate() {
         let (amount, ship) = match m.split_once('@') {
@@ -242,23 +277,66 @@ fn milestones_from_list(list: &[String], token: &Token, now: u64) -> Result<Vec<
             .map(|t| units::parse_time(t, now))
             .transpose()
             .map_err(|e| ClientError::input(format!("--milestone {i}: {e}")))?;
-        milestones.push(MilestoneTerms {
-            amount,
-            terms_hash: [0; 32],
-            ship_by,
-        });
+        milestones.push((amount, ship_by));
     }
     Ok(milestones)
 }
 
-/// The milestones, from `--total/--split` or `--milestone`, with their terms hashes.
+/// The default ship-by of milestone `index` (from 0): `fund_by + (index + 1) × every`.
+pub fn default_ship_by(fund_by: Timestamp, every: u64, index: usize) -> Result<Timestamp> {
+    u64::try_from(index)
+        .ok()
+        .and_then(|i| i.checked_add(1))
+        .and_then(|n| n.checked_mul(every))
+        .and_then(|d| fund_by.checked_add(d))
+        .ok_or_else(|| {
+            ClientError::input(format!(
+                "the default ship-by of milestone {index} (fund-by + {} x {}) is beyond the \
+                 representable time: give its ship-by, or a shorter --ship-every",
+                index.saturating_add(1),
+                units::format_duration(every)
+            ))
+        })
+}
+
+/// Gives every milestone without a ship-by its default ([`default_ship_by`]); returns the
+/// ship-by dates and, for each derived one, how it was derived (shown before signing).
+pub fn ship_by_dates(
+    given: &[Option<Timestamp>],
+    fund_by: Timestamp,
+    every: u64,
+) -> Result<(Vec<Timestamp>, Vec<Option<String>>)> {
+    let mut dates = Vec::with_capacity(given.len());
+    let mut notes = Vec::with_capacity(given.len());
+    for (i, g) in given.iter().enumerate() {
+        match g {
+            Some(t) => {
+                dates.push(*t);
+                notes.push(None);
+            }
+            None => {
+                dates.push(default_ship_by(fund_by, every, i)?);
+                notes.push(Some(format!(
+                    "default: fund-by + {} x {}",
+                    i.saturating_add(1),
+                    units::format_duration(every)
+                )));
+            }
+        }
+    }
+    Ok((dates, notes))
+}
+
+/// The milestones, from `--total/--split` or `--milestone`, with their terms hashes and
+/// ship-by dates (defaults derived from `fund_by`); and the notes on the derived dates.
 fn milestones(
     a: &ProposeArgs,
     terms_hashes: Vec<Digest>,
     token: &Token,
     now: u64,
-) -> Result<Vec<MilestoneTerms>> {
-    let mut milestones = match (&a.total, &a.split) {
+    fund_by: Timestamp,
+) -> Result<(Vec<MilestoneTerms>, Vec<Option<String>>)> {
+    let given = match (&a.total, &a.split) {
         (Some(total), Some(split)) => {
             milestones_from_split(total, split, a.ship_by.as_deref(), token, now)?
         }
@@ -269,15 +347,31 @@ fn milestones(
         }
         _ => milestones_from_list(&a.milestones, token, now)?,
     };
-    if milestones.is_empty() {
+    if given.is_empty() {
         return Err(ClientError::input(
             "give milestones: --milestone AMOUNT[@SHIP_BY] (repeat) or --total X --split 30,40,30",
         ));
     }
-    for (m, h) in milestones.iter_mut().zip(terms_hashes) {
-        m.terms_hash = h;
+    if terms_hashes.len() != given.len() {
+        return Err(ClientError::input(format!(
+            "{} milestone terms hash(es) for {} milestone(s): give one per milestone, in order",
+            terms_hashes.len(),
+            given.len()
+        )));
     }
-    Ok(milestones)
+    let ships: Vec<Option<Timestamp>> = given.iter().map(|g| g.1).collect();
+    let (dates, notes) = ship_by_dates(&ships, fund_by, a.ship_every)?;
+    let milestones = given
+        .iter()
+        .zip(dates)
+        .zip(terms_hashes)
+        .map(|(((amount, _), ship_by), terms_hash)| MilestoneTerms {
+            amount: *amount,
+            terms_hash,
+            ship_by,
+        })
+        .collect();
+    Ok((milestones, notes))
 }
 
 /// The sum of the milestones, refused if it does not fit a balance.
@@ -311,11 +405,17 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         units::split_total(1_000_000_000, split).map_err(ClientError::input)?;
     }
     let milestone_terms = milestone_terms_hashes(&a, milestone_count(&a))?;
+    // And the funding deadline's form (a relative one needs the chain's clock).
+    units::parse_time(&a.fund_by, 0).map_err(|e| ClientError::input(format!("--fund-by: {e}")))?;
 
-    let chain = ctx.chain().await?;
-    let token = chain.token.clone();
-    let (best, _) = chain.best().await?;
-    let now = units::from_now_base(chain.timestamp(best).await?);
+    let escrow = ctx.escrow().await?;
+    let token = escrow.chain().token.clone();
+    let reads = escrow.reads_at_best().await?;
+    let now = units::from_now_base(reads.now().await?);
+    let fee = reads.config().await?;
+    let fund_by = units::parse_time(&a.fund_by, now)
+        .map_err(|e| ClientError::input(format!("--fund-by: {e}")))?;
+    let (milestones, ship_notes) = milestones(&a, milestone_terms, &token, now, fund_by)?;
     let terms = DealTerms {
         buyer: ink_account(&p.buyer),
         seller: ink_account(&p.seller),
@@ -328,13 +428,32 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         fallback_seller_bps: a.fallback,
         advance: a.advance,
         agreement_hash,
-        milestones: milestones(&a, milestone_terms, &token, now)?,
+        funder: p.funder.as_ref().map(ink_account),
+        fund_by,
+        milestones,
     };
+    let hash = terms_hash(&terms);
+    if !ctx.global.quiet {
+        eprintln!(
+            "proposing these terms (terms hash {}):",
+            units::hex0x(&hash)
+        );
+        for line in render::terms_lines(&terms, Some(&fee), now, &ctx.render(), &ship_notes) {
+            eprintln!("{line}");
+        }
+    }
+    let ship_list = terms
+        .milestones
+        .iter()
+        .map(|m| units::format_time(m.ship_by))
+        .collect::<Vec<_>>()
+        .join(", ");
     let summary = format!(
-        "deal proposed: {} milestone(s), total {}, terms hash {}",
+        "deal proposed: {} milestone(s), total {}, fund by {}, ship by {ship_list}, terms hash {}",
         terms.milestones.len(),
         token.format(deal_total(&terms)?),
-        units::hex0x(&terms_hash(&terms))
+        units::format_time(terms.fund_by),
+        units::hex0x(&hash)
     );
     let mut e = exec(ctx, messages::propose(terms)).await?;
     // The dry-run predicted the next id; another proposal may have landed first (another
@@ -351,4 +470,81 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         w(out, format!("deal id: {}", e.ret.0))?;
     }
     report(ctx, out, "propose", &e, &summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: u64 = 86_400_000;
+
+    #[test]
+    fn milestones_without_a_ship_by_get_fund_by_plus_n_times_the_spacing() {
+        let fund_by = 1_796_126_400_000;
+        let given = [None, Some(fund_by + 5 * DAY), None];
+        let (dates, notes) = ship_by_dates(&given, fund_by, 30 * DAY).unwrap();
+        assert_eq!(
+            dates,
+            [fund_by + 30 * DAY, fund_by + 5 * DAY, fund_by + 90 * DAY]
+        );
+        assert_eq!(
+            notes,
+            [
+                Some("default: fund-by + 1 x 30d".to_string()),
+                None,
+                Some("default: fund-by + 3 x 30d".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_default_ship_by_beyond_time_is_bad_input_naming_the_milestone() {
+        let e = default_ship_by(u64::MAX - DAY, 30 * DAY, 1).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("milestone 1"), "{e}");
+        assert_eq!(default_ship_by(0, u64::MAX, 1).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn a_ship_by_list_may_start_with_the_default_marker() {
+        use clap::Parser;
+        let cli = crate::Cli::try_parse_from([
+            "escrow",
+            "deal",
+            "propose",
+            "--total",
+            "1",
+            "--split",
+            "50,50",
+            "--ship-by",
+            "-,+40d",
+        ])
+        .unwrap();
+        let crate::Command::Deal(crate::commands::DealCommand::Propose(a)) = cli.command else {
+            panic!("not deal propose");
+        };
+        assert_eq!(a.ship_by.as_deref(), Some("-,+40d"));
+    }
+
+    #[test]
+    fn propose_help_documents_the_deadline_defaults() {
+        use clap::CommandFactory;
+        let mut cmd = crate::Cli::command();
+        let help = cmd
+            .find_subcommand_mut("deal")
+            .and_then(|d| d.find_subcommand_mut("propose"))
+            .expect("deal propose")
+            .render_help()
+            .to_string();
+        for needle in [
+            "--fund-by",
+            "[default: +7d]",
+            "--ship-every",
+            "[default: 30d]",
+            "--funder",
+            "fund-by + (n+1) x --ship-every",
+        ] {
+            assert!(help.contains(needle), "lacks {needle:?}:\n{help}");
+        }
+    }
 }

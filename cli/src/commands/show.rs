@@ -24,15 +24,14 @@ pub struct ShowArgs {
 fn clocks(m: &MilestoneView, now: u64) -> Vec<String> {
     let mut c = Vec::new();
     let st = m.milestone.status;
-    if let Some(t) = m.milestone.ship_by {
-        if st == MilestoneStatus::Pending {
-            let when = relative(t, now);
-            c.push(if t >= now {
-                format!("ship by {} ({when})", units::format_time(t))
-            } else {
-                format!("ship-by passed {when}")
-            });
-        }
+    if st == MilestoneStatus::Pending {
+        let t = m.milestone.ship_by;
+        let when = relative(t, now);
+        c.push(if t >= now {
+            format!("ship by {} ({when})", units::format_time(t))
+        } else {
+            format!("ship-by {} passed {when}", units::format_time(t))
+        });
     }
     if st == MilestoneStatus::Submitted {
         if let Some(t) = m.review_ends {
@@ -98,6 +97,28 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
                 .as_ref()
                 .map(ss58)
                 .unwrap_or_else(|| "none".into())
+        ),
+    )?;
+    w(
+        out,
+        format!(
+            "  funder       {}",
+            d.funder
+                .as_ref()
+                .map(|f| format!("{} (may deposit besides the buyer)", ss58(f)))
+                .unwrap_or_else(|| "none (only the buyer deposits)".into())
+        ),
+    )?;
+    let fund_clock = if d.fund_by >= now {
+        format!("({})", relative(d.fund_by, now))
+    } else {
+        format!("(passed {}: no more deposits)", relative(d.fund_by, now))
+    };
+    w(
+        out,
+        format!(
+            "  fund by      {} {fund_clock}",
+            units::format_time(d.fund_by)
         ),
     )?;
     if d.oracles.is_empty() {

@@ -5,6 +5,9 @@
 //! (`$XDG_DATA_HOME/escrow`, else `~/.local/share/escrow`). Never the working directory: the
 //! config names the contract and the code hash the CLI trusts, and a checkout could plant a
 //! `./.escrow/config.json` that points a buyer at someone else's contract.
+//!
+//! Directories the CLI creates there are the user's alone (0700): the state directory
+//! itself when it does not exist yet, and always `keystore/` and `locks/` ([`private_dir`]).
 
 use std::{
     collections::BTreeMap,
@@ -53,6 +56,46 @@ pub fn home_from(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
     home.join(".local/share/escrow")
 }
 
+/// Creates `dir`, and any missing parent, with mode 0700 (on Unix), and restricts `dir` to
+/// 0700 if it exists with wider permissions: for the directories that hold the keystore
+/// and the signing locks, which no other user may read or plant files in. Never used on
+/// the state directory itself, which the user may share on purpose (`ESCROW_HOME`).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        if fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir)
+    }
+}
+
+/// Creates `dir` and missing parents with mode 0700 (on Unix); an existing one is left as
+/// it is.
+fn create_dir_0700(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(dir)
+    }
+}
+
 impl Config {
     /// Loads `<home>/config.json` (empty if absent).
     pub fn load(home: &Path) -> Result<Config, String> {
@@ -67,7 +110,7 @@ impl Config {
 
     /// Saves it.
     pub fn save(&self, home: &Path) -> Result<(), String> {
-        fs::create_dir_all(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
+        create_dir_0700(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
         let path = home.join("config.json");
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -90,6 +133,39 @@ mod tests {
         c.deployments.insert("ws://x".into(), d.clone());
         c.save(dir.path()).unwrap();
         assert_eq!(Config::load(dir.path()).unwrap().deployments["ws://x"], d);
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_dirs_are_created_0700_and_restricted_to_0700() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("home/keystore");
+        private_dir(&deep).unwrap();
+        assert_eq!(mode(&deep), 0o700);
+        assert_eq!(mode(&dir.path().join("home")), 0o700, "missing parents too");
+        fs::set_permissions(&deep, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&deep).unwrap();
+        assert_eq!(mode(&deep), 0o700, "a wider one is restricted");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_state_directory_is_created_0700_an_existing_one_is_left_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("escrow");
+        Config::default().save(&home).unwrap();
+        assert_eq!(mode(&home), 0o700);
+        fs::set_permissions(&home, fs::Permissions::from_mode(0o750)).unwrap();
+        Config::default().save(&home).unwrap();
+        assert_eq!(mode(&home), 0o750);
     }
 
     /// Regression: the config (which names the contract and code hash to trust) is never read

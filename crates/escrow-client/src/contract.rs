@@ -205,9 +205,11 @@ events!(
     SettlementOffered,
     DisputeResolved,
     CancellationProposed,
+    CancellationWithdrawn,
     DealCancelled,
     AmendmentProposed,
     AmendmentAccepted,
+    AmendmentWithdrawn,
     PayoutDeferred,
     Withdrawn,
     DealClosed,
@@ -230,9 +232,11 @@ impl EscrowEvent {
             SettlementOffered(e) => e.deal_id,
             DisputeResolved(e) => e.deal_id,
             CancellationProposed(e) => e.deal_id,
+            CancellationWithdrawn(e) => e.deal_id,
             DealCancelled(e) => e.deal_id,
             AmendmentProposed(e) => e.deal_id,
             AmendmentAccepted(e) => e.deal_id,
+            AmendmentWithdrawn(e) => e.deal_id,
             PayoutDeferred(e) => e.deal_id,
             DealClosed(e) => e.deal_id,
             Withdrawn(_) => return None,
@@ -260,6 +264,8 @@ pub fn terms_of(deal: &Deal, milestones: &[MilestoneView]) -> DealTerms {
         fallback_seller_bps: deal.fallback_seller_bps,
         advance: deal.advance,
         agreement_hash: deal.agreement_hash,
+        funder: deal.funder,
+        fund_by: deal.fund_by,
         milestones: milestones
             .iter()
             .map(|m| MilestoneTerms {
@@ -371,6 +377,6 @@ mod tests {
         assert!(EscrowEvent::decode(&[[0u8; 32]], &[]).is_none());
         let topics = EscrowEvent::signature_topics();
         let distinct: std::collections::BTreeSet<_> = topics.iter().map(|t| t.1).collect();
-        assert_eq!(distinct.len(), 18);
+        assert_eq!(distinct.len(), 20);
     }
 }

@@ -8,8 +8,20 @@
 //! - `kind: "polkadot-js"` — a polkadot.js JSON export, kept as exported: it is already
 //!   encrypted (scrypt + XSalsa20-Poly1305), and its password unlocks it here.
 //!
-//! The public address is stored in clear so that `account list` needs no password.
+//! The public address is stored in clear so that `account list` needs no password, and
+//! unlocking checks the decrypted key against it: a file whose secret and address disagree
+//! (altered, or pieced together from two files) is refused by name, never signed with.
 //! Development keys (`--suri //Alice`) never touch the keystore.
+//!
+//! What is kept from other users and from hostile files:
+//! - the keystore directory is created 0700 (and restricted to 0700 if found wider), each
+//!   account file 0600;
+//! - decrypted secrets, derived keys and generated mnemonics live in [`Zeroizing`]
+//!   buffers, wiped when dropped;
+//! - the scrypt parameters a file names are checked against [`KdfParams::check`] before
+//!   scrypt runs, so a hostile file cannot make unlocking eat the machine's memory or CPU
+//!   (polkadot.js exports: subxt-signer accepts only N = 2^15, r = 8, p = 1);
+//! - errors never repeat a secret URI or a mnemonic, not even a character of one.
 
 use std::{
     fs,
@@ -24,6 +36,7 @@ use crypto_secretbox::{
 use serde::{Deserialize, Serialize};
 use subxt::utils::AccountId32;
 use subxt_signer::{sr25519::Keypair, SecretUri};
+use zeroize::Zeroizing;
 
 /// scrypt cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +56,62 @@ impl KdfParams {
         r: 8,
         p: 1,
     };
+    /// The smallest log2(N) accepted.
+    pub const MIN_LOG_N: u8 = 10;
+    /// The largest log2(N) accepted.
+    pub const MAX_LOG_N: u8 = 20;
+    /// The largest block size accepted.
+    pub const MAX_R: u32 = 32;
+    /// The largest parallelism accepted.
+    pub const MAX_P: u32 = 16;
+    /// The most memory scrypt may take (128 · r · N bytes): 256 MiB, 8 times the default.
+    pub const MAX_MEMORY: u64 = 256 << 20;
+    /// The most work scrypt may do (N · r · p): 2^22, 16 times the default.
+    pub const MAX_WORK: u64 = 1 << 22;
+
+    /// Checks the parameters against the bounds above, before anything runs them: a file
+    /// naming N = 2^30 would otherwise make unlocking take gigabytes and minutes.
+    pub fn check(&self) -> Result<(), String> {
+        let KdfParams { log_n, r, p } = *self;
+        let too_big = || {
+            format!(
+                "the account file's scrypt parameters (log2 N = {log_n}, r = {r}, p = {p}) are \
+                 out of bounds (log2 N {}..={}, r 1..={}, p 1..={}, at most {} MiB and {} times \
+                 the default work); refusing to run them",
+                Self::MIN_LOG_N,
+                Self::MAX_LOG_N,
+                Self::MAX_R,
+                Self::MAX_P,
+                Self::MAX_MEMORY >> 20,
+                Self::MAX_WORK / Self::DEFAULT.work(),
+            )
+        };
+        if !(Self::MIN_LOG_N..=Self::MAX_LOG_N).contains(&log_n)
+            || !(1..=Self::MAX_R).contains(&r)
+            || !(1..=Self::MAX_P).contains(&p)
+        {
+            return Err(too_big());
+        }
+        // In range, so these products fit a u64 with room to spare (2^20 · 2^5 · 2^4 · 2^7).
+        if self.memory() > Self::MAX_MEMORY || self.work() > Self::MAX_WORK {
+            return Err(too_big());
+        }
+        Ok(())
+    }
+
+    /// 128 · r · N bytes (saturating; meaningful once the ranges are checked).
+    fn memory(&self) -> u64 {
+        128u64
+            .saturating_mul(u64::from(self.r))
+            .saturating_mul(1u64 << self.log_n.min(63))
+    }
+
+    /// N · r · p (saturating; meaningful once the ranges are checked).
+    fn work(&self) -> u64 {
+        (1u64 << self.log_n.min(63))
+            .saturating_mul(u64::from(self.r))
+            .saturating_mul(u64::from(self.p))
+    }
 }
 
 /// A secret sealed under a password.
@@ -85,11 +154,13 @@ fn random<const N: usize>() -> Result<[u8; N], String> {
     Ok(b)
 }
 
-fn derive_key(password: &str, salt: &[u8], p: KdfParams) -> Result<Key, String> {
+/// The secretbox key scrypt derives from `password`, after [`KdfParams::check`].
+fn derive_key(password: &str, salt: &[u8], p: KdfParams) -> Result<Zeroizing<[u8; 32]>, String> {
+    p.check()?;
     let params = scrypt::Params::new(p.log_n, p.r, p.p, 32)
         .map_err(|e| format!("bad scrypt parameters: {e}"))?;
-    let mut key = Key::default();
-    scrypt::scrypt(password.as_bytes(), salt, &params, &mut key)
+    let mut key = Zeroizing::new([0u8; 32]);
+    scrypt::scrypt(password.as_bytes(), salt, &params, key.as_mut_slice())
         .map_err(|e| format!("scrypt: {e}"))?;
     Ok(key)
 }
@@ -99,7 +170,7 @@ pub fn seal(secret: &str, password: &str, params: KdfParams) -> Result<Sealed, S
     let salt = random::<32>()?;
     let nonce = random::<24>()?;
     let key = derive_key(password, &salt, params)?;
-    let ciphertext = XSalsa20Poly1305::new(&key)
+    let ciphertext = XSalsa20Poly1305::new(Key::from_slice(key.as_slice()))
         .encrypt(Nonce::from_slice(&nonce), secret.as_bytes())
         .map_err(|_| "encryption failed".to_string())?;
     Ok(Sealed {
@@ -111,11 +182,14 @@ pub fn seal(secret: &str, password: &str, params: KdfParams) -> Result<Sealed, S
     })
 }
 
-/// Opens a sealed secret; a wrong password fails the Poly1305 check.
-pub fn open(sealed: &Sealed, password: &str) -> Result<String, String> {
-    if sealed.kdf != "scrypt" || sealed.params.log_n > 20 || sealed.params.log_n < 10 {
+/// Opens a sealed secret; a wrong password fails the Poly1305 check. The scrypt
+/// parameters are checked ([`KdfParams::check`]) before scrypt runs; the secret comes back
+/// in a buffer that is wiped when dropped.
+pub fn open(sealed: &Sealed, password: &str) -> Result<Zeroizing<String>, String> {
+    if sealed.kdf != "scrypt" {
         return Err("unsupported key derivation in the account file".into());
     }
+    sealed.params.check()?;
     let bad = |_| "corrupt account file".to_string();
     let salt = hex::decode(&sealed.salt).map_err(bad)?;
     let nonce = hex::decode(&sealed.nonce).map_err(bad)?;
@@ -124,20 +198,35 @@ pub fn open(sealed: &Sealed, password: &str) -> Result<String, String> {
         return Err("corrupt account file".into());
     }
     let key = derive_key(password, &salt, sealed.params)?;
-    let plain = XSalsa20Poly1305::new(&key)
-        .decrypt(Nonce::from_slice(&nonce), ct.as_slice())
-        .map_err(|_| "wrong password".to_string())?;
-    String::from_utf8(plain).map_err(|_| "corrupt account file".into())
+    let plain = Zeroizing::new(
+        XSalsa20Poly1305::new(Key::from_slice(key.as_slice()))
+            .decrypt(Nonce::from_slice(&nonce), ct.as_slice())
+            .map_err(|_| "wrong password".to_string())?,
+    );
+    let text = std::str::from_utf8(&plain).map_err(|_| "corrupt account file".to_string())?;
+    Ok(Zeroizing::new(text.to_owned()))
 }
 
 /// A keypair from a secret URI: "//Alice", a mnemonic, "mnemonic//hard/soft", or 0x seed.
+/// Its errors say what kind of thing is wrong, never which words or characters.
 pub fn keypair_from_suri(suri: &str) -> Result<Keypair, String> {
+    use subxt_signer::sr25519::Error;
     // An empty phrase would silently mean the public development phrase.
     if suri.trim().is_empty() {
         return Err("empty secret URI".into());
     }
-    let uri = SecretUri::from_str(suri.trim()).map_err(|e| format!("invalid secret URI: {e}"))?;
-    Keypair::from_uri(&uri).map_err(|e| format!("invalid secret URI: {e}"))
+    let uri = SecretUri::from_str(suri.trim())
+        .map_err(|_| "invalid secret URI: not a phrase, 0x seed or //derivation".to_string())?;
+    Keypair::from_uri(&uri).map_err(|e| match e {
+        // bip39's messages name a word count, a word's position or the checksum: no words.
+        Error::Phrase(e) => format!("invalid secret URI: not a valid mnemonic ({e})"),
+        // hex's messages quote the offending character: not repeated.
+        Error::Hex(_) => {
+            "invalid secret URI: the 0x seed is not 32 bytes of hex (64 digits)".into()
+        }
+        Error::InvalidSeed => "invalid secret URI: the 0x seed is not a valid seed".into(),
+        Error::Signature(_) => "invalid secret URI: not a valid sr25519 key".into(),
+    })
 }
 
 /// The SS58 (prefix 42) address of a keypair.
@@ -166,11 +255,12 @@ pub fn keypair_from_polkadot_js(json: &str, password: &str) -> Result<Keypair, S
     })
 }
 
-/// A fresh 12-word mnemonic.
-pub fn new_mnemonic() -> Result<String, String> {
-    let entropy = random::<16>()?;
-    let m = subxt_signer::bip39::Mnemonic::from_entropy(&entropy).map_err(|e| e.to_string())?;
-    Ok(m.to_string())
+/// A fresh 12-word mnemonic (wiped when dropped, as is its entropy).
+pub fn new_mnemonic() -> Result<Zeroizing<String>, String> {
+    let entropy = Zeroizing::new(random::<16>()?);
+    let m = subxt_signer::bip39::Mnemonic::from_entropy(entropy.as_slice())
+        .map_err(|e| e.to_string())?;
+    Ok(Zeroizing::new(m.to_string()))
 }
 
 /// The keystore directory.
@@ -212,7 +302,9 @@ impl Keystore {
         self.dir.join(format!("{name}.json"))
     }
 
-    fn ensure_free(&self, name: &str) -> Result<(), String> {
+    /// Checks that `name` is a valid account name not taken yet (before asking for a
+    /// password, or writing a mnemonic anywhere).
+    pub fn ensure_free(&self, name: &str) -> Result<(), String> {
         valid_name(name)?;
         if self.path(name).exists() {
             return Err(format!("account '{name}' exists already"));
@@ -226,8 +318,8 @@ impl Keystore {
         if path.exists() {
             return Err(format!("account '{}' exists already", entry.name));
         }
-        fs::create_dir_all(&self.dir)
-            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        crate::config::private_dir(&self.dir)
+            .map_err(|e| format!("cannot create {} (mode 0700): {e}", self.dir.display()))?;
         let text = serde_json::to_string_pretty(entry).map_err(|e| e.to_string())?;
         let mut opts = fs::OpenOptions::new();
         opts.write(true).create_new(true);
@@ -289,22 +381,40 @@ impl Keystore {
             .map_err(|e| format!("corrupt account file {}: {e}", path.display()))
     }
 
-    /// Unlocks an account.
+    /// Unlocks an account, and checks that the key it holds is the one of the address it
+    /// names (a file altered, or pieced together from two, is refused by name).
     pub fn unlock(&self, name: &str, password: &str) -> Result<Keypair, String> {
         let entry = self.entry(name)?;
-        match entry.kind.as_str() {
+        let path = self.path(name);
+        let stored = AccountId32::from_str(&entry.address).map_err(|_| {
+            format!(
+                "corrupt account file {}: its address is not an SS58 address",
+                path.display()
+            )
+        })?;
+        let pair = match entry.kind.as_str() {
             "suri" => {
                 let sealed = entry
                     .sealed
                     .ok_or("corrupt account file: no sealed secret")?;
-                keypair_from_suri(&open(&sealed, password)?)
+                keypair_from_suri(&open(&sealed, password)?)?
             }
             "polkadot-js" => {
                 let json = entry.polkadot_js.ok_or("corrupt account file: no export")?;
-                keypair_from_polkadot_js(&json.to_string(), password)
+                keypair_from_polkadot_js(&json.to_string(), password)?
             }
-            k => Err(format!("unknown account kind '{k}'")),
+            k => return Err(format!("unknown account kind '{k}'")),
+        };
+        let unlocked = address_of(&pair);
+        if unlocked != stored {
+            return Err(format!(
+                "account '{name}': the key in {} is not the key of its address {stored} (it \
+                 unlocks to {unlocked}); the file was altered or mixed up, so nothing is signed \
+                 with it",
+                path.display()
+            ));
         }
+        Ok(pair)
     }
 
     /// All accounts, by name.
@@ -359,7 +469,7 @@ pub(crate) mod tests {
     #[test]
     fn seal_round_trip_and_wrong_password() {
         let s = seal("bottom drive obey", "pw", CHEAP).unwrap();
-        assert_eq!(open(&s, "pw").unwrap(), "bottom drive obey");
+        assert_eq!(open(&s, "pw").unwrap().as_str(), "bottom drive obey");
         assert_eq!(open(&s, "PW").unwrap_err(), "wrong password");
         assert!(!s.ciphertext.contains(&hex::encode("bottom")));
     }
@@ -381,7 +491,7 @@ pub(crate) mod tests {
         assert!(ks.add_suri("bad name", "//Bob", "x").is_err());
         let raw = std::fs::read_to_string(dir.path().join("keystore/buyer.json")).unwrap();
         assert!(!raw.contains(mnemonic.split(' ').next().unwrap()) || raw.contains(&e.address));
-        assert!(!raw.contains(&mnemonic));
+        assert!(!raw.contains(mnemonic.as_str()));
         ks.add_suri("dev", "//Alice", "pw").unwrap();
         let names: Vec<_> = ks.list().unwrap().into_iter().map(|e| e.name).collect();
         assert_eq!(names, ["buyer", "dev"]);
@@ -421,7 +531,7 @@ pub(crate) mod tests {
             },
         )
         .unwrap();
-        let ct = XSalsa20Poly1305::new(&key)
+        let ct = XSalsa20Poly1305::new(Key::from_slice(key.as_slice()))
             .encrypt(Nonce::from_slice(&nonce), plain.as_slice())
             .unwrap();
         let mut encoded = salt.to_vec();
@@ -464,5 +574,223 @@ pub(crate) mod tests {
         assert!(keypair_from_polkadot_js(r#"{"encoded":"AAAA"}"#, "x")
             .unwrap_err()
             .contains("too short"));
+    }
+
+    #[cfg(unix)]
+    fn mode(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_keystore_directory_is_0700_and_account_files_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let ks = Keystore::new(home.path()).with_params(CHEAP);
+        ks.add_suri("a", "//Alice", "pw").unwrap();
+        assert_eq!(mode(&home.path().join("keystore")), 0o700);
+        assert_eq!(mode(&home.path().join("keystore/a.json")), 0o600);
+        // A keystore directory found wider is restricted when an account is added.
+        fs::set_permissions(
+            home.path().join("keystore"),
+            fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        ks.add_suri("b", "//Bob", "pw").unwrap();
+        assert_eq!(mode(&home.path().join("keystore")), 0o700);
+        assert_eq!(mode(&home.path().join("keystore/b.json")), 0o600);
+    }
+
+    /// Regression (issue 14, item 10): an account file whose secret is not the key of the
+    /// address it names (altered, or pieced together from two files) is refused by name,
+    /// never signed with.
+    #[test]
+    fn unlocking_refuses_a_key_that_is_not_the_stored_address() {
+        let bob = address_of(&keypair_from_suri("//Bob").unwrap()).to_string();
+        let bob = bob.as_str();
+        let home = tempfile::tempdir().unwrap();
+        let ks = Keystore::new(home.path()).with_params(CHEAP);
+        ks.add_suri("alice", "//Alice", "pw").unwrap();
+        ks.add_suri("bob", "//Bob", "pw").unwrap();
+        let path = home.path().join("keystore/alice.json");
+        let expected = |unlocks_to: &str| {
+            format!(
+                "account 'alice': the key in {} is not the key of its address {bob} (it unlocks \
+                 to {unlocks_to}); the file was altered or mixed up, so nothing is signed with it",
+                path.display()
+            )
+        };
+        // The address edited to Bob's.
+        let original = fs::read_to_string(&path).unwrap();
+        fs::write(&path, original.replace(ALICE, bob)).unwrap();
+        assert_eq!(ks.unlock("alice", "pw").unwrap_err(), expected(ALICE));
+        // Pieced together: Bob's address with Charlie's secret, under the same password.
+        let mut entry: Entry = serde_json::from_str(&original).unwrap();
+        entry.address = bob.into();
+        entry.sealed = Some(seal("//Charlie", "pw", CHEAP).unwrap());
+        fs::write(&path, serde_json::to_string(&entry).unwrap()).unwrap();
+        let charlie = address_of(&keypair_from_suri("//Charlie").unwrap()).to_string();
+        assert_eq!(ks.unlock("alice", "pw").unwrap_err(), expected(&charlie));
+        // An address that is no address at all.
+        entry.address = "not-an-address".into();
+        fs::write(&path, serde_json::to_string(&entry).unwrap()).unwrap();
+        assert_eq!(
+            ks.unlock("alice", "pw").unwrap_err(),
+            format!(
+                "corrupt account file {}: its address is not an SS58 address",
+                path.display()
+            )
+        );
+        // The untouched file still unlocks.
+        assert_eq!(
+            address_of(&ks.unlock("bob", "pw").unwrap()).to_string(),
+            bob
+        );
+    }
+
+    /// Regression (issue 14, item 10): the scrypt parameters a file names are bounded
+    /// before scrypt runs, so a hostile file cannot make unlocking take all memory or CPU.
+    #[test]
+    fn hostile_scrypt_parameters_are_refused_before_scrypt_runs() {
+        let out_of_bounds = |log_n: u8, r: u32, p: u32| {
+            format!(
+                "the account file's scrypt parameters (log2 N = {log_n}, r = {r}, p = {p}) are \
+                 out of bounds (log2 N 10..=20, r 1..=32, p 1..=16, at most 256 MiB and 16 \
+                 times the default work); refusing to run them"
+            )
+        };
+        for (log_n, r, p) in [
+            (21, 8, 1),   // N beyond 2^20
+            (9, 8, 1),    // N below 2^10
+            (63, 8, 1),   // 2^63 · 1 KiB
+            (255, 8, 1),  // not even a shift
+            (15, 0, 1),   // r = 0
+            (15, 33, 1),  // r beyond 32
+            (15, 8, 0),   // p = 0
+            (15, 8, 17),  // p beyond 16
+            (20, 8, 1),   // 1 GiB
+            (19, 8, 1),   // 512 MiB
+            (15, 32, 16), // 2^24 work
+            (15, 8, u32::MAX),
+            (15, u32::MAX, u32::MAX),
+        ] {
+            let params = KdfParams { log_n, r, p };
+            assert_eq!(
+                params.check(),
+                Err(out_of_bounds(log_n, r, p)),
+                "{params:?}"
+            );
+        }
+        for ok in [
+            KdfParams::DEFAULT,
+            CHEAP,
+            KdfParams {
+                log_n: 20,
+                r: 2,
+                p: 1,
+            }, // 256 MiB, 2^21 work
+            KdfParams {
+                log_n: 18,
+                r: 8,
+                p: 2,
+            }, // 256 MiB, 2^22 work
+            KdfParams {
+                log_n: 15,
+                r: 8,
+                p: 16,
+            }, // 32 MiB, 2^22 work
+        ] {
+            assert_eq!(ok.check(), Ok(()), "{ok:?}");
+        }
+        // A keystore file edited to name 2^20 · 32 (4 GiB): refused at once.
+        let home = tempfile::tempdir().unwrap();
+        let ks = Keystore::new(home.path()).with_params(CHEAP);
+        ks.add_suri("a", "//Alice", "pw").unwrap();
+        let path = home.path().join("keystore/a.json");
+        let mut entry: Entry = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        entry.sealed.as_mut().unwrap().params = KdfParams {
+            log_n: 20,
+            r: 32,
+            p: 1,
+        };
+        fs::write(&path, serde_json::to_string(&entry).unwrap()).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(ks.unlock("a", "pw").unwrap_err(), out_of_bounds(20, 32, 1));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // Nor can new accounts be sealed with parameters no one could open.
+        assert_eq!(
+            seal(
+                "//Alice",
+                "pw",
+                KdfParams {
+                    log_n: 22,
+                    r: 8,
+                    p: 1
+                }
+            )
+            .unwrap_err(),
+            out_of_bounds(22, 8, 1)
+        );
+        // polkadot.js exports: subxt-signer accepts only N = 2^15, r = 8, p = 1.
+        use base64::Engine;
+        let (json, _) = polkadot_js_export([42u8; 32], "pw");
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut raw = b64.decode(v["encoded"].as_str().unwrap()).unwrap();
+        raw[32..36].copy_from_slice(&(1u32 << 30).to_le_bytes());
+        v["encoded"] = b64.encode(raw).into();
+        assert_eq!(
+            keypair_from_polkadot_js(&v.to_string(), "pw").unwrap_err(),
+            "polkadot.js export: Unsupported Scrypt parameters: N: 1073741824, p: 1, r: 8"
+        );
+    }
+
+    /// Regression (issue 14, item 10): a bad secret URI's error names what kind of thing
+    /// is wrong, never its words or characters.
+    #[test]
+    fn suri_errors_never_echo_the_secret() {
+        let cases = [
+            (
+                // one word misspelt: bip39 names its position only
+                "bottom drive obey lake curtain smoke basket hold race lonely fit wakl",
+                "invalid secret URI: not a valid mnemonic (mnemonic contains an unknown word \
+                 (word 11))",
+            ),
+            (
+                "zebra zebra zebra",
+                "invalid secret URI: not a valid mnemonic (mnemonic has an invalid word count: \
+                 3. Word count must be 12, 15, 18, 21, or 24)",
+            ),
+            (
+                "0x5ecre7zz5ecre7zz5ecre7zz5ecre7zz5ecre7zz5ecre7zz5ecre7zz5ecre7zz",
+                "invalid secret URI: the 0x seed is not 32 bytes of hex (64 digits)",
+            ),
+            (
+                "0x5ec0de",
+                "invalid secret URI: the 0x seed is not 32 bytes of hex (64 digits)",
+            ),
+            ("   ", "empty secret URI"),
+        ];
+        for (suri, expected) in cases {
+            let e = keypair_from_suri(suri).unwrap_err();
+            assert_eq!(e, expected, "{suri}");
+            for word in suri.split(['/', ' ']).filter(|w| w.len() > 2) {
+                assert!(!e.contains(word), "{e} repeats {word}");
+            }
+        }
+    }
+
+    /// Decrypted secrets, derived keys and new mnemonics come back in buffers that are
+    /// wiped when dropped (the types say so; this fails to compile otherwise).
+    #[test]
+    fn decrypted_secrets_and_new_mnemonics_are_wiped_on_drop() {
+        let sealed = seal("//Alice", "pw", CHEAP).unwrap();
+        let opened: Zeroizing<String> = open(&sealed, "pw").unwrap();
+        assert_eq!(opened.as_str(), "//Alice");
+        let key: Zeroizing<[u8; 32]> = derive_key("pw", &[1; 32], CHEAP).unwrap();
+        assert_ne!(*key, [0; 32]);
+        let mnemonic: Zeroizing<String> = new_mnemonic().unwrap();
+        assert_eq!(mnemonic.split(' ').count(), 12);
     }
 }

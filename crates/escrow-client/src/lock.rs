@@ -15,6 +15,9 @@
 //! serialises processes sharing the same `ESCROW_HOME` (other tools signing with the same
 //! key are not covered). If the directory cannot be written, signing goes ahead without
 //! the lock, with a warning.
+//!
+//! The directory is created 0700 (and restricted to 0700 if found wider), the lock files
+//! 0600: another user who could create or hold our lock files could stall our signing.
 
 use std::{
     fs::{File, OpenOptions, TryLockError},
@@ -64,15 +67,17 @@ pub async fn acquire(
         );
         NonceLock { file: None }
     };
-    if let Err(e) = std::fs::create_dir_all(dir) {
+    if let Err(e) = crate::config::private_dir(dir) {
         return Ok(unlocked(&e));
     }
-    let file = match OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
+    let mut options = OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
     {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = match options.open(&path) {
         Ok(f) => f,
         Err(e) => return Ok(unlocked(&e)),
     };
@@ -132,6 +137,30 @@ mod tests {
         };
         let (_, second) = tokio::join!(release, acquire(&d, &alice, Duration::from_secs(5), true));
         assert!(second.unwrap().held());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_lock_directory_is_0700_and_lock_files_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let home = tempfile::tempdir().unwrap();
+        let d = dir(home.path());
+        let who = AccountId32([1; 32]);
+        let l = acquire(&d, &who, Duration::from_secs(1), true)
+            .await
+            .unwrap();
+        assert!(l.held());
+        assert_eq!(mode(&d), 0o700);
+        assert_eq!(mode(&d.join(format!("{who}.lock"))), 0o600);
+        drop(l);
+        // A lock directory found wider is restricted again.
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let l = acquire(&d, &who, Duration::from_secs(1), true)
+            .await
+            .unwrap();
+        assert!(l.held());
+        assert_eq!(mode(&d), 0o700);
     }
 
     #[tokio::test]

@@ -88,7 +88,8 @@ pub fn offer_settlement(deal: DealId, index: u8, seller_amount: Balance) -> Mess
     Message::new("offer_settlement", (deal, index, seller_amount), 0)
 }
 
-/// Accepts the other party's settlement offer, naming it.
+/// Accepts the other party's settlement offer, naming the seller's share it accepts (the
+/// contract refuses any other: `OfferMismatch`).
 pub fn accept_settlement(deal: DealId, index: u8, seller_amount: Balance) -> Message<()> {
     Message::new("accept_settlement", (deal, index, seller_amount), 0)
 }
@@ -123,19 +124,36 @@ pub fn accept_cancel(deal: DealId) -> Message<()> {
     Message::new("accept_cancel", (deal,), 0)
 }
 
+/// The proposer withdraws its pending cancellation proposal.
+pub fn withdraw_cancel(deal: DealId) -> Message<()> {
+    Message::new("withdraw_cancel", (deal,), 0)
+}
+
 /// The buyer or seller proposes a later ship-by for a milestone.
 pub fn propose_amendment(deal: DealId, index: u8, new_ship_by: Timestamp) -> Message<()> {
     Message::new("propose_amendment", (deal, index, new_ship_by), 0)
 }
 
-/// The other party accepts the amendment, naming it.
+/// The other party accepts the amendment, naming the ship-by it accepts (the contract
+/// refuses any other: `AmendmentMismatch`).
 pub fn accept_amendment(deal: DealId, index: u8, new_ship_by: Timestamp) -> Message<()> {
     Message::new("accept_amendment", (deal, index, new_ship_by), 0)
+}
+
+/// The proposer withdraws its pending amendment of milestone `index`.
+pub fn withdraw_amendment(deal: DealId, index: u8) -> Message<()> {
+    Message::new("withdraw_amendment", (deal, index), 0)
 }
 
 /// Pulls the caller's claimable balance (payouts the chain refused earlier); returns it.
 pub fn withdraw() -> Message<Balance> {
     Message::new("withdraw", (), 0)
+}
+
+/// Pulls the caller's claimable balance to `to`, an account of its choice (for a payout
+/// that cannot land on the caller's own account); returns it.
+pub fn withdraw_to(to: ink::primitives::AccountId) -> Message<Balance> {
+    Message::new("withdraw_to", (to,), 0)
 }
 
 /// The constructor's input: `new(fee_recipient, fee_bps)` under the bundle's `selector`.
@@ -163,6 +181,13 @@ mod tests {
         let m = accept_amendment(DealId(1), 2, 3);
         assert_eq!(m.data[4..], (1u64, 2u8, 3u64).encode()[..]);
         assert_eq!(withdraw().data, selector("withdraw"));
+        let m = withdraw_to([4; 32].into());
+        assert_eq!(m.data[..4], selector("withdraw_to"));
+        assert_eq!(m.data[4..], [4u8; 32].encode()[..]);
+        assert_eq!(withdraw_cancel(DealId(5)).data[4..], 5u64.encode()[..]);
+        let m = withdraw_amendment(DealId(5), 1);
+        assert_eq!(m.data[..4], selector("withdraw_amendment"));
+        assert_eq!(m.data[4..], (5u64, 1u8).encode()[..]);
         let d = new_instance([9; 4], [1; 32].into(), 250);
         assert_eq!(d[..4], [9; 4]);
         assert_eq!(d[4..], ([1u8; 32], 250u16).encode()[..]);

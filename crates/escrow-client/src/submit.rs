@@ -21,6 +21,12 @@
 //! that is signed twice is one the pool refused as outdated at submission: it never entered
 //! the pool, its nonce is spent, so it can never land (`sign_submit_wait`).
 //!
+//! Why a refusal is read from the error's code: a submission the node refuses has queued
+//! nothing (exit 1), while any other failure may have left the transaction with the node
+//! (exit 4). [`decide_submit_error`] tells them apart from the JSON-RPC error object's
+//! `code` alone (and the runtime's reason in its `data` for "outdated"), never from text:
+//! a transport error's message, or a hash in it, can contain "1010" or "1014".
+//!
 //! Why in-block by default: on an instant-seal dev chain finality may never come; with
 //! `--wait finalized` we wait for it (up to `--timeout`).
 
@@ -229,37 +235,152 @@ pub fn decide_end() -> String {
     "the status stream ended (disconnected?)".into()
 }
 
-/// Whether a submission error is a definite refusal by the pool (nothing was queued).
-fn is_pool_refusal(msg: &str) -> bool {
-    [
-        "Invalid Transaction",
-        "1010",
-        "1014",
-        "Priority is too low",
-        "1011",
-        "Unknown Transaction",
-    ]
-    .iter()
-    .any(|s| msg.contains(s))
+/// The JSON-RPC error codes with which a node refuses `author_submitAndWatchExtrinsic`
+/// (sc-rpc-api 0.44, `author/error.rs`: `BASE_ERROR` = `base::AUTHOR` = 1000; the node runs
+/// that version). The node answers with one of these only when its transaction pool did not
+/// import the transaction (`watch_extrinsic` rejects the subscription when the pool's
+/// `submit_and_watch` fails).
+pub mod pool_code {
+    /// The bytes are not an extrinsic (`BAD_FORMAT`).
+    pub const BAD_FORMAT: i32 = 1001;
+    /// Validating it failed with an error that is not the pool's (`VERIFICATION_ERROR`).
+    pub const VERIFICATION_ERROR: i32 = 1002;
+    /// The runtime declared it invalid (`POOL_INVALID_TX`): bad signature, spent nonce
+    /// ("Transaction is outdated"), no funds for the fee, ancient birth block, … in `data`.
+    pub const INVALID_TX: i32 = 1010;
+    /// The runtime could not determine its validity (`POOL_UNKNOWN_VALIDITY`).
+    pub const UNKNOWN_VALIDITY: i32 = 1011;
+    /// This very transaction (its hash) is banned for a while (`POOL_TEMPORARILY_BANNED`).
+    pub const TEMPORARILY_BANNED: i32 = 1012;
+    /// This very transaction is already in the pool (`POOL_ALREADY_IMPORTED`).
+    pub const ALREADY_IMPORTED: i32 = 1013;
+    /// Another pooled transaction holds its nonce (`POOL_TOO_LOW_PRIORITY`).
+    pub const TOO_LOW_PRIORITY: i32 = 1014;
+    /// Importing it would make a dependency cycle (`POOL_CYCLE_DETECTED`).
+    pub const CYCLE_DETECTED: i32 = 1015;
+    /// The pool is full (`POOL_IMMEDIATELY_DROPPED`).
+    pub const IMMEDIATELY_DROPPED: i32 = 1016;
+    // 1017 (`POOL_INVALID_TX + 7`) is not assigned.
+    /// Not propagable, and the node does not author blocks (`POOL_UNACTIONABLE`).
+    pub const UNACTIONABLE: i32 = 1018;
+    /// It provides no tags, so the pool cannot identify it (`POOL_NO_TAGS`).
+    pub const NO_TAGS: i32 = 1019;
+    /// The block to validate it at is not valid (`POOL_INVALID_BLOCK_ID`).
+    pub const INVALID_BLOCK_ID: i32 = 1020;
+    /// The pool takes no future transactions (`POOL_FUTURE_TX`).
+    pub const FUTURE_TX: i32 = 1021;
 }
 
-/// A submission error's text with the node's reason. subxt's `Display` prints only the
-/// JSON-RPC message ("Invalid Transaction (1010)"); the reason ("Transaction has a bad
-/// signature", "Transaction is outdated", …) is in the error's `data`.
-fn submission_error_text(e: &subxt::Error) -> String {
-    use subxt::{error::RpcError, ext::subxt_rpcs};
-    match e {
-        subxt::Error::Rpc(RpcError::ClientError(subxt_rpcs::Error::User(u))) => match &u.data {
-            Some(data) => format!("{e}: {}", data.get().trim_matches('"')),
-            None => e.to_string(),
-        },
-        _ => e.to_string(),
+/// The reason sp-runtime gives for `InvalidTransaction::Stale` (in a 1010 error's `data`).
+pub const OUTDATED_REASON: &str = "Transaction is outdated";
+
+/// How a submission failed, reduced to what decides its outcome (see
+/// [`decide_submit_error`]), so that the decision is a pure, tested function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitError {
+    /// The node answered the submission with a JSON-RPC error object.
+    Rpc {
+        /// The error object's `code`.
+        code: i32,
+        /// Its `message` ("Invalid Transaction").
+        message: String,
+        /// Its `data`, unquoted when it is a JSON string (for 1010 the runtime's reason,
+        /// "Transaction has a bad signature", [`OUTDATED_REASON`], …).
+        data: Option<String>,
+    },
+    /// Anything else (the connection, the transport, an answer that could not be read).
+    /// Whatever its text says, it is not the node refusing the transaction.
+    Other(String),
+}
+
+impl SubmitError {
+    /// Extracts the node's error object from subxt's error, if that is what it is.
+    pub fn from_subxt(e: &subxt::Error) -> Self {
+        use subxt::{error::RpcError, ext::subxt_rpcs};
+        match e {
+            subxt::Error::Rpc(RpcError::ClientError(subxt_rpcs::Error::User(u))) => {
+                SubmitError::Rpc {
+                    code: u.code,
+                    message: u.message.clone(),
+                    data: u.data.as_ref().map(|d| {
+                        serde_json::from_str::<String>(d.get())
+                            .unwrap_or_else(|_| d.get().to_string())
+                    }),
+                }
+            }
+            e => SubmitError::Other(e.to_string()),
+        }
     }
 }
 
-/// Whether a pool refusal says the transaction's nonce is already spent on chain.
-fn is_outdated(msg: &str) -> bool {
-    msg.contains("Transaction is outdated")
+impl std::fmt::Display for SubmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubmitError::Rpc {
+                code,
+                message,
+                data,
+            } => {
+                write!(f, "{message} (code {code})")?;
+                match data {
+                    Some(d) if !d.is_empty() => write!(f, ": {d}"),
+                    _ => Ok(()),
+                }
+            }
+            SubmitError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+/// What a failed submission means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitVerdict {
+    /// Refused as outdated: its nonce is spent on chain, so it can never be included and
+    /// nothing was queued. The one refusal after which the call is signed again, once.
+    Outdated,
+    /// Refused by the pool: nothing was queued (exit 1).
+    Refused,
+    /// The node may hold it or may have included it (exit 4); why.
+    Unknown(&'static str),
+}
+
+/// Decides a failed submission from the node's error object alone: its `code`, and for
+/// [`SubmitVerdict::Outdated`] the runtime's reason in `data`; never from digits or words
+/// found in a text (a transport error's text, or a hash, may contain "1010").
+///
+/// - Refused (nothing queued): the pool's refusals of *this* transaction — 1001 bad
+///   format, 1002 verification error, 1010 invalid, 1011 unknown validity, 1014 too low
+///   priority (its nonce is held by another pooled transaction: ours was not imported),
+///   1015 cycle, 1016 pool full, 1018 unactionable, 1019 no tags, 1020 invalid block id,
+///   1021 no future transactions. Ours is signed afresh (sr25519 signatures are
+///   randomised), so no other copy of it can be in the pool.
+/// - Unknown: 1013 *already imported* (this very transaction is in the pool: it may well
+///   be included, so it is not a refusal of our submission); 1012 *temporarily banned* (the
+///   pool saw this very transaction before and bans it for a while after it leaves the
+///   pool, for instance once included: it may already be in a block); any other code (not
+///   a pool refusal, perhaps not even from the node's pool); and every error that is not a
+///   JSON-RPC error object (transport, connection, decoding).
+pub fn decide_submit_error(e: &SubmitError) -> SubmitVerdict {
+    use pool_code::*;
+    match e {
+        SubmitError::Rpc { code, data, .. } => match *code {
+            INVALID_TX if data.as_deref() == Some(OUTDATED_REASON) => SubmitVerdict::Outdated,
+            BAD_FORMAT | VERIFICATION_ERROR | INVALID_TX | UNKNOWN_VALIDITY | TOO_LOW_PRIORITY
+            | CYCLE_DETECTED | IMMEDIATELY_DROPPED | UNACTIONABLE | NO_TAGS | INVALID_BLOCK_ID
+            | FUTURE_TX => SubmitVerdict::Refused,
+            ALREADY_IMPORTED => {
+                SubmitVerdict::Unknown("the node already holds this very transaction in its pool")
+            }
+            TEMPORARILY_BANNED => SubmitVerdict::Unknown(
+                "the node saw this very transaction before and bans it for a while after it \
+                 leaves the pool, so it may already be in a block",
+            ),
+            _ => SubmitVerdict::Unknown("the node's answer is not a transaction-pool refusal"),
+        },
+        SubmitError::Other(_) => SubmitVerdict::Unknown(
+            "no refusal came back from the node, which may have received the transaction",
+        ),
+    }
 }
 
 /// A signed transaction and the nonce it was signed with.
@@ -336,12 +457,12 @@ pub async fn sign_submit_wait<C: Payload>(
     // twice. Done once, still under the signing lock, and said on stderr: this is the one
     // case where a call is signed again, and never after the node accepted it.
     if let Err(e) = &submitted {
-        let msg = submission_error_text(e);
-        if is_outdated(&msg) {
+        let failure = SubmitError::from_subxt(e);
+        if decide_submit_error(&failure) == SubmitVerdict::Outdated {
             if !opts.quiet {
                 eprintln!(
-                    "the node refused tx {:?} as outdated ({msg}): nonce {} is spent, so it can \
-                     never be included; signing the same call again with the next nonce",
+                    "the node refused tx {:?} as outdated ({failure}): nonce {} is spent, so it \
+                     can never be included; signing the same call again with the next nonce",
                     signed.tx.hash(),
                     signed.nonce
                 );
@@ -362,11 +483,14 @@ pub async fn sign_submit_wait<C: Payload>(
     let mut progress = match submitted {
         Ok(p) => p,
         Err(e) => {
-            let msg = submission_error_text(&e);
-            return Err(if is_pool_refusal(&msg) {
-                ClientError::Rejected(format!("the node refused the transaction: {msg}"))
-            } else {
-                unknown(format!("the submission failed: {msg}"))
+            let failure = SubmitError::from_subxt(&e);
+            return Err(match decide_submit_error(&failure) {
+                SubmitVerdict::Outdated | SubmitVerdict::Refused => ClientError::Rejected(format!(
+                    "the node refused the transaction: {failure}; nothing was queued"
+                )),
+                SubmitVerdict::Unknown(why) => {
+                    unknown(format!("the submission failed: {failure} ({why})"))
+                }
             });
         }
     };
@@ -523,31 +647,145 @@ mod tests {
         assert!(matches!(run(&[], WaitFor::InBlock), Decision::Unknown(_)));
     }
 
+    fn rpc(code: i32, message: &str, data: Option<&str>) -> subxt::Error {
+        use subxt::{error::RpcError, ext::subxt_rpcs};
+        let data = data.map(|d| {
+            serde_json::value::RawValue::from_string(serde_json::to_string(d).unwrap()).unwrap()
+        });
+        subxt::Error::Rpc(RpcError::ClientError(subxt_rpcs::Error::User(
+            subxt_rpcs::UserError {
+                code,
+                message: message.into(),
+                data,
+            },
+        )))
+    }
+
+    fn verdict(e: &subxt::Error) -> SubmitVerdict {
+        decide_submit_error(&SubmitError::from_subxt(e))
+    }
+
+    /// Regression (issue 14, item 9): a transport error whose text carries a pool code or
+    /// the pool's words is not a refusal; only the node's error object decides.
     #[test]
-    fn pool_refusals_are_recognised() {
-        assert!(is_pool_refusal(
-            "Invalid Transaction: Transaction is outdated"
+    fn a_transport_error_mentioning_1010_stays_unknown() {
+        use subxt::{error::RpcError, ext::subxt_rpcs};
+        let text = "Invalid Transaction (1010): Transaction is outdated; 1014 Priority is too low";
+        let transport = subxt::Error::Rpc(RpcError::ClientError(subxt_rpcs::Error::Client(
+            Box::new(std::io::Error::other(text)),
+        )));
+        assert!(transport.to_string().contains("1010"), "{transport}");
+        assert_eq!(
+            verdict(&transport),
+            SubmitVerdict::Unknown(
+                "no refusal came back from the node, which may have received the transaction"
+            )
+        );
+        for other in [
+            subxt::Error::Other(text.into()),
+            subxt::Error::Rpc(RpcError::SubscriptionDropped),
+            subxt::Error::Rpc(RpcError::ClientError(
+                subxt_rpcs::Error::DisconnectedWillReconnect(text.into()),
+            )),
+        ] {
+            assert!(
+                matches!(verdict(&other), SubmitVerdict::Unknown(_)),
+                "{other}"
+            );
+        }
+        // An error object with another code stays unknown, whatever its message says.
+        assert_eq!(
+            verdict(&rpc(
+                -32603,
+                "Internal error: Invalid Transaction (1010)",
+                Some(text)
+            )),
+            SubmitVerdict::Unknown("the node's answer is not a transaction-pool refusal")
+        );
+    }
+
+    #[test]
+    fn a_too_low_priority_error_object_is_a_refusal() {
+        let e = rpc(
+            1014,
+            "Priority is too low: (7 vs 7)",
+            Some("The transaction has too low priority to replace another transaction already in the pool."),
+        );
+        assert_eq!(verdict(&e), SubmitVerdict::Refused);
+        assert_eq!(
+            SubmitError::from_subxt(&e).to_string(),
+            "Priority is too low: (7 vs 7) (code 1014): The transaction has too low priority \
+             to replace another transaction already in the pool."
+        );
+    }
+
+    /// Every pool code the node answers a submission with, and what it means.
+    #[test]
+    fn pool_codes_decide_refused_or_unknown() {
+        for code in [
+            1001, 1002, 1010, 1011, 1014, 1015, 1016, 1018, 1019, 1020, 1021,
+        ] {
+            assert_eq!(
+                verdict(&rpc(code, "m", None)),
+                SubmitVerdict::Refused,
+                "{code}"
+            );
+        }
+        assert_eq!(
+            verdict(&rpc(1013, "Transaction Already Imported", Some("0x1234"))),
+            SubmitVerdict::Unknown("the node already holds this very transaction in its pool")
+        );
+        assert!(matches!(
+            verdict(&rpc(1012, "Transaction is temporarily banned", None)),
+            SubmitVerdict::Unknown(m) if m.contains("may already be in a block")
         ));
-        assert!(is_pool_refusal(
-            "ErrorObject { code: 1014, message: \"Priority is too low\" }"
-        ));
-        assert!(!is_pool_refusal("background task closed"));
+        for code in [1000, 1017, 1040, -32603, -32601, 0] {
+            assert_eq!(
+                verdict(&rpc(code, "Invalid Transaction", Some(OUTDATED_REASON))),
+                SubmitVerdict::Unknown("the node's answer is not a transaction-pool refusal"),
+                "{code}"
+            );
+        }
     }
 
     /// Only a spent nonce lets a call be signed again: every other refusal (a bad signature,
     /// a too-low priority for a nonce another pooled transaction holds, payment) is final.
     #[test]
     fn only_an_outdated_refusal_is_signed_again() {
-        assert!(is_outdated(
-            "Invalid Transaction (1010): Transaction is outdated"
-        ));
-        for other in [
-            "Invalid Transaction (1010): Transaction has a bad signature",
-            "Invalid Transaction (1010): Inability to pay some fees (e.g. account balance too low)",
-            "Priority is too low: (1014)",
-            "Invalid Transaction (1010): Transaction has an ancient birth block",
+        let outdated = rpc(1010, "Invalid Transaction", Some(OUTDATED_REASON));
+        assert_eq!(verdict(&outdated), SubmitVerdict::Outdated);
+        assert_eq!(
+            SubmitError::from_subxt(&outdated),
+            SubmitError::Rpc {
+                code: 1010,
+                message: "Invalid Transaction".into(),
+                data: Some(OUTDATED_REASON.into()),
+            }
+        );
+        for reason in [
+            "Transaction has a bad signature",
+            "Inability to pay some fees (e.g. account balance too low)",
+            "Transaction has an ancient birth block",
+            "Transaction is outdated, or something",
         ] {
-            assert!(!is_outdated(other), "{other}");
+            assert_eq!(
+                verdict(&rpc(1010, "Invalid Transaction", Some(reason))),
+                SubmitVerdict::Refused,
+                "{reason}"
+            );
         }
+        // The reason counts only with the invalid-transaction code.
+        for code in [1011, 1014] {
+            assert_eq!(
+                verdict(&rpc(code, "m", Some(OUTDATED_REASON))),
+                SubmitVerdict::Refused
+            );
+        }
+        assert!(matches!(
+            verdict(&subxt::Error::Other(format!(
+                "Invalid Transaction (1010): {OUTDATED_REASON}"
+            ))),
+            SubmitVerdict::Unknown(_)
+        ));
     }
 }

@@ -262,15 +262,17 @@ pub fn format_duration(ms: u64) -> String {
     }
 }
 
-/// The time "+7d" counts from: the later of the wall clock and the best block's timestamp.
-/// On an instant-seal chain the best block can be minutes old; counting from it would put a
-/// short deadline in the past by the time the transaction is sealed.
+/// The time "+7d" counts from: the later of the wall clock and the best block's timestamp,
+/// rounded up to a whole second (so deadlines read "…T12:00:05Z", never earlier than
+/// asked). On an instant-seal chain the best block can be minutes old; counting from it
+/// would put a short deadline in the past by the time the transaction is sealed.
 pub fn from_now_base(block_ms: u64) -> u64 {
     let wall = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0);
-    wall.max(block_ms)
+    let now = wall.max(block_ms);
+    now.checked_next_multiple_of(1_000).unwrap_or(now)
 }
 
 /// Parses a point in time: RFC 3339 ("2026-12-01T12:00:00Z"), or "+7d" relative to `now_ms`.
@@ -288,13 +290,15 @@ pub fn parse_time(input: &str, now_ms: u64) -> Result<u64, String> {
     u64::try_from(t.timestamp_millis()).map_err(|_| format!("'{input}': before 1970"))
 }
 
-/// Formats ms since the epoch as RFC 3339 UTC.
+/// Formats ms since the epoch as RFC 3339 UTC, with the milliseconds when there are any
+/// ("2026-12-01T12:00:00Z", "2026-12-01T12:00:00.250Z"): exact, so a time shown can be
+/// typed back where the contract compares it (`deal accept-amendment`).
 pub fn format_time(ms: u64) -> String {
     match i64::try_from(ms)
         .ok()
         .and_then(DateTime::<Utc>::from_timestamp_millis)
     {
-        Some(t) => t.to_rfc3339_opts(SecondsFormat::Secs, true),
+        Some(t) => t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         None => format!("{ms}ms"),
     }
 }
@@ -306,6 +310,26 @@ pub fn relative(t: u64, now: u64) -> String {
     } else {
         format!("{} ago", format_duration(now - t))
     }
+}
+
+/// Parses an exact point in time, for a value the contract compares with the one it holds
+/// (an amendment's new ship-by): RFC 3339 as `format_time` prints it (milliseconds
+/// included), or ms since the epoch as `--json` prints it. A relative "+7d" is refused: it
+/// would name whatever time it is now plus seven days, not the date on record.
+pub fn parse_exact_time(input: &str) -> Result<u64, String> {
+    let s = input.trim();
+    if s.starts_with('+') {
+        return Err(format!(
+            "'{input}': name the exact date you accept (RFC 3339, as `escrow deal show` prints \
+             it, or ms since the epoch), not a duration from now"
+        ));
+    }
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+        return s
+            .parse::<u64>()
+            .map_err(|_| format!("'{input}': too large for ms since the epoch"));
+    }
+    parse_time(s, 0)
 }
 
 /// Parses a 32-byte hash given as 0x-prefixed (or bare) hex.
@@ -499,6 +523,36 @@ mod tests {
             .unwrap_err()
             .contains("RFC 3339"));
         assert!(parse_time("1960-01-01T00:00:00Z", 0).is_err());
+    }
+
+    #[test]
+    fn times_with_milliseconds_round_trip_exactly() {
+        let t = 1_796_126_400_250;
+        assert_eq!(format_time(t), "2026-12-01T12:00:00.250Z");
+        assert_eq!(parse_time(&format_time(t), 0), Ok(t));
+        assert_eq!(parse_exact_time(&format_time(t)), Ok(t));
+        assert_eq!(parse_exact_time("1796126400250"), Ok(t));
+    }
+
+    #[test]
+    fn exact_times_refuse_a_duration_from_now() {
+        let e = parse_exact_time("+14d").unwrap_err();
+        assert!(
+            e.contains("exact date") && e.contains("not a duration"),
+            "{e}"
+        );
+        assert!(parse_exact_time("tomorrow")
+            .unwrap_err()
+            .contains("RFC 3339"));
+        assert!(parse_exact_time("99999999999999999999999").is_err());
+    }
+
+    #[test]
+    fn relative_times_count_from_a_whole_second() {
+        let base = from_now_base(u64::MAX - 5);
+        assert_eq!(base, u64::MAX - 5, "no overflow at the end of time");
+        let base = from_now_base(0);
+        assert_eq!(base % 1_000, 0);
     }
 
     #[test]

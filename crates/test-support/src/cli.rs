@@ -312,6 +312,24 @@ impl Escrow {
             .unwrap_or_else(|| panic!("no deal id: {:#?}", tx.run))
     }
 
+    /// The terms hash of deal `id` as `deal show --json` shows it: what an acceptor who
+    /// reviewed the terms names with `deal accept --terms-hash`.
+    pub fn terms_hash(&self, id: u64) -> String {
+        self.deal(id)["deal"]["deal"]["terms_hash"]
+            .as_str()
+            .unwrap_or_else(|| panic!("deal {id} has no terms hash"))
+            .to_string()
+    }
+
+    /// `deal accept ID --terms-hash H extra…` as `signer`, naming the hash `deal show`
+    /// shows (a script must name it); a transaction that must succeed.
+    pub fn accept(&self, signer: &str, id: u64, extra: &[&str]) -> Tx {
+        let (id_s, hash) = (id.to_string(), self.terms_hash(id));
+        let mut args = vec!["deal", "accept", &id_s, "--terms-hash", &hash];
+        args.extend_from_slice(extra);
+        self.tx(signer, &args)
+    }
+
     /// `deal show ID --json`.
     pub fn deal(&self, id: u64) -> Json {
         self.run(&["--json", "deal", "show", &id.to_string()])

@@ -93,7 +93,7 @@ async fn bad_inputs_exit_with_their_code_name_the_input_and_change_nothing() -> 
         &["--buyer", BUYER.1, "--total", "100", "--split", "30,40,30"],
     );
     assert_eq!(id, 0);
-    w.cli.tx(BUYER.1, &["deal", "accept", "0", "--fund", "all"]);
+    w.cli.accept(BUYER.1, 0, &["--fund", "all"]);
     w.ledger.pay(BUYER.0, "contract", units(100));
     // a keystore account "buyer" (//Bob) with the password "secret"
     let phrase = w.cli.file("phrase.txt", "//Bob");
@@ -264,6 +264,69 @@ async fn bad_inputs_exit_with_their_code_name_the_input_and_change_nothing() -> 
             &["--buyer", BUYER.1, "--milestone", "5", "--review", "7x"],
             exit::BAD_INPUT,
             &["7x"],
+        ),
+        p(
+            "funding deadline in the past",
+            &[
+                "--buyer",
+                BUYER.1,
+                "--milestone",
+                "5",
+                "--fund-by",
+                "2020-01-01T00:00:00Z",
+            ],
+            exit::REJECTED,
+            &["FundByInPast"],
+        ),
+        p(
+            "funding deadline that is no time",
+            &["--buyer", BUYER.1, "--milestone", "5", "--fund-by", "soon"],
+            exit::BAD_INPUT,
+            &["--fund-by", "'soon'"],
+        ),
+        p(
+            "ship-by spacing that is no duration",
+            &["--buyer", BUYER.1, "--milestone", "5", "--ship-every", "1w"],
+            exit::BAD_INPUT,
+            &["--ship-every", "1w"],
+        ),
+        // acceptances that do not name what they accept
+        case(
+            "accept in a script without the terms hash",
+            &["--suri", BUYER.1, "deal", "accept", "0"],
+            exit::BAD_INPUT,
+            &[
+                "--terms-hash",
+                "stdin is not a terminal",
+                "nothing was read or submitted",
+            ],
+        ),
+        case(
+            "accept-offer without the share accepted",
+            &["--suri", BUYER.1, "deal", "accept-offer", "0", "0"],
+            exit::BAD_INPUT,
+            &["<SELLER_AMOUNT>"],
+        ),
+        case(
+            "accept-amendment naming a duration, not the date",
+            &[
+                "--suri",
+                BUYER.1,
+                "deal",
+                "accept-amendment",
+                "0",
+                "0",
+                "+1d",
+            ],
+            exit::BAD_INPUT,
+            &["'+1d'", "not a duration"],
+        ),
+        // a deposit by someone the terms do not name
+        case(
+            "deposit by neither the buyer nor the named funder",
+            &["--suri", ARBITER.1, "deal", "fund", "0", "1"],
+            exit::REJECTED,
+            &["CallerIsNotFunder"],
         ),
         // unknown deal and milestone
         case(

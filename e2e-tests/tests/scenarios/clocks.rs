@@ -19,9 +19,10 @@ async fn missed_ship_by_refunds_the_buyer() -> Result<()> {
     }
     let mut w = World::start(&[BUYER, SELLER, STRANGER], false).await?;
 
-    // given: milestone 0 must ship within 20 s, milestone 1 has no ship-by. The ship-by is
-    // an absolute wall-clock time: the CLI counts "+20s" from the best block's timestamp,
-    // which on this chain is the time of the last transaction, possibly long past.
+    // given: milestone 0 must ship within 20 s, milestone 1 by the CLI's default (fund-by
+    // + 2 x 30d). The ship-by is an absolute wall-clock time: the CLI counts "+20s" from
+    // the best block's timestamp, which on this chain is the time of the last transaction,
+    // possibly long past.
     let ship_by_arg = format!("400@{}", rfc3339(wall_ms() + 20_000));
     let (id, _) = w.buyer_proposes_and_funds(
         &[
@@ -166,9 +167,19 @@ async fn ship_by_amendment_keeps_the_milestone_alive() -> Result<()> {
     let tx = w.cli.tx(SELLER.1, &["deal", "amend", &id_s, "0", &later]);
     assert_eq!(tx.events(), ["AmendmentProposed"]);
     w.cli
-        .run(&["--suri", SELLER.1, "deal", "accept-amendment", &id_s, "0"])
+        .run(&[
+            "--suri",
+            SELLER.1,
+            "deal",
+            "accept-amendment",
+            &id_s,
+            "0",
+            &later,
+        ])
         .fails(exit::REJECTED, &["CannotAcceptOwnProposal"]);
-    let tx = w.cli.tx(BUYER.1, &["deal", "accept-amendment", &id_s, "0"]);
+    let tx = w
+        .cli
+        .tx(BUYER.1, &["deal", "accept-amendment", &id_s, "0", &later]);
     assert_eq!(tx.events(), ["AmendmentAccepted"]);
     assert_eq!(
         tx.events_named("AmendmentAccepted")[0]["new_ship_by"],

@@ -53,9 +53,7 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
     w.check("after the proposal").await?;
 
     // when: the buyer accepts and funds the whole order; the advance is paid at once
-    let tx = w
-        .cli
-        .tx(BUYER.1, &["deal", "accept", &id_s, "--fund", "all"]);
+    let tx = w.cli.accept(BUYER.1, id, &["--fund", "all"]);
     assert_eq!(
         tx.events(),
         ["DealAccepted", "DealFunded", "MilestoneReleased"]

@@ -75,13 +75,13 @@ impl World {
         (net, fee)
     }
 
-    /// The buyer proposes (`args` name the seller and the milestones), the seller accepts,
-    /// and the buyer funds `total` whole tokens (declared to the ledger). Returns the deal
-    /// id and the funding transaction.
+    /// The buyer proposes (`args` name the seller and the milestones), the seller accepts
+    /// (naming the terms hash `deal show` shows), and the buyer funds `total` whole tokens
+    /// (declared to the ledger). Returns the deal id and the funding transaction.
     pub fn buyer_proposes_and_funds(&mut self, args: &[&str], total: u128) -> (u64, Tx) {
         let id = self.cli.propose(BUYER.1, args);
         let id_s = id.to_string();
-        self.cli.tx(SELLER.1, &["deal", "accept", &id_s]);
+        self.cli.accept(SELLER.1, id, &[]);
         let fund = self
             .cli
             .tx(BUYER.1, &["deal", "fund", &id_s, &total.to_string()]);
@@ -90,14 +90,11 @@ impl World {
     }
 
     /// The seller proposes (`args` name the buyer and the milestones), and the buyer
-    /// accepts and funds all of it at once, `total` whole tokens (declared to the ledger).
-    /// Returns the deal id and the acceptance.
+    /// accepts (naming the terms hash) and funds all of it at once, `total` whole tokens
+    /// (declared to the ledger). Returns the deal id and the acceptance.
     pub fn seller_proposes_buyer_funds(&mut self, args: &[&str], total: u128) -> (u64, Tx) {
         let id = self.cli.propose(SELLER.1, args);
-        let accept = self.cli.tx(
-            BUYER.1,
-            &["deal", "accept", &id.to_string(), "--fund", "all"],
-        );
+        let accept = self.cli.accept(BUYER.1, id, &["--fund", "all"]);
         self.ledger.pay(BUYER.0, "contract", units(total));
         (id, accept)
     }
