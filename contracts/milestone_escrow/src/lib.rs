@@ -234,7 +234,6 @@ pub mod milestone_escrow {
             m.submitted_at = Some(now);
             m.amendment = None;
             self.milestones.insert((deal_id, index), &m);
-            self.void_cancellation(deal_id, &mut deal, caller, index);
             self.env().emit_event(MilestoneSubmitted {
                 deal_id,
                 seller: caller,
@@ -242,6 +241,7 @@ pub mod milestone_escrow {
                 evidence_hash,
                 review_ends: now.saturating_add(deal.review_window),
             });
+            self.void_cancellation(deal_id, &mut deal, caller, index);
             Ok(())
         }
 

@@ -83,8 +83,24 @@ pub(super) fn need_ms(m: &Milestone, allowed: &[MilestoneStatus]) -> Result<(), 
     }
 }
 
+/// A milestone's refund clock (its ship-by, inclusive) has run out.
 pub(super) fn ship_by_passed(m: &Milestone, now: Timestamp) -> bool {
-    matches!(m.ship_by, Some(t) if now > t)
+    now > m.ship_by
+}
+
+/// The deal's funding clock (its fund-by, inclusive) has run out.
+pub(super) fn fund_by_passed(d: &Deal, now: Timestamp) -> bool {
+    now > d.fund_by
+}
+
+/// Everyone the terms name, in the order of the distinctness check and of the account
+/// index: buyer, seller, arbiter, oracles, funder.
+pub(super) fn participants(t: &DealTerms) -> Vec<AccountId> {
+    let mut roles = vec![t.buyer, t.seller];
+    roles.extend(t.arbiter);
+    roles.extend(t.oracles.iter().copied());
+    roles.extend(t.funder);
+    roles
 }
 
 pub(super) fn hash_of(terms: &DealTerms) -> Digest {
@@ -100,6 +116,10 @@ impl Model {
         }
         if fee_bps > 0 && fee_recipient == zero_acct() {
             return Err(Error::ZeroAccount);
+        }
+        // Fees paid to the contract itself would sit in its balance owed to nobody.
+        if fee_recipient == contract_acct() {
+            return Err(Error::FeeRecipientIsContract);
         }
         let mut balances = BTreeMap::new();
         for i in 0..POOL {
@@ -180,10 +200,9 @@ impl Model {
         if t.oracles.len() > usize::from(MAX_ORACLES) {
             return Err(Error::TooManyOracles);
         }
-        // Roles in order buyer, seller, arbiter, oracles: each must be non-zero and unique.
-        let mut roles = vec![t.buyer, t.seller];
-        roles.extend(t.arbiter);
-        roles.extend(t.oracles.iter().copied());
+        // Roles in order buyer, seller, arbiter, oracles, funder: each must be non-zero and
+        // unique (the funder is a participant like the others).
+        let roles = participants(t);
         for (n, who) in roles.iter().enumerate() {
             if *who == zero_acct() {
                 return Err(Error::ZeroAccount);
@@ -209,12 +228,17 @@ impl Model {
         {
             return Err(Error::InvalidWindow);
         }
+        // The funding clock must still run: a proposal expires at its fund-by.
+        if t.fund_by <= self.now {
+            return Err(Error::FundByInPast);
+        }
         let mut total: Balance = 0;
         for m in &t.milestones {
             if m.amount == 0 {
                 return Err(Error::ZeroAmount);
             }
-            if matches!(m.ship_by, Some(s) if s <= self.now) {
+            // Every milestone has a refund clock, and it must still run.
+            if m.ship_by <= self.now {
                 return Err(Error::ShipByInPast);
             }
             total = total.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
@@ -254,6 +278,8 @@ impl Model {
             fallback_seller_bps: t.fallback_seller_bps,
             advance: t.advance,
             agreement_hash: t.agreement_hash,
+            funder: t.funder,
+            fund_by: t.fund_by,
             terms_hash,
             milestone_count: t.milestones.len() as u8,
             total,
@@ -308,6 +334,8 @@ impl Model {
         Ok(())
     }
 
+    /// A deposit of `value` fits: funding open, the funding clock still running, the total
+    /// not exceeded (nothing to check for no value).
     pub(super) fn deposit_allowed(&self, i: usize, value: Balance) -> Result<(), Error> {
         if value == 0 {
             return Ok(());
@@ -315,6 +343,9 @@ impl Model {
         let d = &self.deals[i].deal;
         if d.funding_closed {
             return Err(Error::FundingClosed);
+        }
+        if fund_by_passed(d, self.now) {
+            return Err(Error::FundingDeadlinePassed);
         }
         let remaining = d.total - d.deposited;
         if value > remaining {
@@ -458,9 +489,16 @@ impl Model {
                 }
             }
             MilestoneStatus::Pending => {
+                // The refund clock first; a fully funded milestone then carries on; one not
+                // fully funded lapses at the funding deadline, or once funding closed.
+                let funded = covered(m, d.deposited) == m.amount;
                 if ship_by_passed(m, now) {
                     Ok(Due::Refund(RefundReason::ShipByMissed))
-                } else if d.funding_closed && covered(m, d.deposited) < m.amount {
+                } else if funded {
+                    Err(Error::ShipByNotPassed)
+                } else if fund_by_passed(d, now) {
+                    Ok(Due::Refund(RefundReason::FundingDeadlinePassed))
+                } else if d.funding_closed {
                     Ok(Due::Refund(RefundReason::FundingClosed))
                 } else {
                     Err(Error::ShipByNotPassed)
@@ -502,37 +540,65 @@ impl Model {
         }
     }
 
-    /// Pays the pending payouts; a payment the chain would refuse is credited instead.
-    pub(super) fn pay(&mut self, i: usize, fx: &mut Fx) {
+    /// Pays the pending payouts. The off-chain engine never refuses a transfer (no
+    /// existential deposit), so nothing is deferred to a claimable balance here: deferral,
+    /// `ContractBalanceTooLow` and `TransferFailed` are the unit and on-chain tests' to
+    /// cover. The contract always holds what it pays (checked after every step).
+    pub(super) fn pay(&mut self, fx: &mut Fx) {
         for (to, amount) in std::mem::take(&mut fx.payouts) {
-            if amount == 0 {
-                continue;
-            }
-            if self.bal(contract_acct()) >= amount {
+            if amount > 0 {
                 self.move_balance(contract_acct(), to, amount);
-            } else {
-                *self.claimable.entry(to).or_default() += amount;
-                fx.events.push(Ev::PayoutDeferred(PayoutDeferred {
-                    deal_id: DealId(i as u64),
-                    account: to,
-                    amount,
-                }));
             }
         }
     }
 
-    /// The latest time any clock of any deal runs to.
+    /// A submission or an attestation voids a pending cancellation proposal (it covered
+    /// only what was pending when it was made), after the message's own events.
+    pub(super) fn void_cancellation(&mut self, i: usize, by: AccountId, index: u8, fx: &mut Fx) {
+        let d = &mut self.deals[i].deal;
+        if d.cancel_proposed_by.take().is_some() {
+            fx.events
+                .push(Ev::CancellationWithdrawn(CancellationWithdrawn {
+                    deal_id: DealId(i as u64),
+                    by,
+                    voided_by: Some(index),
+                }));
+        }
+    }
+
+    /// The latest time any clock of any deal runs to now: fund-by, every current ship-by,
+    /// and every running review and arbitration window.
     pub(super) fn last_clock(&self) -> Timestamp {
         let mut t = self.now;
         for md in &self.deals {
+            t = t.max(md.deal.fund_by);
             for m in &md.ms {
-                t = t.max(m.ship_by.unwrap_or(0));
+                t = t.max(m.ship_by);
                 if let Some(s) = m.submitted_at {
                     t = t.max(s.saturating_add(md.deal.review_window));
                 }
                 if let Some(d) = m.dispute {
                     t = t.max(d.opened_at.saturating_add(md.deal.arbitration_window));
                 }
+            }
+        }
+        t
+    }
+
+    /// A time by which every deadline of every deal has passed or will have: each deal's
+    /// fund-by, and for each milestone its current ship-by (amendments included) plus the
+    /// longest review and arbitration a submission by then can lead to; at least
+    /// [`last_clock`](Self::last_clock), the clocks actually running.
+    pub(super) fn every_deadline(&self) -> Timestamp {
+        let mut t = self.last_clock();
+        for md in &self.deals {
+            let d = &md.deal;
+            for m in &md.ms {
+                t = t.max(
+                    m.ship_by
+                        .saturating_add(d.review_window)
+                        .saturating_add(d.arbitration_window),
+                );
             }
         }
         t

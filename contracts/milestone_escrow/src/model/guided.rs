@@ -3,7 +3,8 @@ use super::*;
 
 impl Harness {
     /// A step that moves a live deal along: what its state makes natural (accept, fund,
-    /// submit, approve, attest, dispute, offer, settle, amend, cancel, wait), with `seed`
+    /// submit, approve, attest, dispute, offer, settle, amend, cancel, withdraw a proposal,
+    /// wait, or jump onto a deadline), with `seed`
     /// choosing among the plausible actions and callers. It runs through `call` like every
     /// other step, so it changes only what is explored, not what is checked.
     pub(super) fn auto(&mut self, deal: u8, seed: u32, spec: &ProposeSpec) {
@@ -32,9 +33,7 @@ impl Harness {
         let md = self.m.deals[id.0 as usize].clone();
         let d = &md.deal;
         let (buyer, seller) = (d.buyer, d.seller);
-        let mut roles = vec![buyer, seller];
-        roles.extend(d.arbiter);
-        roles.extend(d.oracles.iter().copied());
+        let roles = participants(&md.terms);
         let stranger = (0..POOL)
             .map(acct)
             .find(|a| !roles.contains(a))
@@ -45,8 +44,12 @@ impl Harness {
         let _ = match d.status {
             DealStatus::Proposed => {
                 let acceptor = acct_of(d.proposer.counterparty());
-                if pick(10) == 0 {
+                let choice = pick(12);
+                if choice == 0 {
                     self.call(acct_of(d.proposer), 0, Call::WithdrawProposal(id))
+                } else if choice == 1 {
+                    // Onto the funding deadline: the last moment it may be accepted, or past.
+                    return self.advance((d.fund_by + pick(2) as u64).saturating_sub(now));
                 } else {
                     let need0 = md.ms[0].amount;
                     let value = if acceptor == buyer {
@@ -60,12 +63,21 @@ impl Harness {
             }
             DealStatus::Active | DealStatus::Cancelled => {
                 let active = d.status == DealStatus::Active;
-                if active && d.cancel_proposed_by.is_some() && pick(4) == 0 {
-                    let by = d.cancel_proposed_by.expect("proposed");
-                    let _ = self.call(acct_of(by.counterparty()), 0, Call::AcceptCancel(id));
-                    return;
+                if let (true, Some(by)) = (active, d.cancel_proposed_by) {
+                    match pick(6) {
+                        0 => {
+                            let _ =
+                                self.call(acct_of(by.counterparty()), 0, Call::AcceptCancel(id));
+                            return;
+                        }
+                        1 => {
+                            let _ = self.call(acct_of(by), 0, Call::WithdrawCancel(id));
+                            return;
+                        }
+                        _ => {}
+                    }
                 }
-                if active && pick(40) == 0 {
+                if active && pick(15) == 0 {
                     let _ = self.call(party, 0, Call::ProposeCancel(id));
                     return;
                 }
@@ -81,26 +93,47 @@ impl Harness {
                 let ix = k as u8;
                 let oracle = (!d.oracles.is_empty()).then(|| d.oracles[pick(d.oracles.len())]);
                 match m.status {
-                    MilestoneStatus::Pending if covered(m, d.deposited) < m.amount => match pick(8)
-                    {
-                        0..=3 => {
-                            let need: Balance = m.amount - covered(m, d.deposited);
-                            let value = [need, d.total - d.deposited, need + 1, 1][pick(4)];
-                            let funder = if pick(4) == 0 { stranger } else { buyer };
-                            self.call(funder, value, Call::Fund(id))
+                    MilestoneStatus::Pending if covered(m, d.deposited) < m.amount => {
+                        match pick(20) {
+                            0..=8 => {
+                                let need: Balance = m.amount - covered(m, d.deposited);
+                                let value = [need, d.total - d.deposited, need + 1, 1][pick(4)];
+                                // Mostly the buyer or the named funder; sometimes the seller
+                                // (topping up its own advance) or a stranger, both refused.
+                                let funder = match pick(8) {
+                                    0..=3 => buyer,
+                                    4 | 5 => d.funder.unwrap_or(buyer),
+                                    6 => seller,
+                                    _ => stranger,
+                                };
+                                self.call(funder, value, Call::Fund(id))
+                            }
+                            9..=11 => {
+                                self.amend(id, ix, m, party, pick(300) as u64 + 1, pick(4) == 0)
+                            }
+                            12 | 13 => return self.advance(pick(150) as u64),
+                            14 => {
+                                return self
+                                    .advance((d.fund_by + pick(2) as u64).saturating_sub(now))
+                            }
+                            15 => {
+                                return self
+                                    .advance((m.ship_by + pick(2) as u64).saturating_sub(now))
+                            }
+                            16 | 17 => self.call(stranger, 0, Call::SettleMilestone(id, ix)),
+                            _ => self.call(stranger, 0, Call::SettleDue(id)),
                         }
-                        4 => self.amend(id, ix, m, party, pick(300) as u64 + 1),
-                        5 => return self.advance(pick(150) as u64),
-                        6 => self.call(stranger, 0, Call::SettleMilestone(id, ix)),
-                        _ => self.call(stranger, 0, Call::SettleDue(id)),
-                    },
-                    MilestoneStatus::Pending => match pick(10) {
-                        0..=3 => self.call(seller, 0, Call::Submit(id, ix, [pick(256) as u8; 32])),
-                        4 => self.call(buyer, 0, Call::Approve(id, ix)),
-                        5 => self.call(buyer, 0, Call::ApproveThrough(id, ix)),
-                        6 => self.call(oracle.unwrap_or(buyer), 0, Call::Attest(id, ix)),
-                        7 => self.amend(id, ix, m, party, pick(300) as u64 + 1),
-                        8 => return self.advance(pick(150) as u64),
+                    }
+                    MilestoneStatus::Pending => match pick(20) {
+                        0..=7 => self.call(seller, 0, Call::Submit(id, ix, [pick(256) as u8; 32])),
+                        8 => self.call(buyer, 0, Call::Approve(id, ix)),
+                        9 => self.call(buyer, 0, Call::ApproveThrough(id, ix)),
+                        10..=12 => self.call(oracle.unwrap_or(buyer), 0, Call::Attest(id, ix)),
+                        13..=15 => self.amend(id, ix, m, party, pick(300) as u64 + 1, pick(4) == 0),
+                        16 | 17 => return self.advance(pick(150) as u64),
+                        18 => {
+                            return self.advance((m.ship_by + pick(2) as u64).saturating_sub(now))
+                        }
                         _ => self.call(stranger, 0, Call::SettleMilestone(id, ix)),
                     },
                     MilestoneStatus::Submitted => {
@@ -158,7 +191,8 @@ impl Harness {
         };
     }
 
-    /// Proposes a later ship-by, or accepts the other party's pending one.
+    /// Proposes a later ship-by, or answers the pending one: the other party accepts it,
+    /// or (`withdraw`) its proposer withdraws it.
     pub(super) fn amend(
         &mut self,
         id: DealId,
@@ -166,124 +200,76 @@ impl Harness {
         m: &Milestone,
         party: AccountId,
         later: u64,
+        withdraw: bool,
     ) -> Result<Out, Error> {
         let d = &self.m.deals[id.0 as usize].deal;
         let (buyer, seller) = (d.buyer, d.seller);
+        let acct_of = |r: Role| if r == Role::Buyer { buyer } else { seller };
         match m.amendment {
-            Some(a) => {
-                let other = if a.by == Role::Buyer { seller } else { buyer };
-                self.call(other, 0, Call::AcceptAmendment(id, ix, a.new_ship_by))
-            }
-            None => {
-                let base = m.ship_by.unwrap_or(self.m.now).max(self.m.now);
-                self.call(party, 0, Call::ProposeAmendment(id, ix, base + later))
-            }
+            Some(a) if withdraw => self.call(acct_of(a.by), 0, Call::WithdrawAmendment(id, ix)),
+            Some(a) => self.call(
+                acct_of(a.by.counterparty()),
+                0,
+                Call::AcceptAmendment(id, ix, a.new_ship_by),
+            ),
+            None => self.call(party, 0, Call::ProposeAmendment(id, ix, m.ship_by + later)),
         }
     }
 
     // ------------------------------------------------------------------ liveness
 
-    /// Once every clock has passed, non-arbiter accounts bring every deal to zero locked.
-    /// `mode` picks the route: 0 cancel by both parties; 1 deliver (seller submits, buyer
-    /// funds the rest, timeouts pay); 2 release (buyer approves / oracles attest).
-    pub(super) fn liveness(&mut self, mode: u8, far: bool) {
+    /// The liveness property: once every deadline of a deal has passed, a stranger (no
+    /// party, oracle, arbiter or funder of any deal) drives it to zero locked funds on its
+    /// own, with one `settle_due` call, which settles every open milestone and ends the
+    /// deal. Nothing else calls. Afterwards nothing is locked anywhere: the contract holds
+    /// only the claimable balances (and the stray value no deal ever accounted for).
+    ///
+    /// `far`: jump a long way past the last deadline instead of just past it.
+    pub(super) fn liveness(&mut self, far: bool) {
         self.in_liveness = true;
-        let target = self.m.last_clock() + 1 + if far { 1_000_000 } else { 0 };
+        let target = self.m.every_deadline() + 1 + if far { 1_000_000 } else { 0 };
         let now = self.m.now;
         self.advance(target - now);
+        let stranger = stranger_acct();
         for n in 0..self.m.next_id() {
             let id = DealId(n);
-            let mut cancel = mode == 0;
-            let mut done = false;
-            for _ in 0..64 {
-                let md = self.m.deals[n as usize].clone();
-                if Model::locked(&md) == 0 {
-                    done = true;
-                    break;
-                }
-                let d = &md.deal;
-                self.ensure(
-                    matches!(d.status, DealStatus::Active | DealStatus::Cancelled),
-                    || format!("liveness: deal {n} holds funds in state {:?}", d.status),
-                );
-                let mut roles = vec![d.buyer, d.seller];
-                roles.extend(d.arbiter);
-                roles.extend(d.oracles.iter().copied());
-                let stranger = (0..POOL)
-                    .map(acct)
-                    .find(|a| !roles.contains(a))
-                    .expect("a stranger");
-                self.stats.liveness_calls += 1;
-                if self.call(stranger, 0, Call::SettleDue(id)).is_ok() {
-                    continue;
-                }
-                self.ensure(d.status == DealStatus::Active, || {
-                    format!("liveness: cancelled deal {n} holds funds but nothing is due")
-                });
-                let first = md
-                    .ms
-                    .iter()
-                    .position(|m| !settled(m.status))
-                    .expect("unsettled milestone");
-                let m = &md.ms[first];
-                self.stats.liveness_calls += 1;
-                let ok = if cancel {
-                    match d.cancel_proposed_by {
-                        None => self.call(d.buyer, 0, Call::ProposeCancel(id)),
-                        Some(Role::Buyer) => self.call(d.seller, 0, Call::AcceptCancel(id)),
-                        Some(Role::Seller) => self.call(d.buyer, 0, Call::AcceptCancel(id)),
-                    }
-                    .is_ok()
-                } else if covered(m, d.deposited) < m.amount {
-                    if d.funding_closed {
-                        false
-                    } else {
-                        self.call(d.buyer, d.total - d.deposited, Call::Fund(id))
-                            .is_ok()
-                    }
-                } else if mode == 2 && d.release_rule != ReleaseRule::Oracles {
-                    let last = md
-                        .ms
-                        .iter()
-                        .rposition(|m| !settled(m.status))
-                        .expect("unsettled") as u8;
-                    self.call(d.buyer, 0, Call::ApproveThrough(id, last))
-                        .is_ok()
-                } else if mode == 2 && m.attestations.count_ones() < u32::from(d.oracle_threshold) {
-                    let next = (0..d.oracles.len())
-                        .find(|&j| m.attestations & (1 << j) == 0)
-                        .expect("oracle");
-                    self.call(d.oracles[next], 0, Call::Attest(id, first as u8))
-                        .is_ok()
-                } else if m.status == MilestoneStatus::Pending {
-                    let ok = self
-                        .call(d.seller, 0, Call::Submit(id, first as u8, [0xEE; 32]))
-                        .is_ok();
-                    if ok {
-                        self.stats.liveness_time_moves += 1;
-                        self.advance(d.review_window + 1);
-                    }
-                    ok
-                } else {
-                    false
-                };
-                if !ok {
-                    // Whatever else fails, both parties can still cancel.
-                    cancel = true;
-                }
-            }
-            self.ensure(done, || {
-                format!("liveness: deal {n} still holds funds after 64 rounds")
+            let md = self.m.deals[n as usize].clone();
+            let d = &md.deal;
+            self.ensure(!participants(&md.terms).contains(&stranger), || {
+                format!("liveness: the stranger takes part in deal {n}")
             });
-            self.stats.deals_driven += 1;
-            if self.m.deals[n as usize].deal.status == DealStatus::Closed
-                && !self.m.deals[n as usize].deal.closure_recorded
-            {
+            let locked = Model::locked(&md);
+            let open = md.ms.iter().filter(|m| !settled(m.status)).count();
+            if matches!(d.status, DealStatus::Active | DealStatus::Cancelled) {
+                self.stats.liveness_calls += 1;
+                let got = self.call(stranger, 0, Call::SettleDue(id));
+                self.ensure(got == Ok(Out::Count(open as u8)), || {
+                    format!(
+                        "liveness: one settle_due by a stranger on deal {n} (locked {locked}, \
+                         {open} open milestones) returned {got:?}, not Ok({open})"
+                    )
+                });
+                self.stats.deals_ended += 1;
+                self.stats.liveness_settled += open as u64;
+                if locked > 0 {
+                    self.stats.deals_driven += 1;
+                }
+            } else {
+                self.ensure(locked == 0, || {
+                    format!("liveness: deal {n} holds {locked} in state {:?}", d.status)
+                });
+            }
+            let d = &self.m.deals[n as usize].deal;
+            self.ensure(
+                !matches!(d.status, DealStatus::Active | DealStatus::Cancelled),
+                || format!("liveness: deal {n} still open ({:?})", d.status),
+            );
+            if d.status == DealStatus::Closed && !d.closure_recorded {
                 // Anyone records the closure, once.
-                let stranger = acct(POOL - 1);
-                let recorded = self.call(stranger, 0, Call::CloseDeal(id)).is_ok();
-                self.ensure(recorded, || {
-                    format!("liveness: close_deal of deal {n} failed")
+                self.stats.liveness_calls += 1;
+                let recorded = self.call(stranger, 0, Call::CloseDeal(id));
+                self.ensure(recorded == Ok(Out::Unit), || {
+                    format!("liveness: close_deal of deal {n} returned {recorded:?}")
                 });
             }
             let view = self.c.deal(id).expect("deal");
@@ -291,6 +277,14 @@ impl Harness {
                 format!("liveness: deal {n} locked {}", view.locked)
             });
         }
+        let claimable: Balance = tracked().iter().map(|a| self.c.claimable_of(*a)).sum();
+        let balance = chain_balance(contract_acct());
+        self.ensure(balance == claimable + self.stray, || {
+            format!(
+                "liveness: contract balance {balance} != Σ claimable {claimable} + stray {}",
+                self.stray
+            )
+        });
         self.in_liveness = false;
     }
 }

@@ -91,12 +91,20 @@ pub(super) struct Stats {
     pub(super) steps: u64,
     pub(super) ok: u64,
     pub(super) err: u64,
+    /// Calls the stranger made in the liveness drive (`settle_due`, `close_deal`).
     pub(super) liveness_calls: u64,
     pub(super) liveness_ok: u64,
-    pub(super) liveness_time_moves: u64,
+    /// Deals that held funds when the liveness drive began (each drained by one call).
     pub(super) deals_driven: u64,
+    /// Open deals the liveness drive ended (every milestone settled by one call).
+    pub(super) deals_ended: u64,
+    /// Milestones the stranger's `settle_due` calls settled.
+    pub(super) liveness_settled: u64,
     /// Steps where a non-buyer's deposit after a missed ship-by paid out the advance.
     pub(super) refund_taken: u64,
+    /// `settle_due` calls whose walk went round again: a lapse closed funding and made an
+    /// earlier milestone due in the same call.
+    pub(super) second_walks: u64,
     pub(super) per_op: BTreeMap<&'static str, (u64, u64)>,
     pub(super) errors: BTreeMap<String, u64>,
     pub(super) events: BTreeMap<&'static str, u64>,
@@ -135,6 +143,12 @@ pub(super) struct Harness {
     pub(super) trace: Vec<String>,
     pub(super) stats: Stats,
     pub(super) in_liveness: bool,
+    /// Value the contract holds that no deal accounts for: forced transfers, and value sent
+    /// with a failing call (the off-chain engine keeps it; a chain would revert it).
+    pub(super) stray: Balance,
+    /// Per deal with a cancellation pending: the milestones submitted or attested since it
+    /// was proposed (a cancellation must never refund them).
+    pub(super) delivered_since_cancel: BTreeMap<u64, std::collections::BTreeSet<u8>>,
 }
 
 impl Harness {
@@ -259,6 +273,20 @@ impl Harness {
         match want {
             Ok((next, _, want_events)) => {
                 self.stats.ok += 1;
+                if matches!(call, Call::SettleDue(_)) {
+                    let order: Vec<u8> = events
+                        .iter()
+                        .filter_map(|e| match e {
+                            Ev::MilestoneReleased(e) => Some(e.index),
+                            Ev::MilestoneRefunded(e) => Some(e.index),
+                            Ev::DisputeResolved(e) => Some(e.index),
+                            _ => None,
+                        })
+                        .collect();
+                    if order.windows(2).any(|w| w[1] < w[0]) {
+                        self.stats.second_walks += 1;
+                    }
+                }
                 self.ensure_eq(
                     &events,
                     &want_events,
@@ -280,6 +308,7 @@ impl Harness {
             }
             Err(err) => {
                 self.stats.err += 1;
+                self.stray += value;
                 *self.stats.errors.entry(error_name(&err)).or_default() += 1;
                 self.ensure(events.is_empty(), || {
                     format!("{}: failing call emitted {events:?}", call.name())
@@ -312,6 +341,7 @@ impl Harness {
         test::transfer_in::<Env>(amount);
         test::set_value_transferred::<Env>(0);
         self.m.move_balance(from, contract_acct(), amount);
+        self.stray += amount;
         self.trace.push(format!(
             "t={} forced transfer of {amount} into the contract",
             self.m.now
@@ -322,8 +352,82 @@ impl Harness {
     pub(super) fn record_events(&mut self, events: &[Ev]) {
         for ev in events {
             *self.stats.events.entry(ev.name()).or_default() += 1;
+            let watch = &mut self.delivered_since_cancel;
+            match ev {
+                Ev::CancellationProposed(e) => {
+                    watch.insert(e.deal_id.0, Default::default());
+                }
+                Ev::MilestoneSubmitted(MilestoneSubmitted { deal_id, index, .. })
+                | Ev::MilestoneAttested(MilestoneAttested { deal_id, index, .. }) => {
+                    if let Some(set) = watch.get_mut(&deal_id.0) {
+                        set.insert(*index);
+                    }
+                }
+                Ev::CancellationWithdrawn(CancellationWithdrawn {
+                    deal_id,
+                    voided_by: Some(_),
+                    ..
+                }) => {
+                    *self
+                        .stats
+                        .events
+                        .entry("CancellationWithdrawn(voided)")
+                        .or_default() += 1;
+                    watch.remove(&deal_id.0);
+                }
+                Ev::CancellationWithdrawn(CancellationWithdrawn { deal_id, .. })
+                | Ev::DealCancelled(DealCancelled { deal_id, .. })
+                | Ev::DealClosed(DealClosed { deal_id }) => {
+                    watch.remove(&deal_id.0);
+                }
+                Ev::MilestoneRefunded(e) => {
+                    *self
+                        .stats
+                        .events
+                        .entry(match e.reason {
+                            RefundReason::ShipByMissed => "MilestoneRefunded(ShipByMissed)",
+                            RefundReason::FundingClosed => "MilestoneRefunded(FundingClosed)",
+                            RefundReason::FundingDeadlinePassed => {
+                                "MilestoneRefunded(FundingDeadlinePassed)"
+                            }
+                            RefundReason::Cancelled => "MilestoneRefunded(Cancelled)",
+                        })
+                        .or_default() += 1;
+                    let delivered = watch
+                        .get(&e.deal_id.0)
+                        .is_some_and(|s| s.contains(&e.index));
+                    self.ensure(!(e.reason == RefundReason::Cancelled && delivered), || {
+                        format!(
+                            "deal {} milestone {}: a cancellation refunded a milestone delivered after it was proposed",
+                            e.deal_id.0, e.index
+                        )
+                    });
+                    // Refunds always go to the buyer.
+                    let buyer = self.c.deal(e.deal_id).map(|v| v.deal.buyer);
+                    self.ensure(buyer == Some(e.buyer), || {
+                        format!(
+                            "deal {}: refund to {:?}, not the buyer",
+                            e.deal_id.0, e.buyer
+                        )
+                    });
+                }
+                _ => {}
+            }
             let (id, f) = match ev {
                 Ev::DealFunded(e) => {
+                    // Only the buyer or the funder the terms name deposits.
+                    let d = self.c.deal(e.deal_id).map(|v| v.deal);
+                    self.ensure(
+                        d.as_ref()
+                            .is_some_and(|d| e.funder == d.buyer || Some(e.funder) == d.funder),
+                        || {
+                            format!(
+                                "deal {}: deposit by {}, neither buyer nor funder",
+                                e.deal_id.0,
+                                caller_name(e.funder)
+                            )
+                        },
+                    );
                     let s = self.sums.entry(e.deal_id.0).or_default();
                     s.funded += e.amount;
                     let funded = s.funded;
@@ -494,9 +598,16 @@ impl Harness {
         for c in &cur.claimable {
             owed += c;
         }
+        // The contract holds exactly what it owes, plus the stray value no deal accounts for.
         let balance = chain_balance(contract_acct());
         self.ensure(balance >= owed, || {
             format!("contract balance {balance} < Σ locked + Σ claimable {owed}")
+        });
+        self.ensure(balance == owed + self.stray, || {
+            format!(
+                "contract balance {balance} != Σ locked + Σ claimable {owed} + stray {}",
+                self.stray
+            )
         });
     }
 }

@@ -43,6 +43,7 @@ impl Harness {
                 .and_then(|d| d.oracles.get(usize::from(i)).copied())
                 .unwrap_or(acct(usize::from(i) + 5)),
             Who::Arbiter => d.and_then(|d| d.arbiter).unwrap_or(acct(8)),
+            Who::Funder => d.and_then(|d| d.funder).unwrap_or(acct(9)),
             Who::Any(k) => acct(usize::from(k)),
         }
     }
@@ -111,7 +112,7 @@ impl Harness {
     pub(super) fn ship(&self, id: DealId, idx: u8, s: ShipSel) -> Timestamp {
         let now = self.m.now;
         let m = self.ms_of(id, idx);
-        let base = m.and_then(|m| m.ship_by).unwrap_or(now);
+        let base = m.map_or(now, |m| m.ship_by);
         match s {
             ShipSel::Pending => m
                 .and_then(|m| m.amendment)
@@ -122,12 +123,39 @@ impl Harness {
         }
     }
 
+    /// Moves the clock onto a deadline of a deal (or one past it), if it is still ahead:
+    /// the boundaries where a clock's rule flips.
+    pub(super) fn jump(&mut self, deal: u8, clock: ClockSel, past: bool) {
+        let id = self.pick_deal(deal);
+        let Some(md) = self.mdeal(id) else {
+            return self.advance(0);
+        };
+        let d = &md.deal;
+        let at = match clock {
+            ClockSel::FundBy => Some(d.fund_by),
+            ClockSel::ShipBy(ix) => self.ms_of(id, self.index(id, ix)).map(|m| m.ship_by),
+            ClockSel::ReviewEnd(ix) => self
+                .ms_of(id, self.index(id, ix))
+                .and_then(|m| m.submitted_at)
+                .map(|s| s.saturating_add(d.review_window)),
+            ClockSel::ArbitrationEnd(ix) => self
+                .ms_of(id, self.index(id, ix))
+                .and_then(|m| m.dispute)
+                .map(|x| x.opened_at.saturating_add(d.arbitration_window)),
+        };
+        let target = at.map_or(0, |t| t + u64::from(past));
+        self.advance(target.saturating_sub(self.m.now));
+    }
+
     pub(super) fn terms(&self, p: &ProposeSpec) -> (AccountId, DealTerms) {
         let who = |k: usize| acct(p.order[k]);
         let mut buyer = who(0);
         let mut seller = who(1);
         let mut oracles: Vec<AccountId> = (0..p.n_oracles).map(|j| who(2 + j)).collect();
         let mut arbiter = p.arbiter.then(|| who(2 + p.n_oracles));
+        let mut funder = p
+            .funder
+            .then(|| who(2 + p.n_oracles + usize::from(p.arbiter)));
         let n = p.n_oracles;
         let (threshold, rule) = if p.threshold_valid {
             let t = if n == 0 {
@@ -146,6 +174,10 @@ impl Harness {
             4 => arbiter = Some(seller),
             5 if n >= 1 => oracles[0] = zero_acct(),
             5 => arbiter = Some(zero_acct()),
+            6 if funder.is_some() => funder = Some(buyer),
+            7 if funder.is_some() => funder = Some(zero_acct()),
+            8 if funder.is_some() => funder = Some(seller),
+            9 if funder.is_some() => funder = oracles.first().copied().or(arbiter).or(Some(seller)),
             _ => {}
         }
         let now = self.m.now;
@@ -155,14 +187,13 @@ impl Harness {
             .map(|&(amount, off, h)| MilestoneTerms {
                 amount,
                 terms_hash: [h; 32],
-                ship_by: off.map(|o| now + o),
+                ship_by: now + off,
             })
             .collect();
         if !milestones.is_empty() {
             let len = milestones.len();
             if let Some((k, back)) = p.past_ship_by {
-                milestones[usize::from(k) % len].ship_by =
-                    Some(now.saturating_sub(u64::from(back)));
+                milestones[usize::from(k) % len].ship_by = now.saturating_sub(u64::from(back));
             }
             if let Some(k) = p.zero_amount {
                 milestones[usize::from(k) % len].amount = 0;
@@ -180,6 +211,8 @@ impl Harness {
             fallback_seller_bps: p.fallback_bps,
             advance: p.advance,
             agreement_hash: [p.agreement; 32],
+            funder,
+            fund_by: now + p.fund_by,
             milestones,
         };
         let caller = match p.caller_any {
@@ -203,6 +236,7 @@ impl Harness {
         };
         let _ = match *op {
             Op::Advance(ms) => return self.advance(ms),
+            Op::Jump { deal, clock, past } => return self.jump(deal, clock, past),
             Op::ForceTransfer(x) => return self.force_transfer(x),
             Op::Auto {
                 deal,
@@ -339,6 +373,11 @@ impl Harness {
                 let id = self.pick_deal(deal);
                 self.call(self.who(id, who, None), 0, Call::ProposeCancel(id))
             }
+            Op::WithdrawCancel { deal, who } => {
+                let id = self.pick_deal(deal);
+                let by = self.mdeal(id).and_then(|md| md.deal.cancel_proposed_by);
+                self.call(self.who(id, who, by), 0, Call::WithdrawCancel(id))
+            }
             Op::AcceptCancel { deal, who } => {
                 let id = self.pick_deal(deal);
                 let by = self.mdeal(id).and_then(|md| md.deal.cancel_proposed_by);
@@ -374,7 +413,21 @@ impl Harness {
                     Call::AcceptAmendment(id, idx, t),
                 )
             }
+            Op::WithdrawAmendment { deal, who, ix } => {
+                let id = self.pick_deal(deal);
+                let idx = self.index(id, ix);
+                self.call(
+                    self.who(id, who, amend_by(self, id, idx)),
+                    0,
+                    Call::WithdrawAmendment(id, idx),
+                )
+            }
             Op::Withdraw { who } => self.call(acct(usize::from(who)), 0, Call::Withdraw),
+            Op::WithdrawTo { who, to } => self.call(
+                acct(usize::from(who)),
+                0,
+                Call::WithdrawTo(acct(usize::from(to))),
+            ),
             Op::CloseDeal { deal, who } => {
                 let id = self.pick_deal(deal);
                 self.call(self.who(id, who, None), 0, Call::CloseDeal(id))

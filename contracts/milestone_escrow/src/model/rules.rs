@@ -2,7 +2,29 @@
 //! then its effects through the shared steps in `books`.
 use super::*;
 
+/// A disputed milestone's arbitration window has ended at `now` (its end inclusive).
+pub(super) fn arbitration_closed(d: &Deal, m: &Milestone, now: Timestamp) -> bool {
+    let opened = m.dispute.expect("disputed").opened_at;
+    now > opened.saturating_add(d.arbitration_window)
+}
+
 impl Model {
+    /// `withdraw` and `withdraw_to`: pays `owner`'s claimable balance to `to`.
+    fn withdraw_to(&mut self, owner: AccountId, to: AccountId, fx: &mut Fx) -> Result<Out, Error> {
+        let amount = self.claimable.get(&owner).copied().unwrap_or(0);
+        if amount == 0 {
+            return Err(Error::NothingToWithdraw);
+        }
+        self.claimable.remove(&owner);
+        fx.events.push(Ev::Withdrawn(Withdrawn {
+            account: owner,
+            to,
+            amount,
+        }));
+        self.move_balance(contract_acct(), to, amount);
+        Ok(Out::Amount(amount))
+    }
+
     /// Runs one call on a copy of the model: the new model, the result and the events, or
     /// the error (the model itself is then unchanged).
     pub(super) fn apply(
@@ -55,6 +77,10 @@ impl Model {
                 if hash != d.terms_hash {
                     return Err(Error::TermsHashMismatch);
                 }
+                // A proposal expires at its funding deadline.
+                if fund_by_passed(d, now) {
+                    return Err(Error::FundingDeadlinePassed);
+                }
                 if value > 0 && role != Role::Buyer {
                     return Err(Error::UnexpectedValue);
                 }
@@ -68,18 +94,23 @@ impl Model {
                     at: now,
                 }));
                 self.deposit(i, caller, value, fx);
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::Fund(id) => {
                 let i = self.find(id)?;
+                // Only the buyer, or the funder the terms name, may deposit.
+                let d = &self.deals[i].deal;
+                if caller != d.buyer && d.funder != Some(caller) {
+                    return Err(Error::CallerIsNotFunder);
+                }
                 need_deal(&self.deals[i].deal, &[D::Active])?;
                 if value == 0 {
                     return Err(Error::ZeroDeposit);
                 }
                 self.deposit_allowed(i, value)?;
                 self.deposit(i, caller, value, fx);
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::Submit(id, index, evidence) => {
@@ -111,6 +142,9 @@ impl Model {
                     evidence_hash: evidence,
                     review_ends,
                 }));
+                // After the message's own event (`# Events`: `MilestoneSubmitted`;
+                // `CancellationWithdrawn` if it voided a cancellation).
+                self.void_cancellation(i, caller, index, fx);
                 Ok(Out::Unit)
             }
             Call::Approve(id, index) => {
@@ -121,7 +155,7 @@ impl Model {
                 self.releasable(i, k)?;
                 self.release(i, k, ReleaseVia::Buyer, fx);
                 self.close_if_done(i);
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::ApproveThrough(id, last) => {
@@ -150,7 +184,7 @@ impl Model {
                     self.release(i, k, ReleaseVia::BuyerBatch, fx);
                 }
                 self.close_if_done(i);
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Count(todo.len() as u8))
             }
             Call::Attest(id, index) => {
@@ -190,7 +224,8 @@ impl Model {
                     self.release(i, k, ReleaseVia::Oracles, fx);
                     self.close_if_done(i);
                 }
-                self.pay(i, fx);
+                self.void_cancellation(i, caller, index, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::Dispute(id, index, reason) => {
@@ -230,10 +265,14 @@ impl Model {
                 let i = self.find(id)?;
                 let k = self.find_ms(i, index)?;
                 let role = party(&self.deals[i].deal, caller).ok_or(Error::CallerIsNotParty)?;
-                let m = &mut self.deals[i].ms[k];
+                let md = &mut self.deals[i];
+                let m = &mut md.ms[k];
                 need_ms(m, &[M::Disputed])?;
                 if seller_amount > m.amount {
                     return Err(Error::SplitExceedsAmount);
+                }
+                if arbitration_closed(&md.deal, m, now) {
+                    return Err(Error::ArbitrationWindowClosed);
                 }
                 m.dispute.as_mut().expect("disputed").offer = Some(Offer {
                     by: role,
@@ -253,6 +292,9 @@ impl Model {
                 let role = party(&self.deals[i].deal, caller).ok_or(Error::CallerIsNotParty)?;
                 let m = &self.deals[i].ms[k];
                 need_ms(m, &[M::Disputed])?;
+                if arbitration_closed(&self.deals[i].deal, m, now) {
+                    return Err(Error::ArbitrationWindowClosed);
+                }
                 let offer = m.dispute.and_then(|d| d.offer).ok_or(Error::NoOffer)?;
                 if offer.by == role {
                     return Err(Error::CannotAcceptOwnProposal);
@@ -262,7 +304,7 @@ impl Model {
                 }
                 self.split(i, k, seller_amount, Resolution::Settlement, fx);
                 self.close_if_done(i);
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::ResolveDispute(id, index, seller_amount) => {
@@ -276,9 +318,12 @@ impl Model {
                 if seller_amount > m.amount {
                     return Err(Error::SplitExceedsAmount);
                 }
+                if arbitration_closed(&self.deals[i].deal, m, now) {
+                    return Err(Error::ArbitrationWindowClosed);
+                }
                 self.split(i, k, seller_amount, Resolution::Arbiter, fx);
                 self.close_if_done(i);
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::SettleMilestone(id, index) => {
@@ -288,26 +333,39 @@ impl Model {
                 let due = self.due(i, k)?;
                 self.apply_due(i, k, due, fx);
                 self.close_if_done(i);
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::SettleDue(id) => {
                 let i = self.find(id)?;
                 need_deal(&self.deals[i].deal, &[D::Active, D::Cancelled])?;
-                // What is due is decided at the call's time, before any of it is settled.
-                let due: Vec<(usize, Due)> = (0..self.deals[i].ms.len())
-                    .filter(|&k| !settled(self.deals[i].ms[k].status))
-                    .filter_map(|k| self.due(i, k).ok().map(|d| (k, d)))
-                    .collect();
-                if due.is_empty() {
+                // Everything due, in one call: walk the open milestones in order, settling
+                // each one due as it comes, and walk again as long as a walk settled
+                // something (a lapse that closes funding makes milestones due that an
+                // earlier part of the walk passed over).
+                let mut count: u8 = 0;
+                loop {
+                    let mut settled_now = false;
+                    for k in 0..self.deals[i].ms.len() {
+                        if settled(self.deals[i].ms[k].status) {
+                            continue;
+                        }
+                        if let Ok(due) = self.due(i, k) {
+                            self.apply_due(i, k, due, fx);
+                            count += 1;
+                            settled_now = true;
+                        }
+                    }
+                    if !settled_now {
+                        break;
+                    }
+                }
+                if count == 0 {
                     return Err(Error::NothingDue);
                 }
-                for &(k, d) in &due {
-                    self.apply_due(i, k, d, fx);
-                }
                 self.close_if_done(i);
-                self.pay(i, fx);
-                Ok(Out::Count(due.len() as u8))
+                self.pay(fx);
+                Ok(Out::Count(count))
             }
             Call::CloseDeal(id) => {
                 let i = self.find(id)?;
@@ -337,6 +395,24 @@ impl Model {
                     }));
                 Ok(Out::Unit)
             }
+            Call::WithdrawCancel(id) => {
+                let i = self.find(id)?;
+                let d = &mut self.deals[i].deal;
+                let role = party(d, caller).ok_or(Error::CallerIsNotParty)?;
+                need_deal(d, &[D::Active])?;
+                let by = d.cancel_proposed_by.ok_or(Error::NoCancellationPending)?;
+                if by != role {
+                    return Err(Error::CallerIsNotProposer);
+                }
+                d.cancel_proposed_by = None;
+                fx.events
+                    .push(Ev::CancellationWithdrawn(CancellationWithdrawn {
+                        deal_id: id,
+                        by: caller,
+                        voided_by: None,
+                    }));
+                Ok(Out::Unit)
+            }
             Call::AcceptCancel(id) => {
                 let i = self.find(id)?;
                 let d = &mut self.deals[i].deal;
@@ -363,7 +439,7 @@ impl Model {
                 self.close_if_done(i);
                 // One payment for the whole cancellation.
                 fx.payouts.push((self.deals[i].deal.buyer, total));
-                self.pay(i, fx);
+                self.pay(fx);
                 Ok(Out::Unit)
             }
             Call::ProposeAmendment(id, index, new_ship_by) => {
@@ -374,12 +450,12 @@ impl Model {
                 need_deal(&md.deal, &[D::Active])?;
                 let m = &mut md.ms[k];
                 need_ms(m, &[M::Pending])?;
-                match m.ship_by {
-                    Some(current) if new_ship_by > current => {}
-                    _ => return Err(Error::NotAnExtension),
+                // Past its ship-by the buyer's refund right is earned: no more amending.
+                if ship_by_passed(m, now) {
+                    return Err(Error::ShipByPassed);
                 }
-                if new_ship_by <= now {
-                    return Err(Error::ShipByInPast);
+                if new_ship_by <= m.ship_by {
+                    return Err(Error::NotAnExtension);
                 }
                 m.amendment = Some(Amendment {
                     by: role,
@@ -408,7 +484,10 @@ impl Model {
                 if a.new_ship_by != new_ship_by {
                     return Err(Error::AmendmentMismatch);
                 }
-                m.ship_by = Some(new_ship_by);
+                if ship_by_passed(m, now) {
+                    return Err(Error::ShipByPassed);
+                }
+                m.ship_by = new_ship_by;
                 m.amendment = None;
                 fx.events.push(Ev::AmendmentAccepted(AmendmentAccepted {
                     deal_id: id,
@@ -418,22 +497,26 @@ impl Model {
                 }));
                 Ok(Out::Unit)
             }
-            Call::Withdraw => {
-                let amount = self.claimable.get(&caller).copied().unwrap_or(0);
-                if amount == 0 {
-                    return Err(Error::NothingToWithdraw);
+            Call::WithdrawAmendment(id, index) => {
+                let i = self.find(id)?;
+                let k = self.find_ms(i, index)?;
+                let md = &mut self.deals[i];
+                let role = party(&md.deal, caller).ok_or(Error::CallerIsNotParty)?;
+                let m = &mut md.ms[k];
+                let a = m.amendment.ok_or(Error::NoAmendmentPending)?;
+                if a.by != role {
+                    return Err(Error::CallerIsNotProposer);
                 }
-                if self.bal(contract_acct()) < amount {
-                    return Err(Error::TransferFailed);
-                }
-                self.claimable.remove(&caller);
-                fx.events.push(Ev::Withdrawn(Withdrawn {
-                    account: caller,
-                    amount,
+                m.amendment = None;
+                fx.events.push(Ev::AmendmentWithdrawn(AmendmentWithdrawn {
+                    deal_id: id,
+                    by: caller,
+                    index,
                 }));
-                self.move_balance(contract_acct(), caller, amount);
-                Ok(Out::Amount(amount))
+                Ok(Out::Unit)
             }
+            Call::Withdraw => self.withdraw_to(caller, caller, fx),
+            Call::WithdrawTo(to) => self.withdraw_to(caller, to, fx),
         }
     }
 }

@@ -13,6 +13,8 @@ pub(super) enum Who {
     Proposer,
     Oracle(u8),
     Arbiter,
+    /// The funder the terms name (a pool account, often a stranger, if none).
+    Funder,
     /// Any pool account (often a stranger, sometimes a party).
     Any(u8),
 }
@@ -55,11 +57,20 @@ pub(super) enum AmtSel {
 pub(super) enum ShipSel {
     /// The pending amendment's time (or now + 10 if none).
     Pending,
-    /// Current ship-by (or now) plus this.
+    /// The milestone's current ship-by (now if there is no such milestone) plus this.
     Extend(u64),
-    /// Current ship-by (or now) minus this.
+    /// The milestone's current ship-by (now if there is no such milestone) minus this.
     Back(u64),
     Now,
+}
+
+/// A deadline of a deal, for clock moves that land on it or just past it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ClockSel {
+    FundBy,
+    ShipBy(Ix),
+    ReviewEnd(Ix),
+    ArbitrationEnd(Ix),
 }
 
 #[derive(Debug, Clone)]
@@ -73,20 +84,25 @@ pub(super) struct ProposeSpec {
     pub(super) threshold_valid: bool,
     pub(super) threshold_raw: u8,
     pub(super) arbiter: bool,
+    /// A funder besides the buyer, taken from `order` after the arbiter.
+    pub(super) funder: bool,
     pub(super) rule: ReleaseRule,
     pub(super) review_window: u64,
     pub(super) arbitration_window: u64,
     pub(super) fallback_bps: u16,
     pub(super) advance: bool,
     pub(super) agreement: u8,
+    /// Fund-by offset from now (0: now itself, `FundByInPast`).
+    pub(super) fund_by: u64,
     /// (amount, ship-by offset from now, terms-hash byte).
-    pub(super) milestones: Vec<(Balance, Option<u64>, u8)>,
+    pub(super) milestones: Vec<(Balance, u64, u8)>,
     /// Some(k): milestone `k % len` gets a ship-by at or before now (`ShipByInPast`).
     pub(super) past_ship_by: Option<(u8, u8)>,
     /// Some(k): milestone `k % len` gets amount 0 (`ZeroAmount`).
     pub(super) zero_amount: Option<u8>,
     /// 0: none; 1: seller = buyer; 2: zero buyer; 3: duplicate oracle; 4: arbiter = seller;
-    /// 5: zero arbiter or oracle.
+    /// 5: zero arbiter or oracle; 6: funder = buyer; 7: zero funder; 8: funder = seller;
+    /// 9: funder = the first oracle or the arbiter.
     pub(super) corrupt: u8,
 }
 
@@ -94,6 +110,12 @@ pub(super) struct ProposeSpec {
 pub(super) enum Op {
     /// Clock move (first so that shrinking turns irrelevant steps into `Advance(0)`).
     Advance(u64),
+    /// Clock move onto one of a deal's deadlines (`past`: one past it), if still ahead.
+    Jump {
+        deal: u8,
+        clock: ClockSel,
+        past: bool,
+    },
     Propose(Box<ProposeSpec>),
     /// A guided step: the natural next action for one of the newest live deals.
     Auto {
@@ -174,6 +196,10 @@ pub(super) enum Op {
         deal: u8,
         who: Who,
     },
+    WithdrawCancel {
+        deal: u8,
+        who: Who,
+    },
     AcceptCancel {
         deal: u8,
         who: Who,
@@ -190,8 +216,17 @@ pub(super) enum Op {
         ix: Ix,
         ship: ShipSel,
     },
+    WithdrawAmendment {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+    },
     Withdraw {
         who: u8,
+    },
+    WithdrawTo {
+        who: u8,
+        to: u8,
     },
     CloseDeal {
         deal: u8,
@@ -210,7 +245,28 @@ pub(super) fn who_s() -> impl Strategy<Value = Who> {
         1 => Just(Who::Proposer),
         2 => (0u8..3).prop_map(Who::Oracle),
         1 => Just(Who::Arbiter),
+        1 => Just(Who::Funder),
         2 => (0u8..POOL as u8).prop_map(Who::Any),
+    ]
+}
+
+/// Who deposits: mostly the buyer or the named funder, sometimes the seller or anyone.
+pub(super) fn funder_s() -> impl Strategy<Value = Who> {
+    prop_oneof![
+        6 => Just(Who::Buyer),
+        4 => Just(Who::Funder),
+        1 => Just(Who::Seller),
+        1 => (0u8..POOL as u8).prop_map(Who::Any),
+        1 => who_s(),
+    ]
+}
+
+pub(super) fn clock_s() -> impl Strategy<Value = ClockSel> {
+    prop_oneof![
+        3 => Just(ClockSel::FundBy),
+        4 => ix_s().prop_map(ClockSel::ShipBy),
+        2 => ix_s().prop_map(ClockSel::ReviewEnd),
+        2 => ix_s().prop_map(ClockSel::ArbitrationEnd),
     ]
 }
 
@@ -276,7 +332,9 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
     let one_ms = || {
         (
             1u128..=1000,
-            prop_oneof![2 => Just(None), 3 => (1u64..=600).prop_map(Some)],
+            // Ship-by: soon, within the clock moves of a sequence, or beyond most of them
+            // (jumps still reach it).
+            prop_oneof![1 => 1u64..=60, 2 => 1u64..=600, 3 => 300u64..=3_000],
             any::<u8>(),
         )
     };
@@ -284,7 +342,7 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
         60 => prop::collection::vec(one_ms(), 1..=4),
         1 => Just(Vec::new()),
         1 => prop::collection::vec(one_ms(), 17..=17),
-        1 => Just(vec![(u128::MAX, None, 1), (1, None, 2)]),
+        1 => Just(vec![(u128::MAX, 100, 1), (1, 100, 2)]),
     ];
     let people = (
         any::<bool>(),
@@ -293,20 +351,27 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
         prop_oneof![40 => 0usize..=3, 1 => Just(6usize)],
         prop_oneof![30 => Just(true), 1 => Just(false)],
         0u8..=4,
-        any::<bool>(),
+        (
+            any::<bool>(),
+            prop_oneof![2 => Just(false), 1 => Just(true)],
+        ),
         prop_oneof![
             Just(ReleaseRule::Buyer),
             Just(ReleaseRule::Oracles),
             Just(ReleaseRule::BuyerOrOracles)
         ],
-        prop_oneof![60 => Just(0u8), 1 => 1u8..=5],
+        prop_oneof![90 => Just(0u8), 1 => 1u8..=9],
     );
     let rest = (
         window_s(),
         window_s(),
         prop_oneof![40 => 0u16..=10_000, 1 => Just(10_001u16)],
         prop_oneof![2 => Just(false), 1 => Just(true)],
-        any::<u8>(),
+        (
+            any::<u8>(),
+            // Fund-by: often before some ship-bys, sometimes after all, rarely not ahead.
+            prop_oneof![3 => 1u64..=100, 4 => 1u64..=700, 4 => 300u64..=3_000, 1 => Just(0u64)],
+        ),
         milestones,
         rare(40, (any::<u8>(), 0u8..=20)),
         rare(40, any::<u8>()),
@@ -320,7 +385,7 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
                 n_oracles,
                 threshold_valid,
                 threshold_raw,
-                arbiter,
+                (arbiter, funder),
                 rule,
                 corrupt,
             ),
@@ -329,7 +394,7 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
                 arbitration_window,
                 fallback_bps,
                 advance,
-                agreement,
+                (agreement, fund_by),
                 milestones,
                 past_ship_by,
                 zero_amount,
@@ -342,12 +407,14 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
             threshold_valid,
             threshold_raw,
             arbiter,
+            funder,
             rule,
             review_window,
             arbitration_window,
             fallback_bps,
             advance,
             agreement,
+            fund_by,
             milestones,
             past_ship_by,
             zero_amount,
@@ -361,13 +428,14 @@ pub(super) fn op_s() -> impl Strategy<Value = Op> {
     let oracle = || (0u8..3).prop_map(Who::Oracle);
     prop_oneof![
         10 => (0u64..=150).prop_map(Op::Advance),
+        3 => (d(), clock_s(), any::<bool>()).prop_map(|(deal, clock, past)| Op::Jump { deal, clock, past }),
         6 => propose_s().prop_map(|p| Op::Propose(Box::new(p))),
         60 => (d(), any::<u32>(), propose_s())
             .prop_map(|(deal, seed, spec)| Op::Auto { deal, seed, spec: Box::new(spec) }),
         2 => (d(), who_pref(Just(Who::Proposer))).prop_map(|(deal, who)| Op::WithdrawProposal { deal, who }),
         8 => (d(), who_pref(Just(Who::Counterparty)), prop_oneof![8 => Just(true), 1 => Just(false)], value_s(12))
             .prop_map(|(deal, who, right_hash, value)| Op::Accept { deal, who, right_hash, value }),
-        10 => (d(), who_pref(Just(Who::Buyer)), value_s(1)).prop_map(|(deal, who, value)| Op::Fund { deal, who, value }),
+        10 => (d(), funder_s(), value_s(1)).prop_map(|(deal, who, value)| Op::Fund { deal, who, value }),
         10 => (d(), who_pref(Just(Who::Seller)), ix_s(), any::<u8>())
             .prop_map(|(deal, who, ix, evidence)| Op::Submit { deal, who, ix, evidence }),
         5 => (d(), who_pref(Just(Who::Buyer)), ix_s()).prop_map(|(deal, who, ix)| Op::Approve { deal, who, ix }),
@@ -385,12 +453,16 @@ pub(super) fn op_s() -> impl Strategy<Value = Op> {
         5 => (d(), who_s(), ix_s()).prop_map(|(deal, who, ix)| Op::SettleMilestone { deal, who, ix }),
         5 => (d(), who_s()).prop_map(|(deal, who)| Op::SettleDue { deal, who }),
         2 => (d(), who_pref(party_s())).prop_map(|(deal, who)| Op::ProposeCancel { deal, who }),
+        2 => (d(), who_pref(Just(Who::Proposer))).prop_map(|(deal, who)| Op::WithdrawCancel { deal, who }),
         2 => (d(), who_pref(Just(Who::Counterparty))).prop_map(|(deal, who)| Op::AcceptCancel { deal, who }),
         3 => (d(), who_pref(party_s()), ix_s(), ship_s(1))
             .prop_map(|(deal, who, ix, ship)| Op::ProposeAmendment { deal, who, ix, ship }),
         3 => (d(), who_pref(Just(Who::Counterparty)), ix_s(), ship_s(8))
             .prop_map(|(deal, who, ix, ship)| Op::AcceptAmendment { deal, who, ix, ship }),
+        2 => (d(), who_pref(Just(Who::Proposer)), ix_s())
+            .prop_map(|(deal, who, ix)| Op::WithdrawAmendment { deal, who, ix }),
         1 => (0u8..POOL as u8).prop_map(|who| Op::Withdraw { who }),
+        1 => (0u8..POOL as u8, 0u8..POOL as u8).prop_map(|(who, to)| Op::WithdrawTo { who, to }),
         2 => (d(), who_s()).prop_map(|(deal, who)| Op::CloseDeal { deal, who }),
         1 => (1u128..=1000).prop_map(Op::ForceTransfer),
     ]
@@ -409,10 +481,11 @@ pub(super) fn ops_s() -> impl Strategy<Value = Vec<Op>> {
         })
 }
 
-/// Fee configuration of one case: (fee bps, fee recipient: 0..10 pool, 10 dedicated, 11 zero).
+/// Fee configuration of one case: (fee bps, fee recipient: 0..10 pool, 10 dedicated, 11 zero,
+/// 12 the contract itself).
 pub(super) fn fee_s() -> impl Strategy<Value = (u16, u8)> {
     (
         prop_oneof![10 => 0u16..=500, 2 => Just(0u16), 2 => Just(500u16), 1 => 501u16..=600],
-        prop_oneof![6 => Just(10u8), 4 => 0u8..10, 1 => Just(11u8)],
+        prop_oneof![6 => Just(10u8), 4 => 0u8..10, 1 => Just(11u8), 1 => Just(12u8)],
     )
 }

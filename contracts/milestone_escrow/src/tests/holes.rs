@@ -31,6 +31,10 @@ fn regress_stale_cancellation_never_refunds_a_milestone_submitted_after_it() {
         }]
     );
     assert_eq!(t.deal(id).cancel_proposed_by, None);
+    // The submission's own event first, then the voiding (as `submit`'s docs list them).
+    let last_two: Vec<_> = T::events().into_iter().rev().take(2).collect();
+    assert!(decode::<CancellationWithdrawn>(&last_two[0]).is_some());
+    assert!(decode::<MilestoneSubmitted>(&last_two[1]).is_some());
     // Days later the buyer tries to accept the old proposal: there is none.
     t.at(T0 + 50);
     t.fails(Error::NoCancellationPending, |t| {
