@@ -1082,7 +1082,7 @@ fn withdraw_cancel_and_withdraw_amendment_end_the_pending_proposals() {
             &format!("0x{}", "33".repeat(32)),
         ],
     );
-    assert_eq!(tx.events(), ["CancellationWithdrawn", "MilestoneSubmitted"]);
+    assert_eq!(tx.events(), ["MilestoneSubmitted", "CancellationWithdrawn"]);
     assert_eq!(tx.events_named("CancellationWithdrawn")[0]["voided_by"], 0);
     e.run(&["--suri", "//Charlie", "deal", "accept-cancel", &id])
         .fails(exit::REJECTED, &["NoCancellationPending"]);
