@@ -85,12 +85,7 @@ fn message_costs() -> E2EResult<()> {
             cb.accept(deal, hash),
             value = 1_000 * UNIT
         );
-        measure!(
-            "fund",
-            buyer(),
-            cb.fund(deal),
-            value = total - 1_000 * UNIT
-        );
+        measure!("fund", buyer(), cb.fund(deal), value = total - 1_000 * UNIT);
         measure!("approve (release + fee)", buyer(), cb.approve(deal, 0));
         measure!("submit", seller(), cb.submit(deal, 1, [1; 32]));
         measure!("attest (quorum → release)", oracle(), cb.attest(deal, 1));

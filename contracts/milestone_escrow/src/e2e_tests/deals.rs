@@ -32,11 +32,7 @@ fn seed_deal_pays_everyone_exactly() -> E2EResult<()> {
         let fee_before = client.free_balance(fee_id).await?;
         let mut charges = Charges::default();
         let terms = seed_terms(true);
-        let hash = client
-            .call(&seller(), &cb.terms_hash(terms.clone()))
-            .dry_run()
-            .await?
-            .return_value();
+        let hash = dry!(client, seller(), cb.terms_hash(terms.clone()));
 
         // when: the exporter proposes, the importer accepts with the full 1,000 UNIT
         let r = call!(client, charges, seller(), cb.propose(terms));
@@ -74,12 +70,7 @@ fn seed_deal_pays_everyone_exactly() -> E2EResult<()> {
         );
 
         // then: 1% fee on each release, nothing left locked
-        let view = client
-            .call(&buyer(), &cb.deal(deal_id))
-            .dry_run()
-            .await?
-            .return_value()
-            .expect("deal");
+        let view = dry!(client, buyer(), cb.deal(deal_id)).expect("deal");
         assert_eq!(view.locked, 0);
         assert_eq!(view.deal.status, DealStatus::Closed);
         assert_eq!(
@@ -121,11 +112,7 @@ async fn funded_deal(
         .expect("instantiate");
     let mut cb = contract.call_builder::<MilestoneEscrow>();
     let total: Balance = terms.milestones.iter().map(|m| m.amount).sum();
-    let hash = client
-        .call(&buyer(), &cb.terms_hash(terms.clone()))
-        .dry_run()
-        .await?
-        .return_value();
+    let hash = dry!(client, buyer(), cb.terms_hash(terms.clone()));
     let deal_id = client
         .call(&seller(), &cb.propose(terms))
         .submit()
@@ -153,23 +140,15 @@ fn dispute_is_split_by_arbiter() -> E2EResult<()> {
         assert_eq!(r.message_result().expect("no LangError"), Ok(()));
 
         // The arbiter may not give the seller more than the milestone.
-        let over = client
-            .call(&arbiter(), &cb.resolve_dispute(deal_id, 2, 301 * UNIT))
-            .dry_run()
-            .await?;
-        assert_eq!(
-            over.message_result().expect("no LangError"),
-            Err(Error::SplitExceedsAmount)
+        let over = dry!(
+            client,
+            arbiter(),
+            cb.resolve_dispute(deal_id, 2, 301 * UNIT)
         );
+        assert_eq!(over, Err(Error::SplitExceedsAmount));
         // Nor may anyone else rule.
-        let stranger = client
-            .call(&seller(), &cb.resolve_dispute(deal_id, 2, 300 * UNIT))
-            .dry_run()
-            .await?;
-        assert_eq!(
-            stranger.message_result().expect("no LangError"),
-            Err(Error::CallerIsNotArbiter)
-        );
+        let stranger = dry!(client, seller(), cb.resolve_dispute(deal_id, 2, 300 * UNIT));
+        assert_eq!(stranger, Err(Error::CallerIsNotArbiter));
 
         let b0 = client.free_balance(id(AccountKeyring::Bob)).await? as i128;
         let s0 = client.free_balance(id(AccountKeyring::Charlie)).await? as i128;
@@ -202,12 +181,7 @@ fn dispute_is_split_by_arbiter() -> E2EResult<()> {
             178_200_000_000_000
         );
         assert_eq!(client.free_balance(ferdie).await? - f0, 1_800_000_000_000);
-        let m = client
-            .call(&buyer(), &cb.milestone(deal_id, 2))
-            .dry_run()
-            .await?
-            .return_value()
-            .expect("m");
+        let m = dry!(client, buyer(), cb.milestone(deal_id, 2)).expect("m");
         assert_eq!(m.milestone.status, MilestoneStatus::Resolved);
         Ok(())
     })
@@ -222,18 +196,12 @@ fn missed_ship_by_refunds_buyer() -> E2EResult<()> {
         terms.milestones[1].ship_by = now_ms() + 15_000;
         let (contract, deal_id) = funded_deal(&mut client, ferdie, terms).await?;
         let mut cb = contract.call_builder::<MilestoneEscrow>();
-        let early = client
-            .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 1))
-            .dry_run()
-            .await?;
-        assert_eq!(early.return_value(), Err(Error::ShipByNotPassed));
+        let early = dry!(client, ink_e2e::alice(), cb.settle_milestone(deal_id, 1));
+        assert_eq!(early, Err(Error::ShipByNotPassed));
         sleep_ms(16_000).await;
         tick(&mut client).await?;
-        let late = client
-            .call(&seller(), &cb.submit(deal_id, 1, [0; 32]))
-            .dry_run()
-            .await?;
-        assert_eq!(late.return_value(), Err(Error::ShipByPassed));
+        let late = dry!(client, seller(), cb.submit(deal_id, 1, [0; 32]));
+        assert_eq!(late, Err(Error::ShipByPassed));
 
         let b0 = client.free_balance(id(AccountKeyring::Bob)).await?;
         let r = client
@@ -273,11 +241,8 @@ fn review_timeout_releases_to_seller() -> E2EResult<()> {
             .call(&seller(), &cb.submit(deal_id, 0, [5; 32]))
             .submit()
             .await?;
-        let early = client
-            .call(&ink_e2e::alice(), &cb.settle_due(deal_id))
-            .dry_run()
-            .await?;
-        assert_eq!(early.return_value(), Err(Error::NothingDue));
+        let early = dry!(client, ink_e2e::alice(), cb.settle_due(deal_id));
+        assert_eq!(early, Err(Error::NothingDue));
         sleep_ms(4_000).await;
         tick(&mut client).await?;
         let s0 = client.free_balance(id(AccountKeyring::Charlie)).await?;
@@ -295,12 +260,9 @@ fn review_timeout_releases_to_seller() -> E2EResult<()> {
             client.free_balance(id(AccountKeyring::Charlie)).await? - s0,
             297 * UNIT
         );
-        let again = client
-            .call(&ink_e2e::alice(), &cb.settle_milestone(deal_id, 0))
-            .dry_run()
-            .await?;
+        let again = dry!(client, ink_e2e::alice(), cb.settle_milestone(deal_id, 0));
         assert_eq!(
-            again.return_value(),
+            again,
             Err(Error::WrongMilestoneState {
                 found: MilestoneStatus::Released
             })
@@ -317,9 +279,7 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
         // An empty fee recipient: a 1% fee of 5 milli-UNIT (0.05 mUNIT) is below the 1 mUNIT
         // existential deposit, so the chain refuses that transfer. A new one per run: an
         // earlier run on the same chain left its own funded.
-        let uri = format!("//EmptyFeeRecipient//{}", now_ms());
-        let empty = ink_e2e::Keypair::from_uri(&uri.parse()?)?;
-        let empty_id = AccountId::from(empty.public_key().0);
+        let (empty, empty_id) = fresh_account("EmptyFeeRecipient")?;
         let mut terms = seed_terms(false);
         for m in &mut terms.milestones {
             m.amount = 5_000_000_000;
@@ -339,11 +299,7 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
                 amount: 50_000_000
             }]
         );
-        let claim = client
-            .call(&buyer(), &cb.claimable_of(empty_id))
-            .dry_run()
-            .await?
-            .return_value();
+        let claim = dry!(client, buyer(), cb.claimable_of(empty_id));
         assert_eq!(claim, 50_000_000);
         assert_eq!(client.free_balance(empty_id).await?, 0);
 
@@ -356,32 +312,16 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
             matches!(replay, Err(ink_e2e::Error::CallExtrinsic(_))),
             "replay must revert"
         );
-        let replay_dry = client
-            .call(&buyer(), &cb.approve(deal_id, 0))
-            .dry_run()
-            .await?;
+        let replay_dry = dry!(client, buyer(), cb.approve(deal_id, 0));
         assert_eq!(
-            replay_dry.return_value(),
+            replay_dry,
             Err(Error::WrongMilestoneState {
                 found: MilestoneStatus::Released
             })
         );
 
         // Give the payee an existence, then it withdraws exactly its credit.
-        client
-            .runtime_call(
-                &ink_e2e::alice(),
-                "Balances",
-                "transfer_allow_death",
-                vec![
-                    ink_e2e::subxt::dynamic::Value::unnamed_variant(
-                        "Id",
-                        [ink_e2e::subxt::dynamic::Value::from_bytes(empty_id)],
-                    ),
-                    ink_e2e::subxt::dynamic::Value::u128(UNIT),
-                ],
-            )
-            .await?;
+        endow(&mut client, empty_id, UNIT).await?;
         let mut charges = Charges::default();
         let r = call!(client, charges, empty, cb.withdraw());
         assert_eq!(r.message_result().expect("no LangError"), Ok(50_000_000));
@@ -395,8 +335,8 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
         );
         let after = client.free_balance(empty_id).await? as i128;
         assert_eq!(after, (UNIT + 50_000_000) as i128 - charges.of(empty_id));
-        let none = client.call(&empty, &cb.withdraw()).dry_run().await?;
-        assert_eq!(none.return_value(), Err(Error::NothingToWithdraw));
+        let none = dry!(client, empty, cb.withdraw());
+        assert_eq!(none, Err(Error::NothingToWithdraw));
         Ok(())
     })
 }
@@ -445,20 +385,14 @@ fn claimant_withdraws_its_deferred_payout_to_an_account_of_its_choice() -> E2ERe
             .call(&buyer(), &cb.approve(deal_id, 0))
             .submit()
             .await?;
-        let claim = client
-            .call(&buyer(), &cb.claimable_of(claimant_id))
-            .dry_run()
-            .await?;
-        assert_eq!(claim.return_value(), 50_000_000);
+        let claim = dry!(client, buyer(), cb.claimable_of(claimant_id));
+        assert_eq!(claim, 50_000_000);
 
         // The claimant gets money for fees elsewhere; a fresh account cannot take 0.05 mUNIT.
         endow(&mut client, claimant_id, UNIT).await?;
         let (_, fresh_id) = fresh_account("FreshPayee")?;
-        let refused = client
-            .call(&claimant, &cb.withdraw_to(fresh_id))
-            .dry_run()
-            .await?;
-        assert_eq!(refused.return_value(), Err(Error::TransferFailed));
+        let refused = dry!(client, claimant, cb.withdraw_to(fresh_id));
+        assert_eq!(refused, Err(Error::TransferFailed));
 
         // An account of its choice that exists takes it, exactly.
         let (_, payee_id) = fresh_account("Payee")?;
@@ -477,11 +411,8 @@ fn claimant_withdraws_its_deferred_payout_to_an_account_of_its_choice() -> E2ERe
         assert_eq!(client.free_balance(payee_id).await?, UNIT + 50_000_000);
         let after = client.free_balance(claimant_id).await? as i128;
         assert_eq!(after, UNIT as i128 - charges.of(claimant_id));
-        let claim = client
-            .call(&buyer(), &cb.claimable_of(claimant_id))
-            .dry_run()
-            .await?;
-        assert_eq!(claim.return_value(), 0);
+        let claim = dry!(client, buyer(), cb.claimable_of(claimant_id));
+        assert_eq!(claim, 0);
         Ok(())
     })
 }
@@ -515,11 +446,8 @@ fn payout_the_contract_cannot_cover_is_an_error_not_a_credit() -> E2EResult<()> 
                 vec![Value::unnamed_variant("Balances", [force_set])],
             )
             .await?;
-        let r = client
-            .call(&buyer(), &cb.approve(deal_id, 0))
-            .dry_run()
-            .await?;
-        assert_eq!(r.return_value(), Err(Error::ContractBalanceTooLow));
+        let r = dry!(client, buyer(), cb.approve(deal_id, 0));
+        assert_eq!(r, Err(Error::ContractBalanceTooLow));
         let submitted = client
             .call(&buyer(), &cb.approve(deal_id, 0))
             .submit()
@@ -528,18 +456,9 @@ fn payout_the_contract_cannot_cover_is_an_error_not_a_credit() -> E2EResult<()> 
             matches!(submitted, Err(ink_e2e::Error::CallExtrinsic(_))),
             "the failing release must revert"
         );
-        let claim = client
-            .call(&buyer(), &cb.claimable_of(seller_id))
-            .dry_run()
-            .await?
-            .return_value();
+        let claim = dry!(client, buyer(), cb.claimable_of(seller_id));
         assert_eq!(claim, 0);
-        let m = client
-            .call(&buyer(), &cb.milestone(deal_id, 0))
-            .dry_run()
-            .await?
-            .return_value()
-            .expect("milestone");
+        let m = dry!(client, buyer(), cb.milestone(deal_id, 0)).expect("milestone");
         assert_eq!(m.milestone.status, MilestoneStatus::Pending);
         Ok(())
     })
@@ -553,38 +472,14 @@ fn unauthorized_calls_are_refused() -> E2EResult<()> {
         let (contract, deal_id) =
             funded_deal(&mut client, id(AccountKeyring::Ferdie), seed_terms(false)).await?;
         let mut cb = contract.call_builder::<MilestoneEscrow>();
-        let r = client
-            .call(&buyer(), &cb.submit(deal_id, 0, [0; 32]))
-            .dry_run()
-            .await?;
-        assert_eq!(
-            r.message_result().expect("no LangError"),
-            Err(Error::CallerIsNotSeller)
-        );
-        let r = client
-            .call(&seller(), &cb.approve(deal_id, 0))
-            .dry_run()
-            .await?;
-        assert_eq!(
-            r.message_result().expect("no LangError"),
-            Err(Error::CallerIsNotBuyer)
-        );
-        let r = client
-            .call(&buyer(), &cb.attest(deal_id, 0))
-            .dry_run()
-            .await?;
-        assert_eq!(
-            r.message_result().expect("no LangError"),
-            Err(Error::CallerIsNotOracle)
-        );
-        let r = client
-            .call(&oracle(), &cb.propose_cancel(deal_id))
-            .dry_run()
-            .await?;
-        assert_eq!(
-            r.message_result().expect("no LangError"),
-            Err(Error::CallerIsNotParty)
-        );
+        let r = dry!(client, buyer(), cb.submit(deal_id, 0, [0; 32]));
+        assert_eq!(r, Err(Error::CallerIsNotSeller));
+        let r = dry!(client, seller(), cb.approve(deal_id, 0));
+        assert_eq!(r, Err(Error::CallerIsNotBuyer));
+        let r = dry!(client, buyer(), cb.attest(deal_id, 0));
+        assert_eq!(r, Err(Error::CallerIsNotOracle));
+        let r = dry!(client, oracle(), cb.propose_cancel(deal_id));
+        assert_eq!(r, Err(Error::CallerIsNotParty));
         let r = client
             .call(&buyer(), &cb.fund(deal_id))
             .value(1)

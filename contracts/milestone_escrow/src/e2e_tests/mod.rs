@@ -236,6 +236,17 @@ fn seed_terms(advance: bool) -> DealTerms {
     }
 }
 
+/// What `$msg` returns when `$signer` dry-runs it (nothing is submitted).
+macro_rules! dry {
+    ($client:expr, $signer:expr, $msg:expr) => {
+        $client
+            .call(&$signer, &$msg)
+            .dry_run()
+            .await?
+            .return_value()
+    };
+}
+
 macro_rules! call {
     ($client:expr, $charges:expr, $signer:expr, $msg:expr) => {{
         let r = $client

@@ -7,10 +7,7 @@ use super::*;
 const FUND_BY: u64 = T0 + 500;
 
 fn terms_funded_by(fund_by: u64) -> DealTerms {
-    DealTerms {
-        fund_by,
-        ..terms()
-    }
+    DealTerms { fund_by, ..terms() }
 }
 
 // ------------------------------------------------------------ 1. stale cancellation
@@ -206,7 +203,9 @@ fn proposal_expires_at_its_funding_deadline() {
     let h = t.hash(&terms);
     let id = t.propose(terms);
     t.at(FUND_BY + 1);
-    t.fails(Error::FundingDeadlinePassed, |t| t.by(seller()).accept(id, h));
+    t.fails(Error::FundingDeadlinePassed, |t| {
+        t.by(seller()).accept(id, h)
+    });
     // A proposal must leave time to fund.
     let stale = terms_funded_by(FUND_BY + 1);
     t.fails(Error::FundByInPast, |t| t.by(buyer()).propose(stale));
@@ -261,7 +260,9 @@ fn amendment_can_be_withdrawn_by_its_proposer_only() {
     t.fails(Error::NoAmendmentPending, |t| {
         t.by(seller()).withdraw_amendment(id, 1)
     });
-    t.by(seller()).propose_amendment(id, 1, SHIP_BY + 500).unwrap();
+    t.by(seller())
+        .propose_amendment(id, 1, SHIP_BY + 500)
+        .unwrap();
     t.fails(Error::CallerIsNotProposer, |t| {
         t.by(buyer()).withdraw_amendment(id, 1)
     });
@@ -287,7 +288,9 @@ fn amendment_can_be_withdrawn_by_its_proposer_only() {
 fn regress_amendment_cannot_be_accepted_after_the_deadline_it_would_move() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
-    t.by(seller()).propose_amendment(id, 1, SHIP_BY + 500).unwrap();
+    t.by(seller())
+        .propose_amendment(id, 1, SHIP_BY + 500)
+        .unwrap();
     // The buyer's refund right is earned one moment after ship-by.
     t.at(SHIP_BY + 1);
     t.fails(Error::ShipByPassed, |t| {
@@ -304,7 +307,9 @@ fn regress_amendment_cannot_be_accepted_after_the_deadline_it_would_move() {
 fn amendment_accepted_at_the_deadline_itself_moves_it() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
-    t.by(seller()).propose_amendment(id, 1, SHIP_BY + 500).unwrap();
+    t.by(seller())
+        .propose_amendment(id, 1, SHIP_BY + 500)
+        .unwrap();
     t.at(SHIP_BY);
     assert_eq!(t.by(buyer()).accept_amendment(id, 1, SHIP_BY + 500), Ok(()));
     assert_eq!(t.m(id, 1).ship_by, SHIP_BY + 500);
