@@ -271,10 +271,7 @@ pub(crate) fn ensure_submittable(m: &MilestoneRecord, now: Timestamp) -> Result<
     if !m.context.funded {
         return Err(Error::MilestoneNotFunded);
     }
-    if now > m.ship_by {
-        return Err(Error::ShipByPassed);
-    }
-    Ok(())
+    ensure_ship_by_ahead(m, now)
 }
 
 /// `dispute`'s milestone checks: submitted, and its review window still open at `now`.

@@ -879,10 +879,8 @@ pub mod milestone_escrow {
             let deal = self.deals.get(deal_id)?;
             let record = self.milestones.get((deal_id, index))?;
             let review_ends = record.submitted_at.map(|_| record.review_end());
-            let arbitration_ends = record
-                .dispute
-                .filter(|_| record.status == MilestoneStatus::Disputed)
-                .map(|d| d.opened_at.saturating_add(deal.arbitration_window));
+            let arbitration_ends = (record.status == MilestoneStatus::Disputed)
+                .then(|| arbitration_end(&deal, &record));
             Some(MilestoneView {
                 index,
                 covered: record.covered_by(deal.deposited),
