@@ -64,11 +64,6 @@ impl Balances {
     }
 }
 
-/// `deal show ID --json`.
-fn show(e: &Escrow, id: &str) -> Json {
-    e.run(&["--json", "deal", "show", id]).json()
-}
-
 /// A field of milestone `index` of a `deal show --json`, in ms.
 fn ms_of(deal: &Json, index: usize, field: &str) -> u64 {
     deal["milestones"][index]["milestone"][field]
@@ -496,7 +491,7 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
     e.run(&["--suri", "//Bob", "deal", "fund", &id, "10"]).ok();
     e.run(&["--suri", "//Charlie", "deal", "amend", &id, "0", "+2d"])
         .ok();
-    let amended = show(&e, &id)["milestones"][0]["milestone"]["amendment"]["new_ship_by"]
+    let amended = e.deal(&id)["milestones"][0]["milestone"]["amendment"]["new_ship_by"]
         .as_u64()
         .expect("an amendment on record");
     let date = format_time(amended);
@@ -646,7 +641,7 @@ fn accept_in_a_script_without_terms_hash_exits_2_and_changes_nothing() {
         assert!(!r.err.contains("submitting tx"), "{r:#?}");
         assert!(!r.err.contains("fund by"), "nothing was even read: {r:#?}");
     }
-    let deal = show(&e, &id);
+    let deal = e.deal(&id);
     assert_eq!(deal["deal"]["deal"]["status"], "Proposed");
     assert_eq!(amount(&deal["deal"]["deal"]["deposited"]), 0);
     balances.check("after the refused acceptances");
@@ -661,7 +656,7 @@ fn accept_in_a_script_without_terms_hash_exits_2_and_changes_nothing() {
         "{r:#?}"
     );
     assert!(r.err.contains("fund by"), "{r:#?}");
-    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Proposed");
+    assert_eq!(e.deal(&id)["deal"]["deal"]["status"], "Proposed");
     balances.check("after the dry-run");
 
     // Named, it goes through.
@@ -680,7 +675,7 @@ fn accept_on_a_terminal_without_terms_hash_asks_after_showing_every_term() {
     let e = deployed(&node);
     let id = seller_proposes(&e, &["--milestone", "10"]).to_string();
     let hash = e.terms_hash(id.parse().unwrap());
-    let fund_by = show(&e, &id)["deal"]["deal"]["fund_by"].as_u64().unwrap();
+    let fund_by = e.deal(&id)["deal"]["deal"]["fund_by"].as_u64().unwrap();
 
     // --yes would skip the confirmation: refused like a script.
     let (code, screen) = e.run_tty(&["--suri", "//Bob", "--yes", "deal", "accept", &id], "");
@@ -695,7 +690,7 @@ fn accept_on_a_terminal_without_terms_hash_asks_after_showing_every_term() {
         terms.is_some() && question.is_some() && terms < question,
         "terms before the question: {screen}"
     );
-    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Proposed");
+    assert_eq!(e.deal(&id)["deal"]["deal"]["status"], "Proposed");
     // "y": accepted, naming the hash of the terms shown.
     let (code, screen) = e.run_tty(&["--suri", "//Bob", "deal", "accept", &id], "y\n");
     assert_eq!(code, exit::OK, "{screen}");
@@ -703,7 +698,7 @@ fn accept_on_a_terminal_without_terms_hash_asks_after_showing_every_term() {
         screen.contains(&format!("accepted (terms hash {hash})")),
         "{screen}"
     );
-    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Active");
+    assert_eq!(e.deal(&id)["deal"]["deal"]["status"], "Active");
 }
 
 #[test]
@@ -736,7 +731,7 @@ fn accept_with_a_wrong_terms_hash_is_refused_by_the_contract_and_changes_nothing
         ],
     );
     assert!(!r.err.contains("submitting tx"), "{r:#?}");
-    let deal = show(&e, &id);
+    let deal = e.deal(&id);
     assert_eq!(deal["deal"]["deal"]["status"], "Proposed");
     assert_eq!(amount(&deal["deal"]["deal"]["deposited"]), 0);
     balances.check("after the refused acceptance");
@@ -777,7 +772,7 @@ fn accept_prints_every_term_before_signing() {
             "20",
         ],
     );
-    let deal = e.deal(id);
+    let deal = e.deal(&id);
     let d = &deal["deal"]["deal"];
     let (fund_by, hash) = (d["fund_by"].as_u64().unwrap(), e.terms_hash(id));
     let id = id.to_string();
@@ -826,7 +821,7 @@ fn accept_prints_every_term_before_signing() {
     let fee_line = r.err.find("fee          1%").unwrap();
     let signing = r.err.find("submitting tx").expect("submitted");
     assert!(fee_line < signing, "{r:#?}");
-    assert_eq!(show(&e, &id)["deal"]["deal"]["status"], "Active");
+    assert_eq!(e.deal(&id)["deal"]["deal"]["status"], "Active");
 }
 
 #[test]
@@ -854,7 +849,7 @@ fn propose_without_ship_by_derives_and_prints_the_documented_default() {
         "30",
     ]);
     let out = r.ok().to_string();
-    let deal = show(&e, "0");
+    let deal = e.deal("0");
     let fund_by = deal["deal"]["deal"]["fund_by"].as_u64().unwrap();
     // +2d counts from now, rounded up to a whole second.
     assert_eq!(fund_by % 1_000, 0);
@@ -912,7 +907,7 @@ fn propose_without_ship_by_derives_and_prints_the_documented_default() {
             "10d",
         ],
     );
-    let deal = e.deal(id);
+    let deal = e.deal(&id);
     let fund_by = deal["deal"]["deal"]["fund_by"].as_u64().unwrap();
     assert!(
         fund_by >= started + 7 * DAY,
@@ -957,7 +952,7 @@ fn accept_offer_naming_another_share_than_the_chain_holds_is_refused_and_changes
     let offer = |deal: &Json| {
         amount(&deal["milestones"][0]["milestone"]["dispute"]["offer"]["seller_amount"])
     };
-    assert_eq!(offer(&show(&e, &id)), units(18));
+    assert_eq!(offer(&e.deal(&id)), units(18));
     e.tx("//Charlie", &["deal", "offer", &id, "0", "27"]);
     let mut balances = Balances::snapshot(
         &e,
@@ -971,7 +966,7 @@ fn accept_offer_naming_another_share_than_the_chain_holds_is_refused_and_changes
         e.run(&["--suri", "//Bob", "deal", "accept-offer", &id, "0", named])
             .fails(exit::REJECTED, &["OfferMismatch", "nothing was submitted"]);
     }
-    let deal = show(&e, &id);
+    let deal = e.deal(&id);
     assert_eq!(deal["milestones"][0]["milestone"]["status"], "Disputed");
     assert_eq!(offer(&deal), units(27));
     balances.check("after the refused acceptances");
@@ -998,7 +993,7 @@ fn accept_amendment_naming_another_date_than_the_chain_holds_is_refused_and_chan
     let node = TestNode::start();
     let e = deployed(&node);
     let id = active_deal(&e, &["--milestone", "10@+1d"], 10).to_string();
-    let original = ms_of(&show(&e, &id), 0, "ship_by");
+    let original = ms_of(&e.deal(&id), 0, "ship_by");
     let amendment = |deal: &Json| {
         deal["milestones"][0]["milestone"]["amendment"]["new_ship_by"]
             .as_u64()
@@ -1006,9 +1001,9 @@ fn accept_amendment_naming_another_date_than_the_chain_holds_is_refused_and_chan
     };
     // The buyer reads a two-day extension; the seller swaps in a thirty-day one.
     e.tx("//Charlie", &["deal", "amend", &id, "0", "+2d"]);
-    let read = amendment(&show(&e, &id));
+    let read = amendment(&e.deal(&id));
     e.tx("//Charlie", &["deal", "amend", &id, "0", "+30d"]);
-    let swapped = amendment(&show(&e, &id));
+    let swapped = amendment(&e.deal(&id));
     assert!(swapped > read + 27 * DAY, "{read} {swapped}");
     let mut balances = Balances::snapshot(&e, &[("buyer", "//Bob"), ("seller", "//Charlie")]);
     for named in [format_time(read), read.to_string()] {
@@ -1026,7 +1021,7 @@ fn accept_amendment_naming_another_date_than_the_chain_holds_is_refused_and_chan
             &["AmendmentMismatch", "nothing was submitted"],
         );
     }
-    let deal = show(&e, &id);
+    let deal = e.deal(&id);
     assert_eq!(ms_of(&deal, 0, "ship_by"), original);
     assert_eq!(amendment(&deal), swapped);
     balances.check("after the refused acceptances");
@@ -1041,7 +1036,7 @@ fn accept_amendment_naming_another_date_than_the_chain_holds_is_refused_and_chan
         tx.events_named("AmendmentAccepted")[0]["new_ship_by"],
         swapped
     );
-    assert_eq!(ms_of(&show(&e, &id), 0, "ship_by"), swapped);
+    assert_eq!(ms_of(&e.deal(&id), 0, "ship_by"), swapped);
     balances.check("after the amendment");
 }
 
@@ -1091,7 +1086,7 @@ fn withdraw_cancel_and_withdraw_amendment_end_the_pending_proposals() {
 
     // An amendment: only its proposer withdraws it; then there is nothing to accept.
     e.tx("//Charlie", &["deal", "amend", &id, "1", "+200d"]);
-    let date = show(&e, &id)["milestones"][1]["milestone"]["amendment"]["new_ship_by"]
+    let date = e.deal(&id)["milestones"][1]["milestone"]["amendment"]["new_ship_by"]
         .as_u64()
         .unwrap()
         .to_string();
@@ -1100,7 +1095,7 @@ fn withdraw_cancel_and_withdraw_amendment_end_the_pending_proposals() {
     let tx = e.tx("//Charlie", &["deal", "withdraw-amendment", &id, "1"]);
     assert_eq!(tx.events(), ["AmendmentWithdrawn"]);
     assert_eq!(tx.events_named("AmendmentWithdrawn")[0]["index"], 1);
-    let deal = show(&e, &id);
+    let deal = e.deal(&id);
     assert_eq!(deal["milestones"][1]["milestone"]["amendment"], Json::Null);
     e.run(&[
         "--suri",

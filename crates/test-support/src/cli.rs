@@ -331,7 +331,7 @@ impl Escrow {
     }
 
     /// `deal show ID --json`.
-    pub fn deal(&self, id: u64) -> Json {
+    pub fn deal(&self, id: impl std::fmt::Display) -> Json {
         self.run(&["--json", "deal", "show", &id.to_string()])
             .json()
     }
