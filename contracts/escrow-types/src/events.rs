@@ -5,7 +5,7 @@
 //! filtering, and an amount topic would only leak and bloat the index.
 
 use crate::{
-    Balance, DealId, DealTerms, Digest, RefundReason, ReleaseVia, Resolution, Role, Timestamp,
+    Asset, Balance, DealId, DealTerms, Digest, RefundReason, ReleaseVia, Resolution, Role, Timestamp,
 };
 use ink::primitives::AccountId;
 
@@ -108,16 +108,16 @@ pub struct MilestoneAttested {
     pub threshold: u8,
 }
 
-/// A milestone was paid to the seller.
+/// A milestone was paid to the seller's side: the seller, or the assignee of its receivable.
 #[ink::event]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MilestoneReleased {
     /// The deal.
     #[ink(topic)]
     pub deal_id: DealId,
-    /// The seller.
+    /// Who was paid: the seller, or the milestone's assignee.
     #[ink(topic)]
-    pub seller: AccountId,
+    pub payee: AccountId,
     /// The milestone.
     pub index: u8,
     /// Paid to the seller, net of the fee.
@@ -192,8 +192,10 @@ pub struct DisputeResolved {
     pub resolution: Resolution,
     /// The milestone.
     pub index: u8,
-    /// Paid to the seller, net of the fee.
+    /// Paid to the seller's side, net of the fee.
     pub to_seller: Balance,
+    /// Who `to_seller` went to: the seller, or the milestone's assignee.
+    pub payee: AccountId,
     /// Paid to the fee recipient.
     pub fee: Balance,
     /// Returned to the buyer.
@@ -299,6 +301,8 @@ pub struct PayoutDeferred {
     /// The payee.
     #[ink(topic)]
     pub account: AccountId,
+    /// What it is owed in.
+    pub asset: Asset,
     /// The amount credited.
     pub amount: Balance,
 }
@@ -313,8 +317,31 @@ pub struct Withdrawn {
     /// Where the money went.
     #[ink(topic)]
     pub to: AccountId,
+    /// What was paid.
+    pub asset: Asset,
     /// The amount paid.
     pub amount: Balance,
+}
+
+/// A milestone range's receivable was assigned: from milestone `from_index` on, every
+/// unsettled milestone's payments to the seller's side go to `to` (a factor). Refunds still
+/// go to the buyer, and the seller stays the party.
+#[ink::event]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivableAssigned {
+    /// The deal.
+    #[ink(topic)]
+    pub deal_id: DealId,
+    /// The assigning payee: the seller, or an earlier assignee.
+    #[ink(topic)]
+    pub by: AccountId,
+    /// The new payee.
+    #[ink(topic)]
+    pub to: AccountId,
+    /// The first milestone of the range (it runs to the deal's last).
+    pub from_index: u8,
+    /// How many unsettled milestones changed payee.
+    pub count: u8,
 }
 
 /// Every milestone of the deal is settled; its record stays readable.

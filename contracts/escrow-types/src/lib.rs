@@ -21,6 +21,7 @@ mod events;
 pub use events::*;
 mod records;
 pub use records::*;
+pub mod psp22;
 
 /// Native token amount (the chain's `Balance`).
 pub type Balance = u128;
@@ -66,6 +67,34 @@ impl Role {
         match self {
             Role::Buyer => Role::Seller,
             Role::Seller => Role::Buyer,
+        }
+    }
+}
+
+/// What a deal is paid in: fixed in its terms (and so in its terms hash).
+///
+/// Every amount of a deal (milestones, deposits, payouts, fees, refunds) is in its asset, and
+/// the contract keeps its books per asset: a token deal never pays out of the native balance
+/// or another token's, whatever its token does.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Asset {
+    /// The chain's own token: deposits are the value sent with `accept` or `fund`.
+    #[default]
+    Native,
+    /// A PSP22 token contract (the ink! token standard): deposits are pulled with
+    /// `transfer_from` by `fund_tokens` after the funder approved the escrow, payouts are
+    /// its `transfer`.
+    Psp22(AccountId),
+}
+
+impl Asset {
+    /// The token contract, for a token deal.
+    pub fn token(&self) -> Option<AccountId> {
+        match self {
+            Asset::Native => None,
+            Asset::Psp22(token) => Some(*token),
         }
     }
 }
@@ -145,6 +174,8 @@ pub struct DealTerms {
     /// deal cannot be accepted after it. Milestones not fully funded by then lapse: their
     /// partial deposits go back to the buyer, funded milestones carry on.
     pub fund_by: Timestamp,
+    /// What the deal is paid in: every amount below is in this asset's smallest unit.
+    pub asset: Asset,
     /// 1..=[`MAX_MILESTONES`] milestones, funded and numbered in this order.
     pub milestones: Vec<MilestoneTerms>,
 }
@@ -330,6 +361,8 @@ pub struct Deal {
     pub funder: Option<AccountId>,
     /// No deposit after this time; unfunded milestones lapse.
     pub fund_by: Timestamp,
+    /// What the deal is paid in.
+    pub asset: Asset,
     /// BLAKE2b-256 of the SCALE-encoded [`DealTerms`] as proposed: what acceptance names.
     pub terms_hash: Digest,
     /// Number of milestones.
@@ -393,6 +426,9 @@ pub struct MilestoneView {
     pub index: u8,
     /// The stored record.
     pub milestone: Milestone,
+    /// Who its payments to the seller's side go to: the seller, or the account the seller
+    /// (or an earlier assignee) assigned this milestone's receivable to.
+    pub payee: AccountId,
     /// How much of it the deposits cover.
     pub covered: Balance,
     /// When the buyer's review window ends (submitted milestones).
@@ -591,6 +627,23 @@ pub enum Error {
     ContractBalanceTooLow,
     /// Returned if the instance's fee recipient would be the contract itself.
     FeeRecipientIsContract,
+    /// Returned if a message for native deposits is used on a token deal (`fund`), or one
+    /// for token deposits on a native deal (`fund_tokens`).
+    WrongAsset,
+    /// Returned if a proposal's token is the all-zero account or the escrow itself.
+    InvalidAsset,
+    /// Returned if a token deposit did not raise the escrow's token balance by exactly the
+    /// amount asked for (a fee-on-transfer token, or one that lies about its transfers).
+    DepositMismatch {
+        /// What the escrow's balance actually changed by (0 if it fell).
+        received: Balance,
+    },
+    /// Returned if the caller is not the current payee of a milestone it tries to assign.
+    CallerIsNotPayee,
+    /// Returned if an assignment's range holds no unsettled milestone.
+    NothingToAssign,
+    /// Returned if a receivable would be assigned to the escrow itself.
+    AssigneeIsContract,
     /// Returned if `close_deal` already recorded this deal's closure.
     ClosureAlreadyRecorded,
 }

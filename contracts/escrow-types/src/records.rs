@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use ink::primitives::AccountId;
 
 use crate::{
-    seller_payment, Balance, Deal, DealStatus, Digest, Error, Milestone, MilestoneStatus, Outcome,
+    seller_payment, Asset, Balance, Deal, DealStatus, Digest, Error, Milestone, MilestoneStatus, Outcome,
     ReleaseRule, Role, Timestamp,
 };
 
@@ -33,8 +33,11 @@ pub mod keys {
     pub const ACCOUNT_DEALS: u32 = 0x6163_646c;
     /// `AccountId` → `u32`: how many deals an account takes part in.
     pub const ACCOUNT_DEAL_COUNT: u32 = 0x6163_6e74;
-    /// `AccountId` → `Balance`: payouts the chain refused, waiting for `withdraw`.
+    /// `AccountId` → `Balance`: native payouts the chain refused, waiting for `withdraw`.
     pub const CLAIMABLE: u32 = 0x636c_616d;
+    /// `(AccountId, token AccountId)` → `Balance`: token payouts the token refused, waiting
+    /// for `withdraw_tokens`.
+    pub const TOKEN_CLAIMABLE: u32 = 0x746b_636c;
 }
 
 /// The instance's fixed configuration and deal counter: ink!'s root storage cell.
@@ -108,6 +111,8 @@ pub struct DealRecord {
     pub funder: Option<AccountId>,
     /// No deposit after this time; unfunded milestones lapse.
     pub fund_by: Timestamp,
+    /// What the deal is paid in.
+    pub asset: Asset,
     /// BLAKE2b-256 of the SCALE-encoded terms as proposed: what acceptance names.
     pub terms_hash: Digest,
     /// Number of milestones.
@@ -198,6 +203,7 @@ impl DealRecord {
             agreement_hash: r.agreement_hash,
             funder: r.funder,
             fund_by: r.fund_by,
+            asset: r.asset,
             terms_hash: r.terms_hash,
             milestone_count: r.milestone_count,
             total: r.total,
@@ -235,8 +241,12 @@ impl DealRecord {
 pub struct ReleaseContext {
     /// The deal's buyer.
     pub buyer: AccountId,
-    /// The deal's seller.
-    pub seller: AccountId,
+    /// Who payments to the seller's side go to: the deal's seller, until the seller (or an
+    /// assignee) assigns this milestone's receivable to another account (`assign`). The
+    /// seller stays the party: only where the money goes changes.
+    pub payee: AccountId,
+    /// What the deal is paid in.
+    pub asset: Asset,
     /// The instance's fee recipient.
     pub fee_recipient: AccountId,
     /// The instance's fee, bps.
@@ -405,7 +415,7 @@ pub mod payout {
     use crate::{Balance, DealId, Error, PayoutDeferred};
     use ink::primitives::AccountId;
 
-    /// Pays `amount` to `to`. A transfer the chain refuses (e.g. below the existential
+    /// Pays `amount` of the native token to `to`. A transfer the chain refuses (e.g. below the existential
     /// deposit) is credited to `to`'s claimable balance instead, with a `PayoutDeferred`
     /// event, so one payee can never block another's payment and nothing is lost. Call it
     /// only after every effect of the message is written.
@@ -445,6 +455,7 @@ pub mod payout {
         ink::env::emit_event::<E, _>(PayoutDeferred {
             deal_id,
             account: to,
+            asset: crate::Asset::Native,
             amount,
         });
         Ok(())

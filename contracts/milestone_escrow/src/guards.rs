@@ -138,6 +138,7 @@ pub(crate) fn proposed_deal(
         agreement_hash: terms.agreement_hash,
         funder: terms.funder,
         fund_by: terms.fund_by,
+        asset: terms.asset,
         terms_hash,
         milestone_count,
         total,
@@ -205,7 +206,9 @@ pub(crate) fn ensure_acceptable(
     if now > deal.fund_by {
         return Err(Error::FundingDeadlinePassed);
     }
-    if value > 0 && role != Role::Buyer {
+    // Only the buyer sends value, and only for a native deal (a token deal is funded
+    // with `fund_tokens`).
+    if value > 0 && (role != Role::Buyer || deal.asset != Asset::Native) {
         return Err(Error::UnexpectedValue);
     }
     ensure_deposit_fits(deal, value, now)
@@ -218,6 +221,33 @@ pub(crate) fn ensure_funder(deal: &DealRecord, caller: &AccountId) -> Result<(),
     } else {
         Err(Error::CallerIsNotFunder)
     }
+}
+
+/// A proposal's asset is usable: a token must be a real account other than the escrow
+/// `this` (whether it is a PSP22 contract shows at the first deposit, which fails if not).
+pub(crate) fn ensure_asset(asset: &Asset, this: &AccountId) -> Result<(), Error> {
+    match asset {
+        Asset::Psp22(token) if *token == AccountId::from([0u8; 32]) || token == this => {
+            Err(Error::InvalidAsset)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `fund_tokens`' asset check: the deal is paid in a token; returns it.
+pub(crate) fn ensure_token_deal(deal: &DealRecord) -> Result<AccountId, Error> {
+    deal.asset.token().ok_or(Error::WrongAsset)
+}
+
+/// Who may become a milestone's payee: a real account other than the escrow `this`.
+pub(crate) fn ensure_assignee(to: &AccountId, this: &AccountId) -> Result<(), Error> {
+    if *to == AccountId::from([0u8; 32]) {
+        return Err(Error::ZeroAccount);
+    }
+    if to == this {
+        return Err(Error::AssigneeIsContract);
+    }
+    Ok(())
 }
 
 /// A deposit of `value` is allowed at `now`: funding open, its deadline not passed, and

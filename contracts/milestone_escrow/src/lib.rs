@@ -3,6 +3,7 @@
 
 mod guards;
 mod steps;
+mod token;
 
 #[cfg(test)]
 mod tests;
@@ -38,8 +39,13 @@ pub mod milestone_escrow {
         /// Number of deals an account takes part in.
         pub(crate) account_deal_count:
             Mapping<AccountId, u32, ManualKey<{ keys::ACCOUNT_DEAL_COUNT }>>,
-        /// Payouts the chain refused, waiting for `withdraw` (written by `payout::pay`).
+        /// Native payouts the chain refused, waiting for `withdraw` (written by `payout::pay`).
         pub(crate) claimable: Mapping<AccountId, Balance, ManualKey<{ keys::CLAIMABLE }>>,
+        /// `(account, token)` → token payouts the token refused, waiting for
+        /// `withdraw_tokens`. Apart from `claimable`, so native deals read and write exactly
+        /// what they did before tokens existed.
+        pub(crate) token_claimable:
+            Mapping<(AccountId, AccountId), Balance, ManualKey<{ keys::TOKEN_CLAIMABLE }>>,
     }
 
     impl MilestoneEscrow {
@@ -58,6 +64,7 @@ pub mod milestone_escrow {
                 account_deals: Mapping::default(),
                 account_deal_count: Mapping::default(),
                 claimable: Mapping::default(),
+                token_claimable: Mapping::default(),
             })
         }
 
@@ -72,13 +79,14 @@ pub mod milestone_escrow {
         /// # Errors
         /// `CallerIsNotParty`, `NoMilestones`, `TooManyMilestones`, `TooManyOracles`,
         /// `DuplicateRole`, `ZeroAccount`, `InvalidThreshold`, `InvalidBps`, `InvalidWindow`,
-        /// `FundByInPast`, `ZeroAmount`, `ShipByInPast`, `AmountOverflow`.
+        /// `FundByInPast`, `ZeroAmount`, `ShipByInPast`, `AmountOverflow`, `InvalidAsset`.
         #[ink(message)]
         #[inline(never)]
         pub fn propose(&mut self, terms: DealTerms) -> Result<DealId, Error> {
             let now = self.env().block_timestamp();
             let proposer = proposer_role(&terms, self.env().caller())?;
             let total = validate_terms(&terms, now)?;
+            ensure_asset(&terms.asset, &self.env().account_id())?;
             let id = DealId(self.instance.next_deal_id);
             let next = id.0.checked_add(1).ok_or(Error::AmountOverflow)?;
             let slots = self.index_slots(&terms)?;
@@ -130,8 +138,9 @@ pub mod milestone_escrow {
         }
 
         /// Accepts a proposed deal, naming the hash of the terms accepted (so terms cannot
-        /// be switched under the acceptor). The buyer may send funds with its acceptance.
-        /// A proposal expires at its funding deadline.
+        /// be switched under the acceptor). The buyer may send funds with its acceptance of a
+        /// native deal (a token deal is funded with `fund_tokens`). A proposal expires at its
+        /// funding deadline.
         ///
         /// # Access
         /// The counterparty of the proposer. Value only from the buyer.
@@ -161,10 +170,10 @@ pub mod milestone_escrow {
             });
             let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, value)?;
             self.deals.insert(deal_id, &deal);
-            self.pay_all(deal_id, &payouts)
+            self.pay_all(deal_id, deal.asset, &payouts)
         }
 
-        /// Deposits funds for an accepted deal, until its funding deadline. Deposits cover
+        /// Deposits funds for an accepted native deal, until its funding deadline. Deposits cover
         /// milestones in order; funded milestones may proceed while later ones wait for
         /// money.
         ///
@@ -174,8 +183,8 @@ pub mod milestone_escrow {
         /// # Events
         /// `DealFunded`; `MilestoneReleased` (via `Advance`) if it completes an advance.
         /// # Errors
-        /// `DealNotFound`, `CallerIsNotFunder`, `WrongDealState`, `ZeroDeposit`,
-        /// `FundingClosed`, `FundingDeadlinePassed`, `OverFunded`.
+        /// `DealNotFound`, `CallerIsNotFunder`, `WrongDealState`, `WrongAsset` (a token
+        /// deal), `ZeroDeposit`, `FundingClosed`, `FundingDeadlinePassed`, `OverFunded`.
         #[ink(message, payable)]
         #[inline(never)]
         pub fn fund(&mut self, deal_id: DealId) -> Result<(), Error> {
@@ -185,6 +194,9 @@ pub mod milestone_escrow {
             let mut deal = self.load_deal(deal_id)?;
             ensure_funder(&deal, &caller)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
+            if deal.asset != Asset::Native {
+                return Err(Error::WrongAsset);
+            }
             let fits = if value == 0 {
                 Err(Error::ZeroDeposit)
             } else {
@@ -198,7 +210,42 @@ pub mod milestone_escrow {
             }
             let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, value)?;
             self.deals.insert(deal_id, &deal);
-            self.pay_all(deal_id, &payouts)
+            self.pay_all(deal_id, deal.asset, &payouts)
+        }
+
+        /// Deposits `amount` of a token deal's token, pulled from the caller with the token's
+        /// `transfer_from`: the caller first approves the escrow for at least `amount` on
+        /// the token. The deposit is credited only if the escrow's balance in the token rose
+        /// by exactly `amount`, so a token that delivers less (or more, or nothing) is
+        /// refused. Otherwise as `fund`.
+        ///
+        /// # Access
+        /// The buyer, or the funder the terms name.
+        /// # Events
+        /// `DealFunded`; `MilestoneReleased` (via `Advance`) if it completes an advance.
+        /// # Errors
+        /// `DealNotFound`, `CallerIsNotFunder`, `WrongDealState`, `WrongAsset` (a native
+        /// deal), `ZeroDeposit`, `FundingClosed`, `FundingDeadlinePassed`, `OverFunded`,
+        /// `TransferFailed` (the token refused: no allowance or balance), `DepositMismatch`.
+        #[ink(message)]
+        #[inline(never)]
+        pub fn fund_tokens(&mut self, deal_id: DealId, amount: Balance) -> Result<(), Error> {
+            let caller = self.env().caller();
+            let now = self.env().block_timestamp();
+            let mut deal = self.load_deal(deal_id)?;
+            ensure_funder(&deal, &caller)?;
+            self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
+            let token = ensure_token_deal(&deal)?;
+            if amount == 0 {
+                return Err(Error::ZeroDeposit);
+            }
+            if let Err(e) = ensure_deposit_fits(&deal, amount, now) {
+                return Err(self.closed_or(deal_id, &deal, e));
+            }
+            self.pull_tokens(token, caller, amount)?;
+            let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, amount)?;
+            self.deals.insert(deal_id, &deal);
+            self.pay_all(deal_id, deal.asset, &payouts)
         }
 
         /// Marks a funded milestone delivered, with the hash of the evidence. Starts the
@@ -265,7 +312,7 @@ pub mod milestone_escrow {
             m.check_releasable()?;
             let payouts = self.book_release(deal_id, index, &mut m, ReleaseVia::Buyer)?;
             self.milestones.insert((deal_id, index), &m);
-            self.pay_all(deal_id, &payouts)
+            self.pay_all(deal_id, m.context.asset, &payouts)
         }
 
         /// Releases every unsettled milestone `0..=last` at once.
@@ -309,7 +356,7 @@ pub mod milestone_escrow {
                 payouts.extend(self.book_release(deal_id, index, &mut m, via)?);
                 self.milestones.insert((deal_id, index), &m);
             }
-            self.pay_all(deal_id, &payouts)?;
+            self.pay_all(deal_id, deal.asset, &payouts)?;
             Ok(released)
         }
 
@@ -352,7 +399,7 @@ pub mod milestone_escrow {
             }
             self.milestones.insert((deal_id, index), &m);
             self.void_cancellation(deal_id, &mut deal, caller, index);
-            self.pay_all(deal_id, &payouts)
+            self.pay_all(deal_id, m.context.asset, &payouts)
         }
 
         /// Disputes a submitted milestone within its review window. Freezes that milestone
@@ -538,7 +585,7 @@ pub mod milestone_escrow {
             if deal.funding_closed != funding_was_closed {
                 self.deals.insert(deal_id, &deal);
             }
-            self.pay_all(deal_id, &payouts)
+            self.pay_all(deal_id, deal.asset, &payouts)
         }
 
         /// Settles everything in the deal whose clock has run out, in one call, including
@@ -570,7 +617,7 @@ pub mod milestone_escrow {
             if deal.funding_closed != funding_was_closed {
                 self.deals.insert(deal_id, &deal);
             }
-            self.pay_all(deal_id, &payouts)?;
+            self.pay_all(deal_id, deal.asset, &payouts)?;
             Ok(count)
         }
 
@@ -679,7 +726,7 @@ pub mod milestone_escrow {
                 to: deal.buyer,
                 amount: refunded,
             };
-            self.pay_all(deal_id, &[refund])
+            self.pay_all(deal_id, deal.asset, &[refund])
         }
 
         /// Proposes a later ship-by for an unsubmitted milestone whose ship-by has not
@@ -826,6 +873,80 @@ pub mod milestone_escrow {
             self.withdraw_claimable(caller, to)
         }
 
+        /// Pays out the caller's claimable balance in `token` (token payouts the token
+        /// refused earlier) to `to`, an account of its choice (the caller itself, usually).
+        ///
+        /// # Access
+        /// Anyone with a claimable balance in `token`.
+        /// # Events
+        /// `Withdrawn`.
+        /// # Errors
+        /// `NothingToWithdraw`, `TransferFailed` (the token refused again; nothing changes).
+        #[ink(message)]
+        #[inline(never)]
+        pub fn withdraw_tokens(
+            &mut self,
+            token: AccountId,
+            to: AccountId,
+        ) -> Result<Balance, Error> {
+            let caller = self.env().caller();
+            self.withdraw_token_claimable(caller, token, to)
+        }
+
+        /// Assigns the receivable of milestones `from..` of a deal to `to` (a factor, say):
+        /// from then on, every payment to the seller's side of each unsettled milestone in
+        /// the range (releases, the seller's part of a split, deferred payouts) goes to `to`.
+        /// Refunds still go to the buyer; the seller stays the party that submits, disputes
+        /// and settles. Settled milestones are untouched. The new payee may assign again.
+        ///
+        /// # Access
+        /// The current payee of every unsettled milestone in the range: the seller, or the
+        /// account it (or a later assignee) assigned them to.
+        /// # Events
+        /// `ReceivableAssigned`.
+        /// # Errors
+        /// `DealNotFound`, `MilestoneNotFound` (`from` out of range), `WrongDealState`,
+        /// `ZeroAccount`, `AssigneeIsContract`, `CallerIsNotPayee`, `NothingToAssign`.
+        #[ink(message)]
+        #[inline(never)]
+        pub fn assign(&mut self, deal_id: DealId, from: u8, to: AccountId) -> Result<u8, Error> {
+            let caller = self.env().caller();
+            let deal = self.load_deal(deal_id)?;
+            if from >= deal.milestone_count {
+                return Err(Error::MilestoneNotFound);
+            }
+            let allowed = [DealStatus::Active, DealStatus::Cancelled];
+            self.ensure_state(deal_id, &deal, &allowed)?;
+            ensure_assignee(&to, &self.env().account_id())?;
+            let mut todo = Vec::new();
+            for index in from..deal.milestone_count {
+                let m = self.load_milestone(deal_id, index)?;
+                if m.status.is_terminal() {
+                    continue;
+                }
+                if m.context.payee != caller {
+                    return Err(Error::CallerIsNotPayee);
+                }
+                todo.push((index, m));
+            }
+            let count = u8::try_from(todo.len()).map_err(|_| Error::TooManyMilestones)?;
+            if count == 0 {
+                return Err(self.closed_or(deal_id, &deal, Error::NothingToAssign));
+            }
+            for (index, mut m) in todo {
+                m.context.payee = to;
+                self.milestones.insert((deal_id, index), &m);
+            }
+            self.env().emit_event(ReceivableAssigned {
+                deal_id,
+                by: caller,
+                to,
+                from_index: from,
+                count,
+            });
+            Ok(count)
+        }
+
         /// Records a closed deal's closure with the `DealClosed` event. A deal is closed
         /// once every milestone is settled (reads say so at once); releases do not record it
         /// themselves because that would make each of them write the deal record too
@@ -884,6 +1005,7 @@ pub mod milestone_escrow {
             Some(MilestoneView {
                 index,
                 covered: record.covered_by(deal.deposited),
+                payee: record.context.payee,
                 milestone: record.milestone,
                 review_ends,
                 arbitration_ends,
@@ -909,11 +1031,18 @@ pub mod milestone_escrow {
             self.account_deal_count.get(account).unwrap_or(0)
         }
 
-        /// What `account` may `withdraw`.
+        /// What `account` may `withdraw` (native).
         #[ink(message)]
         #[inline(never)]
         pub fn claimable_of(&self, account: AccountId) -> Balance {
             self.claimable.get(account).unwrap_or(0)
+        }
+
+        /// What `account` may `withdraw_tokens` in `token`.
+        #[ink(message)]
+        #[inline(never)]
+        pub fn claimable_tokens_of(&self, account: AccountId, token: AccountId) -> Balance {
+            self.token_claimable.get((account, token)).unwrap_or(0)
         }
 
         /// The instance's fixed configuration.

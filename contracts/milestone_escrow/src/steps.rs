@@ -2,6 +2,7 @@
 //! checks that may have to count settled milestones, and booking releases, refunds, splits
 //! and deposits. Each step writes effects only; payouts are returned and made last.
 use crate::{
+    token,
     guards::{advance_due, due_action, ensure_status, participants, proposed_milestone, DueAction},
     milestone_escrow::MilestoneEscrow,
 };
@@ -68,7 +69,8 @@ impl MilestoneEscrow {
     pub(crate) fn insert_milestones(&mut self, id: DealId, terms: &DealTerms) -> Result<(), Error> {
         let context = ReleaseContext {
             buyer: terms.buyer,
-            seller: terms.seller,
+            payee: terms.seller,
+            asset: terms.asset,
             fee_recipient: self.instance.fee_recipient,
             fee_bps: self.instance.fee_bps,
             release_rule: terms.release_rule,
@@ -209,7 +211,7 @@ impl MilestoneEscrow {
         let outcome = m.release()?;
         self.env().emit_event(MilestoneReleased {
             deal_id,
-            seller: m.context.seller,
+            payee: m.context.payee,
             index,
             amount: outcome.to_seller,
             fee: outcome.fee,
@@ -217,7 +219,7 @@ impl MilestoneEscrow {
         });
         Ok(vec![
             Payout {
-                to: m.context.seller,
+                to: m.context.payee,
                 amount: outcome.to_seller,
             },
             Payout {
@@ -269,7 +271,7 @@ impl MilestoneEscrow {
     ) -> Result<(), Error> {
         let payouts = self.book_split(deal_id, index, m, seller_gross, resolution)?;
         self.milestones.insert((deal_id, index), m);
-        self.pay_all(deal_id, &payouts)
+        self.pay_all(deal_id, m.context.asset, &payouts)
     }
 
     pub(crate) fn book_split(
@@ -289,12 +291,13 @@ impl MilestoneEscrow {
             resolution,
             index,
             to_seller: outcome.to_seller,
+            payee: m.context.payee,
             fee: outcome.fee,
             to_buyer: outcome.to_buyer,
         });
         Ok(vec![
             Payout {
-                to: m.context.seller,
+                to: m.context.payee,
                 amount: outcome.to_seller,
             },
             Payout {
@@ -420,6 +423,7 @@ impl MilestoneEscrow {
         self.env().emit_event(Withdrawn {
             account: owner,
             to,
+            asset: Asset::Native,
             amount,
         });
         // A refusal here reverts the whole message, so the credit is kept.
@@ -430,11 +434,96 @@ impl MilestoneEscrow {
         Ok(amount)
     }
 
-    /// Pushes payouts (`payout::pay`). All effects are written before this runs.
-    pub(crate) fn pay_all(&mut self, deal_id: DealId, payouts: &[Payout]) -> Result<(), Error> {
-        for p in payouts {
-            payout::pay::<<Self as ContractEnv>::Env>(deal_id, p.to, p.amount)?;
+    /// Pays `owner`'s claimable balance in `token` to `to` (`withdraw_tokens`).
+    pub(crate) fn withdraw_token_claimable(
+        &mut self,
+        owner: AccountId,
+        token: AccountId,
+        to: AccountId,
+    ) -> Result<Balance, Error> {
+        let amount = self.token_claimable.get((owner, token)).unwrap_or(0);
+        if amount == 0 {
+            return Err(Error::NothingToWithdraw);
         }
+        self.token_claimable.remove((owner, token));
+        self.env().emit_event(Withdrawn {
+            account: owner,
+            to,
+            asset: Asset::Psp22(token),
+            amount,
+        });
+        // A refusal reverts the whole message, so the credit is kept.
+        if !token::transfer(token, to, amount) {
+            return Err(Error::TransferFailed);
+        }
+        Ok(amount)
+    }
+
+    /// Pulls a token deposit of `amount` from `from` and measures it: `Ok` only if the
+    /// escrow's balance in `token` rose by exactly `amount`. Runs before any effect of the
+    /// deposit, so that nothing is booked for tokens that did not arrive.
+    pub(crate) fn pull_tokens(
+        &self,
+        token: AccountId,
+        from: AccountId,
+        amount: Balance,
+    ) -> Result<(), Error> {
+        let this = self.env().account_id();
+        let before = token::balance_of(token, this).ok_or(Error::TransferFailed)?;
+        if !token::transfer_from(token, from, this, amount) {
+            return Err(Error::TransferFailed);
+        }
+        let after = token::balance_of(token, this).ok_or(Error::TransferFailed)?;
+        let received = after.saturating_sub(before);
+        if after < before || received != amount {
+            return Err(Error::DepositMismatch { received });
+        }
+        Ok(())
+    }
+
+    /// Pushes payouts in the deal's `asset`. All effects are written before this runs.
+    pub(crate) fn pay_all(
+        &mut self,
+        deal_id: DealId,
+        asset: Asset,
+        payouts: &[Payout],
+    ) -> Result<(), Error> {
+        match asset {
+            Asset::Native => {
+                for p in payouts {
+                    payout::pay::<<Self as ContractEnv>::Env>(deal_id, p.to, p.amount)?;
+                }
+            }
+            Asset::Psp22(token) => {
+                for p in payouts {
+                    self.pay_tokens(deal_id, token, p)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Pays one token payout. A transfer the token refuses (an error, a revert, a trap, a
+    /// re-entry attempt, or its gas limit spent) is credited to the payee's claimable
+    /// balance in that token, with a `PayoutDeferred` event: a token can hold up only its own
+    /// payouts, and nothing is lost.
+    fn pay_tokens(&mut self, deal_id: DealId, token: AccountId, p: &Payout) -> Result<(), Error> {
+        if p.amount == 0 || token::transfer(token, p.to, p.amount) {
+            return Ok(());
+        }
+        let credit = self
+            .token_claimable
+            .get((p.to, token))
+            .unwrap_or(0)
+            .checked_add(p.amount)
+            .ok_or(Error::AmountOverflow)?;
+        self.token_claimable.insert((p.to, token), &credit);
+        self.env().emit_event(PayoutDeferred {
+            deal_id,
+            account: p.to,
+            asset: Asset::Psp22(token),
+            amount: p.amount,
+        });
         Ok(())
     }
 }

@@ -216,6 +216,7 @@ fn seed_terms(advance: bool) -> DealTerms {
         agreement_hash: [0xAA; 32],
         funder: None,
         fund_by: now_ms() + DAY_MS,
+        asset: Asset::Native,
         milestones: vec![
             MilestoneTerms {
                 amount: 300 * UNIT,

@@ -280,6 +280,7 @@ impl Model {
             agreement_hash: t.agreement_hash,
             funder: t.funder,
             fund_by: t.fund_by,
+            asset: t.asset,
             terms_hash,
             milestone_count: t.milestones.len() as u8,
             total,
@@ -397,7 +398,7 @@ impl Model {
         });
         fx.events.push(Ev::MilestoneReleased(MilestoneReleased {
             deal_id: DealId(i as u64),
-            seller: md.deal.seller,
+            payee: md.deal.seller,
             index: k as u8,
             amount: net,
             fee,
@@ -465,6 +466,7 @@ impl Model {
             resolution,
             index: k as u8,
             to_seller: o.to_seller,
+            payee: md.deal.seller,
             fee: o.fee,
             to_buyer: o.to_buyer,
         }));
@@ -623,6 +625,7 @@ impl Model {
                 .map(|(k, m)| {
                     Some(MilestoneView {
                         index: k as u8,
+                        payee: d.seller,
                         milestone: m.clone(),
                         covered: covered(m, d.deposited),
                         review_ends: m.submitted_at.map(|s| s.saturating_add(d.review_window)),

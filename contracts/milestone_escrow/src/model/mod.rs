@@ -366,6 +366,7 @@ fn regress_advance_after_ship_by_takes_buyers_refund() {
             agreement_hash: [1; 32],
             funder: Some(acc.charlie),
             fund_by: START_TIME + 100,
+            asset: Asset::Native,
             milestones: vec![
                 MilestoneTerms {
                     amount: 100,

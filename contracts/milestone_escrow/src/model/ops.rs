@@ -213,6 +213,7 @@ impl Harness {
             agreement_hash: [p.agreement; 32],
             funder,
             fund_by: now + p.fund_by,
+            asset: Asset::Native,
             milestones,
         };
         let caller = match p.caller_any {

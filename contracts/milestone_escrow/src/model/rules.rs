@@ -19,6 +19,7 @@ impl Model {
         fx.events.push(Ev::Withdrawn(Withdrawn {
             account: owner,
             to,
+            asset: Asset::Native,
             amount,
         }));
         self.move_balance(contract_acct(), to, amount);

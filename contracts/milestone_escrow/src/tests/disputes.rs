@@ -77,6 +77,7 @@ fn settlement_works() {
             resolution: Resolution::Settlement,
             index: 0,
             to_seller: 198,
+            payee: seller(),
             fee: 2,
             to_buyer: 100
         }]

@@ -96,6 +96,7 @@ fn terms() -> DealTerms {
         agreement_hash: [7; 32],
         funder: None,
         fund_by: LATE,
+        asset: Asset::Native,
         milestones: vec![
             MilestoneTerms {
                 amount: 300,

@@ -309,7 +309,7 @@ fn accept_with_funds_pays_the_advance() {
         events_of::<MilestoneReleased>(),
         vec![MilestoneReleased {
             deal_id: id,
-            seller: seller(),
+            payee: seller(),
             index: 0,
             amount: 297,
             fee: 3,
