@@ -76,6 +76,8 @@ impl Role {
 /// Every amount of a deal (milestones, deposits, payouts, fees, refunds) is in its asset, and
 /// the contract keeps its books per asset: a token deal never pays out of the native balance
 /// or another token's, whatever its token does.
+// The derive's `<usize> as u8` variant index: see `Error`.
+#[allow(clippy::cast_possible_truncation)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

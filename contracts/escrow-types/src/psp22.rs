@@ -29,6 +29,8 @@ pub const TOKEN_DECIMALS: [u8; 4] = ink::selector_bytes!("PSP22Metadata::token_d
 
 /// The PSP22 standard's error, as its messages return it (same variants, same order, so the
 /// same SCALE encoding).
+// The derive's `<usize> as u8` variant index: see `crate::Error`.
+#[allow(clippy::cast_possible_truncation)]
 #[ink::scale_derive(Encode, Decode, TypeInfo)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PSP22Error {

@@ -412,6 +412,18 @@ fn authorization_matrix() {
             ],
         ),
         (
+            "assign",
+            funded,
+            |t, id, w| t.by(w).assign(id, 0, factor()).map(|_| ()),
+            [
+                Err(CallerIsNotPayee),
+                Ok(()),
+                Err(CallerIsNotPayee),
+                Err(CallerIsNotPayee),
+                Err(CallerIsNotPayee),
+            ],
+        ),
+        (
             "withdraw_cancel",
             cancel_proposed,
             |t, id, w| t.by(w).withdraw_cancel(id),
@@ -438,17 +450,28 @@ fn authorization_matrix() {
         }
     }
     // Funding is the buyer's (or a named funder's, tests::holes): checked separately, with
-    // value.
+    // value, and in a token (each caller approved the escrow first).
     for who in roles {
         let mut t = T::new();
         let id = t.active(terms(), 0);
+        let token_deal = t.token_active(usd(), terms(), 0);
+        let caller = account(who);
+        mock::approve(usd(), caller, test::callee::<E>(), 10);
         match who {
-            Who::Buyer => assert_eq!(t.paying(account(who), 10).fund(id), Ok(())),
-            _ => t.fails(CallerIsNotFunder, |t| t.paying(account(who), 10).fund(id)),
+            Who::Buyer => {
+                assert_eq!(t.paying(caller, 10).fund(id), Ok(()));
+                assert_eq!(t.by(caller).fund_tokens(token_deal, 10), Ok(()));
+            }
+            _ => {
+                t.fails(CallerIsNotFunder, |t| t.paying(caller, 10).fund(id));
+                t.fails(CallerIsNotFunder, |t| {
+                    t.by(caller).fund_tokens(token_deal, 10)
+                });
+            }
         }
-        cells += 1;
+        cells += 2;
     }
-    assert_eq!(cells, 17 * 5 + 5);
+    assert_eq!(cells, 18 * 5 + 2 * 5);
 }
 
 /// Liveness: from a deal with every kind of milestone in flight, once every clock has run

@@ -9,6 +9,7 @@
 //! This file holds the shared fixtures (accounts, the seed deal, the harness `T`); the tests
 //! are split by concern into the modules below.
 mod cancel_and_amend;
+mod assign;
 mod clocks;
 mod disputes;
 mod funding;
@@ -17,8 +18,9 @@ mod matrices;
 mod proposals;
 mod reads;
 mod releases;
+mod tokens;
 
-use crate::milestone_escrow::MilestoneEscrow;
+use crate::{milestone_escrow::MilestoneEscrow, token::mock};
 use escrow_types::*;
 use ink::{
     env::{test, DefaultEnvironment as E},
@@ -65,8 +67,24 @@ fn funder() -> AccountId {
 fn fee_recipient() -> AccountId {
     acct(9)
 }
-fn everyone() -> [AccountId; 8] {
+/// The account a seller assigns its receivables to (a bank).
+fn factor() -> AccountId {
+    acct(8)
+}
+/// Two mock PSP22 tokens (`crate::token::mock`); `T::new` installs both, honest, and gives
+/// every party `BASE` of each.
+fn usd() -> AccountId {
+    AccountId::from([0xC1; 32])
+}
+fn eur() -> AccountId {
+    AccountId::from([0xC2; 32])
+}
+fn tokens() -> [AccountId; 2] {
+    [usd(), eur()]
+}
+fn everyone() -> [AccountId; 9] {
     [
+        factor(),
         buyer(),
         seller(),
         oracle1(),
@@ -123,6 +141,7 @@ struct Snapshot {
     deals: Vec<Option<DealView>>,
     milestones: Vec<Option<MilestoneView>>,
     claimable: Vec<Balance>,
+    token_claimable: Vec<Balance>,
     listing: Vec<(u32, Vec<DealId>)>,
     deal_count: u64,
     balance: Balance,
@@ -147,6 +166,12 @@ impl T {
         test::set_account_balance::<E>(test::callee::<E>(), 0);
         test::set_caller::<E>(stranger());
         test::set_value_transferred::<E>(0);
+        for token in tokens() {
+            mock::install(token, mock::Mode::Honest);
+            for who in everyone() {
+                mock::mint(token, who, BASE);
+            }
+        }
         Self {
             c: MilestoneEscrow::new(fee_recipient(), FEE_BPS).expect("valid config"),
             sent: 0,
@@ -201,6 +226,10 @@ impl T {
                 .map(|(id, i)| self.c.milestone(id, i))
                 .collect(),
             claimable: everyone().iter().map(|a| self.c.claimable_of(*a)).collect(),
+            token_claimable: tokens()
+                .iter()
+                .flat_map(|t| everyone().map(|a| self.c.claimable_tokens_of(a, *t)))
+                .collect(),
             listing: everyone()
                 .iter()
                 .map(|a| (self.c.deal_count_of(*a), self.c.deals_of(*a, 0, MAX_PAGE)))
@@ -212,6 +241,9 @@ impl T {
     }
 
     /// Asserts that `f` fails with exactly `expected` and changes nothing observable.
+    ///
+    /// A token call made before the failure is undone first, as the chain's revert of the
+    /// whole call tree undoes it (the mock ledger cannot know the message failed).
     #[track_caller]
     fn fails<R: core::fmt::Debug>(
         &mut self,
@@ -219,8 +251,10 @@ impl T {
         f: impl FnOnce(&mut Self) -> Result<R, Error>,
     ) {
         let mut before = self.snapshot();
+        let ledger = mock::save();
         self.sent = 0;
         let got = f(self);
+        mock::restore(ledger);
         assert_eq!(got.map(|_| ()), Err(expected));
         // Value sent with a failing call is returned by the chain's revert; the off-chain
         // engine keeps it, so the only balance change allowed is exactly that value.
@@ -247,6 +281,38 @@ impl T {
             self.paying(buyer(), funds).fund(id).expect("fund");
         }
         id
+    }
+
+    /// Proposes (buyer) and accepts (seller) `terms` in `token`, then funds `funds` of it
+    /// (buyer: approves the escrow, then `fund_tokens`).
+    fn token_active(&mut self, token: AccountId, terms: DealTerms, funds: Balance) -> DealId {
+        let terms = DealTerms {
+            asset: Asset::Psp22(token),
+            ..terms
+        };
+        let id = self.active(terms, 0);
+        if funds > 0 {
+            self.fund_tokens(id, buyer(), funds).expect("fund_tokens");
+        }
+        id
+    }
+
+    /// `who` approves the escrow for `amount` of the deal's token and calls `fund_tokens`.
+    fn fund_tokens(&mut self, id: DealId, who: AccountId, amount: Balance) -> Result<(), Error> {
+        let token = self.deal(id).asset.token().expect("a token deal");
+        mock::approve(token, who, test::callee::<E>(), amount);
+        self.by(who).fund_tokens(id, amount)
+    }
+
+    /// `who`'s token balance change since the start (negative for what it paid); the
+    /// escrow's absolute balance.
+    fn tokens_of(token: AccountId, who: AccountId) -> i128 {
+        let b = i128::try_from(mock::balance_of(token, who).unwrap_or(0)).unwrap();
+        if who == test::callee::<E>() {
+            b
+        } else {
+            b - i128::try_from(BASE).unwrap()
+        }
     }
 
     fn deal(&self, id: DealId) -> Deal {
