@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use escrow_types::{DealId, DealTerms, MilestoneTerms, ReleaseRule};
+use escrow_types::{Asset, DealId, DealTerms, MilestoneTerms, ReleaseRule};
 use ink::primitives::AccountId;
 use scale::Decode;
 use subxt::dynamic::Value;
@@ -378,6 +378,7 @@ pub fn reference_terms(now: u64) -> DealTerms {
         agreement_hash: [0xAA; 32],
         funder: None,
         fund_by,
+        asset: Asset::Native,
         milestones: vec![
             milestone(300 * UNIT, 1, default_ship_by(fund_by, 0)),
             milestone(400 * UNIT, 2, default_ship_by(fund_by, 1)),
@@ -411,7 +412,7 @@ mod tests {
     fn released(amount: u128, fee: u128) -> EscrowEvent {
         EscrowEvent::MilestoneReleased(MilestoneReleased {
             deal_id: DealId(1),
-            seller: ink_id(&dev::charlie()),
+            payee: ink_id(&dev::charlie()),
             index: 0,
             amount,
             fee,
@@ -426,6 +427,7 @@ mod tests {
         let deferred = EscrowEvent::PayoutDeferred(PayoutDeferred {
             deal_id: DealId(1),
             account: ink_id(&dev::ferdie()),
+            asset: Asset::Native,
             amount: 3,
         });
         assert_eq!(transfers(&[released(297, 3), deferred]), 1);

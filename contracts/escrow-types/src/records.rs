@@ -33,11 +33,9 @@ pub mod keys {
     pub const ACCOUNT_DEALS: u32 = 0x6163_646c;
     /// `AccountId` → `u32`: how many deals an account takes part in.
     pub const ACCOUNT_DEAL_COUNT: u32 = 0x6163_6e74;
-    /// `AccountId` → `Balance`: native payouts the chain refused, waiting for `withdraw`.
+    /// `(AccountId, Asset)` → `Balance`: payouts the chain (native) or the token refused,
+    /// waiting for `withdraw` / `withdraw_tokens`.
     pub const CLAIMABLE: u32 = 0x636c_616d;
-    /// `(AccountId, token AccountId)` → `Balance`: token payouts the token refused, waiting
-    /// for `withdraw_tokens`.
-    pub const TOKEN_CLAIMABLE: u32 = 0x746b_636c;
 }
 
 /// The instance's fixed configuration and deal counter: ink!'s root storage cell.
@@ -412,7 +410,7 @@ pub mod payout {
     use ink::env::Environment;
 
     use super::keys;
-    use crate::{Balance, DealId, Error, PayoutDeferred};
+    use crate::{Asset, Balance, DealId, Error, PayoutDeferred};
     use ink::primitives::AccountId;
 
     /// Pays `amount` of the native token to `to`. A transfer the chain refuses (e.g. below the existential
@@ -444,7 +442,26 @@ pub mod payout {
         E: Environment<AccountId = AccountId, Balance = Balance>,
     {
         ensure_covers::<E>(amount)?;
-        let key = (keys::CLAIMABLE, to);
+        credit::<E>(deal_id, to, Asset::Native, amount)
+    }
+
+    /// Credits a payout of `amount` in `asset` that could not be made to `to`'s claimable
+    /// balance in that asset (the contract's `claimable` mapping, key `(to, asset)`), with a
+    /// `PayoutDeferred` event.
+    ///
+    /// # Errors
+    /// `AmountOverflow` if the claimable balance would overflow.
+    #[inline(never)]
+    pub fn credit<E>(
+        deal_id: DealId,
+        to: AccountId,
+        asset: Asset,
+        amount: Balance,
+    ) -> Result<(), Error>
+    where
+        E: Environment<AccountId = AccountId, Balance = Balance>,
+    {
+        let key = (keys::CLAIMABLE, (to, asset));
         let credit = ink::env::get_contract_storage::<_, Balance>(&key)
             .ok()
             .flatten()
@@ -455,7 +472,7 @@ pub mod payout {
         ink::env::emit_event::<E, _>(PayoutDeferred {
             deal_id,
             account: to,
-            asset: crate::Asset::Native,
+            asset,
             amount,
         });
         Ok(())

@@ -39,13 +39,10 @@ pub mod milestone_escrow {
         /// Number of deals an account takes part in.
         pub(crate) account_deal_count:
             Mapping<AccountId, u32, ManualKey<{ keys::ACCOUNT_DEAL_COUNT }>>,
-        /// Native payouts the chain refused, waiting for `withdraw` (written by `payout::pay`).
-        pub(crate) claimable: Mapping<AccountId, Balance, ManualKey<{ keys::CLAIMABLE }>>,
-        /// `(account, token)` → token payouts the token refused, waiting for
-        /// `withdraw_tokens`. Apart from `claimable`, so native deals read and write exactly
-        /// what they did before tokens existed.
-        pub(crate) token_claimable:
-            Mapping<(AccountId, AccountId), Balance, ManualKey<{ keys::TOKEN_CLAIMABLE }>>,
+        /// `(account, asset)` → payouts the chain or the token refused, waiting for
+        /// `withdraw` or `withdraw_tokens` (written by `payout::credit`). One book per asset.
+        pub(crate) claimable:
+            Mapping<(AccountId, Asset), Balance, ManualKey<{ keys::CLAIMABLE }>>,
     }
 
     impl MilestoneEscrow {
@@ -64,7 +61,6 @@ pub mod milestone_escrow {
                 account_deals: Mapping::default(),
                 account_deal_count: Mapping::default(),
                 claimable: Mapping::default(),
-                token_claimable: Mapping::default(),
             })
         }
 
@@ -853,7 +849,7 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn withdraw(&mut self) -> Result<Balance, Error> {
             let caller = self.env().caller();
-            self.withdraw_claimable(caller, caller)
+            self.withdraw_claimable(caller, Asset::Native, caller)
         }
 
         /// Pays out the caller's claimable balance to `to`, an account of its choice: for a
@@ -870,7 +866,7 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn withdraw_to(&mut self, to: AccountId) -> Result<Balance, Error> {
             let caller = self.env().caller();
-            self.withdraw_claimable(caller, to)
+            self.withdraw_claimable(caller, Asset::Native, to)
         }
 
         /// Pays out the caller's claimable balance in `token` (token payouts the token
@@ -890,7 +886,7 @@ pub mod milestone_escrow {
             to: AccountId,
         ) -> Result<Balance, Error> {
             let caller = self.env().caller();
-            self.withdraw_token_claimable(caller, token, to)
+            self.withdraw_claimable(caller, Asset::Psp22(token), to)
         }
 
         /// Assigns the receivable of milestones `from..` of a deal to `to` (a factor, say):
@@ -1035,14 +1031,14 @@ pub mod milestone_escrow {
         #[ink(message)]
         #[inline(never)]
         pub fn claimable_of(&self, account: AccountId) -> Balance {
-            self.claimable.get(account).unwrap_or(0)
+            self.claimable.get((account, Asset::Native)).unwrap_or(0)
         }
 
         /// What `account` may `withdraw_tokens` in `token`.
         #[ink(message)]
         #[inline(never)]
         pub fn claimable_tokens_of(&self, account: AccountId, token: AccountId) -> Balance {
-            self.token_claimable.get((account, token)).unwrap_or(0)
+            self.claimable.get((account, Asset::Psp22(token))).unwrap_or(0)
         }
 
         /// The instance's fixed configuration.

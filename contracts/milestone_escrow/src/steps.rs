@@ -409,51 +409,34 @@ impl MilestoneEscrow {
         }
     }
 
-    /// Pays `owner`'s claimable balance to `to` (`withdraw`, `withdraw_to`).
+    /// Pays `owner`'s claimable balance in `asset` to `to` (`withdraw`, `withdraw_to`,
+    /// `withdraw_tokens`).
     pub(crate) fn withdraw_claimable(
         &mut self,
         owner: AccountId,
+        asset: Asset,
         to: AccountId,
     ) -> Result<Balance, Error> {
-        let amount = self.claimable.get(owner).unwrap_or(0);
+        let amount = self.claimable.get((owner, asset)).unwrap_or(0);
         if amount == 0 {
             return Err(Error::NothingToWithdraw);
         }
-        self.claimable.remove(owner);
+        self.claimable.remove((owner, asset));
         self.env().emit_event(Withdrawn {
             account: owner,
             to,
-            asset: Asset::Native,
+            asset,
             amount,
         });
         // A refusal here reverts the whole message, so the credit is kept.
-        if self.env().transfer(to, amount).is_err() {
-            payout::ensure_covers::<<Self as ContractEnv>::Env>(amount)?;
-            return Err(Error::TransferFailed);
-        }
-        Ok(amount)
-    }
-
-    /// Pays `owner`'s claimable balance in `token` to `to` (`withdraw_tokens`).
-    pub(crate) fn withdraw_token_claimable(
-        &mut self,
-        owner: AccountId,
-        token: AccountId,
-        to: AccountId,
-    ) -> Result<Balance, Error> {
-        let amount = self.token_claimable.get((owner, token)).unwrap_or(0);
-        if amount == 0 {
-            return Err(Error::NothingToWithdraw);
-        }
-        self.token_claimable.remove((owner, token));
-        self.env().emit_event(Withdrawn {
-            account: owner,
-            to,
-            asset: Asset::Psp22(token),
-            amount,
-        });
-        // A refusal reverts the whole message, so the credit is kept.
-        if !token::transfer(token, to, amount) {
+        let paid = match asset {
+            Asset::Native => self.env().transfer(to, amount).is_ok(),
+            Asset::Psp22(token) => token::transfer(token, to, amount),
+        };
+        if !paid {
+            if asset == Asset::Native {
+                payout::ensure_covers::<<Self as ContractEnv>::Env>(amount)?;
+            }
             return Err(Error::TransferFailed);
         }
         Ok(amount)
@@ -474,8 +457,9 @@ impl MilestoneEscrow {
             return Err(Error::TransferFailed);
         }
         let after = token::balance_of(token, this).ok_or(Error::TransferFailed)?;
+        // A balance that fell counts as nothing received.
         let received = after.saturating_sub(before);
-        if after < before || received != amount {
+        if received != amount {
             return Err(Error::DepositMismatch { received });
         }
         Ok(())
@@ -505,25 +489,13 @@ impl MilestoneEscrow {
 
     /// Pays one token payout. A transfer the token refuses (an error, a revert, a trap, a
     /// re-entry attempt, or its gas limit spent) is credited to the payee's claimable
-    /// balance in that token, with a `PayoutDeferred` event: a token can hold up only its own
-    /// payouts, and nothing is lost.
+    /// balance in that token (`payout::credit`): a token can hold up only its own payees'
+    /// money, and nothing is lost.
     fn pay_tokens(&mut self, deal_id: DealId, token: AccountId, p: &Payout) -> Result<(), Error> {
         if p.amount == 0 || token::transfer(token, p.to, p.amount) {
             return Ok(());
         }
-        let credit = self
-            .token_claimable
-            .get((p.to, token))
-            .unwrap_or(0)
-            .checked_add(p.amount)
-            .ok_or(Error::AmountOverflow)?;
-        self.token_claimable.insert((p.to, token), &credit);
-        self.env().emit_event(PayoutDeferred {
-            deal_id,
-            account: p.to,
-            asset: Asset::Psp22(token),
-            amount: p.amount,
-        });
-        Ok(())
+        let asset = Asset::Psp22(token);
+        payout::credit::<<Self as ContractEnv>::Env>(deal_id, p.to, asset, p.amount)
     }
 }

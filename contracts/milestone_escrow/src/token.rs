@@ -29,67 +29,109 @@ mod chain {
         },
         prelude::vec::Vec,
     };
+    use scale::{Decode, Encode, Input, Output};
 
-/// Gas a payout's `transfer` may use: a PSP22 transfer needs a small fraction of it, and
-/// the limit keeps a token that burns all the gas it is given from failing the release
-/// (or refund) that pays out of it. Such a payout is deferred instead.
-const PAYOUT_REF_TIME: u64 = 25_000_000_000;
-/// Proof size a payout's `transfer` may use (bytes), for the same reason.
-const PAYOUT_PROOF_SIZE: u64 = 256 * 1024;
+    /// Gas a payout's `transfer` may use: a PSP22 transfer needs a small fraction of it, and
+    /// the limit keeps a token that burns all the gas it is given from failing the release
+    /// (or refund) that pays out of it. Such a payout is deferred instead.
+    const PAYOUT_REF_TIME: u64 = 25_000_000_000;
+    /// Proof size a payout's `transfer` may use (bytes), for the same reason.
+    const PAYOUT_PROOF_SIZE: u64 = 256 * 1024;
 
+    /// A message's SCALE-encoded arguments, sent as they are.
+    struct RawArgs(Vec<u8>);
 
-    /// `token.balance_of(owner)`, or `None` if the call failed.
+    impl Encode for RawArgs {
+        fn size_hint(&self) -> usize {
+            self.0.len()
+        }
+        fn encode_to<T: Output + ?Sized>(&self, dest: &mut T) {
+            dest.write(&self.0);
+        }
+    }
+
+    /// The first 16 bytes of a message's answer and its length; the rest is read and
+    /// dropped. One answer type and one call path for every token message keeps ink!'s
+    /// call code in the contract once (every byte of code is paid for by every message,
+    /// docs/cost-model.md §1), and decoding no `PSP22Error` keeps its strings out.
+    struct Answer {
+        head: [u8; 16],
+        len: usize,
+    }
+
+    impl Decode for Answer {
+        fn decode<I: Input>(input: &mut I) -> Result<Self, scale::Error> {
+            let len = input.remaining_len()?.unwrap_or(0);
+            let mut head = [0u8; 16];
+            let mut chunk = [0u8; 16];
+            let mut left = len;
+            let mut first = true;
+            while left > 0 {
+                let n = left.min(16);
+                let buf = if first { &mut head } else { &mut chunk };
+                input.read(buf.get_mut(..n).ok_or("chunk")?)?;
+                left = left.saturating_sub(n);
+                first = false;
+            }
+            Ok(Answer { head, len })
+        }
+    }
+
+    /// Calls `selector` on `token` with `args` within the given limits (0: no limit);
+    /// the answer, or `None` if the call failed in any way.
     #[inline(never)]
-    pub(crate) fn balance_of(token: AccountId, owner: AccountId) -> Option<Balance> {
+    fn invoke(
+        token: AccountId,
+        selector: [u8; 4],
+        args: Vec<u8>,
+        ref_time: u64,
+        proof_size: u64,
+    ) -> Option<Answer> {
         build_call::<DefaultEnvironment>()
             .call(token)
-            .exec_input(ExecutionInput::new(Selector::new(psp22::BALANCE_OF)).push_arg(owner))
-            .returns::<Balance>()
+            .ref_time_limit(ref_time)
+            .proof_size_limit(proof_size)
+            .exec_input(ExecutionInput::new(Selector::new(selector)).push_arg(RawArgs(args)))
+            .returns::<Answer>()
             .try_invoke()
             .ok()?
             .ok()
     }
 
+    /// Whether an answer is `Ok(())` of a `Result<(), PSP22Error>`.
+    fn is_ok_unit(answer: Option<Answer>) -> bool {
+        matches!(answer, Some(Answer { head: [0, ..], len: 1 }))
+    }
+
+    /// `token.balance_of(owner)`, or `None` if the call failed.
+    pub(crate) fn balance_of(token: AccountId, owner: AccountId) -> Option<Balance> {
+        let answer = invoke(token, psp22::BALANCE_OF, owner.encode(), 0, 0)?;
+        (answer.len == 16).then(|| Balance::from_le_bytes(answer.head))
+    }
+
     /// `token.transfer(to, amount, [])` from the escrow, within the payout gas limits;
     /// whether it returned `Ok(())`.
-    #[inline(never)]
     pub(crate) fn transfer(token: AccountId, to: AccountId, amount: Balance) -> bool {
-        let result = build_call::<DefaultEnvironment>()
-            .call(token)
-            .ref_time_limit(PAYOUT_REF_TIME)
-            .proof_size_limit(PAYOUT_PROOF_SIZE)
-            .exec_input(
-                ExecutionInput::new(Selector::new(psp22::TRANSFER))
-                    .push_arg(to)
-                    .push_arg(amount)
-                    .push_arg(Vec::<u8>::new()),
-            )
-            .returns::<Result<(), psp22::PSP22Error>>()
-            .try_invoke();
-        matches!(result, Ok(Ok(Ok(()))))
+        let args = (to, amount, Vec::<u8>::new()).encode();
+        is_ok_unit(invoke(
+            token,
+            psp22::TRANSFER,
+            args,
+            PAYOUT_REF_TIME,
+            PAYOUT_PROOF_SIZE,
+        ))
     }
 
     /// `token.transfer_from(from, to, amount, [])`, the escrow spending `from`'s allowance;
     /// whether it returned `Ok(())`.
-    #[inline(never)]
     pub(crate) fn transfer_from(
         token: AccountId,
         from: AccountId,
         to: AccountId,
         amount: Balance,
     ) -> bool {
-        let result = build_call::<DefaultEnvironment>()
-            .call(token)
-            .exec_input(
-                ExecutionInput::new(Selector::new(psp22::TRANSFER_FROM))
-                    .push_arg(from)
-                    .push_arg(to)
-                    .push_arg(amount)
-                    .push_arg(Vec::<u8>::new()),
-            )
-            .returns::<Result<(), psp22::PSP22Error>>()
-            .try_invoke();
-        matches!(result, Ok(Ok(Ok(()))))
+        let args = (from, to, amount, Vec::<u8>::new()).encode();
+        is_ok_unit(invoke(token, psp22::TRANSFER_FROM, args, 0, 0))
     }
 }
 

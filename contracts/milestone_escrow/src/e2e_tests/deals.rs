@@ -167,6 +167,7 @@ fn dispute_is_split_by_arbiter() -> E2EResult<()> {
                 resolution: Resolution::Arbiter,
                 index: 2,
                 to_seller: 178_200_000_000_000,
+                payee: id(AccountKeyring::Charlie),
                 fee: 1_800_000_000_000,
                 to_buyer: 120 * UNIT,
             }]
@@ -296,6 +297,7 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
             vec![PayoutDeferred {
                 deal_id,
                 account: empty_id,
+                asset: Asset::Native,
                 amount: 50_000_000
             }]
         );
@@ -330,6 +332,7 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
             vec![Withdrawn {
                 account: empty_id,
                 to: empty_id,
+                asset: Asset::Native,
                 amount: 50_000_000
             }]
         );
@@ -339,32 +342,6 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
         assert_eq!(none, Err(Error::NothingToWithdraw));
         Ok(())
     })
-}
-
-/// A fresh dev-chain account, new on every run (an earlier run on the same chain funded
-/// its own).
-fn fresh_account(name: &str) -> E2EResult<(Keypair, AccountId)> {
-    let uri = format!("//{name}//{}", now_ms());
-    let pair = Keypair::from_uri(&uri.parse()?)?;
-    let id = AccountId::from(pair.public_key().0);
-    Ok((pair, id))
-}
-
-/// Alice sends `amount` to `to`.
-async fn endow(client: &mut Client, to: AccountId, amount: Balance) -> E2EResult<()> {
-    use ink_e2e::subxt::dynamic::Value;
-    client
-        .runtime_call(
-            &ink_e2e::alice(),
-            "Balances",
-            "transfer_allow_death",
-            vec![
-                Value::unnamed_variant("Id", [Value::from_bytes(to)]),
-                Value::u128(amount),
-            ],
-        )
-        .await?;
-    Ok(())
 }
 
 /// Issue 14, item 7: a claimant whose payout could not land withdraws it to another account
@@ -405,6 +382,7 @@ fn claimant_withdraws_its_deferred_payout_to_an_account_of_its_choice() -> E2ERe
             vec![Withdrawn {
                 account: claimant_id,
                 to: payee_id,
+                asset: Asset::Native,
                 amount: 50_000_000
             }]
         );

@@ -37,7 +37,7 @@ type Client = ink_e2e::Client<PolkadotConfig, ink::env::DefaultEnvironment>;
 
 /// The contracts a test can instantiate, by crate name (ink_e2e names a contract by the
 /// file stem of its `.wasm`).
-const CONTRACTS: [&str; 2] = ["milestone_escrow", "bare_pay"];
+const CONTRACTS: [&str; 4] = ["milestone_escrow", "bare_pay", "stablecoin", "hostile_token"];
 
 /// Runs one test's body on a client connected to the node (see the module docs).
 fn run(test: impl AsyncFnOnce(Client) -> E2EResult<()>) -> E2EResult<()> {
@@ -143,6 +143,32 @@ async fn tick(client: &mut Client) -> E2EResult<()> {
             "System",
             "remark",
             vec![ink_e2e::subxt::dynamic::Value::from_bytes(b"tick")],
+        )
+        .await?;
+    Ok(())
+}
+
+/// A fresh dev-chain account, new on every run (an earlier run on the same chain funded
+/// its own).
+fn fresh_account(name: &str) -> E2EResult<(Keypair, AccountId)> {
+    let uri = format!("//{name}//{}", now_ms());
+    let pair = Keypair::from_uri(&uri.parse()?)?;
+    let id = AccountId::from(pair.public_key().0);
+    Ok((pair, id))
+}
+
+/// Alice sends `amount` to `to`.
+async fn endow(client: &mut Client, to: AccountId, amount: Balance) -> E2EResult<()> {
+    use ink_e2e::subxt::dynamic::Value;
+    client
+        .runtime_call(
+            &ink_e2e::alice(),
+            "Balances",
+            "transfer_allow_death",
+            vec![
+                Value::unnamed_variant("Id", [Value::from_bytes(to)]),
+                Value::u128(amount),
+            ],
         )
         .await?;
     Ok(())
@@ -275,3 +301,4 @@ macro_rules! call {
 mod baseline;
 mod costs;
 mod deals;
+mod tokens;
