@@ -6,9 +6,10 @@
 #   2. weight (ref_time, proof_size; dry-run gas_consumed) of each escrow message against a bare
 #      contract that only stores and transfers (contracts/bare_pay), release builds of both, and
 #      against the same message at 861cbb3 (the ink! contract deployed alone);
-#   3. both again after --deals N more deals (default 10,000); approve/fund on a 1- vs a
+#   3. the reference deal paid in the stablecoin (contracts/stablecoin), against native;
+#   4. both again after --deals N more deals (default 10,000); approve/fund on a 1- vs a
 #      16-milestone deal; optimized .wasm sizes; a deal's deposit;
-#   4. CLI wall time and peak memory for a full lifecycle: `escrow` vs cargo-contract 5.0.3,
+#   5. CLI wall time and peak memory for a full lifecycle: `escrow` vs cargo-contract 5.0.3,
 #      when it is installed (optional: scripts/setup.sh --with-cargo-contract).
 #
 # Usage: scripts/bench.sh [--deals N] [--out FILE]     (default FILE: docs/bench.md)
@@ -41,9 +42,10 @@ cd "$REPO_ROOT"
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 [ -x "$NODE_BIN" ] || die "$NODE_BIN is missing; run scripts/setup.sh first"
 
-step "release builds: bare_pay and milestone_escrow bundles, escrow-bench, escrow"
+step "release builds: bare_pay, milestone_escrow and stablecoin bundles, escrow-bench, escrow"
 "$REPO_ROOT/scripts/build-contract.sh" contracts/bare_pay --release
 "$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release
+"$REPO_ROOT/scripts/build-contract.sh" contracts/stablecoin --release
 cargo build --release -q -p escrow-bench -p escrow-cli || die "cargo build of the bench failed"
 bare_bundle="$CARGO_TARGET_DIR/ink/bare_pay/by-mode/release/bare_pay.contract"
 escrow_bundle="$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract"
@@ -69,6 +71,7 @@ step "escrow-bench --deals $deals"
 bench_rc=0
 "$CARGO_TARGET_DIR/release/escrow-bench" --url "ws://127.0.0.1:$port" --deals "$deals" \
 	--bare-bundle "$bare_bundle" --escrow-bundle "$escrow_bundle" \
+	--stablecoin-bundle "$CARGO_TARGET_DIR/ink/stablecoin/by-mode/release/stablecoin.contract" \
 	>"$work/bench.md" || bench_rc=$?
 [ "$bench_rc" -le 1 ] || die "escrow-bench failed (exit $bench_rc)"
 kill "$node_pid" 2>/dev/null

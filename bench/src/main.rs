@@ -19,7 +19,9 @@
 //!    message's cost grows with the number of deals in the contract;
 //! 4. fund/approve on a 1-milestone against a 16-milestone deal (cost must not grow with
 //!    milestones a message doesn't touch);
-//! 5. optimized `.wasm` sizes and the storage deposit of a deal.
+//! 5. optimized `.wasm` sizes and the storage deposit of a deal;
+//! 6. the reference deal paid in the stablecoin (issue 15), step by step, against the same
+//!    deal in the native token.
 //!
 //! It deploys the instance the way `escrow deploy` does: the bundle's code instantiated
 //! through its constructor `new`.
@@ -55,6 +57,8 @@ use crate::{
 const UNIT: u128 = 1_000_000_000_000;
 /// The instance fee the bench deploys with (1%), so every release pays a fee.
 const FEE_BPS: u16 = 100;
+/// The stablecoin's supply in the bench (in its 10^-6 units): plenty for the deal.
+const STABLECOIN_SUPPLY: u128 = 1_000_000_000 * UNIT;
 /// Proposals per `Utility.batch_all` when filling the contract with deals.
 const FILL_BATCH: usize = 250;
 /// Largest growth (in per mille) tolerated before the bench calls a cost "not flat".
@@ -66,12 +70,13 @@ struct Args {
     url: String,
     escrow_bundle: PathBuf,
     bare_bundle: PathBuf,
+    stablecoin_bundle: PathBuf,
     deals: u32,
     out: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: escrow-bench [--url ws://127.0.0.1:9944] [--escrow-bundle FILE] \
-[--bare-bundle FILE] [--deals N] [--out FILE]";
+[--bare-bundle FILE] [--stablecoin-bundle FILE] [--deals N] [--out FILE]";
 
 fn parse_args() -> Res<Args> {
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| {
@@ -86,6 +91,7 @@ fn parse_args() -> Res<Args> {
         url: "ws://127.0.0.1:9944".into(),
         escrow_bundle: bundle("milestone_escrow"),
         bare_bundle: bundle("bare_pay"),
+        stablecoin_bundle: bundle("stablecoin"),
         deals: 10_000,
         out: None,
     };
@@ -99,6 +105,7 @@ fn parse_args() -> Res<Args> {
             "--url" => a.url = value()?,
             "--escrow-bundle" => a.escrow_bundle = value()?.into(),
             "--bare-bundle" => a.bare_bundle = value()?.into(),
+            "--stablecoin-bundle" => a.stablecoin_bundle = value()?.into(),
             "--deals" => {
                 let v = value()?;
                 a.deals = v
@@ -127,6 +134,15 @@ async fn run(a: Args) -> Res<(String, Verdict)> {
     let ferdie = ink_id(&dev::ferdie());
     let (escrow, escrow_size) =
         deploy(&chain, opts.clone(), &a.escrow_bundle, (ferdie, FEE_BPS), 0).await?;
+    // The stablecoin (6 decimals), its supply minted to Alice, who deploys it.
+    let usd_args = (
+        Some("US Dollar".to_string()),
+        Some("USD".to_string()),
+        6u8,
+        STABLECOIN_SUPPLY,
+    );
+    let (usd, stablecoin_size) =
+        deploy(&chain, opts.clone(), &a.stablecoin_bundle, usd_args, 0).await?;
     let b = Bench {
         chain,
         escrow,
@@ -142,6 +158,14 @@ async fn run(a: Args) -> Res<(String, Verdict)> {
     let reference = b.reference_deal().await?;
     let (small, deposit) = b.lifecycle().await?;
     let one = b.touch_first_of(1).await?;
+    // The buyer's stablecoin, then the reference deal paid in it.
+    let to_bob = contract::call_data(
+        "PSP22::transfer",
+        &(ink_id(&dev::bob()), STABLECOIN_SUPPLY / 2, Vec::<u8>::new()),
+    );
+    b.exec::<()>(&dev::alice(), &usd, 0, "stablecoin to the buyer", to_bob)
+        .await?;
+    let stablecoin = b.stablecoin_deal(&usd).await?;
     let sixteen = b.touch_first_of(16).await?;
     eprintln!("escrow-bench: proposing {} more deals", a.deals);
     let fill_started = std::time::Instant::now();
@@ -168,6 +192,8 @@ async fn run(a: Args) -> Res<(String, Verdict)> {
         sixteen,
         escrow_size,
         bare_size,
+        stablecoin,
+        stablecoin_size,
         deposit,
         deals: a.deals,
         fill_secs,

@@ -2,7 +2,7 @@
 
 use crate::{
     baseline::{self, change, exceeds, weight_exceeds},
-    scenarios::{sum, Step, REFERENCE_STEPS},
+    scenarios::{sum, Step, TokenStep, REFERENCE_STEPS},
     session::{BlockLimits, Row},
     Res, Weight, FEE_BPS, FILL_BATCH, FLAT_TOLERANCE_PER_MILLE, UNIT,
 };
@@ -25,6 +25,9 @@ pub struct Measured {
     pub sixteen: (Weight, Weight),
     pub escrow_size: usize,
     pub bare_size: usize,
+    /// The reference deal paid in the stablecoin, and the stablecoin's code size.
+    pub stablecoin: Vec<TokenStep>,
+    pub stablecoin_size: usize,
     pub deposit: u128,
     pub deals: u32,
     pub fill_secs: f64,
@@ -75,23 +78,60 @@ pub fn render(m: &Measured) -> Res<(String, Verdict)> {
     };
     let mut md = String::new();
     reference_section(m, &mut md, &mut v)?;
+    stablecoin_section(m, &mut md);
     messages_section(m, &mut md, &mut v)?;
     milestones_section(m, &mut md, &mut v);
     md.push_str("\n## Code size and deposits\n\n");
     md.push_str(&format!(
         "- milestone_escrow optimized .wasm: {} bytes ({} messages measured here)\n\
          - bare_pay optimized .wasm: {} bytes\n\
+         - stablecoin optimized .wasm: {} bytes\n\
          - storage deposit charged for proposing a 5-milestone deal: {} plancks ({:.4} UNIT)\n\
          - filling the contract with {} deals took {:.0} s ({FILL_BATCH} proposals per `Utility.batch_all`)\n",
         m.escrow_size,
         m.small.len(),
         m.bare_size,
+        m.stablecoin_size,
         m.deposit,
         m.deposit as f64 / UNIT as f64,
         m.deals,
         m.fill_secs
     ));
     Ok((md, v))
+}
+
+/// The reference deal in the stablecoin against the same deal in the native token.
+fn stablecoin_section(m: &Measured, md: &mut String) {
+    let native = sum(m.reference.iter().map(|s| s.gas));
+    let token = sum(m.stablecoin.iter().map(|s| s.gas));
+    md.push_str(
+        "## The reference deal in the stablecoin\n\n\
+         The same deal paid in the repo's PSP22 stablecoin (`contracts/stablecoin`, 6 \
+         decimals): the buyer accepts without value, approves the escrow on the token for the \
+         deal's total, and deposits with `fund_tokens`, which pulls the tokens with \
+         `transfer_from` and checks the escrow's token balance before and after; every payout \
+         is the token's `transfer`. Measured on a fresh instance, after the native reference \
+         deal.\n\n\
+         | step | ref_time | proof_size | transfers |\n|---|---:|---:|---:|\n",
+    );
+    for s in &m.stablecoin {
+        md.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            s.name, s.gas.ref_time, s.gas.proof_size, s.payments
+        ));
+    }
+    let payments: u32 = m.stablecoin.iter().map(|s| s.payments).sum();
+    md.push_str(&format!(
+        "| **whole deal** | **{}** | **{}** | **{payments}** |\n\n\
+         - **Against the same deal in the native token** (ref_time {}, proof_size {}): \
+         {}× in ref_time, {}× in proof_size, the token's `approve` included.\n\n",
+        token.ref_time,
+        token.proof_size,
+        native.ref_time,
+        native.proof_size,
+        ratio(token.ref_time, native.ref_time),
+        ratio(token.proof_size, native.proof_size),
+    ));
 }
 
 fn reference_section(m: &Measured, md: &mut String, v: &mut Verdict) -> Res<()> {

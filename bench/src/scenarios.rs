@@ -6,7 +6,7 @@ use std::time::Duration;
 use escrow_types::{Asset, DealId, DealTerms, MilestoneTerms, ReleaseRule};
 use ink::primitives::AccountId;
 use scale::Decode;
-use subxt::dynamic::Value;
+use subxt::{dynamic::Value, utils::AccountId32};
 use subxt_signer::sr25519::{dev, Keypair};
 
 use crate::{
@@ -101,6 +101,19 @@ pub fn ink_id(k: &Keypair) -> AccountId {
     AccountId::from(k.public_key().0)
 }
 
+fn ink_id_of(a: &AccountId32) -> AccountId {
+    AccountId::from(a.0)
+}
+
+/// A measured step of the stablecoin reference deal.
+pub struct TokenStep {
+    pub name: &'static str,
+    /// Dry-run `gas_consumed` in the state the step was submitted in.
+    pub gas: Weight,
+    /// Transfers out of the escrow it made (token transfers).
+    pub payments: u32,
+}
+
 impl Bench {
     /// Runs the next step of the reference deal and records it.
     async fn step<R: Decode>(
@@ -154,6 +167,52 @@ impl Bench {
         // Every milestone is settled now: anyone records the closure.
         let close = call_data("close_deal", &(deal,));
         self.step::<()>(s, &anyone, 0, close).await?;
+        Ok(steps)
+    }
+
+    /// The reference deal paid in the stablecoin `usd` (issue 15): the same terms and steps,
+    /// except that the buyer accepts without value, approves the escrow on the token for the
+    /// deal's total, and deposits with `fund_tokens`, and every payout is a token transfer.
+    /// Each step as measured (dry-run `gas_consumed`), the token's `approve` included.
+    pub async fn stablecoin_deal(&self, usd: &AccountId32) -> Res<Vec<TokenStep>> {
+        let (seller, buyer, oracle, anyone) =
+            (dev::charlie(), dev::bob(), dev::dave(), dev::alice());
+        let terms = DealTerms {
+            asset: Asset::Psp22(AccountId::from(usd.0)),
+            ..reference_terms(self.now_ms().await?)
+        };
+        let total: u128 = terms.milestones.iter().map(|m| m.amount).sum();
+        let hash = self.terms_hash(&terms).await?;
+        let escrow = self.escrow.clone();
+        let mut steps = Vec::new();
+        let mut step = async |name: &'static str, who: &Keypair, dest: &AccountId32, data| {
+            let done = self.exec::<()>(who, dest, 0, name, data).await?;
+            steps.push(TokenStep {
+                name,
+                gas: done.dry.gas_consumed,
+                payments: transfers(&done.events),
+            });
+            Res::Ok(())
+        };
+        let propose = call_data("propose", &(terms,));
+        let (deal, _) = self.dry::<DealId>(&seller, &escrow, 0, &propose).await?;
+        step("propose (3 milestones, advance)", &seller, &escrow, propose).await?;
+        let accept = call_data("accept", &(deal, hash));
+        step("accept (no value)", &buyer, &escrow, accept).await?;
+        let approve = call_data("PSP22::approve", &(ink_id_of(&escrow), total));
+        step("the token's approve (escrow, total)", &buyer, usd, approve).await?;
+        let fund = call_data("fund_tokens", &(deal, total));
+        step("fund_tokens in full (the advance pays milestone 0)", &buyer, &escrow, fund).await?;
+        let submit1 = call_data("submit", &(deal, 1u8, [1u8; 32]));
+        step("submit milestone 1", &seller, &escrow, submit1).await?;
+        let attest1 = call_data("attest", &(deal, 1u8));
+        step("attest milestone 1 (quorum → release)", &oracle, &escrow, attest1).await?;
+        let submit2 = call_data("submit", &(deal, 2u8, [2u8; 32]));
+        step("submit milestone 2", &seller, &escrow, submit2).await?;
+        let approve2 = call_data("approve", &(deal, 2u8));
+        step("approve milestone 2 (release + fee)", &buyer, &escrow, approve2).await?;
+        let close = call_data("close_deal", &(deal,));
+        step("close_deal", &anyone, &escrow, close).await?;
         Ok(steps)
     }
 
