@@ -7,7 +7,7 @@
 #      contract that only stores and transfers (contracts/bare_pay), release builds of both, and
 #      against the same message at 861cbb3 (the ink! contract deployed alone);
 #   3. the reference deal paid in the stablecoin (contracts/stablecoin), against native;
-#   4. both again after --deals N more deals (default 10,000); approve/fund on a 1- vs a
+#   4. 1 and 2 again after --deals N more deals (default 10,000); approve/fund on a 1- vs a
 #      16-milestone deal; optimized .wasm sizes; a deal's deposit;
 #   5. CLI wall time and peak memory for a full lifecycle: `escrow` vs cargo-contract 5.0.3,
 #      when it is installed (optional: scripts/setup.sh --with-cargo-contract).
