@@ -14,7 +14,8 @@ Exit codes:
   0  ok
   1  rejected by the contract or the chain (the error is named, with a hint), or audit mismatch
   2  bad input (argument, file, keystore, config), or the contract address is not a
-     milestone-escrow contract (its code hash is checked before anything is signed or read)
+     milestone-escrow contract (its code hash is checked before anything is signed or read),
+     or a token is not a usable PSP22 token (no contract, no PSP22 answers, no metadata)
   3  node unreachable (nothing was submitted)
   4  transaction submitted but its outcome is unknown (it is never re-submitted; check it)
   5  cancelled at the confirmation prompt (nothing was submitted)
@@ -116,8 +117,8 @@ pub enum Command {
     /// Deal actions and reads.
     #[command(subcommand)]
     Deal(commands::DealCommand),
-    /// Pull payouts the chain refused earlier (your claimable balance), to you or --to
-    /// another account.
+    /// Pull payouts the chain (or, with --token, a token) refused earlier (your claimable
+    /// balance), to you or --to another account.
     Withdraw(commands::funds::WithdrawArgs),
     /// Decoded contract events, human or JSON lines.
     Events(commands::events::EventsArgs),
@@ -126,6 +127,10 @@ pub enum Command {
     /// Keystore accounts.
     #[command(subcommand)]
     Account(commands::account::AccountCommand),
+    /// PSP22 tokens deals are paid in: deploy and mint the stablecoin, record tokens by
+    /// symbol for --url.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
     /// Find out what happened to a submitted transaction (after exit code 4).
     TxStatus(commands::status::StatusArgs),
 }

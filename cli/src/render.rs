@@ -14,18 +14,151 @@ use serde_json::{json, Map, Value as Json};
 use subxt::ext::scale_value::{self, Composite, Primitive, Value, ValueDef};
 use subxt::utils::AccountId32;
 
+use std::collections::BTreeMap;
+
 use escrow_client::{
     accounts::ss58,
     contract::EscrowEvent,
+    token::TokenInfo,
     units::{self, Token},
 };
-use escrow_types::{Config, DealTerms, ReleaseRule};
+use escrow_types::{Asset, Config, DealId, DealTerms, ReleaseRule};
 
-/// What rendering needs to know about the chain.
+/// What rendering needs to know about the chain: the units amounts are shown in.
 #[derive(Debug, Clone, Default)]
 pub struct RenderCtx {
-    /// For amounts in human output.
+    /// The units of the amounts rendered: the chain's native token, unless narrowed to a
+    /// deal's asset ([`RenderCtx::for_asset`]). Fees and storage deposits are always native.
     pub token: Token,
+    /// The chain's native token (fees, storage deposits, balances).
+    pub native: Token,
+    /// PSP22 tokens whose metadata was read, by address.
+    pub tokens: BTreeMap<[u8; 32], TokenInfo>,
+    /// The assets of the deals seen, by deal.
+    pub deal_assets: BTreeMap<DealId, Asset>,
+}
+
+/// The units of a token whose metadata is unknown: its smallest unit.
+pub fn raw_units() -> Token {
+    Token {
+        symbol: "(raw)".into(),
+        decimals: 0,
+    }
+}
+
+/// The asset an event names itself: a proposal's terms, a deferred payout's or a
+/// withdrawal's asset.
+pub fn own_asset(e: &EscrowEvent) -> Option<Asset> {
+    match e {
+        EscrowEvent::DealProposed(p) => Some(p.terms.asset),
+        EscrowEvent::PayoutDeferred(p) => Some(p.asset),
+        EscrowEvent::Withdrawn(w) => Some(w.asset),
+        _ => None,
+    }
+}
+
+impl RenderCtx {
+    /// A context for the chain's token `native`, knowing no token or deal yet.
+    pub fn native_only(native: Token) -> Self {
+        RenderCtx {
+            token: native.clone(),
+            native,
+            tokens: BTreeMap::new(),
+            deal_assets: BTreeMap::new(),
+        }
+    }
+
+    /// The token's metadata, if it was read.
+    pub fn token_info(&self, asset: &Asset) -> Option<&TokenInfo> {
+        let t = asset.token()?;
+        let bytes: &[u8; 32] = t.as_ref();
+        self.tokens.get(bytes)
+    }
+
+    /// The units `asset`'s amounts are shown in: the native token's, a token's from its
+    /// metadata, or its raw smallest unit when that is unknown.
+    pub fn units(&self, asset: &Asset) -> Token {
+        match asset {
+            Asset::Native => self.native.clone(),
+            Asset::Psp22(_) => self
+                .token_info(asset)
+                .map(TokenInfo::units)
+                .unwrap_or_else(raw_units),
+        }
+    }
+
+    /// This context with amounts in `asset`'s units.
+    pub fn for_asset(&self, asset: &Asset) -> RenderCtx {
+        RenderCtx {
+            token: self.units(asset),
+            ..self.clone()
+        }
+    }
+
+    /// The asset of an event: its own, or its deal's (if known).
+    pub fn event_asset(&self, e: &EscrowEvent) -> Option<Asset> {
+        own_asset(e).or_else(|| self.deal_assets.get(&e.deal_id()?).copied())
+    }
+
+    /// This context with amounts in `e`'s asset's units: raw units when the asset is
+    /// unknown (never another asset's units).
+    pub fn for_event(&self, e: &EscrowEvent) -> RenderCtx {
+        match self.event_asset(e) {
+            Some(a) => self.for_asset(&a),
+            None => RenderCtx {
+                token: raw_units(),
+                ..self.clone()
+            },
+        }
+    }
+
+    /// "UNIT (the chain's native token)", "USDT (PSP22 token 5F…, 6 decimals)", or the
+    /// address of a token whose metadata is unknown.
+    pub fn asset_label(&self, asset: &Asset) -> String {
+        match asset {
+            Asset::Native => format!("{} (the chain's native token)", self.native.symbol),
+            Asset::Psp22(t) => match self.token_info(asset) {
+                Some(info) => info.label(),
+                None => format!(
+                    "PSP22 token {} (its metadata is unreadable: amounts in its smallest unit)",
+                    ss58(t)
+                ),
+            },
+        }
+    }
+
+    /// The short name of `asset` for tables: its symbol, or the token's address.
+    pub fn asset_symbol(&self, asset: &Asset) -> String {
+        match asset {
+            Asset::Native => self.native.symbol.clone(),
+            Asset::Psp22(t) => self
+                .token_info(asset)
+                .map(|i| i.symbol.clone())
+                .unwrap_or_else(|| ss58(t)),
+        }
+    }
+}
+
+/// `asset` as JSON: `{"kind": "native", "symbol", "decimals"}` or `{"kind": "psp22",
+/// "address", "name", "symbol", "decimals"}` (metadata `null` when unreadable).
+pub fn asset_json(asset: &Asset, ctx: &RenderCtx) -> Json {
+    match asset {
+        Asset::Native => json!({
+            "kind": "native",
+            "symbol": ctx.native.symbol,
+            "decimals": ctx.native.decimals,
+        }),
+        Asset::Psp22(t) => {
+            let info = ctx.token_info(asset);
+            json!({
+                "kind": "psp22",
+                "address": ss58(t),
+                "name": info.map(|i| i.name.clone()),
+                "symbol": info.map(|i| i.symbol.clone()),
+                "decimals": info.map(|i| i.decimals),
+            })
+        }
+    }
 }
 
 fn decode<T: scale_info::TypeInfo + Encode + 'static>(
@@ -168,9 +301,10 @@ pub fn event_json(e: &EscrowEvent) -> Json {
     v
 }
 
-/// Human `key=value` text of an event's fields.
+/// Human `key=value` text of an event's fields, amounts in the event's asset (its own,
+/// or its deal's as `ctx` knows it; raw units when unknown).
 pub fn event_fields_human(e: &EscrowEvent, ctx: &RenderCtx) -> String {
-    json_to_human(event_fields_json(e), ctx)
+    json_to_human(event_fields_json(e), &ctx.for_event(e))
 }
 
 /// Human `key=value` text of a JSON object: amounts with the token, times as RFC 3339,
@@ -187,6 +321,11 @@ pub fn json_to_human(j: Json, ctx: &RenderCtx) -> String {
 
 /// One field, humanly.
 pub fn human_field(key: &str, v: &Json, ctx: &RenderCtx) -> String {
+    if key == "asset" {
+        if let Some(a) = asset_of_json(v) {
+            return ctx.asset_symbol(&a);
+        }
+    }
     match v {
         Json::String(s) if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() => s
             .parse::<u128>()
@@ -226,6 +365,19 @@ pub fn human_field(key: &str, v: &Json, ctx: &RenderCtx) -> String {
     }
 }
 
+/// An `Asset` back from its JSON (`"Native"`, `{"Psp22": "5F…"}`).
+fn asset_of_json(v: &Json) -> Option<Asset> {
+    match v {
+        Json::String(s) if s == "Native" => Some(Asset::Native),
+        Json::Object(o) => {
+            let addr = o.get("Psp22")?.as_str()?;
+            let a = escrow_client::accounts::parse_account(addr).ok()?;
+            Some(Asset::Psp22(escrow_client::accounts::ink_account(&a)))
+        }
+        _ => None,
+    }
+}
+
 /// "12.5%" of basis points.
 pub fn percent(bps: u16) -> String {
     format!("{}%", units::format_amount(u128::from(bps), 2, ""))
@@ -237,7 +389,8 @@ fn when(t: u64, now: u64) -> String {
 }
 
 /// Every term of a deal, one line each, for review before anything is signed (`deal
-/// propose` shows what it will propose, `deal accept` what it will accept): parties,
+/// propose` shows what it will propose, `deal accept` what it will accept): the asset
+/// (amounts are shown in its units, `ctx` knowing its token's metadata), parties,
 /// funder, oracles and threshold, release rule, arbiter, fallback split, advance, windows,
 /// the funding deadline, every milestone's amount and ship-by, the agreement, and the
 /// instance's fee when known. `ship_notes[i]`, when given, follows milestone `i`'s ship-by
@@ -249,7 +402,7 @@ pub fn terms_lines(
     ctx: &RenderCtx,
     ship_notes: &[Option<String>],
 ) -> Vec<String> {
-    let tok = &ctx.token;
+    let tok = &ctx.units(&t.asset);
     let n_oracles = t.oracles.len();
     let quorum = format!(
         "{} of {n_oracles} oracle attestation(s)",
@@ -265,6 +418,10 @@ pub fn terms_lines(
         .iter()
         .try_fold(0u128, |s, m| s.checked_add(m.amount));
     let mut lines = vec![
+        format!(
+            "  asset        {}: every amount below is in it",
+            ctx.asset_label(&t.asset)
+        ),
         format!("  buyer        {}", ss58(&t.buyer)),
         format!("  seller       {}", ss58(&t.seller)),
         match &t.funder {
@@ -336,7 +493,7 @@ pub fn terms_lines(
     ));
     if let Some(c) = fee {
         lines.push(format!(
-            "  fee          {} ({} bps) of every payment to the seller, to {} (this instance's)",
+            "  fee          {} ({} bps) of every payment to the seller, to {} (this instance's; in the deal's asset)",
             percent(c.fee_bps),
             c.fee_bps,
             ss58(&c.fee_recipient)
@@ -401,6 +558,7 @@ mod tests {
             agreement_hash: [0xaa; 32],
             funder: None,
             fund_by: 1_796_126_400_000,
+            asset: Asset::Native,
             milestones: vec![
                 MilestoneTerms {
                     amount: 1_000_000_000_000,
@@ -483,6 +641,12 @@ mod tests {
         ] {
             assert!(text.contains(&needle), "lacks {needle:?}:\n{text}");
         }
+        assert!(
+            text.contains(
+                "asset        UNIT (the chain's native token): every amount below is in it"
+            ),
+            "{text}"
+        );
         let bare = terms_lines(&terms(), None, 0, &RenderCtx::default(), &[]).join("\n");
         assert!(
             bare.contains("funder       none: only the buyer deposits"),
@@ -490,5 +654,112 @@ mod tests {
         );
         assert!(bare.contains("arbiter      none"), "{bare}");
         assert!(!bare.contains("fee "), "{bare}");
+    }
+
+    fn usdt_ctx() -> RenderCtx {
+        let mut rc = RenderCtx::default();
+        rc.tokens.insert(
+            [9; 32],
+            TokenInfo {
+                address: AccountId32([9; 32]),
+                name: "US Dollar".into(),
+                symbol: "USDT".into(),
+                decimals: 6,
+            },
+        );
+        rc
+    }
+
+    #[test]
+    fn a_token_deals_terms_show_its_asset_and_amounts_in_its_units() {
+        let usdt = Asset::Psp22([9; 32].into());
+        let t = DealTerms {
+            asset: usdt,
+            milestones: vec![
+                MilestoneTerms {
+                    amount: 300_000_000,
+                    terms_hash: [0; 32],
+                    ship_by: 1_798_718_400_000,
+                },
+                MilestoneTerms {
+                    amount: 700_500_000,
+                    terms_hash: [0; 32],
+                    ship_by: 1_801_310_400_000,
+                },
+            ],
+            ..terms()
+        };
+        let text = terms_lines(&t, None, 0, &usdt_ctx(), &[]).join("\n");
+        for needle in [
+            format!(
+                "asset        USDT (PSP22 token {}, 6 decimals): every amount below is in it",
+                AccountId32([9; 32])
+            ),
+            "milestones   2, total 1000.5 USDT".to_string(),
+            "#0 300 USDT, ship by".to_string(),
+            "#1 700.5 USDT, ship by".to_string(),
+        ] {
+            assert!(text.contains(&needle), "lacks {needle:?}:\n{text}");
+        }
+        // A token whose metadata is unknown: its address, amounts in raw units.
+        let raw = terms_lines(&t, None, 0, &RenderCtx::default(), &[]).join("\n");
+        assert!(raw.contains("its metadata is unreadable"), "{raw}");
+        assert!(raw.contains("#0 300000000 (raw)"), "{raw}");
+    }
+
+    #[test]
+    fn events_show_amounts_in_their_deals_asset_never_another_ones() {
+        let usdt = Asset::Psp22([9; 32].into());
+        let mut rc = usdt_ctx();
+        rc.deal_assets.insert(DealId(1), usdt);
+        rc.deal_assets.insert(DealId(2), Asset::Native);
+        let funded = |id| {
+            EscrowEvent::DealFunded(DealFunded {
+                deal_id: DealId(id),
+                funder: [1; 32].into(),
+                amount: 2_500_000,
+                deposited: 2_500_000,
+            })
+        };
+        let h = event_fields_human(&funded(1), &rc);
+        assert!(h.contains("amount=2.5USDT"), "{h}");
+        let h = event_fields_human(&funded(2), &rc);
+        assert!(h.contains("amount=0.0000025UNIT"), "{h}");
+        // A deal whose asset is unknown: raw units, not the chain's.
+        let h = event_fields_human(&funded(3), &rc);
+        assert!(h.contains("amount=2500000(raw)"), "{h}");
+        // An event naming its own asset.
+        let w = EscrowEvent::Withdrawn(Withdrawn {
+            account: [1; 32].into(),
+            to: [1; 32].into(),
+            asset: usdt,
+            amount: 1_000_000,
+        });
+        let h = event_fields_human(&w, &rc);
+        assert!(
+            h.contains("asset=USDT") && h.contains("amount=1USDT"),
+            "{h}"
+        );
+        assert_eq!(
+            event_json(&w)["asset"]["Psp22"],
+            json!(ss58(&[9; 32].into()))
+        );
+    }
+
+    #[test]
+    fn asset_json_names_kind_address_and_metadata() {
+        let rc = usdt_ctx();
+        let j = asset_json(&Asset::Psp22([9; 32].into()), &rc);
+        assert_eq!(j["kind"], "psp22");
+        assert_eq!(j["symbol"], "USDT");
+        assert_eq!(j["decimals"], 6);
+        assert_eq!(j["address"], json!(AccountId32([9; 32]).to_string()));
+        let j = asset_json(&Asset::Native, &rc);
+        assert_eq!(
+            (j["kind"].clone(), j["symbol"].clone()),
+            (json!("native"), json!("UNIT"))
+        );
+        let unknown = asset_json(&Asset::Psp22([8; 32].into()), &rc);
+        assert_eq!(unknown["symbol"], Json::Null);
     }
 }

@@ -772,7 +772,7 @@ fn accept_prints_every_term_before_signing() {
             "20",
         ],
     );
-    let deal = e.deal(&id);
+    let deal = e.deal(id);
     let d = &deal["deal"]["deal"];
     let (fund_by, hash) = (d["fund_by"].as_u64().unwrap(), e.terms_hash(id));
     let id = id.to_string();
@@ -907,7 +907,7 @@ fn propose_without_ship_by_derives_and_prints_the_documented_default() {
             "10d",
         ],
     );
-    let deal = e.deal(&id);
+    let deal = e.deal(id);
     let fund_by = deal["deal"]["deal"]["fund_by"].as_u64().unwrap();
     assert!(
         fund_by >= started + 7 * DAY,

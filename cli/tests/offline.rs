@@ -317,3 +317,236 @@ fn help_documents_the_deadline_defaults_and_what_accepting_names() {
     }
     assert!(e.run(&["withdraw", "--help"]).ok().contains("--to <TO>"));
 }
+
+/// A config with two tokens recorded for the offline runner's URL, both called USDT, and
+/// one EURC.
+fn with_tokens(e: &Escrow) -> (String, String, String) {
+    // Dev accounts' addresses stand in for token contracts: nothing here reaches a chain.
+    let (a, b, c) = (
+        "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y", // //Charlie
+        "5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy", // //Dave
+        "5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw", // //Eve
+    );
+    let url = escrow_test_support::cli::NO_NODE_URL;
+    let token = |addr: &str, symbol: &str| {
+        format!(r#"{{"address":"{addr}","symbol":"{symbol}","name":"{symbol} coin","decimals":6}}"#)
+    };
+    e.file(
+        "config.json",
+        &format!(
+            r#"{{"deployments":{{}},"tokens":{{"{url}":[{},{},{}]}}}}"#,
+            token(a, "USDT"),
+            token(b, "USDT"),
+            token(c, "EURC")
+        ),
+    );
+    (a.to_string(), b.to_string(), c.to_string())
+}
+
+#[test]
+fn token_list_shows_the_tokens_recorded_for_the_url() {
+    let e = Escrow::offline();
+    let r = e.run(&["token", "list"]);
+    assert!(
+        r.ok().contains("no tokens recorded for ws://127.0.0.1:1"),
+        "{r:#?}"
+    );
+    let (a, _, c) = with_tokens(&e);
+    let r = e.run(&["token", "list"]);
+    let out = r.ok();
+    assert!(
+        out.contains(&format!("USDT          6 decimals  {a}  USDT coin")),
+        "{r:#?}"
+    );
+    assert!(
+        out.contains(&format!("EURC          6 decimals  {c}  EURC coin")),
+        "{r:#?}"
+    );
+    let v = e.run(&["--json", "token", "list"]).json();
+    assert_eq!(v["tokens"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(v["tokens"][2]["symbol"], "EURC");
+}
+
+#[test]
+fn an_unknown_or_ambiguous_asset_symbol_is_bad_input_before_connecting() {
+    let e = Escrow::offline();
+    let (a, b, _) = with_tokens(&e);
+    let propose = |asset: &str| {
+        e.run(&[
+            "--suri",
+            "//Alice",
+            "--contract",
+            ALICE,
+            "deal",
+            "propose",
+            "--seller",
+            "//Bob",
+            "--milestone",
+            "1",
+            "--asset",
+            asset,
+        ])
+    };
+    // No node: had it got that far, the exit would be 3.
+    let r = propose("GBPT");
+    r.fails(
+        exit::BAD_INPUT,
+        &[
+            "--asset: unknown asset 'GBPT'",
+            "(known: USDT, USDT, EURC)",
+            "escrow token add ADDRESS",
+        ],
+    );
+    let r = propose("usdt");
+    r.fails(
+        exit::BAD_INPUT,
+        &["--asset: ambiguous asset 'usdt'", &a, &b, "by its address"],
+    );
+    // A known symbol, `native` or an address goes on to the node.
+    for ok in ["EURC", "native", &a] {
+        propose(ok).fails(exit::UNREACHABLE, &["no node reachable"]);
+    }
+    e.run(&[
+        "--suri",
+        "//Alice",
+        "--contract",
+        ALICE,
+        "withdraw",
+        "--token",
+        "GBPT",
+    ])
+    .fails(exit::BAD_INPUT, &["--token: unknown asset 'GBPT'"]);
+    e.run(&[
+        "--suri",
+        "//Alice",
+        "--contract",
+        ALICE,
+        "withdraw",
+        "--token",
+        "native",
+    ])
+    .fails(
+        exit::BAD_INPUT,
+        &["native payouts are withdrawn without --token"],
+    );
+    e.run(&[
+        "--suri", "//Alice", "token", "mint", "--token", "USDT", "--to", "//Bob", "5",
+    ])
+    .fails(exit::BAD_INPUT, &["--token: ambiguous asset 'USDT'"]);
+}
+
+#[test]
+fn token_deploy_refuses_metadata_it_could_not_show_and_amounts_beyond_its_decimals() {
+    let e = Escrow::offline();
+    let deploy = |extra: &[&str]| {
+        let mut args = vec!["--suri", "//Alice", "token", "deploy"];
+        args.extend_from_slice(extra);
+        e.run(&args)
+    };
+    deploy(&["--name", "US Dollar", "--symbol", "US D"]).fails(
+        exit::BAD_INPUT,
+        &["token_symbol \"US D\" contains spaces or control characters"],
+    );
+    deploy(&[
+        "--name",
+        "US Dollar",
+        "--symbol",
+        "USDT",
+        "--decimals",
+        "39",
+    ])
+    .fails(exit::BAD_INPUT, &["token_decimals is 39"]);
+    deploy(&[
+        "--name",
+        "US Dollar",
+        "--symbol",
+        "USDT",
+        "--supply",
+        "1.0000001",
+    ])
+    .fails(
+        exit::BAD_INPUT,
+        &["--supply: '1.0000001': too many decimals (7 given, USDT has 6)"],
+    );
+    deploy(&[
+        "--name",
+        "US Dollar",
+        "--symbol",
+        "USDT",
+        "--bundle",
+        "/nonexistent/stablecoin.contract",
+    ])
+    .fails(
+        exit::BAD_INPUT,
+        &[
+            "cannot read the contract bundle /nonexistent/stablecoin.contract",
+            "scripts/build-contract.sh contracts/stablecoin --release",
+        ],
+    );
+}
+
+#[test]
+fn token_add_and_deal_assign_name_the_bad_argument() {
+    let e = Escrow::offline();
+    e.run(&["token", "add", "USDT"]).fails(
+        exit::BAD_INPUT,
+        &["token add: 'USDT'", "give the token's address"],
+    );
+    e.run(&["token", "add", ALICE])
+        .fails(exit::UNREACHABLE, &["no node reachable"]);
+    let assign = |to: &str| {
+        e.run(&[
+            "--suri",
+            "//Charlie",
+            "--contract",
+            ALICE,
+            "deal",
+            "assign",
+            "0",
+            "--from",
+            "1",
+            "--to",
+            to,
+        ])
+    };
+    assign("nobody").fails(exit::BAD_INPUT, &["'nobody' is not an account"]);
+    assign("//Ferdie").fails(exit::UNREACHABLE, &["no node reachable"]);
+    e.run(&["deal", "assign", "0", "--to", "//Ferdie"])
+        .fails(exit::BAD_INPUT, &["--from <FROM>"]);
+}
+
+#[test]
+fn help_documents_assets_approvals_assignment_and_tokens() {
+    let e = Escrow::offline();
+    let r = e.run(&["deal", "propose", "--help"]);
+    assert!(r.ok().contains("--asset <native|ADDRESS|SYMBOL>"), "{r:#?}");
+    assert!(r.out.contains("[default: native]"), "{r:#?}");
+    let r = e.run(&["deal", "accept", "--help"]);
+    for needle in [
+        "--no-approve",
+        "approved for exactly the amount deposited",
+        "naming the token, the\nspender (the escrow), the amount needed and the current allowance",
+    ] {
+        assert!(
+            r.ok().contains(needle),
+            "accept --help lacks {needle:?}: {r:#?}"
+        );
+    }
+    assert!(e
+        .run(&["deal", "fund", "--help"])
+        .ok()
+        .contains("--no-approve"));
+    let r = e.run(&["deal", "assign", "--help"]);
+    assert!(
+        r.ok().contains("--from <FROM>") && r.out.contains("--to <TO>"),
+        "{r:#?}"
+    );
+    let r = e.run(&["token", "--help"]);
+    for verb in ["deploy", "mint", "add", "list"] {
+        assert!(r.ok().contains(verb), "token --help lacks {verb}: {r:#?}");
+    }
+    assert!(e
+        .run(&["withdraw", "--help"])
+        .ok()
+        .contains("--token <ADDRESS|SYMBOL>"));
+}

@@ -22,33 +22,50 @@ use std::io::{IsTerminal, Write};
 use clap::Args;
 use escrow_client::{
     contract::{terms_hash, terms_of},
-    messages, units, ClientError, Result,
+    messages,
+    units::{self, Token},
+    ClientError, Result,
 };
-use escrow_types::{Balance, DealId, DealTerms, Digest};
+use escrow_types::{Balance, Deal, DealId, DealTerms, Digest};
+use subxt::utils::AccountId32;
 
-use super::call;
+use super::{call, deposit};
 use crate::{render, Ctx};
 
 /// `deal accept --help`: how the acceptance is bound to the terms.
 pub const ACCEPT_HELP: &str = "\
 Every term is printed before anything is signed: parties, funder, oracles and threshold,
 release rule, arbiter, fallback split, advance, windows, the funding deadline, every
-milestone's amount and ship-by, the agreement hash and this instance's fee.
+milestone's amount and ship-by, the agreement hash and this instance's fee, and the asset the
+deal is paid in (amounts in its units).
 
 The acceptance names the terms hash, and the contract refuses any other terms
 (TermsHashMismatch). Name the hash you reviewed with --terms-hash (see `escrow deal show
 ID`). Without it the command must run on a terminal, where you confirm the printed terms
 at the prompt; in a script (stdin not a terminal), or with --yes, it refuses (exit 2) and
-signs nothing. --dry-run needs no hash: it prints the terms and their hash.";
+signs nothing. --dry-run needs no hash: it prints the terms and their hash.
+
+--fund on a token deal: the token balance and the escrow's allowance are checked before
+anything is signed. A short allowance is approved for exactly the amount deposited (the
+token's approve, one more transaction), then the deal is accepted and the deposit pulled
+(fund_tokens). With --no-approve a short allowance is refused instead, naming the token, the
+spender (the escrow), the amount needed and the current allowance; nothing is signed.";
 
 /// `escrow deal accept`.
 #[derive(Debug, Args)]
 pub struct AcceptArgs {
     /// Deal id.
     pub deal: u64,
-    /// Buyer: deposit this much with the acceptance ("all" for the deal's total).
+    /// Buyer: deposit this much with the acceptance ("all" for the deal's total), in the
+    /// deal's asset. For a token deal: the token balance and the escrow's allowance are
+    /// checked first; a short allowance is approved for exactly this amount (one more
+    /// transaction before the acceptance), then the deposit is `fund_tokens`.
     #[arg(long)]
     pub fund: Option<String>,
+    /// With --fund on a token deal: never approve; if the escrow's allowance is short, say
+    /// which approval is missing and sign nothing.
+    #[arg(long = "no-approve")]
+    pub no_approve: bool,
     /// Accept exactly the terms with this hash, as you reviewed them (`escrow deal show
     /// ID`). The contract refuses any other terms (TermsHashMismatch). Required unless you
     /// confirm the printed terms at a terminal prompt.
@@ -94,13 +111,12 @@ pub fn binding(
     )))
 }
 
-/// `--fund`: an amount, or "all" (the deal's total).
-fn fund_value(ctx: &Ctx, fund: Option<&str>, total: Balance) -> Result<Balance> {
-    let token = ctx.render().token;
+/// `--fund`: an amount in the deal's asset (`units`), or "all" (the deal's total).
+fn fund_value(units: &Token, fund: Option<&str>, total: Balance) -> Result<Balance> {
     match fund {
         None => Ok(0),
         Some("all") => Ok(total),
-        Some(s) => token
+        Some(s) => units
             .parse(s)
             .map_err(|e| ClientError::input(format!("--fund: {e}"))),
     }
@@ -108,14 +124,18 @@ fn fund_value(ctx: &Ctx, fund: Option<&str>, total: Balance) -> Result<Balance> 
 
 /// The proposal's terms as stored, rebuilt and hashed here; refused unless they hash the
 /// same here, through the contract's `terms_hash` read and as recorded. Prints every term
-/// (with the instance's fee) on stderr. Returns the terms, their hash and the total.
-async fn read_and_show(ctx: &mut Ctx, id: DealId) -> Result<(DealTerms, Digest, Balance)> {
+/// (with the instance's fee) on stderr. Returns the terms, their hash and the deal.
+async fn read_and_show(ctx: &mut Ctx, id: DealId) -> Result<(DealTerms, Digest, Deal)> {
     let escrow = ctx.escrow().await?;
     let reads = escrow.reads_at_best().await?;
     let (view, ms) = reads.deal_with_milestones(id).await?;
     let fee = reads.config().await?;
     // For "in 6d 23h": this machine's clock, unless the chain's is ahead.
     let now = units::from_now_base(reads.now().await?);
+    // The asset's token is loaded (and refused, naming it, if unusable) before the terms
+    // are shown in its units.
+    ctx.asset_units(&view.deal.asset).await?;
+    ctx.learn_deal_asset(id, view.deal.asset).await;
     let terms = terms_of(&view.deal, &ms);
     let local = terms_hash(&terms);
     let remote = reads.terms_hash(&terms).await?;
@@ -140,7 +160,7 @@ async fn read_and_show(ctx: &mut Ctx, id: DealId) -> Result<(DealTerms, Digest, 
     for line in render::terms_lines(&terms, Some(&fee), now, &ctx.render(), &[]) {
         let _ = writeln!(err, "{line}");
     }
-    Ok((terms, local, view.deal.total))
+    Ok((terms, local, view.deal))
 }
 
 /// Runs `deal accept`.
@@ -153,7 +173,7 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         std::io::stdin().is_terminal(),
         a.deal,
     )?;
-    let (_, shown, total) = read_and_show(ctx, id).await?;
+    let (_, shown, deal) = read_and_show(ctx, id).await?;
     let hash = match bind {
         Binding::Named(h) => {
             if h != shown {
@@ -175,17 +195,34 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
             units::hex0x(&shown)
         );
     }
-    let value = fund_value(ctx, a.fund.as_deref(), total)?;
+    let asset_units = ctx.asset_units(&deal.asset).await?;
+    let value = fund_value(&asset_units, a.fund.as_deref(), deal.total)?;
     let mut summary = format!(
         "deal {} accepted (terms hash {})",
         a.deal,
         units::hex0x(&hash)
     );
+    if let Some(t) = deal.asset.token() {
+        // A token deal is accepted without value; the deposit is `fund_tokens`.
+        if value == 0 {
+            return call(ctx, out, messages::accept(id, hash, 0), &summary).await;
+        }
+        let bytes: [u8; 32] = *t.as_ref();
+        let (_, info) = ctx.token(&AccountId32(bytes)).await?;
+        return deposit::deposit_tokens(
+            ctx,
+            out,
+            id,
+            &deal,
+            &info,
+            value,
+            a.no_approve,
+            Some((hash, summary)),
+        )
+        .await;
+    }
     if value > 0 {
-        summary.push_str(&format!(
-            ", funded with {}",
-            ctx.render().token.format(value)
-        ));
+        summary.push_str(&format!(", funded with {}", asset_units.format(value)));
     }
     call(ctx, out, messages::accept(id, hash, value), &summary).await
 }

@@ -12,7 +12,10 @@ use std::{
 };
 
 use clap::{Args, Subcommand};
-use escrow_client::{keystore, ClientError, Result};
+use escrow_client::{
+    accounts::parse_account, config::Config, keystore, token::TokenInfo, ClientError, Result,
+};
+use escrow_types::Balance;
 use serde_json::json;
 use subxt::utils::AccountId32;
 use zeroize::Zeroizing;
@@ -247,18 +250,22 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
                     .map_err(|e| ClientError::input(e.to_string()))?,
                 Err(_) => ctx.resolve_account(&a.who)?,
             };
-            let (free, claimable, note) = match ctx.chain().await {
+            let (free, claimable, tokens, note) = match ctx.chain().await {
                 Ok(chain) => {
                     let best = chain.best().await?;
                     let free = chain.free_balance(&addr, best.0).await?;
                     // Only from an instance whose code the user trusts; else not shown.
-                    let claimable = match ctx.escrow().await {
-                        Ok(escrow) => escrow.reads_at(best.0).claimable(&addr).await.ok(),
-                        Err(_) => None,
+                    let escrow = ctx.escrow().await.ok();
+                    let claimable = match &escrow {
+                        Some(escrow) => escrow.reads_at(best.0).claimable(&addr).await.ok(),
+                        None => None,
                     };
-                    (Some(free), claimable, None)
+                    let tokens = token_balances(ctx, &addr, best.0, escrow.as_ref()).await?;
+                    (Some(free), claimable, tokens, None)
                 }
-                Err(e @ ClientError::Unreachable { .. }) => (None, None, Some(e.to_string())),
+                Err(e @ ClientError::Unreachable { .. }) => {
+                    (None, None, Vec::new(), Some(e.to_string()))
+                }
                 Err(e) => return Err(e),
             };
             let r = ctx.render();
@@ -268,16 +275,20 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
                     "public_key": format!("0x{}", hex::encode(addr.0)),
                     "free": free.map(|f| f.to_string()),
                     "claimable": claimable.map(|c| c.to_string()),
+                    "tokens": tokens.iter().map(TokenBalance::json).collect::<Vec<_>>(),
                 });
                 return w(out, v.to_string());
             }
             w(out, format!("address     {addr}"))?;
             w(out, format!("public key  0x{}", hex::encode(addr.0)))?;
             if let Some(f) = free {
-                w(out, format!("free        {}", r.token.format(f)))?;
+                w(out, format!("free        {}", r.native.format(f)))?;
             }
             if let Some(c) = claimable {
-                w(out, format!("claimable   {}", r.token.format(c)))?;
+                w(out, format!("claimable   {}", r.native.format(c)))?;
+            }
+            for t in &tokens {
+                w(out, t.line())?;
             }
             if let Some(n) = note {
                 w(
@@ -291,6 +302,113 @@ pub async fn run(cmd: AccountCommand, ctx: &mut Ctx, out: &mut impl Write) -> Re
             Ok(())
         }
     }
+}
+
+/// An account's holding of one token the CLI knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenBalance {
+    /// The token's address (SS58).
+    pub address: String,
+    /// Its metadata, when it could be read.
+    pub info: Option<TokenInfo>,
+    /// `balance_of`, when the token answered.
+    pub balance: Option<Balance>,
+    /// What the escrow holds for the account in this token (`claimable_tokens_of`), when a
+    /// trusted escrow is known.
+    pub claimable: Option<Balance>,
+    /// Why something is missing.
+    pub error: Option<String>,
+}
+
+impl TokenBalance {
+    /// "USDT        1200.5 USDT (claimable 3 USDT)  5F…", or what went wrong.
+    pub fn line(&self) -> String {
+        match (&self.info, self.balance) {
+            (Some(i), Some(b)) => {
+                let claimable = self
+                    .claimable
+                    .map(|c| format!(" (claimable in the escrow {})", i.format(c)))
+                    .unwrap_or_default();
+                format!(
+                    "{:<11} {}{claimable}  token {}",
+                    i.symbol,
+                    i.format(b),
+                    self.address
+                )
+            }
+            _ => format!(
+                "{:<11} token {}: unreadable ({})",
+                self.info.as_ref().map_or("?", |i| i.symbol.as_str()),
+                self.address,
+                self.error.as_deref().unwrap_or("no answer")
+            ),
+        }
+    }
+
+    /// The JSON of `account show --json`'s `tokens` entries.
+    pub fn json(&self) -> serde_json::Value {
+        json!({
+            "address": self.address,
+            "symbol": self.info.as_ref().map(|i| i.symbol.clone()),
+            "decimals": self.info.as_ref().map(|i| i.decimals),
+            "balance": self.balance.map(|b| b.to_string()),
+            "claimable": self.claimable.map(|c| c.to_string()),
+            "error": self.error,
+        })
+    }
+}
+
+/// `addr`'s balance (and claimable balance in `escrow`) of every token recorded for --url,
+/// read at `at`. A token that cannot be read is listed with why, not an error.
+async fn token_balances(
+    ctx: &mut Ctx,
+    addr: &AccountId32,
+    at: subxt::utils::H256,
+    escrow: Option<&escrow_client::Escrow>,
+) -> Result<Vec<TokenBalance>> {
+    let cfg = Config::load(&ctx.home).map_err(ClientError::input)?;
+    let mut out = Vec::new();
+    for known in cfg.tokens_for(&ctx.global.url) {
+        let mut row = TokenBalance {
+            address: known.address.clone(),
+            info: None,
+            balance: None,
+            claimable: None,
+            error: None,
+        };
+        let address = match parse_account(&known.address) {
+            Ok(a) => a,
+            Err(e) => {
+                row.error = Some(e);
+                out.push(row);
+                continue;
+            }
+        };
+        match ctx.token(&address).await {
+            Ok((psp22, info)) => {
+                row.info = Some(info);
+                match psp22.balance_of(at, addr).await {
+                    Ok(b) => row.balance = Some(b),
+                    Err(e) => row.error = Some(first_line(&e)),
+                }
+                if let Some(escrow) = escrow {
+                    row.claimable = escrow
+                        .reads_at(at)
+                        .claimable_tokens(addr, &address)
+                        .await
+                        .ok();
+                }
+            }
+            Err(e @ ClientError::Unreachable { .. }) => return Err(e),
+            Err(e) => row.error = Some(first_line(&e)),
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+fn first_line(e: &ClientError) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
 #[cfg(test)]
@@ -310,6 +428,48 @@ mod tests {
             "bad input: account new: stdout is not a terminal, and the new mnemonic is shown \
              only on one; pass --mnemonic-file PATH (created with mode 0600) to keep it. No \
              account was created"
+        );
+    }
+
+    #[test]
+    fn token_balances_show_in_the_tokens_units_with_what_the_escrow_holds() {
+        let info = TokenInfo {
+            address: AccountId32([9; 32]),
+            name: "US Dollar".into(),
+            symbol: "USDT".into(),
+            decimals: 6,
+        };
+        let row = TokenBalance {
+            address: info.address.to_string(),
+            info: Some(info.clone()),
+            balance: Some(1_200_500_000),
+            claimable: Some(3_000_000),
+            error: None,
+        };
+        assert_eq!(
+            row.line(),
+            format!(
+                "USDT        1200.5 USDT (claimable in the escrow 3 USDT)  token {}",
+                info.address
+            )
+        );
+        let j = row.json();
+        assert_eq!(j["balance"], "1200500000");
+        assert_eq!(j["claimable"], "3000000");
+        assert_eq!(j["symbol"], "USDT");
+        let broken = TokenBalance {
+            info: None,
+            balance: None,
+            claimable: None,
+            error: Some("no contract".into()),
+            ..row
+        };
+        assert_eq!(
+            broken.line(),
+            format!(
+                "?           token {}: unreadable (no contract)",
+                info.address
+            )
         );
     }
 }

@@ -12,7 +12,8 @@ use escrow_client::{
     accounts::ink_account,
     artifacts::{default_bundle, read_bundle},
     config::{Config, Deployment},
-    keystore, messages, submit, units, ClientError, Result,
+    contract::DryRun,
+    keystore, messages, submit, units, Chain, ClientError, Result,
 };
 use serde_json::json;
 use subxt::utils::AccountId32;
@@ -42,14 +43,58 @@ pub struct DeployArgs {
 pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let path = a.bundle.clone().unwrap_or_else(default_bundle);
     let (code, sel) = read_bundle(&path)?;
-    let signer = ctx.signer()?;
-    let me = keystore::address_of(&signer);
+    let me = keystore::address_of(&ctx.signer()?);
     let recipient = match &a.fee_recipient {
         Some(s) => ctx.resolve_account(s)?,
         None => me.clone(),
     };
     let salt = parse_salt(a.salt.as_deref())?;
     let data = messages::new_instance(sel, ink_account(&recipient), a.fee);
+    let what = format!("fee {} bps to {recipient}", a.fee);
+    // The constructor returns `Result<Self, Error>`: its own refusal (e.g. FeeTooHigh) is
+    // named before signing.
+    let done = instantiate(ctx, code, data, salt, &what, |chain, dry| {
+        chain.message_outcome::<()>(dry)
+    })
+    .await?;
+    if done.included.is_some() {
+        remember(ctx, &done.address, &done.code_hash)?;
+    }
+    report(
+        ctx,
+        out,
+        &done.address,
+        &done.code_hash,
+        &recipient,
+        a.fee,
+        done.included.as_ref(),
+    )
+}
+
+/// A contract instantiated (or, with `--dry-run`, where it would be).
+pub struct Instantiated {
+    /// Its address.
+    pub address: AccountId32,
+    /// The hash of its code.
+    pub code_hash: [u8; 32],
+    /// The transaction, unless `--dry-run`.
+    pub included: Option<submit::Included>,
+}
+
+/// Instantiates `code` with constructor input `data` as the signer: one
+/// `Contracts::instantiate_with_code`, dry-run first (refused unless `check` accepts the
+/// dry-run: the constructor's own return value), confirmed on a terminal (saying `what`),
+/// submitted once. The one path `escrow deploy` and `escrow token deploy` share.
+pub async fn instantiate(
+    ctx: &mut Ctx,
+    code: Vec<u8>,
+    data: Vec<u8>,
+    salt: Vec<u8>,
+    what: &str,
+    check: impl FnOnce(&Chain, &DryRun) -> Result<()>,
+) -> Result<Instantiated> {
+    let signer = ctx.signer()?;
+    let me = keystore::address_of(&signer);
     let code_hash = units::blake2_256(&code);
     let opts = ctx.submit_opts();
     let chain = ctx.chain().await?;
@@ -57,8 +102,7 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
     let dry = chain
         .dry_run_instantiate(best.0, &me, 0, &code, data.clone(), salt.clone())
         .await?;
-    // The constructor's own refusal (e.g. FeeTooHigh) is named here, before signing.
-    chain.message_outcome::<()>(&dry)?;
+    check(&chain, &dry)?;
     let address = dry.account_id.map(AccountId32);
     if !opts.quiet {
         eprintln!(
@@ -75,35 +119,27 @@ pub async fn run(a: DeployArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         prompt::confirm(
             &ctx.global,
             &format!(
-                "deploy the contract (code hash {}) as {me}, fee {} bps to {recipient}",
+                "deploy the contract (code hash {}) as {me}, {what}",
                 units::hex0x(&code_hash),
-                a.fee
             ),
         )?;
         let tx = submit::instantiate_tx(0, &dry, code, data, salt);
         Some(submit::sign_submit_wait(&chain, &tx, &signer, None, opts).await?)
     };
-    let contract_addr = included
+    let address = included
         .as_ref()
         .and_then(|inc| inc.instantiated.clone())
         .or(address)
         .ok_or_else(|| ClientError::Rejected("no Contracts::Instantiated event".into()))?;
-    if included.is_some() {
-        remember(ctx, &contract_addr, &code_hash)?;
-    }
-    report(
-        ctx,
-        out,
-        &contract_addr,
-        &code_hash,
-        &recipient,
-        a.fee,
-        included.as_ref(),
-    )
+    Ok(Instantiated {
+        address,
+        code_hash,
+        included,
+    })
 }
 
 /// `--salt` as bytes; a random 16 bytes by default, so deploying the same code twice works.
-fn parse_salt(salt: Option<&str>) -> Result<Vec<u8>> {
+pub fn parse_salt(salt: Option<&str>) -> Result<Vec<u8>> {
     match salt {
         Some(s) => hex::decode(s.trim_start_matches("0x"))
             .map_err(|_| ClientError::input("--salt: not hex")),

@@ -8,7 +8,11 @@
 use std::{io::Write, path::PathBuf};
 
 use clap::Args;
-use escrow_client::{messages, units, ClientError, Result};
+use escrow_client::{
+    messages,
+    units::{self, Token},
+    ClientError, Result,
+};
 use escrow_types::{Balance, DealId, Digest, MilestoneView};
 
 use super::{call, milestone::digest};
@@ -67,19 +71,27 @@ pub async fn milestone_now(ctx: &mut Ctx, deal: DealId, index: u8) -> Result<Mil
     escrow.reads_at_best().await?.milestone(deal, index).await
 }
 
-/// Parses the seller's share: an amount, or a percentage of the milestone ("60%").
-async fn seller_share(ctx: &mut Ctx, deal: DealId, index: u8, s: &str) -> Result<Balance> {
+/// Parses the seller's share: an amount in the deal's asset, or a percentage of the
+/// milestone ("60%"). Returns it with the asset's units (for the summary).
+async fn seller_share(ctx: &mut Ctx, deal: DealId, index: u8, s: &str) -> Result<(Balance, Token)> {
+    let escrow = ctx.escrow().await?;
+    let asset = escrow.reads_at_best().await?.deal(deal).await?.deal.asset;
+    ctx.learn_deal_asset(deal, asset).await;
     if s.trim().ends_with('%') {
+        // A share of the milestone: the asset's units only show it.
         let bps = units::parse_percent(s)
             .map_err(|e| ClientError::input(format!("seller share: {e}")))?;
         let m = milestone_now(ctx, deal, index).await?;
-        return escrow_types::bps_of(m.milestone.amount, bps)
-            .ok_or_else(|| ClientError::input("bad percentage"));
+        let v = escrow_types::bps_of(m.milestone.amount, bps)
+            .ok_or_else(|| ClientError::input("bad percentage"))?;
+        return Ok((v, ctx.render().units(&asset)));
     }
-    let token = ctx.chain().await?.token.clone();
-    token
+    // An amount is typed in the asset's decimals: they must be known.
+    let units = ctx.asset_units(&asset).await?;
+    let v = units
         .parse(s)
-        .map_err(|e| ClientError::input(format!("seller share: {e}")))
+        .map_err(|e| ClientError::input(format!("seller share: {e}")))?;
+    Ok((v, units))
 }
 
 /// `deal dispute`.
@@ -92,10 +104,10 @@ pub async fn dispute(a: DisputeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Res
 /// `deal offer`.
 pub async fn offer(a: AmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let (deal, index) = (DealId(a.deal), a.index);
-    let v = seller_share(ctx, deal, index, &a.seller_amount).await?;
+    let (v, units) = seller_share(ctx, deal, index, &a.seller_amount).await?;
     let s = format!(
         "offered {} to the seller for deal {} milestone {index}",
-        ctx.render().token.format(v),
+        units.format(v),
         a.deal
     );
     call(ctx, out, messages::offer_settlement(deal, index, v), &s).await
@@ -104,10 +116,10 @@ pub async fn offer(a: AmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result
 /// `deal accept-offer`: accepts the share the user named, and only it.
 pub async fn accept_offer(a: AcceptOfferArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let (deal, index) = (DealId(a.deal), a.index);
-    let v = seller_share(ctx, deal, index, &a.seller_amount).await?;
+    let (v, units) = seller_share(ctx, deal, index, &a.seller_amount).await?;
     let s = format!(
         "accepted the offer of {} to the seller for deal {} milestone {index}",
-        ctx.render().token.format(v),
+        units.format(v),
         a.deal
     );
     call(ctx, out, messages::accept_settlement(deal, index, v), &s).await
@@ -116,11 +128,11 @@ pub async fn accept_offer(a: AcceptOfferArgs, ctx: &mut Ctx, out: &mut impl Writ
 /// `deal resolve`.
 pub async fn resolve(a: AmountArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let (deal, index) = (DealId(a.deal), a.index);
-    let v = seller_share(ctx, deal, index, &a.seller_amount).await?;
+    let (v, units) = seller_share(ctx, deal, index, &a.seller_amount).await?;
     let s = format!(
         "resolved deal {} milestone {index}: {} to the seller",
         a.deal,
-        ctx.render().token.format(v)
+        units.format(v)
     );
     call(ctx, out, messages::resolve_dispute(deal, index, v), &s).await
 }

@@ -8,7 +8,10 @@ use escrow_types::DealId;
 use serde_json::json;
 
 use super::w;
-use crate::{render::to_json, Ctx};
+use crate::{
+    render::{asset_json, to_json},
+    Ctx,
+};
 
 /// `escrow deal list`.
 #[derive(Debug, Args)]
@@ -40,7 +43,6 @@ pub async fn run(a: ListArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
             (0..count).take(a.limit as usize).map(DealId).collect()
         }
     };
-    let r = ctx.render();
     let mut rows = Vec::new();
     for id in ids {
         // An id below the count whose record is gone is skipped, not an error.
@@ -50,11 +52,20 @@ pub async fn run(a: ListArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
             Err(e) => return Err(e),
         }
     }
+    for v in &rows {
+        ctx.learn_deal_asset(v.id, v.deal.asset).await;
+    }
+    let r = ctx.render();
     if ctx.global.json {
-        return w(
-            out,
-            json!({ "deals": rows.iter().map(to_json).collect::<Vec<_>>() }).to_string(),
-        );
+        let deals: Vec<_> = rows
+            .iter()
+            .map(|v| {
+                let mut j = to_json(v);
+                j["asset_info"] = asset_json(&v.deal.asset, &r);
+                j
+            })
+            .collect();
+        return w(out, json!({ "deals": deals }).to_string());
     }
     if rows.is_empty() {
         return w(out, "no deals");
@@ -62,21 +73,23 @@ pub async fn run(a: ListArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
     w(
         out,
         format!(
-            "{:>4}  {:<9}  {:<48}  {:<48}  {:>20}  {:>20}",
-            "id", "status", "buyer", "seller", "total", "locked"
+            "{:>4}  {:<9}  {:<8}  {:<48}  {:<48}  {:>24}  {:>24}",
+            "id", "status", "asset", "buyer", "seller", "total", "locked"
         ),
     )?;
     for v in rows {
+        let units = r.units(&v.deal.asset);
         w(
             out,
             format!(
-                "{:>4}  {:<9}  {:<48}  {:<48}  {:>20}  {:>20}",
+                "{:>4}  {:<9}  {:<8}  {:<48}  {:<48}  {:>24}  {:>24}",
                 v.id.0,
                 format!("{:?}", v.deal.status),
+                r.asset_symbol(&v.deal.asset),
                 ss58(&v.deal.buyer),
                 ss58(&v.deal.seller),
-                r.token.format(v.deal.total),
-                r.token.format(v.locked)
+                units.format(v.deal.total),
+                units.format(v.locked)
             ),
         )?;
     }

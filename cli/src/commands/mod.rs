@@ -4,9 +4,11 @@
 
 pub mod accept;
 pub mod account;
+pub mod assign;
 pub mod audit;
 pub mod change;
 pub mod deploy;
+pub mod deposit;
 pub mod dispute;
 pub mod events;
 pub mod funds;
@@ -15,14 +17,20 @@ pub mod milestone;
 pub mod propose;
 pub mod show;
 pub mod status;
+pub mod token;
 
 use std::io::Write;
 
 use clap::{Args, Subcommand};
-use escrow_client::{contract::StorageDeposit, messages::Message, ClientError, Result};
-use serde_json::json;
+use escrow_client::{
+    contract::{DryRun, StorageDeposit},
+    messages::Message,
+    submit::Included,
+    ClientError, Result,
+};
+use serde_json::{json, Value as Json};
 
-use crate::{exec, render, Ctx, Exec};
+use crate::{exec, render, render::RenderCtx, Ctx, Exec};
 
 /// `escrow deal …`: one subcommand per contract message, plus reads.
 // Parsed once per process: the size of the largest variant (propose's) does not matter.
@@ -37,7 +45,8 @@ pub enum DealCommand {
     #[command(after_help = accept::ACCEPT_HELP)]
     Accept(accept::AcceptArgs),
     /// Deposit funds for an active deal (the buyer, or the funder its terms name), until
-    /// its funding deadline.
+    /// its funding deadline, in the deal's asset (a token deal: approve the escrow for
+    /// exactly the amount if needed, then fund_tokens).
     Fund(funds::FundArgs),
     /// Seller: mark a funded milestone delivered, with evidence.
     Submit(milestone::SubmitArgs),
@@ -78,6 +87,9 @@ pub enum DealCommand {
     WithdrawAmendment(IndexArgs),
     /// Proposer: withdraw a proposal before acceptance.
     WithdrawProposal(DealArgs),
+    /// Payee (the seller, or an assignee): assign the receivable of milestones --from..
+    /// (the unsettled ones) to another account, e.g. a factor; shows what changes first.
+    Assign(assign::AssignArgs),
     /// Show a deal: terms, parties, milestones and their clocks, totals.
     Show(show::ShowArgs),
     /// List deals (all, or --mine).
@@ -125,6 +137,7 @@ pub async fn run_deal(cmd: DealCommand, ctx: &mut Ctx, out: &mut impl Write) -> 
         AcceptAmendment(a) => change::accept_amendment(a, ctx, out).await,
         WithdrawAmendment(a) => change::withdraw_amendment(a, ctx, out).await,
         WithdrawProposal(a) => change::withdraw_proposal(a, ctx, out).await,
+        Assign(a) => assign::run(a, ctx, out).await,
         Show(a) => show::run(a, ctx, out).await,
         List(a) => list::run(a, ctx, out).await,
     }
@@ -151,36 +164,35 @@ where
     report(ctx, out, name, &e, summary)
 }
 
-/// Reports a message's outcome: JSON object, or human lines.
-pub fn report<R: scale_info::TypeInfo + scale::Encode + 'static>(
-    ctx: &Ctx,
+/// The JSON report of one transaction (documented in `escrow --help`).
+fn tx_json(message: &str, ret: Json, dry: &DryRun, inc: Option<&Included>) -> Json {
+    json!({
+        "ok": true,
+        "message": message,
+        "dry_run": inc.is_none(),
+        "return": ret,
+        "gas_required": dry.gas_required,
+        "storage_deposit": match dry.storage_deposit {
+            StorageDeposit::Charge(c) => json!({"charge": c.to_string()}),
+            StorageDeposit::Refund(c) => json!({"refund": c.to_string()}),
+        },
+        "tx_hash": inc.map(|i| format!("{:?}", i.tx_hash)),
+        "block": inc.map(|i| i.block_number),
+        "block_hash": inc.map(|i| format!("{:?}", i.block_hash)),
+        "fee": inc.and_then(|i| i.fee).map(|f| f.to_string()),
+        "events": inc.map(|i| i.events.iter().map(render::event_json).collect::<Vec<_>>()).unwrap_or_default(),
+    })
+}
+
+/// The human lines of one transaction: what it did, its events (amounts in their deal's
+/// asset), the fee.
+fn tx_human(
     out: &mut impl Write,
-    message: &str,
-    exec: &Exec<R>,
+    r: &RenderCtx,
     summary: &str,
+    inc: Option<&Included>,
 ) -> Result<()> {
-    let r = ctx.render();
-    if ctx.global.json {
-        let inc = exec.included.as_ref();
-        let v = json!({
-            "ok": true,
-            "message": message,
-            "dry_run": inc.is_none(),
-            "return": render::to_json(&exec.ret),
-            "gas_required": exec.dry.gas_required,
-            "storage_deposit": match exec.dry.storage_deposit {
-                StorageDeposit::Charge(c) => json!({"charge": c.to_string()}),
-                StorageDeposit::Refund(c) => json!({"refund": c.to_string()}),
-            },
-            "tx_hash": inc.map(|i| format!("{:?}", i.tx_hash)),
-            "block": inc.map(|i| i.block_number),
-            "block_hash": inc.map(|i| format!("{:?}", i.block_hash)),
-            "fee": inc.and_then(|i| i.fee).map(|f| f.to_string()),
-            "events": inc.map(|i| i.events.iter().map(render::event_json).collect::<Vec<_>>()).unwrap_or_default(),
-        });
-        return w(out, v.to_string());
-    }
-    match &exec.included {
+    match inc {
         None => w(out, format!("dry-run ok: {summary} (nothing submitted)")),
         Some(inc) => {
             w(
@@ -193,13 +205,95 @@ pub fn report<R: scale_info::TypeInfo + scale::Encode + 'static>(
             for e in &inc.events {
                 w(
                     out,
-                    format!("  {} {}", e.name(), render::event_fields_human(e, &r)),
+                    format!("  {} {}", e.name(), render::event_fields_human(e, r)),
                 )?;
             }
             if let Some(fee) = inc.fee {
-                w(out, format!("  fee paid: {}", r.token.format(fee)))?;
+                w(out, format!("  fee paid: {}", r.native.format(fee)))?;
             }
             Ok(())
         }
     }
+}
+
+/// Reports a message's outcome: JSON object, or human lines.
+pub fn report<R: scale_info::TypeInfo + scale::Encode + 'static>(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    message: &str,
+    exec: &Exec<R>,
+    summary: &str,
+) -> Result<()> {
+    if ctx.global.json {
+        let v = tx_json(
+            message,
+            render::to_json(&exec.ret),
+            &exec.dry,
+            exec.included.as_ref(),
+        );
+        return w(out, v.to_string());
+    }
+    tx_human(out, &ctx.render(), summary, exec.included.as_ref())
+}
+
+/// One transaction of a command that signs several in turn (a token deposit: the token's
+/// `approve`, then `accept`, then `fund_tokens`).
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The message called.
+    pub message: &'static str,
+    /// The contract called (the escrow, or the token).
+    pub contract: String,
+    /// What it does, for humans.
+    pub summary: String,
+    /// What it returned, as JSON.
+    pub ret: Json,
+    /// Its dry-run.
+    pub dry: DryRun,
+    /// The transaction, unless `--dry-run`.
+    pub included: Option<Included>,
+}
+
+/// Reports a step as soon as it is done: human lines (JSON waits for [`report_steps`], so
+/// stdout holds one object).
+pub fn report_step(ctx: &Ctx, out: &mut impl Write, step: &Step) -> Result<()> {
+    if ctx.global.json {
+        return Ok(());
+    }
+    tx_human(out, &ctx.render(), &step.summary, step.included.as_ref())
+}
+
+/// The JSON report of a multi-step command: the last step's report, with the escrow events
+/// of every step in order (`events`) and every step's own report (`steps`, each naming its
+/// `contract`). Nothing in human mode (each step was reported as it was done).
+pub fn report_steps(ctx: &Ctx, out: &mut impl Write, steps: &[Step]) -> Result<()> {
+    if !ctx.global.json {
+        return Ok(());
+    }
+    let Some(last) = steps.last() else {
+        return Ok(());
+    };
+    let mut v = tx_json(
+        last.message,
+        last.ret.clone(),
+        &last.dry,
+        last.included.as_ref(),
+    );
+    let events: Vec<Json> = steps
+        .iter()
+        .filter_map(|s| s.included.as_ref())
+        .flat_map(|i| i.events.iter().map(render::event_json))
+        .collect();
+    let each: Vec<Json> = steps
+        .iter()
+        .map(|s| {
+            let mut j = tx_json(s.message, s.ret.clone(), &s.dry, s.included.as_ref());
+            j["contract"] = json!(s.contract);
+            j["summary"] = json!(s.summary);
+            j
+        })
+        .collect();
+    v["events"] = json!(events);
+    v["steps"] = json!(each);
+    w(out, v.to_string())
 }

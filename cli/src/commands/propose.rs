@@ -119,6 +119,11 @@ pub struct ProposeArgs {
     /// ("-" for none).
     #[arg(long = "milestone-terms")]
     pub milestone_terms: Option<String>,
+    /// What the deal is paid in: `native` (the chain's token), a PSP22 token's address, or
+    /// the symbol of a token this CLI knows for --url (`escrow token list`). Part of the
+    /// terms (and their hash). Milestone amounts are in its decimals.
+    #[arg(long, default_value = "native", value_name = "native|ADDRESS|SYMBOL")]
+    pub asset: String,
 }
 
 /// The per-milestone terms hashes (all zero when none are given), checked against the
@@ -387,7 +392,7 @@ fn deal_total(terms: &DealTerms) -> Result<Balance> {
         })
 }
 
-/// Runs `deal propose`: parties and rules, then (once connected, for the token's decimals
+/// Runs `deal propose`: parties and rules, then (once connected, for the asset's decimals
 /// and the chain's clock) the milestones; proposes the terms.
 pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let p = parties(&a, ctx)?;
@@ -407,9 +412,14 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     let milestone_terms = milestone_terms_hashes(&a, milestone_count(&a))?;
     // And the funding deadline's form (a relative one needs the chain's clock).
     units::parse_time(&a.fund_by, 0).map_err(|e| ClientError::input(format!("--fund-by: {e}")))?;
+    // And the asset's name (its metadata needs the chain).
+    ctx.check_asset_name(&a.asset, "--asset")?;
 
     let escrow = ctx.escrow().await?;
-    let token = escrow.chain().token.clone();
+    // The asset first: amounts are parsed in its decimals; a token is refused here, before
+    // anything is signed, unless it is a PSP22 token with metadata.
+    let (asset, _) = ctx.resolve_asset(&a.asset, "--asset").await?;
+    let token = ctx.asset_units(&asset).await?;
     let reads = escrow.reads_at_best().await?;
     let now = units::from_now_base(reads.now().await?);
     let fee = reads.config().await?;
@@ -430,6 +440,7 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         agreement_hash,
         funder: p.funder.as_ref().map(ink_account),
         fund_by,
+        asset,
         milestones,
     };
     let hash = terms_hash(&terms);
@@ -449,7 +460,8 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         .collect::<Vec<_>>()
         .join(", ");
     let summary = format!(
-        "deal proposed: {} milestone(s), total {}, fund by {}, ship by {ship_list}, terms hash {}",
+        "deal proposed in {}: {} milestone(s), total {}, fund by {}, ship by {ship_list}, terms hash {}",
+        ctx.render().asset_label(&asset),
         terms.milestones.len(),
         token.format(deal_total(&terms)?),
         units::format_time(terms.fund_by),
@@ -524,6 +536,22 @@ mod tests {
             panic!("not deal propose");
         };
         assert_eq!(a.ship_by.as_deref(), Some("-,+40d"));
+    }
+
+    #[test]
+    fn propose_takes_the_asset_native_by_default() {
+        use clap::Parser;
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["escrow", "deal", "propose", "--milestone", "1"];
+            args.extend_from_slice(extra);
+            let cli = crate::Cli::try_parse_from(args).unwrap();
+            let crate::Command::Deal(crate::commands::DealCommand::Propose(a)) = cli.command else {
+                panic!("not deal propose");
+            };
+            a.asset
+        };
+        assert_eq!(parse(&[]), "native");
+        assert_eq!(parse(&["--asset", "USDT"]), "USDT");
     }
 
     #[test]

@@ -8,11 +8,14 @@ use escrow_client::{
     units::{self, format_duration, relative},
     Result,
 };
-use escrow_types::{DealId, MilestoneStatus, MilestoneView};
+use escrow_types::{Deal, DealId, MilestoneStatus, MilestoneView};
 use serde_json::json;
 
 use super::w;
-use crate::{render::to_json, Ctx};
+use crate::{
+    render::{asset_json, to_json},
+    Ctx,
+};
 
 /// `escrow deal show`.
 #[derive(Debug, Args)]
@@ -54,23 +57,31 @@ fn clocks(m: &MilestoneView, now: u64) -> Vec<String> {
     c
 }
 
+/// "pays 5F… (assigned)" when a milestone's payments to the seller's side go to another
+/// account than the seller (its receivable was assigned); `None` otherwise.
+pub fn payee_note(m: &MilestoneView, deal: &Deal) -> Option<String> {
+    (m.payee != deal.seller).then(|| format!("pays {} (receivable assigned)", ss58(&m.payee)))
+}
+
 /// Runs `deal show`.
 pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let escrow = ctx.escrow().await?;
     let reads = escrow.reads_at_best().await?;
     let (view, ms) = reads.deal_with_milestones(DealId(a.deal)).await?;
     let now = reads.now().await?;
+    ctx.learn_deal_asset(view.id, view.deal.asset).await;
     let r = ctx.render();
     if ctx.global.json {
         let v = json!({
             "deal": to_json(&view),
             "milestones": ms.iter().map(to_json).collect::<Vec<_>>(),
+            "asset": asset_json(&view.deal.asset, &r),
             "now": now,
         });
         return w(out, v.to_string());
     }
     let d = &view.deal;
-    let t = &r.token;
+    let t = &r.units(&d.asset);
     // A closed deal whose closure nobody recorded yet: say how (DealClosed, for auditors).
     let unrecorded = if d.status == escrow_types::DealStatus::Closed && !d.closure_recorded {
         format!(
@@ -87,6 +98,16 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
             a.deal, d.status, d.proposer
         ),
     )?;
+    w(out, format!("  asset        {}", r.asset_label(&d.asset)))?;
+    if let Some(why) = ctx.unreadable_token(&d.asset) {
+        w(
+            out,
+            format!(
+                "  warning      the token cannot be read: {}",
+                why.lines().next().unwrap_or_default()
+            ),
+        )?;
+    }
     w(out, format!("  buyer        {}", ss58(&d.buyer)))?;
     w(out, format!("  seller       {}", ss58(&d.seller)))?;
     w(
@@ -192,6 +213,10 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
                 units::hex0x(&m.milestone.terms_hash)
             ));
         }
+        if let Some(p) = payee_note(m, d) {
+            line.push_str("; ");
+            line.push_str(&p);
+        }
         for c in clocks(m, now) {
             line.push_str("; ");
             line.push_str(&c);
@@ -218,7 +243,7 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
         }
         if let Some(o) = m.milestone.outcome {
             line.push_str(&format!(
-                "; paid seller {}, fee {}, buyer {}",
+                "; paid seller's side {}, fee {}, buyer {}",
                 t.format(o.to_seller),
                 t.format(o.fee),
                 t.format(o.to_buyer)

@@ -21,6 +21,10 @@ pub fn parse_account(s: &str) -> Result<AccountId32, String> {
     AccountId32::from_str(s).map_err(|e| format!("'{s}': not an SS58 address ({e})"))
 }
 
+/// The contract ABI's account type (ink!'s `AccountId`), for clients that do not depend on
+/// ink! themselves.
+pub use ink::primitives::AccountId as InkAccountId;
+
 /// The ink! account type of an address.
 pub fn ink_account(a: &AccountId32) -> ink::primitives::AccountId {
     ink::primitives::AccountId::from(a.0)

@@ -53,8 +53,12 @@ pub fn last_build_metadata(name: &str) -> PathBuf {
 /// A bundle's code and the selector of its constructor `new`.
 pub fn read_bundle(path: &Path) -> Result<(Vec<u8>, [u8; 4])> {
     let text = std::fs::read_to_string(path).map_err(|e| {
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("milestone_escrow");
         ClientError::input(format!(
-            "cannot read the contract bundle {} ({e}); build it with scripts/build-contract.sh contracts/milestone_escrow --release, or pass --bundle",
+            "cannot read the contract bundle {} ({e}); build it with scripts/build-contract.sh contracts/{name} --release, or pass --bundle",
             path.display()
         ))
     })?;

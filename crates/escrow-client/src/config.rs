@@ -1,5 +1,7 @@
 //! `<ESCROW_HOME>/config.json`: what `escrow deploy` remembers (contract address and code
-//! hash, per node URL), so later commands need no `--contract`.
+//! hash, per node URL), so later commands need no `--contract`; and the PSP22 tokens the
+//! user added (`escrow token add`, `escrow token deploy`), per node URL, so a deal's asset
+//! can be named by its symbol ([`Config::resolve_asset`]).
 //!
 //! Where it lives: `$ESCROW_HOME` if set, else the user's data directory
 //! (`$XDG_DATA_HOME/escrow`, else `~/.local/share/escrow`). Never the working directory: the
@@ -16,6 +18,7 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
+use subxt::utils::AccountId32;
 
 /// A deployed instance.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -26,12 +29,46 @@ pub struct Deployment {
     pub code_hash: String,
 }
 
+/// A PSP22 token the user added for one node. Only a name for an address: its metadata
+/// (symbol, decimals) is read from the chain whenever it is used, and a symbol that no
+/// longer matches is refused ([`Config::resolve_asset`] resolves, the caller checks).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KnownToken {
+    /// SS58 address of the token contract.
+    pub address: String,
+    /// Its symbol when it was added.
+    pub symbol: String,
+    /// Its name when it was added.
+    pub name: String,
+    /// Its decimals when it was added.
+    pub decimals: u8,
+}
+
+/// A deal's asset as the user named it, resolved to an address (its metadata still has to
+/// be read from the chain).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssetRef {
+    /// The chain's native token.
+    Native,
+    /// The PSP22 token at this address; `known` if named by a symbol the registry holds
+    /// (then the symbol it was added with, to compare with what the chain says now).
+    Token {
+        /// The token contract.
+        address: AccountId32,
+        /// The symbol the registry recorded, when named by symbol.
+        known_as: Option<String>,
+    },
+}
+
 /// The config file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Config {
     /// Deployments by node URL.
     #[serde(default)]
     pub deployments: BTreeMap<String, Deployment>,
+    /// PSP22 tokens the user added, by node URL.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tokens: BTreeMap<String, Vec<KnownToken>>,
 }
 
 /// Where state lives: `$ESCROW_HOME`, else `$XDG_DATA_HOME/escrow`, else
@@ -97,6 +134,87 @@ fn create_dir_0700(dir: &Path) -> std::io::Result<()> {
 }
 
 impl Config {
+    /// The tokens added for `url`, in the order they were added.
+    pub fn tokens_for(&self, url: &str) -> &[KnownToken] {
+        self.tokens.get(url).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// Records `token` for `url`, replacing the entry of the same address (its symbol or
+    /// decimals may have been re-read). Returns whether it was new.
+    pub fn add_token(&mut self, url: &str, token: KnownToken) -> bool {
+        let list = self.tokens.entry(url.to_string()).or_default();
+        match list.iter_mut().find(|t| t.address == token.address) {
+            Some(t) => {
+                *t = token;
+                false
+            }
+            None => {
+                list.push(token);
+                true
+            }
+        }
+    }
+
+    /// Resolves `--asset`-style input for `url`: `native`, a token's address (SS58 or
+    /// 0x-hex), or the symbol of exactly one token added for `url` (case-insensitive).
+    /// An unknown or ambiguous symbol is refused, saying what is known.
+    pub fn resolve_asset(&self, url: &str, input: &str) -> Result<AssetRef, String> {
+        let s = input.trim();
+        if s.eq_ignore_ascii_case("native") {
+            return Ok(AssetRef::Native);
+        }
+        if let Ok(address) = crate::accounts::parse_account(s) {
+            return Ok(AssetRef::Token {
+                address,
+                known_as: None,
+            });
+        }
+        let known = self.tokens_for(url);
+        let matches: Vec<&KnownToken> = known
+            .iter()
+            .filter(|t| t.symbol.eq_ignore_ascii_case(s))
+            .collect();
+        match matches.as_slice() {
+            [t] => {
+                let address = crate::accounts::parse_account(&t.address).map_err(|e| {
+                    format!(
+                        "the token registry's entry for {} is corrupt: {e}",
+                        t.symbol
+                    )
+                })?;
+                Ok(AssetRef::Token {
+                    address,
+                    known_as: Some(t.symbol.clone()),
+                })
+            }
+            [] => {
+                let names = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known
+                        .iter()
+                        .map(|t| t.symbol.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                Err(format!(
+                    "unknown asset '{s}': not `native`, a token address, or the symbol of a \
+                     token this CLI knows for {url} (known: {names}); add a token with \
+                     `escrow token add ADDRESS`, or name it by its address"
+                ))
+            }
+            many => Err(format!(
+                "ambiguous asset '{s}': {} tokens known for {url} have this symbol ({}); name \
+                 the one you mean by its address",
+                many.len(),
+                many.iter()
+                    .map(|t| t.address.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     /// Loads `<home>/config.json` (empty if absent).
     pub fn load(home: &Path) -> Result<Config, String> {
         let path = home.join("config.json");
@@ -133,6 +251,108 @@ mod tests {
         c.deployments.insert("ws://x".into(), d.clone());
         c.save(dir.path()).unwrap();
         assert_eq!(Config::load(dir.path()).unwrap().deployments["ws://x"], d);
+    }
+
+    fn usdt(address: &AccountId32) -> KnownToken {
+        KnownToken {
+            address: address.to_string(),
+            symbol: "USDT".into(),
+            name: "US Dollar".into(),
+            decimals: 6,
+        }
+    }
+
+    #[test]
+    fn tokens_are_recorded_per_url_and_survive_a_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (AccountId32([0xa1; 32]), AccountId32([0xb2; 32]));
+        let mut c = Config::default();
+        assert!(c.add_token("ws://x", usdt(&a)));
+        // The same address again replaces its entry.
+        let renamed = KnownToken {
+            symbol: "USDX".into(),
+            ..usdt(&a)
+        };
+        assert!(!c.add_token("ws://x", renamed.clone()));
+        assert!(c.add_token("ws://y", usdt(&b)));
+        c.save(dir.path()).unwrap();
+        let c = Config::load(dir.path()).unwrap();
+        assert_eq!(c.tokens_for("ws://x"), [renamed]);
+        assert_eq!(c.tokens_for("ws://y"), [usdt(&b)]);
+        assert_eq!(c.tokens_for("ws://z"), []);
+    }
+
+    #[test]
+    fn a_config_without_tokens_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("config.json"),
+            r#"{"deployments":{"ws://x":{"contract":"5F","code_hash":"0x00"}}}"#,
+        )
+        .unwrap();
+        let c = Config::load(dir.path()).unwrap();
+        assert_eq!(c.deployments.len(), 1);
+        assert!(c.tokens.is_empty());
+    }
+
+    #[test]
+    fn assets_resolve_from_native_an_address_or_one_known_symbol() {
+        let (a, b) = (AccountId32([0xa1; 32]), AccountId32([0xb2; 32]));
+        let mut c = Config::default();
+        c.add_token("ws://x", usdt(&a));
+        assert_eq!(c.resolve_asset("ws://x", "native"), Ok(AssetRef::Native));
+        assert_eq!(c.resolve_asset("ws://x", "NATIVE"), Ok(AssetRef::Native));
+        assert_eq!(
+            c.resolve_asset("ws://x", &b.to_string()),
+            Ok(AssetRef::Token {
+                address: b.clone(),
+                known_as: None
+            })
+        );
+        assert_eq!(
+            c.resolve_asset("ws://x", &format!("0x{}", "b2".repeat(32))),
+            Ok(AssetRef::Token {
+                address: b.clone(),
+                known_as: None
+            })
+        );
+        assert_eq!(
+            c.resolve_asset("ws://x", "usdt"),
+            Ok(AssetRef::Token {
+                address: a.clone(),
+                known_as: Some("USDT".into())
+            })
+        );
+        // Symbols are per URL.
+        let e = c.resolve_asset("ws://y", "USDT").unwrap_err();
+        assert_eq!(
+            e,
+            "unknown asset 'USDT': not `native`, a token address, or the symbol of a token \
+             this CLI knows for ws://y (known: none); add a token with `escrow token add \
+             ADDRESS`, or name it by its address"
+        );
+        let e = c.resolve_asset("ws://x", "EURC").unwrap_err();
+        assert!(
+            e.contains("unknown asset 'EURC'") && e.contains("(known: USDT)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_symbol_two_known_tokens_share_is_ambiguous_naming_both() {
+        let (a, b) = (AccountId32([0xa1; 32]), AccountId32([0xb2; 32]));
+        let mut c = Config::default();
+        c.add_token("ws://x", usdt(&a));
+        c.add_token("ws://x", usdt(&b));
+        assert_eq!(
+            c.resolve_asset("ws://x", "USDT"),
+            Err(format!(
+                "ambiguous asset 'USDT': 2 tokens known for ws://x have this symbol ({a}, {b}); \
+                 name the one you mean by its address"
+            ))
+        );
+        // By address, either one is fine.
+        assert!(c.resolve_asset("ws://x", &a.to_string()).is_ok());
     }
 
     #[cfg(unix)]

@@ -212,6 +212,7 @@ events!(
     AmendmentWithdrawn,
     PayoutDeferred,
     Withdrawn,
+    ReceivableAssigned,
     DealClosed,
 );
 
@@ -238,6 +239,7 @@ impl EscrowEvent {
             AmendmentAccepted(e) => e.deal_id,
             AmendmentWithdrawn(e) => e.deal_id,
             PayoutDeferred(e) => e.deal_id,
+            ReceivableAssigned(e) => e.deal_id,
             DealClosed(e) => e.deal_id,
             Withdrawn(_) => return None,
         })
@@ -266,6 +268,7 @@ pub fn terms_of(deal: &Deal, milestones: &[MilestoneView]) -> DealTerms {
         agreement_hash: deal.agreement_hash,
         funder: deal.funder,
         fund_by: deal.fund_by,
+        asset: deal.asset,
         milestones: milestones
             .iter()
             .map(|m| MilestoneTerms {
@@ -377,6 +380,6 @@ mod tests {
         assert!(EscrowEvent::decode(&[[0u8; 32]], &[]).is_none());
         let topics = EscrowEvent::signature_topics();
         let distinct: std::collections::BTreeSet<_> = topics.iter().map(|t| t.1).collect();
-        assert_eq!(distinct.len(), 20);
+        assert_eq!(distinct.len(), 21);
     }
 }

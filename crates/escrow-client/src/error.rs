@@ -71,6 +71,15 @@ pub enum ClientError {
         /// What is there instead.
         detail: String,
     },
+    /// The address given as a token is not a usable PSP22 token: no contract there, a
+    /// contract that does not answer the PSP22 reads, or one without the metadata (name,
+    /// symbol, decimals) amounts are parsed and shown in.
+    NotToken {
+        /// The address.
+        address: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The user declined at the confirmation prompt.
     Cancelled,
 }
@@ -79,7 +88,9 @@ impl ClientError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            ClientError::BadInput(_) | ClientError::NotEscrow { .. } => exit::BAD_INPUT,
+            ClientError::BadInput(_)
+            | ClientError::NotEscrow { .. }
+            | ClientError::NotToken { .. } => exit::BAD_INPUT,
             ClientError::Cancelled => exit::CANCELLED,
             ClientError::Unreachable { .. } => exit::UNREACHABLE,
             ClientError::UnknownStatus { .. } => exit::UNKNOWN_STATUS,
@@ -163,9 +174,15 @@ pub fn hint(e: &escrow_types::Error) -> &'static str {
         AmendmentMismatch => "the amendment on record differs; re-read it with `escrow deal show ID`",
         NotAnExtension => "an amendment must move the ship-by later",
         NothingToWithdraw => "this account has no claimable balance",
-        TransferFailed => "the chain refused the transfer; try again once the account can receive it, or pull it to another account with `escrow withdraw --to ACCOUNT`",
+        TransferFailed => "the chain or the deal's token refused the transfer: for a token deposit, the funder's token balance or its allowance to the escrow is short (`escrow account show`; `escrow deal fund` approves exactly what it deposits); for a payout, try again once the account can receive it, or pull it to another account with `escrow withdraw --to ACCOUNT` (`--token T` for a token)",
         ContractBalanceTooLow => "the contract holds less than it owes: an accounting fault, please report it; nothing was paid or credited",
         FeeRecipientIsContract => "the fee recipient cannot be the contract itself; pass another --fee-recipient",
+        WrongAsset => "the deal is paid in another asset: a token deal is funded with `fund_tokens` (`escrow deal fund` picks it from the deal's asset) and accepted without value; a native deal with `fund`",
+        InvalidAsset => "the asset must be a token contract other than the escrow itself and the all-zero account (`--asset native|ADDRESS|SYMBOL`)",
+        DepositMismatch { .. } => "the token delivered another amount than asked for (a fee-on-transfer or misbehaving token): the deposit was refused and nothing changed; this deal's token cannot be used for deposits",
+        CallerIsNotPayee => "sign as the current payee of every unsettled milestone in the range (the seller, or the account it assigned them to); see `escrow deal show ID`",
+        NothingToAssign => "every milestone from --from on is already settled: nothing left to assign",
+        AssigneeIsContract => "a receivable cannot be assigned to the escrow contract itself; name another --to account",
         ClosureAlreadyRecorded => "nothing to do: this deal's closure is already on chain (DealClosed)",
     }
 }
@@ -247,6 +264,12 @@ impl fmt::Display for ClientError {
                  ESCROW_CONTRACT (or deploy one with `escrow deploy`); for another build of the \
                  contract pass its --code-hash\nnothing was submitted"
             ),
+            ClientError::NotToken { address, detail } => write!(
+                f,
+                "{address} is not a usable PSP22 token: {detail}\nhint: a deal's asset is \
+                 `native` or a PSP22 token contract with metadata (name, symbol, decimals); \
+                 `escrow token list` shows the tokens this CLI knows\nnothing was submitted"
+            ),
             ClientError::Cancelled => write!(f, "cancelled at the prompt; nothing was submitted"),
         }
     }
@@ -300,6 +323,14 @@ mod tests {
         assert_eq!(ClientError::Rejected("r".into()).exit_code(), 1);
         assert_eq!(
             ClientError::NotEscrow {
+                address: "a".into(),
+                detail: "d".into()
+            }
+            .exit_code(),
+            2
+        );
+        assert_eq!(
+            ClientError::NotToken {
                 address: "a".into(),
                 detail: "d".into()
             }

@@ -193,6 +193,19 @@ impl Reads<'_> {
             .await
     }
 
+    /// What `account` may pull with `withdraw_tokens` in `token`.
+    pub async fn claimable_tokens(
+        &self,
+        account: &AccountId32,
+        token: &AccountId32,
+    ) -> Result<Balance> {
+        self.read(call_data(
+            "claimable_tokens_of",
+            &(ink_account(account), ink_account(token)),
+        ))
+        .await
+    }
+
     /// The terms hash as the contract computes it.
     pub async fn terms_hash(&self, terms: &DealTerms) -> Result<Digest> {
         self.read(call_data("terms_hash", &(terms,))).await

@@ -13,6 +13,8 @@
 //! - [`messages`]: one typed function per contract message.
 //! - [`submit`]: dry-run → sign (mortal) → submit → wait; never re-submits (a call the pool
 //!   refused as outdated is signed once more: it never entered the pool).
+//! - [`token`]: PSP22 tokens (the assets of token deals): metadata, balances, allowances,
+//!   `approve`; an address that is not a usable token is refused naming it.
 //! - [`contract`]: selectors, dry-run results, events — decoded with `escrow_types`.
 //! - [`trust`]: which code hashes to trust, and the check.
 //! - [`artifacts`]: where the built bundles are; reading one.
@@ -33,6 +35,7 @@ pub mod keystore;
 pub mod lock;
 pub mod messages;
 pub mod submit;
+pub mod token;
 pub mod trust;
 pub mod units;
 

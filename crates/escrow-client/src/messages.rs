@@ -58,6 +58,13 @@ pub fn fund(deal: DealId, amount: Balance) -> Message<()> {
     Message::new("fund", (deal,), amount)
 }
 
+/// Deposits `amount` of a token deal's token: the escrow pulls it with the token's
+/// `transfer_from`, so the caller must first `approve` the escrow for at least `amount` on
+/// the token ([`crate::token::approve`]).
+pub fn fund_tokens(deal: DealId, amount: Balance) -> Message<()> {
+    Message::new("fund_tokens", (deal, amount), 0)
+}
+
 /// The seller marks a milestone delivered, with the evidence's hash.
 pub fn submit(deal: DealId, index: u8, evidence: Digest) -> Message<()> {
     Message::new("submit", (deal, index, evidence), 0)
@@ -156,6 +163,21 @@ pub fn withdraw_to(to: ink::primitives::AccountId) -> Message<Balance> {
     Message::new("withdraw_to", (to,), 0)
 }
 
+/// Pulls the caller's claimable balance in `token` (token payouts the token refused
+/// earlier) to `to`; returns it.
+pub fn withdraw_tokens(
+    token: ink::primitives::AccountId,
+    to: ink::primitives::AccountId,
+) -> Message<Balance> {
+    Message::new("withdraw_tokens", (token, to), 0)
+}
+
+/// Assigns the receivable of milestones `from..` (the unsettled ones) to `to`: their
+/// payments to the seller's side go to `to` from then on. Returns how many changed.
+pub fn assign(deal: DealId, from: u8, to: ink::primitives::AccountId) -> Message<u8> {
+    Message::new("assign", (deal, from, to), 0)
+}
+
 /// The constructor's input: `new(fee_recipient, fee_bps)` under the bundle's `selector`.
 pub fn new_instance(
     selector: [u8; 4],
@@ -188,6 +210,16 @@ mod tests {
         let m = withdraw_amendment(DealId(5), 1);
         assert_eq!(m.data[..4], selector("withdraw_amendment"));
         assert_eq!(m.data[4..], (5u64, 1u8).encode()[..]);
+        let m = fund_tokens(DealId(2), 9);
+        assert_eq!((m.name, m.value), ("fund_tokens", 0));
+        assert_eq!(m.data[..4], selector("fund_tokens"));
+        assert_eq!(m.data[4..], (2u64, 9u128).encode()[..]);
+        let m = withdraw_tokens([6; 32].into(), [7; 32].into());
+        assert_eq!(m.data[..4], selector("withdraw_tokens"));
+        assert_eq!(m.data[4..], ([6u8; 32], [7u8; 32]).encode()[..]);
+        let m = assign(DealId(3), 1, [8; 32].into());
+        assert_eq!(m.data[..4], selector("assign"));
+        assert_eq!(m.data[4..], (3u64, 1u8, [8u8; 32]).encode()[..]);
         let d = new_instance([9; 4], [1; 32].into(), 250);
         assert_eq!(d[..4], [9; 4]);
         assert_eq!(d[4..], ([1u8; 32], 250u16).encode()[..]);

@@ -1,5 +1,7 @@
-//! Human units: token amounts with the chain's decimals and symbol, percentage splits,
-//! durations, dates and hashes. Pure functions, so every rule is unit-tested here.
+//! Human units: amounts in an asset's decimals and symbol (the chain's native token, from
+//! `system_properties`, or a PSP22 token, from its metadata: [`crate::token::TokenInfo`]),
+//! percentage splits, durations, dates and hashes. Pure functions, so every rule is
+//! unit-tested here.
 //!
 //! Amounts are parsed exactly (no floating point): "1200.5 UNIT" with 12 decimals is
 //! `1_200_500_000_000_000`. Splits compute each share with `escrow_types::bps_of` (rounded
@@ -9,7 +11,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use escrow_types::{bps_of, Balance, Digest, BPS_DENOMINATOR};
 
-/// The chain's token: symbol and decimals (from `system_properties`).
+/// An asset's units: symbol and decimals. The chain's native token (from
+/// `system_properties`), or a PSP22 token's (its metadata, [`crate::token::TokenInfo::units`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     /// e.g. "UNIT".
@@ -59,7 +62,7 @@ pub fn parse_amount(input: &str, decimals: u8, symbol: &str) -> Result<Balance, 
             let unit = s[pos..].trim();
             if !unit.eq_ignore_ascii_case(symbol) {
                 return Err(format!(
-                    "'{input}': unknown unit '{unit}' (this chain's token is {symbol})"
+                    "'{input}': unknown unit '{unit}' (this amount is in {symbol})"
                 ));
             }
             s[..pos].trim()
@@ -379,6 +382,37 @@ mod tests {
         assert_eq!(t().parse(".5"), Ok(U / 2));
         assert_eq!(t().parse("0.000000000001"), Ok(1));
         assert_eq!(t().parse("42planck"), Ok(42));
+    }
+
+    fn usdt() -> Token {
+        Token {
+            symbol: "USDT".into(),
+            decimals: 6,
+        }
+    }
+
+    #[test]
+    fn a_six_decimal_token_parses_and_formats_in_its_own_units() {
+        assert_eq!(usdt().parse("1234.5 USDT"), Ok(1_234_500_000));
+        assert_eq!(usdt().parse("1234.5usdt"), Ok(1_234_500_000));
+        assert_eq!(usdt().parse("0.000001"), Ok(1));
+        assert_eq!(usdt().format(1_234_500_000), "1234.5 USDT");
+        assert_eq!(usdt().format(1), "0.000001 USDT");
+        for v in [0, 1, 999_999, 1_000_000, u128::MAX] {
+            assert_eq!(usdt().parse(&usdt().format(v)), Ok(v));
+        }
+    }
+
+    #[test]
+    fn an_amount_with_more_decimals_than_the_token_has_is_refused_naming_both() {
+        assert_eq!(
+            usdt().parse("1.0000001"),
+            Err("'1.0000001': too many decimals (7 given, USDT has 6)".to_string())
+        );
+        assert_eq!(
+            usdt().parse("5 UNIT"),
+            Err("'5 UNIT': unknown unit 'UNIT' (this amount is in USDT)".to_string())
+        );
     }
 
     #[test]

@@ -96,6 +96,29 @@ fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).ok()?.modified().ok()
 }
 
+/// The reference stablecoin's release bundle (`contracts/stablecoin`):
+/// `$ESCROW_STABLECOIN_BUNDLE`, else `$CARGO_TARGET_DIR/ink/stablecoin/by-mode/release/`.
+pub fn stablecoin_bundle() -> PathBuf {
+    std::env::var_os("ESCROW_STABLECOIN_BUNDLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| escrow_client::artifacts::release_bundle("stablecoin"))
+}
+
+/// [`chain_available`], and the stablecoin's release bundle, for the tests of token deals:
+/// skipped (saying what is missing) or, under `ESCROW_REQUIRE_CHAIN=1`, failed without it.
+pub fn chain_and_stablecoin_available() -> bool {
+    let mut missing = chain_missing();
+    let bundle = stablecoin_bundle();
+    if !bundle.is_file() {
+        missing.push(format!(
+            "{} (scripts/build-contract.sh contracts/stablecoin --release, or set \
+             ESCROW_STABLECOIN_BUNDLE)",
+            bundle.display()
+        ));
+    }
+    prerequisites_met(missing)
+}
+
 /// Whether the chain tests can run: the node, the escrow's release bundle and the `escrow`
 /// binary must exist. If one is missing the test should return at once: this prints why
 /// and returns `false`, unless `ESCROW_REQUIRE_CHAIN=1` (scripts/test.sh sets it), which
