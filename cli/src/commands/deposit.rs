@@ -69,11 +69,12 @@ pub struct Facts<'a> {
 /// approve first, or the refusal: the contract's error by name (exit 1), a short balance or
 /// a missing approval (exit 1, naming token, spender, amount needed and allowance).
 pub fn plan(f: &Facts<'_>) -> Result<Plan> {
+    // The contract's own rules (escrow_types::Funding), in `fund_tokens`' order.
     let d = f.deal;
-    let me = ink_account(f.signer);
-    if me != d.buyer && d.funder.as_ref() != Some(&me) {
-        return Err(ClientError::Contract(Error::CallerIsNotFunder));
-    }
+    let funding = d.funding();
+    funding
+        .ensure_funder(&ink_account(f.signer))
+        .map_err(ClientError::Contract)?;
     if !f.accepting && d.status != DealStatus::Active {
         return Err(ClientError::Contract(Error::WrongDealState {
             found: d.status,
@@ -82,16 +83,9 @@ pub fn plan(f: &Facts<'_>) -> Result<Plan> {
     if f.amount == 0 {
         return Err(ClientError::input("the deposit must be more than zero"));
     }
-    if d.funding_closed {
-        return Err(ClientError::Contract(Error::FundingClosed));
-    }
-    if f.now > d.fund_by {
-        return Err(ClientError::Contract(Error::FundingDeadlinePassed));
-    }
-    let remaining = d.total.saturating_sub(d.deposited);
-    if f.amount > remaining {
-        return Err(ClientError::Contract(Error::OverFunded { remaining }));
-    }
+    funding
+        .ensure_fits(f.amount, f.now)
+        .map_err(ClientError::Contract)?;
     let t = f.token;
     if f.balance < f.amount {
         return Err(ClientError::Rejected(format!(

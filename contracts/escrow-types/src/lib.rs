@@ -650,6 +650,78 @@ pub enum Error {
     ClosureAlreadyRecorded,
 }
 
+/// The deposit rules of `fund` and `fund_tokens`, on the fields of a deal they read. One
+/// implementation: the contract checks deposits with it, and clients decide with it whether
+/// a deposit would be taken before they sign anything (an approval, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Funding<'a> {
+    /// The deal's buyer.
+    pub buyer: &'a AccountId,
+    /// The funder its terms name, if any.
+    pub funder: Option<&'a AccountId>,
+    /// No more deposits (cancelled, or a milestone lapsed unfunded).
+    pub closed: bool,
+    /// The funding deadline (inclusive).
+    pub fund_by: Timestamp,
+    /// The deal's total.
+    pub total: Balance,
+    /// Deposited so far.
+    pub deposited: Balance,
+}
+
+impl Funding<'_> {
+    /// Only the buyer, or the funder the terms name, deposits.
+    ///
+    /// # Errors
+    /// `CallerIsNotFunder`.
+    pub fn ensure_funder(&self, caller: &AccountId) -> Result<(), Error> {
+        if caller == self.buyer || self.funder == Some(caller) {
+            Ok(())
+        } else {
+            Err(Error::CallerIsNotFunder)
+        }
+    }
+
+    /// A deposit of `value` is taken at `now`: funding open, its deadline not passed, and
+    /// the total not exceeded. A zero value fits (it deposits nothing).
+    ///
+    /// # Errors
+    /// `FundingClosed`, `FundingDeadlinePassed`, `OverFunded`, `AmountOverflow`.
+    pub fn ensure_fits(&self, value: Balance, now: Timestamp) -> Result<(), Error> {
+        if value == 0 {
+            return Ok(());
+        }
+        if self.closed {
+            return Err(Error::FundingClosed);
+        }
+        if now > self.fund_by {
+            return Err(Error::FundingDeadlinePassed);
+        }
+        let remaining = self
+            .total
+            .checked_sub(self.deposited)
+            .ok_or(Error::AmountOverflow)?;
+        if value > remaining {
+            return Err(Error::OverFunded { remaining });
+        }
+        Ok(())
+    }
+}
+
+impl Deal {
+    /// The deal's deposit rules (see [`Funding`]).
+    pub fn funding(&self) -> Funding<'_> {
+        Funding {
+            buyer: &self.buyer,
+            funder: self.funder.as_ref(),
+            closed: self.funding_closed,
+            fund_by: self.fund_by,
+            total: self.total,
+            deposited: self.deposited,
+        }
+    }
+}
+
 /// `amount * bps / 10_000`, rounded down, without intermediate overflow for any `amount`.
 ///
 /// Exact: with `amount = q * 10_000 + r`, the result is `q * bps + r * bps / 10_000`;

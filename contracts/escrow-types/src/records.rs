@@ -170,6 +170,18 @@ impl Totals {
 }
 
 impl DealRecord {
+    /// The deal's deposit rules (see [`Funding`](crate::Funding)).
+    pub fn funding(&self) -> crate::Funding<'_> {
+        crate::Funding {
+            buyer: &self.buyer,
+            funder: self.funder.as_ref(),
+            closed: self.funding_closed,
+            fund_by: self.fund_by,
+            total: self.total,
+            deposited: self.deposited,
+        }
+    }
+
     /// The deal's state once `settled` of its milestones are terminal: an accepted deal
     /// whose milestones are all settled is `Closed`, whether or not `close_deal` ran.
     pub fn status_with(&self, settled: u8) -> DealStatus {

@@ -216,11 +216,7 @@ pub(crate) fn ensure_acceptable(
 
 /// `fund`'s caller check: the buyer, or the funder the terms name.
 pub(crate) fn ensure_funder(deal: &DealRecord, caller: &AccountId) -> Result<(), Error> {
-    if *caller == deal.buyer || deal.funder.as_ref() == Some(caller) {
-        Ok(())
-    } else {
-        Err(Error::CallerIsNotFunder)
-    }
+    deal.funding().ensure_funder(caller)
 }
 
 /// A proposal's asset is usable: a token must be a real account other than the escrow
@@ -251,29 +247,13 @@ pub(crate) fn ensure_assignee(to: &AccountId, this: &AccountId) -> Result<(), Er
 }
 
 /// A deposit of `value` is allowed at `now`: funding open, its deadline not passed, and
-/// the total not exceeded.
+/// the total not exceeded (`escrow_types::Funding`, the rules clients decide with too).
 pub(crate) fn ensure_deposit_fits(
     deal: &DealRecord,
     value: Balance,
     now: Timestamp,
 ) -> Result<(), Error> {
-    if value == 0 {
-        return Ok(());
-    }
-    if deal.funding_closed {
-        return Err(Error::FundingClosed);
-    }
-    if now > deal.fund_by {
-        return Err(Error::FundingDeadlinePassed);
-    }
-    let remaining = deal
-        .total
-        .checked_sub(deal.deposited)
-        .ok_or(Error::AmountOverflow)?;
-    if value > remaining {
-        return Err(Error::OverFunded { remaining });
-    }
-    Ok(())
+    deal.funding().ensure_fits(value, now)
 }
 
 pub(crate) fn ensure_status(found: DealStatus, allowed: &[DealStatus]) -> Result<(), Error> {
