@@ -190,10 +190,9 @@ pub mod milestone_escrow {
             let mut deal = self.load_deal(deal_id)?;
             ensure_funder(&deal, &caller)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
-            if deal.asset != Asset::Native {
-                return Err(Error::WrongAsset);
-            }
-            let fits = if value == 0 {
+            let fits = if deal.asset != Asset::Native {
+                Err(Error::WrongAsset)
+            } else if value == 0 {
                 Err(Error::ZeroDeposit)
             } else {
                 ensure_deposit_fits(&deal, value, now)
@@ -231,13 +230,14 @@ pub mod milestone_escrow {
             let mut deal = self.load_deal(deal_id)?;
             ensure_funder(&deal, &caller)?;
             self.ensure_state(deal_id, &deal, &[DealStatus::Active])?;
-            let token = ensure_token_deal(&deal)?;
-            if amount == 0 {
-                return Err(Error::ZeroDeposit);
-            }
-            if let Err(e) = ensure_deposit_fits(&deal, amount, now) {
-                return Err(self.closed_or(deal_id, &deal, e));
-            }
+            let fits = ensure_token_deal(&deal).and_then(|token| {
+                if amount == 0 {
+                    return Err(Error::ZeroDeposit);
+                }
+                ensure_deposit_fits(&deal, amount, now).map(|()| token)
+            });
+            // As in `fund`: only the error path reads whether the deal has closed since.
+            let token = fits.map_err(|e| self.closed_or(deal_id, &deal, e))?;
             self.pull_tokens(token, caller, amount)?;
             let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, amount)?;
             self.deals.insert(deal_id, &deal);
@@ -913,7 +913,8 @@ pub mod milestone_escrow {
             }
             let allowed = [DealStatus::Active, DealStatus::Cancelled];
             self.ensure_state(deal_id, &deal, &allowed)?;
-            ensure_assignee(&to, &self.env().account_id())?;
+            ensure_assignee(&to, &self.env().account_id())
+                .map_err(|e| self.closed_or(deal_id, &deal, e))?;
             let mut todo = Vec::new();
             for index in from..deal.milestone_count {
                 let m = self.load_milestone(deal_id, index)?;

@@ -10,6 +10,8 @@ pub(super) struct MDeal {
     pub(super) terms: DealTerms,
     pub(super) deal: Deal,
     pub(super) ms: Vec<Milestone>,
+    /// Per milestone, who its payments to the seller's side go to: the seller until `assign`.
+    pub(super) payees: Vec<AccountId>,
 }
 
 /// The reference model: the whole instance, plus the chain balances of the accounts.
@@ -20,8 +22,15 @@ pub(super) struct Model {
     pub(super) fee_bps: u16,
     /// Deal `n` is `deals[n]`: ids are handed out in order.
     pub(super) deals: Vec<MDeal>,
-    pub(super) claimable: BTreeMap<AccountId, Balance>,
+    /// `(account, asset)` → what the account may withdraw in that asset.
+    pub(super) claimable: BTreeMap<(AccountId, Asset), Balance>,
+    /// Native chain balances.
     pub(super) balances: BTreeMap<AccountId, Balance>,
+    /// The installed tokens' ledgers (`tokens.rs`).
+    pub(super) tokens: BTreeMap<AccountId, MToken>,
+    /// Per token, what the escrow holds that no deal or claimable accounts for: what a
+    /// lying token reported paid and kept, payouts to the escrow itself, forced transfers.
+    pub(super) surplus: BTreeMap<AccountId, Balance>,
     /// The deals each account takes part in, oldest first.
     pub(super) index: BTreeMap<AccountId, Vec<DealId>>,
 }
@@ -30,7 +39,15 @@ pub(super) struct Model {
 #[derive(Default)]
 pub(super) struct Fx {
     pub(super) events: Vec<Ev>,
-    pub(super) payouts: Vec<(AccountId, Balance)>,
+    pub(super) payouts: Vec<Payout>,
+}
+
+/// A payment owed by deal `deal` (its index), in the deal's asset.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Payout {
+    pub(super) deal: usize,
+    pub(super) to: AccountId,
+    pub(super) amount: Balance,
 }
 
 /// What a clock has made due (the rules in `settle_milestone`'s docs).
@@ -132,6 +149,11 @@ impl Model {
             deals: Vec::new(),
             claimable: BTreeMap::new(),
             balances,
+            tokens: installed()
+                .into_iter()
+                .map(|t| (t, MToken::new()))
+                .collect(),
+            surplus: BTreeMap::new(),
             index: BTreeMap::new(),
         })
     }
@@ -142,6 +164,11 @@ impl Model {
 
     pub(super) fn bal(&self, a: AccountId) -> Balance {
         self.balances.get(&a).copied().unwrap_or(0)
+    }
+
+    /// What `a` may withdraw in `asset`.
+    pub(super) fn claim(&self, a: AccountId, asset: Asset) -> Balance {
+        self.claimable.get(&(a, asset)).copied().unwrap_or(0)
     }
 
     /// Moves chain balance (value sent with a call, a payout, a forced transfer).
@@ -243,6 +270,12 @@ impl Model {
             }
             total = total.checked_add(m.amount).ok_or(Error::AmountOverflow)?;
         }
+        // A token must be a real account other than the escrow.
+        if let Asset::Psp22(token) = t.asset {
+            if token == zero_acct() || token == contract_acct() {
+                return Err(Error::InvalidAsset);
+            }
+        }
         let id = DealId(self.next_id());
         let terms_hash = hash_of(t);
         let mut ms = Vec::new();
@@ -300,6 +333,7 @@ impl Model {
         self.deals.push(MDeal {
             terms: t.clone(),
             deal,
+            payees: vec![t.seller; ms.len()],
             ms,
         });
         fx.events.push(Ev::DealProposed(DealProposed {
@@ -396,16 +430,26 @@ impl Model {
             fee,
             to_buyer: 0,
         });
+        // The seller's side goes to the milestone's payee at this moment.
+        let payee = md.payees[k];
         fx.events.push(Ev::MilestoneReleased(MilestoneReleased {
             deal_id: DealId(i as u64),
-            payee: md.deal.seller,
+            payee,
             index: k as u8,
             amount: net,
             fee,
             via,
         }));
-        fx.payouts.push((md.deal.seller, net));
-        fx.payouts.push((fee_recipient, fee));
+        fx.payouts.push(Payout {
+            deal: i,
+            to: payee,
+            amount: net,
+        });
+        fx.payouts.push(Payout {
+            deal: i,
+            to: fee_recipient,
+            amount: fee,
+        });
     }
 
     /// Returns the funded part of a milestone to the buyer (the caller pays it out).
@@ -461,18 +505,28 @@ impl Model {
         let m = &mut md.ms[k];
         m.status = MilestoneStatus::Resolved;
         m.outcome = Some(o);
+        let payee = md.payees[k];
         fx.events.push(Ev::DisputeResolved(DisputeResolved {
             deal_id: DealId(i as u64),
             resolution,
             index: k as u8,
             to_seller: o.to_seller,
-            payee: md.deal.seller,
+            payee,
             fee: o.fee,
             to_buyer: o.to_buyer,
         }));
-        fx.payouts.push((md.deal.seller, o.to_seller));
-        fx.payouts.push((fee_recipient, o.fee));
-        fx.payouts.push((md.deal.buyer, o.to_buyer));
+        // The seller's part to the payee, the buyer's part to the buyer (never assigned).
+        for (to, amount) in [
+            (payee, o.to_seller),
+            (fee_recipient, o.fee),
+            (md.deal.buyer, o.to_buyer),
+        ] {
+            fx.payouts.push(Payout {
+                deal: i,
+                to,
+                amount,
+            });
+        }
     }
 
     pub(super) fn due(&self, i: usize, k: usize) -> Result<Due, Error> {
@@ -523,7 +577,11 @@ impl Model {
             Due::Release => self.release(i, k, ReleaseVia::Timeout, fx),
             Due::Refund(reason) => {
                 let amount = self.refund(i, k, reason, fx);
-                fx.payouts.push((self.deals[i].deal.buyer, amount));
+                fx.payouts.push(Payout {
+                    deal: i,
+                    to: self.deals[i].deal.buyer,
+                    amount,
+                });
             }
             Due::Fallback => {
                 let md = &self.deals[i];
@@ -542,14 +600,30 @@ impl Model {
         }
     }
 
-    /// Pays the pending payouts. The off-chain engine never refuses a transfer (no
-    /// existential deposit), so nothing is deferred to a claimable balance here: deferral,
-    /// `ContractBalanceTooLow` and `TransferFailed` are the unit and on-chain tests' to
-    /// cover. The contract always holds what it pays (checked after every step).
+    /// Pays the pending payouts, each in its deal's asset, after all other events. Native:
+    /// the off-chain engine never refuses a transfer (no existential deposit), so nothing
+    /// native is deferred here (native deferral, `ContractBalanceTooLow` and `TransferFailed`
+    /// are the unit and on-chain tests' to cover). A token payout the token refuses is
+    /// credited to the payee's claimable balance in that token, with `PayoutDeferred`.
     pub(super) fn pay(&mut self, fx: &mut Fx) {
-        for (to, amount) in std::mem::take(&mut fx.payouts) {
-            if amount > 0 {
-                self.move_balance(contract_acct(), to, amount);
+        for p in std::mem::take(&mut fx.payouts) {
+            if p.amount == 0 {
+                continue;
+            }
+            let asset = self.deals[p.deal].deal.asset;
+            match asset {
+                Asset::Native => self.move_balance(contract_acct(), p.to, p.amount),
+                Asset::Psp22(token) => {
+                    if !self.token_pay(token, p.to, p.amount) {
+                        *self.claimable.entry((p.to, asset)).or_default() += p.amount;
+                        fx.events.push(Ev::PayoutDeferred(PayoutDeferred {
+                            deal_id: DealId(p.deal as u64),
+                            account: p.to,
+                            asset,
+                            amount: p.amount,
+                        }));
+                    }
+                }
             }
         }
     }
@@ -625,7 +699,7 @@ impl Model {
                 .map(|(k, m)| {
                     Some(MilestoneView {
                         index: k as u8,
-                        payee: d.seller,
+                        payee: md.payees[k],
                         milestone: m.clone(),
                         covered: covered(m, d.deposited),
                         review_ends: m.submitted_at.map(|s| s.saturating_add(d.review_window)),
@@ -650,7 +724,11 @@ impl Model {
             milestones,
             claimable: accounts
                 .iter()
-                .map(|a| self.claimable.get(a).copied().unwrap_or(0))
+                .map(|a| self.claim(*a, Asset::Native))
+                .collect(),
+            token_claimable: accounts
+                .iter()
+                .flat_map(|a| installed().map(|t| self.claim(*a, Asset::Psp22(t))))
                 .collect(),
             index: accounts
                 .iter()

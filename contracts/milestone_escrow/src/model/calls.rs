@@ -26,6 +26,7 @@ pub(super) enum Ev {
     AmendmentWithdrawn(AmendmentWithdrawn),
     PayoutDeferred(PayoutDeferred),
     Withdrawn(Withdrawn),
+    ReceivableAssigned(ReceivableAssigned),
     DealClosed(DealClosed),
 }
 
@@ -51,6 +52,7 @@ impl Ev {
             Ev::AmendmentWithdrawn(_) => "AmendmentWithdrawn",
             Ev::PayoutDeferred(_) => "PayoutDeferred",
             Ev::Withdrawn(_) => "Withdrawn",
+            Ev::ReceivableAssigned(_) => "ReceivableAssigned",
             Ev::DealClosed(_) => "DealClosed",
         }
     }
@@ -92,6 +94,7 @@ pub(super) fn decode_event(e: &test::EmittedEvent) -> Ev {
         AmendmentWithdrawn,
         PayoutDeferred,
         Withdrawn,
+        ReceivableAssigned,
         DealClosed,
     );
     panic!("event with unknown signature topic {sig:?}")
@@ -106,6 +109,8 @@ pub(super) enum Call {
     WithdrawProposal(DealId),
     Accept(DealId, Digest),
     Fund(DealId),
+    /// `fund_tokens(deal, amount)`.
+    FundTokens(DealId, Balance),
     Submit(DealId, u8, Digest),
     Approve(DealId, u8),
     ApproveThrough(DealId, u8),
@@ -124,6 +129,10 @@ pub(super) enum Call {
     WithdrawAmendment(DealId, u8),
     Withdraw,
     WithdrawTo(AccountId),
+    /// `withdraw_tokens(token, to)`.
+    WithdrawTokens(AccountId, AccountId),
+    /// `assign(deal, from, to)`.
+    Assign(DealId, u8, AccountId),
     CloseDeal(DealId),
 }
 
@@ -134,6 +143,7 @@ impl Call {
             Call::WithdrawProposal(_) => "withdraw_proposal",
             Call::Accept(..) => "accept",
             Call::Fund(_) => "fund",
+            Call::FundTokens(..) => "fund_tokens",
             Call::Submit(..) => "submit",
             Call::Approve(..) => "approve",
             Call::ApproveThrough(..) => "approve_through",
@@ -152,6 +162,8 @@ impl Call {
             Call::WithdrawAmendment(..) => "withdraw_amendment",
             Call::Withdraw => "withdraw",
             Call::WithdrawTo(_) => "withdraw_to",
+            Call::WithdrawTokens(..) => "withdraw_tokens",
+            Call::Assign(..) => "assign",
             Call::CloseDeal(_) => "close_deal",
         }
     }
@@ -173,6 +185,7 @@ pub(super) fn call_contract(c: &mut MilestoneEscrow, call: &Call) -> Result<Out,
         Call::WithdrawProposal(id) => unit(c.withdraw_proposal(id)),
         Call::Accept(id, h) => unit(c.accept(id, h)),
         Call::Fund(id) => unit(c.fund(id)),
+        Call::FundTokens(id, a) => unit(c.fund_tokens(id, a)),
         Call::Submit(id, i, e) => unit(c.submit(id, i, e)),
         Call::Approve(id, i) => unit(c.approve(id, i)),
         Call::ApproveThrough(id, l) => c.approve_through(id, l).map(Out::Count),
@@ -191,6 +204,8 @@ pub(super) fn call_contract(c: &mut MilestoneEscrow, call: &Call) -> Result<Out,
         Call::WithdrawAmendment(id, i) => unit(c.withdraw_amendment(id, i)),
         Call::Withdraw => c.withdraw().map(Out::Amount),
         Call::WithdrawTo(to) => c.withdraw_to(to).map(Out::Amount),
+        Call::WithdrawTokens(token, to) => c.withdraw_tokens(token, to).map(Out::Amount),
+        Call::Assign(id, from, to) => c.assign(id, from, to).map(Out::Count),
         Call::CloseDeal(id) => unit(c.close_deal(id)),
     }
 }
@@ -202,7 +217,18 @@ pub(super) fn caller_name(a: AccountId) -> String {
         0xCC => "contract".into(),
         0xFE => "fee".into(),
         0x5A => "stranger".into(),
+        0xFA => "factor".into(),
+        0x7A => "tokA".into(),
+        0x7B => "tokB".into(),
+        0x7C => "tokNone".into(),
         n => format!("#{n}"),
+    }
+}
+
+pub(super) fn asset_name(a: Asset) -> String {
+    match a {
+        Asset::Native => "native".into(),
+        Asset::Psp22(t) => caller_name(t),
     }
 }
 
@@ -210,7 +236,8 @@ pub(super) fn caller_name(a: AccountId) -> String {
 pub(super) fn short(call: &Call) -> String {
     match call {
         Call::Propose(t) => format!(
-            "buyer={} seller={} oracles={:?} k={} arbiter={:?} funder={:?} rule={:?} windows={}/{} fb={} advance={} fund_by={} ms(amount, ship_by)={:?}",
+            "asset={} buyer={} seller={} oracles={:?} k={} arbiter={:?} funder={:?} rule={:?} windows={}/{} fb={} advance={} fund_by={} ms(amount, ship_by)={:?}",
+            asset_name(t.asset),
             caller_name(t.buyer),
             caller_name(t.seller),
             t.oracles.iter().map(|o| caller_name(*o)).collect::<Vec<_>>(),
@@ -226,6 +253,10 @@ pub(super) fn short(call: &Call) -> String {
             t.milestones.iter().map(|m| (m.amount, m.ship_by)).collect::<Vec<_>>()
         ),
         Call::WithdrawTo(to) => format!("to={}", caller_name(*to)),
+        Call::WithdrawTokens(token, to) => {
+            format!("token={} to={}", caller_name(*token), caller_name(*to))
+        }
+        Call::Assign(id, from, to) => format!("{id:?} from={from} to={}", caller_name(*to)),
         Call::Accept(id, h) => format!("{id:?} hash={:02x}{:02x}..", h[0], h[1]),
         Call::Submit(id, i, _) | Call::Dispute(id, i, _) => format!("{id:?} #{i}"),
         other => {

@@ -1,17 +1,20 @@
 //! Guided steps that move live deals along, and the end-of-sequence liveness drive.
 use super::*;
+use crate::token::mock::Mode;
 
 impl Harness {
     /// A step that moves a live deal along: what its state makes natural (accept, fund,
-    /// submit, approve, attest, dispute, offer, settle, amend, cancel, withdraw a proposal,
-    /// wait, or jump onto a deadline), with `seed`
+    /// approve the escrow on the deal's token and fund it with tokens, submit, approve,
+    /// attest, dispute, offer, settle, amend, cancel, assign a receivable, flip the moody
+    /// token's behaviour, withdraw a token claimable, withdraw a proposal, wait, or jump
+    /// onto a deadline), with `seed`
     /// choosing among the plausible actions and callers. It runs through `call` like every
     /// other step, so it changes only what is explored, not what is checked.
-    pub(super) fn auto(&mut self, deal: u8, seed: u32, spec: &ProposeSpec) {
+    pub(super) fn auto(&mut self, deal: u8, seed: u64, spec: &ProposeSpec) {
         let mut r = seed;
         let mut pick = |n: usize| -> usize {
-            let x = (r as usize) % n.max(1);
-            r /= n.max(1) as u32;
+            let x = (r % n.max(1) as u64) as usize;
+            r /= n.max(1) as u64;
             x
         };
         let live: Vec<u64> = (0..self.m.next_id())
@@ -52,7 +55,10 @@ impl Harness {
                     return self.advance((d.fund_by + pick(2) as u64).saturating_sub(now));
                 } else {
                     let need0 = md.ms[0].amount;
-                    let value = if acceptor == buyer {
+                    let value = if d.asset != Asset::Native {
+                        // A token deal is accepted without value (`UnexpectedValue`).
+                        [0, 0, 0, 0, 0, 1][pick(6)]
+                    } else if acceptor == buyer {
                         [0, 0, need0, d.total, 1][pick(5)]
                     } else {
                         0
@@ -84,6 +90,46 @@ impl Harness {
                 let open: Vec<usize> = (0..md.ms.len())
                     .filter(|&k| !settled(md.ms[k].status))
                     .collect();
+                if pick(14) == 0 {
+                    // The payee of a milestone (the seller, or an assignee) assigns the
+                    // receivable from it on: mostly to the factor, sometimes back to the
+                    // seller or to anyone; sometimes the seller tries for an assignee's.
+                    let k = open[pick(open.len())];
+                    let caller = if pick(5) == 0 { seller } else { md.payees[k] };
+                    let to = match pick(6) {
+                        0 => seller,
+                        1 => acct(pick(POOL)),
+                        _ => factor_acct(),
+                    };
+                    let _ = self.call(caller, 0, Call::Assign(id, k as u8, to));
+                    return;
+                }
+                if d.asset == Asset::Psp22(token_b()) && pick(20) == 0 {
+                    let mode = [
+                        Mode::Honest,
+                        Mode::Honest,
+                        Mode::Revert,
+                        Mode::Lie,
+                        Mode::DeliverLess(100),
+                    ][pick(5)];
+                    return self.token_mode(mode);
+                }
+                if d.asset != Asset::Native && pick(15) == 0 {
+                    let holders: Vec<(AccountId, AccountId)> = self
+                        .m
+                        .claimable
+                        .iter()
+                        .filter_map(|(&(who, asset), &c)| match asset {
+                            Asset::Psp22(t) if c > 0 => Some((who, t)),
+                            _ => None,
+                        })
+                        .collect();
+                    if !holders.is_empty() {
+                        let (who, token) = holders[pick(holders.len())];
+                        let _ = self.call(who, 0, Call::WithdrawTokens(token, who));
+                        return;
+                    }
+                }
                 let k = if pick(10) < 7 {
                     open[0]
                 } else {
@@ -106,7 +152,34 @@ impl Harness {
                                     6 => seller,
                                     _ => stranger,
                                 };
-                                self.call(funder, value, Call::Fund(id))
+                                match d.asset {
+                                    // Sometimes the wrong message for the asset (`WrongAsset`).
+                                    Asset::Native if pick(15) == 0 => {
+                                        self.call(funder, 0, Call::FundTokens(id, value))
+                                    }
+                                    Asset::Native => self.call(funder, value, Call::Fund(id)),
+                                    Asset::Psp22(_) if pick(12) == 0 => {
+                                        self.call(funder, value, Call::Fund(id))
+                                    }
+                                    Asset::Psp22(token) => {
+                                        // Approve first, mostly for exactly the deposit.
+                                        let allowed =
+                                            self.m.tokens.get(&token).map_or(0, |t| {
+                                                t.allowance(funder, contract_acct())
+                                            });
+                                        if allowed < value && pick(8) != 0 {
+                                            let amount = [
+                                                value,
+                                                value,
+                                                value,
+                                                value - 1,
+                                                value + pick(100) as Balance,
+                                            ][pick(5)];
+                                            self.approve_tokens(token, funder, amount);
+                                        }
+                                        self.call(funder, 0, Call::FundTokens(id, value))
+                                    }
+                                }
                             }
                             9..=11 => {
                                 self.amend(id, ix, m, party, pick(300) as u64 + 1, pick(4) == 0)
@@ -224,9 +297,17 @@ impl Harness {
     /// deal. Nothing else calls. Afterwards nothing is locked anywhere: the contract holds
     /// only the claimable balances (and the stray value no deal ever accounted for).
     ///
+    /// Token deals included: the moody token behaves as `mode` during the drive, and a
+    /// payout it refuses becomes claimable (`PayoutDeferred`) without blocking the rest.
+    /// Afterwards each token's balance in the escrow is Σ claimable in it plus its surplus.
+    /// Then every holder withdraws its token claimable: while the token still refuses, the
+    /// withdrawal fails and the credit stays; with the token honest again, it comes out.
+    /// Nothing was lost, and the escrow keeps exactly the surplus.
+    ///
     /// `far`: jump a long way past the last deadline instead of just past it.
-    pub(super) fn liveness(&mut self, far: bool) {
+    pub(super) fn liveness(&mut self, far: bool, mode: Mode) {
         self.in_liveness = true;
+        self.token_mode(mode);
         let target = self.m.every_deadline() + 1 + if far { 1_000_000 } else { 0 };
         let now = self.m.now;
         self.advance(target - now);
@@ -285,6 +366,66 @@ impl Harness {
                 self.stray
             )
         });
+        self.ensure_tokens_owed("liveness");
         self.in_liveness = false;
+
+        // Nothing was lost: while the token still refuses, a withdrawal fails and keeps the
+        // credit; once the token pays again, every token claimable comes out.
+        let holders: Vec<((AccountId, Asset), Balance)> = self
+            .m
+            .claimable
+            .iter()
+            .filter(|(&(_, asset), &c)| asset != Asset::Native && c > 0)
+            .map(|(k, c)| (*k, *c))
+            .collect();
+        if mode == Mode::Revert {
+            for &((who, asset), _) in &holders {
+                let token = asset.token().expect("a token claimable");
+                if token != token_b() {
+                    continue;
+                }
+                let got = self.call(who, 0, Call::WithdrawTokens(token, who));
+                self.ensure(got == Err(Error::TransferFailed), || {
+                    format!(
+                        "after liveness: {} withdrawing from the refusing {} got {got:?}",
+                        caller_name(who),
+                        caller_name(token)
+                    )
+                });
+            }
+        }
+        self.token_mode(Mode::Honest);
+        for ((who, asset), credit) in holders {
+            let token = asset.token().expect("a token claimable");
+            let got = self.call(who, 0, Call::WithdrawTokens(token, who));
+            self.ensure(got == Ok(Out::Amount(credit)), || {
+                format!(
+                    "after liveness: {} withdrawing {credit} {} got {got:?}",
+                    caller_name(who),
+                    caller_name(token)
+                )
+            });
+            self.stats.recovered += 1;
+        }
+        self.ensure_tokens_owed("after the withdrawals");
+    }
+
+    /// No deal holds anything: each token's balance in the escrow is Σ claimable in it plus
+    /// its surplus.
+    fn ensure_tokens_owed(&self, when: &str) {
+        for t in all_tokens() {
+            let claim: Balance = tracked()
+                .iter()
+                .map(|a| self.c.claimable_tokens_of(*a, t))
+                .sum();
+            let surplus = self.m.surplus.get(&t).copied().unwrap_or(0);
+            let balance = mock::balance_of(t, contract_acct()).unwrap_or(0);
+            self.ensure(balance == claim + surplus, || {
+                format!(
+                    "{when}: {} balance {balance} != Σ claimable {claim} + surplus {surplus}",
+                    caller_name(t)
+                )
+            });
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The harness: runs each call on the contract and on the model, compares results,
 //! events and every read, and checks the invariants on the contract's own reads.
 use super::*;
+use crate::token::mock;
 
 // ---------------------------------------------------------------------------- snapshots
 
@@ -12,7 +13,11 @@ pub(super) struct Snap {
     pub(super) deals: Vec<Option<DealView>>,
     /// Per deal, milestones `0..=milestone_count` (the last is `None`).
     pub(super) milestones: Vec<Vec<Option<MilestoneView>>>,
+    /// Per tracked account: `claimable_of` (native).
     pub(super) claimable: Vec<Balance>,
+    /// Per tracked account, per installed token: `claimable_tokens_of` (the no-contract
+    /// token can owe nothing: it never takes a deposit; checked at the end of a sequence).
+    pub(super) token_claimable: Vec<Balance>,
     /// Per tracked account: `deal_count_of` and the first page of `deals_of`.
     pub(super) index: Vec<(u32, Vec<DealId>)>,
     pub(super) config: Config,
@@ -35,6 +40,10 @@ pub(super) fn contract_snap(c: &MilestoneEscrow) -> Snap {
         deals,
         milestones,
         claimable: accounts.iter().map(|a| c.claimable_of(*a)).collect(),
+        token_claimable: accounts
+            .iter()
+            .flat_map(|a| installed().map(|t| c.claimable_tokens_of(*a, t)))
+            .collect(),
         index: accounts
             .iter()
             .map(|a| (c.deal_count_of(*a), c.deals_of(*a, 0, MAX_PAGE)))
@@ -45,6 +54,53 @@ pub(super) fn contract_snap(c: &MilestoneEscrow) -> Snap {
 
 pub(super) fn chain_balance(a: AccountId) -> Balance {
     test::get_account_balance::<Env>(a).unwrap_or(0)
+}
+
+/// Every tracked account's holdings in every asset: native chain balances and the installed
+/// tokens' balances (the no-contract token has none).
+pub(super) type Ledgers = BTreeMap<(Asset, AccountId), Balance>;
+
+pub(super) fn ledgers() -> Ledgers {
+    let mut l = Ledgers::new();
+    for a in tracked() {
+        l.insert((Asset::Native, a), chain_balance(a));
+        for t in installed() {
+            l.insert((Asset::Psp22(t), a), mock::balance_of(t, a).unwrap_or(0));
+        }
+    }
+    l
+}
+
+/// Signed changes per (asset, account), zero entries left out.
+pub(super) type Deltas = BTreeMap<(Asset, AccountId), i128>;
+
+pub(super) fn deltas(before: &Ledgers, after: &Ledgers) -> Deltas {
+    after
+        .iter()
+        .map(|(k, &a)| (*k, a as i128 - before.get(k).copied().unwrap_or(0) as i128))
+        .filter(|(_, d)| *d != 0)
+        .collect()
+}
+
+/// A token's state without the zero entries (a zero balance or allowance equals none).
+pub(super) fn normal(
+    mode: mock::Mode,
+    balances: &BTreeMap<AccountId, Balance>,
+    allowances: &BTreeMap<(AccountId, AccountId), Balance>,
+) -> MToken {
+    MToken {
+        mode,
+        balances: balances
+            .iter()
+            .filter(|(_, b)| **b > 0)
+            .map(|(k, b)| (*k, *b))
+            .collect(),
+        allowances: allowances
+            .iter()
+            .filter(|(_, b)| **b > 0)
+            .map(|(k, b)| (*k, *b))
+            .collect(),
+    }
 }
 
 pub(super) fn deal_rank(s: DealStatus) -> u8 {
@@ -105,6 +161,14 @@ pub(super) struct Stats {
     /// `settle_due` calls whose walk went round again: a lapse closed funding and made an
     /// earlier milestone due in the same call.
     pub(super) second_walks: u64,
+    /// `withdraw_tokens` calls the token refused, whose writes the harness reverted as the
+    /// chain would (the off-chain engine keeps them).
+    pub(super) reverted_withdrawals: u64,
+    /// Token claimables withdrawn after the liveness drive, with the token honest again.
+    pub(super) recovered: u64,
+    /// Successful calls whose money moves were checked against their events, per asset
+    /// kind (native, token).
+    pub(super) flows_checked: (u64, u64),
     pub(super) per_op: BTreeMap<&'static str, (u64, u64)>,
     pub(super) errors: BTreeMap<String, u64>,
     pub(super) events: BTreeMap<&'static str, u64>,
@@ -149,6 +213,12 @@ pub(super) struct Harness {
     /// Per deal with a cancellation pending: the milestones submitted or attested since it
     /// was proposed (a cancellation must never refund them).
     pub(super) delivered_since_cancel: BTreeMap<u64, std::collections::BTreeSet<u8>>,
+    /// The assignments of the current step (the only way a payee may change).
+    pub(super) assigned: Vec<ReceivableAssigned>,
+    /// Every asset's holdings as of the last step.
+    pub(super) ledgers: Ledgers,
+    /// The deals as read before the last step (what a call's events are checked against).
+    pub(super) prev_deals: Vec<Option<DealView>>,
 }
 
 impl Harness {
@@ -221,7 +291,7 @@ impl Harness {
         // Refund owed to the buyer for an advance milestone 0 whose ship-by passed, if a
         // non-buyer funds it now (see `regress_advance_after_ship_by_takes_buyers_refund`).
         let refund_owed = match call {
-            Call::Fund(id) => self.mdeal(id).and_then(|md| {
+            Call::Fund(id) | Call::FundTokens(id, _) => self.mdeal(id).and_then(|md| {
                 let m0 = &md.ms[0];
                 (md.deal.advance
                     && m0.status == MilestoneStatus::Pending
@@ -230,6 +300,15 @@ impl Harness {
                     .then(|| covered(m0, md.deal.deposited))
             }),
             _ => None,
+        };
+        // Every asset's holdings, and the tokens' whole state: a chain reverts the token's
+        // state with the call that fails, the off-chain engine does not, so the harness puts
+        // it back itself when the contract returns `Err`.
+        let before = self.ledgers.clone();
+        let saved = mock::save();
+        let credit = match call {
+            Call::WithdrawTokens(token, _) => self.c.claimable_tokens_of(caller, token),
+            _ => 0,
         };
         test::set_caller::<Env>(caller);
         if value > 0 {
@@ -242,6 +321,9 @@ impl Harness {
         }
         let got = call_contract(&mut self.c, &call);
         test::set_value_transferred::<Env>(0);
+        if got.is_err() {
+            mock::restore(saved.clone());
+        }
         let want = self.m.apply(caller, value, &call);
         let want_out = want.as_ref().map(|(_, o, _)| *o).map_err(|e| *e);
         let mut line = format!(
@@ -262,7 +344,29 @@ impl Harness {
             &want_out,
             &format!("{}: result differs from the model", call.name()),
         );
-        let events = self.new_events();
+        let mut events = self.new_events();
+        if let (Call::WithdrawTokens(token, to), Err(Error::TransferFailed)) = (&call, &got) {
+            // `withdraw_tokens` removes the credit and emits `Withdrawn` before the token's
+            // transfer; when the token refuses, the `Err` reverts both on a chain. The
+            // off-chain engine keeps them: check they are all the call did, and revert them.
+            let asset = Asset::Psp22(*token);
+            self.ensure_eq(
+                &events,
+                &vec![Ev::Withdrawn(Withdrawn {
+                    account: caller,
+                    to: *to,
+                    asset,
+                    amount: credit,
+                })],
+                "withdraw_tokens refused: events before the revert",
+            );
+            self.ensure(self.c.claimable_tokens_of(caller, *token) == 0, || {
+                "withdraw_tokens refused: the credit was not taken before the transfer".into()
+            });
+            self.c.claimable.insert((caller, asset), &credit);
+            events.clear();
+            self.stats.reverted_withdrawals += 1;
+        }
         let is_ok = want.is_ok();
         let e = self.stats.per_op.entry(call.name()).or_default();
         if is_ok {
@@ -323,7 +427,151 @@ impl Harness {
         }
         self.record_events(&events);
         self.after_step();
+        self.check_flows(caller, value, &call, &got, &events, &before, &saved);
         got
+    }
+
+    /// Every asset's holdings moved exactly as the call's events say (on the contract's
+    /// own reads, not the model): deposits from the depositor, releases and the seller's
+    /// part of splits to the payee the event names, fees to the fee recipient, refunds and
+    /// the buyer's part of splits to the deal's buyer, withdrawals to their target, deferred
+    /// payouts kept by the escrow, each in the asset of its deal, and nothing in any other
+    /// asset. A failing call moved nothing but the value it was sent (kept off-chain).
+    /// Checked for native and for a token honest during the call (the ledger of a token that
+    /// lies or delivers less is the model comparison's to check).
+    #[allow(clippy::too_many_arguments)]
+    fn check_flows(
+        &mut self,
+        caller: AccountId,
+        value: Balance,
+        call: &Call,
+        got: &Result<Out, Error>,
+        events: &[Ev],
+        before: &Ledgers,
+        saved: &BTreeMap<AccountId, mock::Ledger>,
+    ) {
+        let me = contract_acct();
+        let mut want = Deltas::new();
+        let mut mv = |asset: Asset, from: AccountId, to: AccountId, amount: Balance| {
+            *want.entry((asset, from)).or_default() -= amount as i128;
+            *want.entry((asset, to)).or_default() += amount as i128;
+        };
+        if got.is_err() {
+            mv(Asset::Native, caller, me, value);
+        }
+        let fee = self.prev.config.fee_recipient;
+        // The deal as read before the call (its asset and buyer never change).
+        let deal = |id: DealId| {
+            self.prev_deals
+                .get(id.0 as usize)
+                .cloned()
+                .flatten()
+                .expect("event of a deal")
+                .deal
+        };
+        for ev in events {
+            match ev {
+                Ev::DealFunded(e) => mv(deal(e.deal_id).asset, e.funder, me, e.amount),
+                Ev::MilestoneReleased(e) => {
+                    let a = deal(e.deal_id).asset;
+                    mv(a, me, e.payee, e.amount);
+                    mv(a, me, fee, e.fee);
+                }
+                Ev::MilestoneRefunded(e) => mv(deal(e.deal_id).asset, me, e.buyer, e.amount),
+                Ev::DisputeResolved(e) => {
+                    let d = deal(e.deal_id);
+                    mv(d.asset, me, e.payee, e.to_seller);
+                    mv(d.asset, me, fee, e.fee);
+                    mv(d.asset, me, d.buyer, e.to_buyer);
+                }
+                // The payment did not happen: the escrow keeps it, owed to the account.
+                Ev::PayoutDeferred(e) => mv(e.asset, e.account, me, e.amount),
+                Ev::Withdrawn(e) => mv(e.asset, me, e.to, e.amount),
+                _ => {}
+            }
+        }
+        want.retain(|_, d| *d != 0);
+        let got_deltas = deltas(before, &self.ledgers);
+        let checked = |asset: &Asset| match asset {
+            Asset::Native => true,
+            Asset::Psp22(t) => saved.get(t).is_some_and(|l| l.mode == mock::Mode::Honest),
+        };
+        let want: Deltas = want.into_iter().filter(|(k, _)| checked(&k.0)).collect();
+        let have: Deltas = got_deltas
+            .into_iter()
+            .filter(|(k, _)| checked(&k.0))
+            .collect();
+        if have != want {
+            let show = |d: &Deltas| {
+                d.iter()
+                    .map(|((a, who), x)| format!("{}:{}{:+}", asset_name(*a), caller_name(*who), x))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            self.fail(&format!(
+                "{}: money moved otherwise than its events say\n  moved: {}\n  events: {}",
+                call.name(),
+                show(&have),
+                show(&want)
+            ));
+        }
+        if got.is_ok() {
+            let touched: std::collections::BTreeSet<bool> =
+                want.keys().map(|(a, _)| *a != Asset::Native).collect();
+            for token in touched {
+                if token {
+                    self.stats.flows_checked.1 += 1;
+                } else {
+                    self.stats.flows_checked.0 += 1;
+                }
+            }
+        }
+    }
+
+    /// A funder approves the escrow for `amount` on `token` (the token's own message).
+    pub(super) fn approve_tokens(&mut self, token: AccountId, owner: AccountId, amount: Balance) {
+        let Some(t) = self.m.tokens.get_mut(&token) else {
+            // No token contract there: nothing to approve.
+            return self.advance(0);
+        };
+        t.allowances.insert((owner, contract_acct()), amount);
+        mock::approve(token, owner, contract_acct(), amount);
+        self.trace.push(format!(
+            "t={} {} approves the escrow for {amount} on {}",
+            self.m.now,
+            caller_name(owner),
+            caller_name(token)
+        ));
+        self.after_step();
+    }
+
+    /// The moody token changes its behaviour.
+    pub(super) fn token_mode(&mut self, mode: mock::Mode) {
+        if let Some(t) = self.m.tokens.get_mut(&token_b()) {
+            if t.mode == mode {
+                return self.advance(0);
+            }
+            t.mode = mode;
+        }
+        mock::set_mode(token_b(), mode);
+        self.trace
+            .push(format!("t={} tokB now {mode:?}", self.m.now));
+        self.after_step();
+    }
+
+    /// Tokens sent to the escrow by a plain token transfer: surplus no deal accounts for.
+    pub(super) fn force_tokens(&mut self, token: AccountId, amount: Balance) {
+        mock::mint(token, contract_acct(), amount);
+        if let Some(t) = self.m.tokens.get_mut(&token) {
+            *t.balances.entry(contract_acct()).or_default() += amount;
+        }
+        *self.m.surplus.entry(token).or_default() += amount;
+        self.trace.push(format!(
+            "t={} forced transfer of {amount} {} into the contract",
+            self.m.now,
+            caller_name(token)
+        ));
+        self.after_step();
     }
 
     pub(super) fn advance(&mut self, ms: u64) {
@@ -380,6 +628,61 @@ impl Harness {
                 | Ev::DealClosed(DealClosed { deal_id }) => {
                     watch.remove(&deal_id.0);
                 }
+                Ev::DealProposed(e) => {
+                    *self
+                        .stats
+                        .events
+                        .entry(match e.terms.asset {
+                            Asset::Native => "DealProposed(native)",
+                            _ => "DealProposed(token)",
+                        })
+                        .or_default() += 1;
+                }
+                Ev::MilestoneReleased(MilestoneReleased {
+                    deal_id,
+                    payee,
+                    index,
+                    ..
+                })
+                | Ev::DisputeResolved(DisputeResolved {
+                    deal_id,
+                    payee,
+                    index,
+                    ..
+                }) => {
+                    // The seller's side goes to the milestone's payee at that moment.
+                    let was = self
+                        .prev
+                        .milestones
+                        .get(deal_id.0 as usize)
+                        .and_then(|v| v.get(usize::from(*index)))
+                        .cloned()
+                        .flatten()
+                        .map(|v| v.payee);
+                    self.ensure(was == Some(*payee), || {
+                        format!(
+                            "deal {} milestone {index}: paid to {}, its payee was {:?}",
+                            deal_id.0,
+                            caller_name(*payee),
+                            was.map(caller_name)
+                        )
+                    });
+                    let seller = self.c.deal(*deal_id).map(|v| v.deal.seller);
+                    if seller != Some(*payee) {
+                        *self.stats.events.entry("paid to an assignee").or_default() += 1;
+                    }
+                }
+                Ev::PayoutDeferred(e) => {
+                    // A deal's payouts only ever move its own asset.
+                    let asset = self.c.deal(e.deal_id).map(|v| v.deal.asset);
+                    self.ensure(asset == Some(e.asset), || {
+                        format!(
+                            "deal {}: payout deferred in {:?}, the deal is in {asset:?}",
+                            e.deal_id.0, e.asset
+                        )
+                    });
+                }
+                Ev::ReceivableAssigned(e) => self.assigned.push(e.clone()),
                 Ev::MilestoneRefunded(e) => {
                     *self
                         .stats
@@ -458,20 +761,44 @@ impl Harness {
         let cur = contract_snap(&self.c);
         let want = self.m.snap();
         self.ensure_same_snap(&cur, &want, "contract state differs from the model");
+        self.ledgers = ledgers();
         for a in tracked() {
-            let got = chain_balance(a);
+            let got = self.ledgers[&(Asset::Native, a)];
             let want = self.m.bal(a);
             self.ensure(got == want, || {
                 format!("balance of {}: chain {got}, model {want}", caller_name(a))
             });
         }
+        // Every token's whole ledger (balances, allowances, mode) equals the model's.
+        let tokens = mock::save();
+        for t in installed() {
+            let got = tokens
+                .get(&t)
+                .map(|l| normal(l.mode, &l.balances, &l.allowances));
+            let want = self
+                .m
+                .tokens
+                .get(&t)
+                .map(|m| normal(m.mode, &m.balances, &m.allowances));
+            self.ensure_eq(
+                &got,
+                &want,
+                &format!("{}'s ledger differs from the model", caller_name(t)),
+            );
+        }
+        self.ensure(
+            mock::balance_of(token_none(), contract_acct()).is_none(),
+            || "the no-contract token has a ledger".into(),
+        );
         self.check_invariants(&cur);
-        self.prev = cur;
+        self.assigned.clear();
+        self.prev_deals = std::mem::replace(&mut self.prev, cur).deals;
     }
 
     /// The invariants, checked on the contract's own reads (not the model).
     pub(super) fn check_invariants(&self, cur: &Snap) {
-        let mut owed: Balance = 0;
+        // Per asset: Σ locked of the deals in it.
+        let mut owed: BTreeMap<Asset, Balance> = BTreeMap::new();
         for (n, view) in cur.deals.iter().enumerate() {
             let Some(view) = view else {
                 self.ensure(n as u64 == cur.deal_count, || format!("deal {n} missing"));
@@ -508,7 +835,7 @@ impl Harness {
                     format!("deal {n}: deposit before acceptance")
                 });
             }
-            owed += view.locked;
+            *owed.entry(d.asset).or_default() += view.locked;
 
             let views = &cur.milestones[n];
             self.ensure(
@@ -553,15 +880,36 @@ impl Harness {
                         format!("deal {n} milestone {k}: paid but not terminal")
                     });
                 }
-                // Forward-only, and a terminal milestone never changes again.
-                if let Some(Some(Some(before))) = self.prev.milestones.get(n).map(|v| v.get(k)) {
-                    let (a, b) = (before.milestone.status, m.status);
-                    self.ensure(ms_step_ok(a, b), || {
-                        format!("deal {n} milestone {k}: {a:?} -> {b:?}")
-                    });
-                    if settled(a) {
-                        self.ensure(before.milestone == *m, || {
-                            format!("deal {n} milestone {k}: terminal record changed")
+                // Forward-only, and a terminal milestone never changes again (its payee
+                // included: assignment never touches a settled milestone).
+                match self.prev.milestones.get(n).map(|v| v.get(k)) {
+                    Some(Some(Some(before))) => {
+                        let (a, b) = (before.milestone.status, m.status);
+                        self.ensure(ms_step_ok(a, b), || {
+                            format!("deal {n} milestone {k}: {a:?} -> {b:?}")
+                        });
+                        if settled(a) {
+                            self.ensure(before.milestone == *m && before.payee == mv.payee, || {
+                                format!("deal {n} milestone {k}: terminal record changed")
+                            });
+                        }
+                        // A payee changes only by an assignment of a range holding it.
+                        if before.payee != mv.payee {
+                            self.ensure(
+                                !settled(a)
+                                    && self.assigned.iter().any(|e| {
+                                        e.deal_id.0 == n as u64
+                                            && usize::from(e.from_index) <= k
+                                            && e.to == mv.payee
+                                    }),
+                                || format!("deal {n} milestone {k}: payee changed without an assignment"),
+                            );
+                        }
+                    }
+                    _ => {
+                        // A new milestone is paid to the seller.
+                        self.ensure(mv.payee == d.seller, || {
+                            format!("deal {n} milestone {k}: first payee is not the seller")
                         });
                     }
                 }
@@ -595,19 +943,72 @@ impl Harness {
                 format!("deal {n}: Σ refund events != refunded")
             });
         }
-        for c in &cur.claimable {
-            owed += c;
+        // An assignment moved every unsettled milestone of its range to its assignee.
+        for e in &self.assigned {
+            let ms = &cur.milestones[e.deal_id.0 as usize];
+            let open: Vec<&MilestoneView> = ms
+                .iter()
+                .flatten()
+                .filter(|v| v.index >= e.from_index && !settled(v.milestone.status))
+                .collect();
+            self.ensure(
+                open.len() == usize::from(e.count) && open.iter().all(|v| v.payee == e.to),
+                || format!("{e:?}: the range's unsettled milestones are not all assigned"),
+            );
         }
-        // The contract holds exactly what it owes, plus the stray value no deal accounts for.
+        // Native: the contract holds exactly what it owes, plus the stray value no deal
+        // accounts for.
+        let native_owed =
+            owed.get(&Asset::Native).copied().unwrap_or(0) + cur.claimable.iter().sum::<Balance>();
         let balance = chain_balance(contract_acct());
-        self.ensure(balance >= owed, || {
-            format!("contract balance {balance} < Σ locked + Σ claimable {owed}")
+        self.ensure(balance >= native_owed, || {
+            format!("contract balance {balance} < Σ locked + Σ claimable {native_owed}")
         });
-        self.ensure(balance == owed + self.stray, || {
+        self.ensure(balance == native_owed + self.stray, || {
             format!(
-                "contract balance {balance} != Σ locked + Σ claimable {owed} + stray {}",
+                "contract balance {balance} != Σ locked + Σ claimable {native_owed} + stray {}",
                 self.stray
             )
         });
+        // A deal in an address without a token contract never holds anything (its deposits
+        // fail), and no deal is in any other asset.
+        for (asset, locked) in &owed {
+            let known = match asset {
+                Asset::Native => true,
+                Asset::Psp22(t) => installed().contains(t),
+            };
+            self.ensure(known || *locked == 0, || {
+                format!("{locked} locked in {}", asset_name(*asset))
+            });
+        }
+        // Per token: the contract's token balance covers Σ locked of the token's deals +
+        // Σ claimable in the token; equal but for the surplus the model counts (what a lying
+        // token reported paid and kept, a withdrawal to the escrow itself, tokens sent
+        // straight to it).
+        let tokens = installed();
+        for (j, t) in tokens.iter().enumerate() {
+            let asset = Asset::Psp22(*t);
+            let claim: Balance = cur
+                .token_claimable
+                .iter()
+                .skip(j)
+                .step_by(tokens.len())
+                .sum();
+            let owed = owed.get(&asset).copied().unwrap_or(0) + claim;
+            let balance = mock::balance_of(*t, contract_acct()).unwrap_or(0);
+            let surplus = self.m.surplus.get(t).copied().unwrap_or(0);
+            self.ensure(balance >= owed, || {
+                format!(
+                    "{}: contract balance {balance} < Σ locked + Σ claimable {owed}",
+                    caller_name(*t)
+                )
+            });
+            self.ensure(balance == owed + surplus, || {
+                format!(
+                    "{}: contract balance {balance} != Σ locked + Σ claimable {owed} + surplus {surplus}",
+                    caller_name(*t)
+                )
+            });
+        }
     }
 }

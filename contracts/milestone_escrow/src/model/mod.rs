@@ -25,6 +25,53 @@
 //! - a cancellation never refunds a milestone submitted or attested after it was proposed
 //!   (checked on the events: such a submission or attestation voids the proposal).
 //!
+//! **Assets and receivables (issue 15).** Proposals pick their asset: native (about 40%),
+//! the honest token `tokA` or the moody token `tokB` (about 30% each), rarely a token address
+//! with no contract behind it (the deposit fails, `TransferFailed`), the zero account or the
+//! escrow itself (`InvalidAsset`). The tokens are `crate::token::mock` ledgers, installed at
+//! the start of every sequence with every pool account holding some of each (one account
+//! only a little, so its deposits can run short). `tokA` stays honest; `tokB`'s behaviour
+//! flips between honest, reverting, lying (reports success, moves nothing) and delivering
+//! less (`DeliverLess` of 1, 100 or 10,000 bps; 1 bps rounds to nothing below 10,000
+//! units). The model holds its own PSP22 ledgers, written from those modes' documented
+//! behaviour (`tokens.rs`), and compares them with the mock's after every step: every
+//! balance, every allowance, the mode. Generated operations add: approvals of the escrow
+//! (exactly what completes the next milestone, one less, more, all that is left, zero);
+//! deposits in the deal's asset (`fund` with value, or an approval then `fund_tokens`) by the
+//! buyer, the funder, the seller or anyone, with amounts around what is left, and sometimes
+//! the other asset's message (`WrongAsset`) or value with `accept` on a token deal
+//! (`UnexpectedValue`); `withdraw_tokens` by holders of a token claimable (or anyone) to
+//! themselves, another account, the zero account or the escrow; `assign` by the seller, the
+//! current payee (an assignee) or anyone, from any milestone, to the factor account, a pool
+//! account, the seller, the zero account or the escrow; mode flips; tokens sent straight to
+//! the escrow. Besides the model's results, events (`MilestoneReleased.payee`,
+//! `DisputeResolved.payee`, `PayoutDeferred.asset`, `Withdrawn.asset`,
+//! `ReceivableAssigned`), claimables per account and asset, and `MilestoneView.payee`, the
+//! test asserts, on the contract's own reads:
+//!
+//! - per asset: the native balance as above; for each token, the escrow's token balance
+//!   ≥ Σ locked of the deals in it + Σ claimable in it, equal but for the surplus the model
+//!   counts (what a lying token reported paid and kept, a withdrawal to the escrow itself,
+//!   tokens sent straight to it): equality for an honest token nobody sent tokens to;
+//! - conservation per deal in its asset (the identities above hold for token deals), and
+//!   every call's money moved exactly as its events say, in every asset: deposits from the
+//!   depositor, releases and the seller's part of splits to the payee the event names, fees
+//!   to the fee recipient, refunds and the buyer's part of splits to the deal's buyer,
+//!   withdrawals to their target, deferred payouts kept by the escrow, all in the deal's
+//!   asset and nothing in any other (checked for native and for a token honest during the
+//!   call); a deferred payout is in its deal's asset;
+//! - a release or a split pays the seller's side to the milestone's payee at that moment
+//!   (its `payee` read before the call); a payee starts as the seller and changes only by an
+//!   assignment of a range holding it, which moves every unsettled milestone of the range;
+//!   settled milestones never change, their payee included;
+//! - a failing call changes no token ledger either. A chain reverts the token's state with a
+//!   call that returns `Err` (a deposit the token delivered short, say); the off-chain engine
+//!   does not, so the harness saves the mock's ledgers (`mock::save`) before every call and
+//!   puts them back (`mock::restore`) when the contract returns `Err`, emulating the revert of
+//!   the whole call tree. For the same reason, when the token refuses a `withdraw_tokens`,
+//!   whose credit is taken and `Withdrawn` emitted before the token's transfer (the chain
+//!   reverts both), the harness checks those are the only traces and restores the credit.
+//!
 //! The rules of issue 14 are all in the model and its generated operations:
 //! - the stale-cancellation rule: `submit` and `attest` void a pending cancellation
 //!   (`CancellationWithdrawn` with `voided_by`), its proposer may `withdraw_cancel`;
@@ -55,11 +102,21 @@
 //! every open milestone of it, leaving zero locked funds, without any party, oracle or
 //! arbiter.* The test asserts that one call per open deal returns the number of open
 //! milestones and closes the deal, that every deal's locked amount is then zero, and that
-//! the contract's balance is then Σ claimable (plus the stray value).
+//! the contract's balance is then Σ claimable (plus the stray value). Token deals included:
+//! the moody token behaves during the drive as the sequence draws (mostly refusing), a payout
+//! it refuses becomes claimable (`PayoutDeferred`) without holding up the rest, and each
+//! token's balance in the escrow is then Σ claimable in it plus its surplus. Then every
+//! holder withdraws its token claimable: while the token still reverts the withdrawal fails
+//! (`TransferFailed`) and the credit stays; once the token pays again it comes out. Nothing
+//! was lost, and the escrow keeps exactly the surplus.
 //!
-//! Not covered here: transfers the chain refuses. The off-chain engine never refuses one (no
-//! existential deposit), so deferred payouts, `withdraw_to` of a real credit,
-//! `ContractBalanceTooLow` and `TransferFailed` are the unit and on-chain tests' to cover.
+//! Not covered here: native transfers the chain refuses. The off-chain engine never refuses
+//! one (no existential deposit), so native deferred payouts, `withdraw_to` of a real credit,
+//! `ContractBalanceTooLow` and native `TransferFailed` are the unit and on-chain tests' to
+//! cover; token refusals are covered here through the mock. Nor are the mock's own rules
+//! (its modes are the environment the model reproduces), a token that re-enters (the mock
+//! cannot call the escrow; on chain a refused re-entry is a failed transfer, which
+//! `Revert` stands for), gas limits on token calls, or balances near `u128::MAX` in tokens.
 //!
 //! CI runs `MODEL_CASES` sequences (default 256) of 50 steps, split over one thread per core.
 //! The big run (10,000 × 50):
@@ -73,9 +130,10 @@
 //! with totals and per-operation counts is printed at the end.
 //!
 //! The files: `calls` (the calls and events both sides see), `books` (the model's state and
-//! shared steps), `rules` (each message's checks in the model), `strategies` (generated
-//! operations), `harness` (one call on both sides, compared), `ops` (an operation made
-//! concrete), `guided` (steps that move deals along, and the liveness drive).
+//! shared steps), `rules` (each message's checks in the model), `tokens` (the model's token
+//! ledgers), `strategies` (generated operations), `harness` (one call on both sides,
+//! compared), `ops` (an operation made concrete), `guided` (steps that move deals along, and
+//! the liveness drive).
 mod books;
 mod calls;
 mod guided;
@@ -83,9 +141,11 @@ mod harness;
 mod ops;
 mod rules;
 mod strategies;
+mod tokens;
 
-use self::{books::*, calls::*, harness::*, strategies::*};
+use self::{books::*, calls::*, harness::*, strategies::*, tokens::*};
 use crate::milestone_escrow::MilestoneEscrow;
+use crate::token::mock;
 use escrow_types::*;
 use ink::env::{test, DefaultEnvironment as Env};
 use ink::primitives::AccountId;
@@ -128,6 +188,10 @@ fn fee_acct() -> AccountId {
 fn stranger_acct() -> AccountId {
     AccountId::from([0x5A; 32])
 }
+/// The factor receivables are assigned to (it holds nothing at first and has no role).
+fn factor_acct() -> AccountId {
+    AccountId::from([0xFA; 32])
+}
 /// Every account whose balance, claimable and deal index the test compares.
 fn tracked() -> Vec<AccountId> {
     let mut v: Vec<AccountId> = (0..POOL).map(acct).collect();
@@ -135,12 +199,13 @@ fn tracked() -> Vec<AccountId> {
     v.push(fee_acct());
     v.push(contract_acct());
     v.push(stranger_acct());
+    v.push(factor_acct());
     v
 }
 
 // ---------------------------------------------------------------------------- the test
 
-fn run_case(fee: (u16, u8), ops: &[Op], far: bool) {
+fn run_case(fee: (u16, u8), ops: &[Op], far: bool, liveness_mode: mock::Mode) {
     test::run_test::<Env, _>(|_| {
         // A fresh engine: the contract lives at its own account with an empty balance, and
         // every pool account can pay.
@@ -152,6 +217,15 @@ fn run_case(fee: (u16, u8), ops: &[Op], far: bool) {
         test::set_block_timestamp::<Env>(START_TIME);
         test::set_caller::<Env>(acct(0));
         test::set_value_transferred::<Env>(0);
+        // The tokens (a per-thread ledger: reset for every sequence), every pool account
+        // holding some of each.
+        mock::restore(Default::default());
+        for t in installed() {
+            mock::install(t, mock::Mode::Honest);
+            for i in 0..POOL {
+                mock::mint(t, acct(i), start_tokens(i));
+            }
+        }
 
         let recipient = match fee.1 {
             10 => fee_acct(),
@@ -192,6 +266,9 @@ fn run_case(fee: (u16, u8), ops: &[Op], far: bool) {
             in_liveness: false,
             stray: 0,
             delivered_since_cancel: BTreeMap::new(),
+            assigned: Vec::new(),
+            ledgers: Ledgers::new(),
+            prev_deals: Vec::new(),
         };
         h.after_step();
         h.stats.steps = 0;
@@ -200,20 +277,25 @@ fn run_case(fee: (u16, u8), ops: &[Op], far: bool) {
         }
         let random_steps = h.stats.steps;
         let (random_ok, random_err) = (h.stats.ok, h.stats.err);
-        h.liveness(far);
+        h.liveness(far, liveness_mode);
         let mut guard = STATS.lock().unwrap_or_else(|e| e.into_inner());
         let totals = guard.get_or_insert_with(Stats::default);
         totals.sequences += 1;
         totals.steps += random_steps;
         totals.ok += random_ok;
         totals.err += random_err;
-        totals.liveness_ok += h.stats.ok - random_ok;
+        // The token withdrawals after the drive are no liveness calls.
+        totals.liveness_ok += h.stats.ok - random_ok - h.stats.recovered;
         totals.liveness_calls += h.stats.liveness_calls;
         totals.deals_driven += h.stats.deals_driven;
         totals.deals_ended += h.stats.deals_ended;
         totals.liveness_settled += h.stats.liveness_settled;
         totals.refund_taken += h.stats.refund_taken;
         totals.second_walks += h.stats.second_walks;
+        totals.reverted_withdrawals += h.stats.reverted_withdrawals;
+        totals.recovered += h.stats.recovered;
+        totals.flows_checked.0 += h.stats.flows_checked.0;
+        totals.flows_checked.1 += h.stats.flows_checked.1;
         for (k, v) in h.stats.per_op {
             let e = totals.per_op.entry(k).or_default();
             e.0 += v.0;
@@ -268,9 +350,9 @@ fn model_based_sequences() {
                 };
                 scope.spawn(move || {
                     QUIET.with(|q| q.set(true));
-                    let strategy = (fee_s(), ops_s(), any::<bool>());
-                    TestRunner::new(config).run(&strategy, |(fee, ops, far)| {
-                        run_case(fee, &ops, far);
+                    let strategy = (fee_s(), ops_s(), any::<bool>(), liveness_mode_s());
+                    TestRunner::new(config).run(&strategy, |(fee, ops, far, mode)| {
+                        run_case(fee, &ops, far, mode);
                         Ok(())
                     })
                 })
@@ -305,7 +387,8 @@ fn model_based_sequences() {
     println!(
         "model summary: sequences={} (in {} threads) steps={} (ok={} err={}) stranger_liveness_calls={} (ok={}) \
          deals_ended_by_one_stranger_call={} of_which_held_funds={} milestones_settled={} advance_took_buyer_refund={} \
-         settle_due_second_walks={} wall={:.1}s\n  per op incl. liveness (ok/err): {}\n  errors: {}\n  events: {}",
+         settle_due_second_walks={} withdraw_tokens_refused_and_reverted={} token_claimables_recovered_after_liveness={} \
+         calls_whose_money_matched_their_events(native/token)={}/{} wall={:.1}s\n  per op incl. liveness (ok/err): {}\n  errors: {}\n  events: {}",
         totals.sequences,
         threads,
         totals.steps,
@@ -318,6 +401,10 @@ fn model_based_sequences() {
         totals.liveness_settled,
         totals.refund_taken,
         totals.second_walks,
+        totals.reverted_withdrawals,
+        totals.recovered,
+        totals.flows_checked.0,
+        totals.flows_checked.1,
         elapsed.as_secs_f64(),
         per_op.join(" "),
         errors.join(" "),
@@ -415,6 +502,104 @@ fn regress_advance_after_ship_by_takes_buyers_refund() {
         assert_eq!(
             c.milestone(id, 0).expect("m0").milestone.status,
             MilestoneStatus::Refunded
+        );
+        Ok(())
+    })
+    .expect("off-chain test environment");
+}
+
+/// Regression (found by this model on issue 15's messages): once every milestone of a deal
+/// is settled the deal is `Closed` (its reads say so before `close_deal` records it), and a
+/// message that checks the deal's state reports `WrongDealState { found: Closed }` before the
+/// checks its `# Errors` list after it: `fund` before `WrongAsset`, `fund_tokens` before
+/// `WrongAsset` and `ZeroDeposit`, `assign` before `ZeroAccount` and `AssigneeIsContract`
+/// (as `fund` already does before `ZeroDeposit`, and `assign` before `NothingToAssign`).
+#[test]
+fn regress_closed_deal_is_reported_before_asset_amount_and_assignee_checks() {
+    test::run_test::<Env, _>(|acc| {
+        test::set_callee::<Env>(contract_acct());
+        test::set_account_balance::<Env>(contract_acct(), 0);
+        test::set_account_balance::<Env>(acc.alice, START_BALANCE);
+        test::set_block_timestamp::<Env>(START_TIME);
+        mock::restore(Default::default());
+        mock::install(token_a(), mock::Mode::Honest);
+        mock::mint(token_a(), acc.alice, 1_000);
+        let mut c = MilestoneEscrow::new(fee_acct(), 0).expect("instance");
+        let terms = |asset| DealTerms {
+            buyer: acc.alice,
+            seller: acc.bob,
+            oracles: vec![],
+            oracle_threshold: 0,
+            arbiter: None,
+            release_rule: ReleaseRule::Buyer,
+            review_window: 10,
+            arbitration_window: 10,
+            fallback_seller_bps: 5_000,
+            advance: false,
+            agreement_hash: [1; 32],
+            funder: None,
+            fund_by: START_TIME + 100,
+            asset,
+            milestones: vec![MilestoneTerms {
+                amount: 100,
+                terms_hash: [2; 32],
+                ship_by: START_TIME + 1_000,
+            }],
+        };
+        // A token deal and a native deal, each funded and released in full: both closed.
+        let mut closed_deal = |asset: Asset| {
+            let t = terms(asset);
+            test::set_caller::<Env>(acc.bob);
+            let id = c.propose(t.clone()).expect("propose");
+            test::set_caller::<Env>(acc.alice);
+            let value = if asset == Asset::Native { 100 } else { 0 };
+            test::transfer_in::<Env>(value);
+            assert_eq!(c.accept(id, c.terms_hash(t)), Ok(()));
+            test::set_value_transferred::<Env>(0);
+            if asset != Asset::Native {
+                mock::approve(token_a(), acc.alice, contract_acct(), 100);
+                assert_eq!(c.fund_tokens(id, 100), Ok(()));
+            }
+            assert_eq!(c.approve(id, 0), Ok(()));
+            assert_eq!(c.deal(id).expect("deal").deal.status, DealStatus::Closed);
+            id
+        };
+        let token_deal = closed_deal(Asset::Psp22(token_a()));
+        let native_deal = closed_deal(Asset::Native);
+        let closed = Err(Error::WrongDealState {
+            found: DealStatus::Closed,
+        });
+
+        test::set_caller::<Env>(acc.alice);
+        test::transfer_in::<Env>(1);
+        let fund_token_deal = c.fund(token_deal);
+        test::set_value_transferred::<Env>(0);
+        let fund_tokens_native_deal = c.fund_tokens(native_deal, 1);
+        let fund_tokens_zero = c.fund_tokens(token_deal, 0);
+        test::set_caller::<Env>(acc.bob);
+        let assign_zero = c.assign(token_deal, 0, zero_acct()).map(|_| ());
+        let assign_escrow = c.assign(token_deal, 0, contract_acct()).map(|_| ());
+        let assign_factor = c.assign(token_deal, 0, factor_acct()).map(|_| ());
+        assert_eq!(
+            [
+                ("fund on a closed token deal", fund_token_deal),
+                (
+                    "fund_tokens on a closed native deal",
+                    fund_tokens_native_deal
+                ),
+                ("fund_tokens(0) on a closed token deal", fund_tokens_zero),
+                ("assign to the zero account on a closed deal", assign_zero),
+                ("assign to the escrow on a closed deal", assign_escrow),
+                ("assign to the factor on a closed deal", assign_factor),
+            ],
+            [
+                ("fund on a closed token deal", closed),
+                ("fund_tokens on a closed native deal", closed),
+                ("fund_tokens(0) on a closed token deal", closed),
+                ("assign to the zero account on a closed deal", closed),
+                ("assign to the escrow on a closed deal", closed),
+                ("assign to the factor on a closed deal", closed),
+            ]
         );
         Ok(())
     })

@@ -45,7 +45,52 @@ impl Harness {
             Who::Arbiter => d.and_then(|d| d.arbiter).unwrap_or(acct(8)),
             Who::Funder => d.and_then(|d| d.funder).unwrap_or(acct(9)),
             Who::Any(k) => acct(usize::from(k)),
+            Who::Payee => self.payee_from(id, 0),
         }
+    }
+
+    /// The payee of the first unsettled milestone from `from` on (the seller if none; the
+    /// pool's second account if there is no such deal).
+    pub(super) fn payee_from(&self, id: DealId, from: u8) -> AccountId {
+        let Some(md) = self.mdeal(id) else {
+            return acct(1);
+        };
+        (usize::from(from)..md.ms.len())
+            .find(|&k| !settled(md.ms[k].status))
+            .map_or(md.deal.seller, |k| md.payees[k])
+    }
+
+    /// Resolves where an assignment or a withdrawal sends the money; `caller` stands in for
+    /// the seller when there is no deal.
+    pub(super) fn to_acct(&self, id: Option<DealId>, to: ToSel, caller: AccountId) -> AccountId {
+        match to {
+            ToSel::Factor => factor_acct(),
+            ToSel::Pool(k) => acct(usize::from(k)),
+            ToSel::Seller => id
+                .and_then(|id| self.mdeal(id))
+                .map_or(caller, |md| md.deal.seller),
+            ToSel::Zero => zero_acct(),
+            ToSel::Contract => contract_acct(),
+        }
+    }
+
+    /// The allowance an `ApproveTokens` operation gives.
+    pub(super) fn allowance_for(&self, id: DealId, allow: AllowSel) -> Balance {
+        let need = self.value(id, ValueSel::NextMilestone);
+        match allow {
+            AllowSel::Need => need,
+            AllowSel::Remaining => self.value(id, ValueSel::Remaining),
+            AllowSel::Short => need.saturating_sub(1),
+            AllowSel::More(x) => need + x,
+            AllowSel::Zero => 0,
+        }
+    }
+
+    /// The token a deal is paid in (the honest token for a native deal or none).
+    pub(super) fn token_of(&self, id: DealId) -> AccountId {
+        self.mdeal(id)
+            .and_then(|md| md.deal.asset.token())
+            .unwrap_or_else(token_a)
     }
 
     pub(super) fn index(&self, id: DealId, ix: Ix) -> u8 {
@@ -213,7 +258,14 @@ impl Harness {
             agreement_hash: [p.agreement; 32],
             funder,
             fund_by: now + p.fund_by,
-            asset: Asset::Native,
+            asset: match p.asset {
+                AssetSel::Native => Asset::Native,
+                AssetSel::TokenA => Asset::Psp22(token_a()),
+                AssetSel::TokenB => Asset::Psp22(token_b()),
+                AssetSel::NoContract => Asset::Psp22(token_none()),
+                AssetSel::Zero => Asset::Psp22(zero_acct()),
+                AssetSel::Escrow => Asset::Psp22(contract_acct()),
+            },
             milestones,
         };
         let caller = match p.caller_any {
@@ -287,10 +339,28 @@ impl Harness {
                     Call::Accept(id, hash),
                 )
             }
-            Op::Fund { deal, who, value } => {
+            Op::Fund {
+                deal,
+                who,
+                value,
+                allow,
+                swap,
+            } => {
                 let id = self.pick_deal(deal);
                 let v = self.value(id, value);
-                self.call(self.who(id, who, None), v, Call::Fund(id))
+                let caller = self.who(id, who, None);
+                let token = self.mdeal(id).and_then(|md| md.deal.asset.token());
+                match (token, swap) {
+                    (None, false) | (Some(_), true) => self.call(caller, v, Call::Fund(id)),
+                    (None, true) => self.call(caller, 0, Call::FundTokens(id, v)),
+                    (Some(token), false) => {
+                        if let Some(allow) = allow {
+                            let amount = self.allowance_for(id, allow);
+                            self.approve_tokens(token, caller, amount);
+                        }
+                        self.call(caller, 0, Call::FundTokens(id, v))
+                    }
+                }
             }
             Op::Submit {
                 deal,
@@ -432,6 +502,50 @@ impl Harness {
             Op::CloseDeal { deal, who } => {
                 let id = self.pick_deal(deal);
                 self.call(self.who(id, who, None), 0, Call::CloseDeal(id))
+            }
+            Op::ApproveTokens { deal, who, allow } => {
+                let id = self.pick_deal(deal);
+                let owner = self.who(id, who, None);
+                let amount = self.allowance_for(id, allow);
+                return self.approve_tokens(self.token_of(id), owner, amount);
+            }
+            Op::WithdrawTokens { holder, token, to } => {
+                let holders: Vec<(AccountId, AccountId)> = self
+                    .m
+                    .claimable
+                    .iter()
+                    .filter_map(|(&(who, asset), &c)| match asset {
+                        Asset::Psp22(t) if c > 0 => Some((who, t)),
+                        _ => None,
+                    })
+                    .collect();
+                let (who, token) = if holders.is_empty() {
+                    (
+                        acct(usize::from(holder)),
+                        all_tokens()[usize::from(token) % 3],
+                    )
+                } else {
+                    holders[usize::from(holder) % holders.len()]
+                };
+                let to = match to {
+                    ToSel::Seller => who,
+                    other => self.to_acct(None, other, who),
+                };
+                self.call(who, 0, Call::WithdrawTokens(token, to))
+            }
+            Op::Assign { deal, who, ix, to } => {
+                let id = self.pick_deal(deal);
+                let from = self.index(id, ix);
+                let caller = match who {
+                    Who::Payee => self.payee_from(id, from),
+                    other => self.who(id, other, None),
+                };
+                let to = self.to_acct(Some(id), to, caller);
+                self.call(caller, 0, Call::Assign(id, from, to))
+            }
+            Op::TokenMode(mode) => return self.token_mode(mode),
+            Op::ForceTokens { moody, amount } => {
+                return self.force_tokens(if moody { token_b() } else { token_a() }, amount)
             }
         };
     }

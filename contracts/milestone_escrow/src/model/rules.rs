@@ -9,20 +9,35 @@ pub(super) fn arbitration_closed(d: &Deal, m: &Milestone, now: Timestamp) -> boo
 }
 
 impl Model {
-    /// `withdraw` and `withdraw_to`: pays `owner`'s claimable balance to `to`.
-    fn withdraw_to(&mut self, owner: AccountId, to: AccountId, fx: &mut Fx) -> Result<Out, Error> {
-        let amount = self.claimable.get(&owner).copied().unwrap_or(0);
+    /// `withdraw`, `withdraw_to` and `withdraw_tokens`: pays `owner`'s claimable balance in
+    /// `asset` to `to`. A token that refuses fails the call (`TransferFailed`; nothing
+    /// changes, as `apply` works on a copy).
+    fn withdraw_to(
+        &mut self,
+        owner: AccountId,
+        asset: Asset,
+        to: AccountId,
+        fx: &mut Fx,
+    ) -> Result<Out, Error> {
+        let amount = self.claim(owner, asset);
         if amount == 0 {
             return Err(Error::NothingToWithdraw);
         }
-        self.claimable.remove(&owner);
+        self.claimable.remove(&(owner, asset));
         fx.events.push(Ev::Withdrawn(Withdrawn {
             account: owner,
             to,
-            asset: Asset::Native,
+            asset,
             amount,
         }));
-        self.move_balance(contract_acct(), to, amount);
+        match asset {
+            Asset::Native => self.move_balance(contract_acct(), to, amount),
+            Asset::Psp22(token) => {
+                if !self.token_pay(token, to, amount) {
+                    return Err(Error::TransferFailed);
+                }
+            }
+        }
         Ok(Out::Amount(amount))
     }
 
@@ -82,7 +97,9 @@ impl Model {
                 if fund_by_passed(d, now) {
                     return Err(Error::FundingDeadlinePassed);
                 }
-                if value > 0 && role != Role::Buyer {
+                // Value only from the buyer, and only for a native deal (a token deal is
+                // funded with `fund_tokens`).
+                if value > 0 && (role != Role::Buyer || d.asset != Asset::Native) {
                     return Err(Error::UnexpectedValue);
                 }
                 self.deposit_allowed(i, value)?;
@@ -106,11 +123,34 @@ impl Model {
                     return Err(Error::CallerIsNotFunder);
                 }
                 need_deal(&self.deals[i].deal, &[D::Active])?;
+                if self.deals[i].deal.asset != Asset::Native {
+                    return Err(Error::WrongAsset);
+                }
                 if value == 0 {
                     return Err(Error::ZeroDeposit);
                 }
                 self.deposit_allowed(i, value)?;
                 self.deposit(i, caller, value, fx);
+                self.pay(fx);
+                Ok(Out::Unit)
+            }
+            Call::FundTokens(id, amount) => {
+                let i = self.find(id)?;
+                let d = &self.deals[i].deal;
+                if caller != d.buyer && d.funder != Some(caller) {
+                    return Err(Error::CallerIsNotFunder);
+                }
+                need_deal(d, &[D::Active])?;
+                let Asset::Psp22(token) = d.asset else {
+                    return Err(Error::WrongAsset);
+                };
+                if amount == 0 {
+                    return Err(Error::ZeroDeposit);
+                }
+                self.deposit_allowed(i, amount)?;
+                // Pulled and measured before anything is booked.
+                self.token_pull(token, caller, amount)?;
+                self.deposit(i, caller, amount, fx);
                 self.pay(fx);
                 Ok(Out::Unit)
             }
@@ -439,7 +479,11 @@ impl Model {
                 }));
                 self.close_if_done(i);
                 // One payment for the whole cancellation.
-                fx.payouts.push((self.deals[i].deal.buyer, total));
+                fx.payouts.push(Payout {
+                    deal: i,
+                    to: self.deals[i].deal.buyer,
+                    amount: total,
+                });
                 self.pay(fx);
                 Ok(Out::Unit)
             }
@@ -516,8 +560,48 @@ impl Model {
                 }));
                 Ok(Out::Unit)
             }
-            Call::Withdraw => self.withdraw_to(caller, caller, fx),
-            Call::WithdrawTo(to) => self.withdraw_to(caller, to, fx),
+            Call::Withdraw => self.withdraw_to(caller, Asset::Native, caller, fx),
+            Call::WithdrawTo(to) => self.withdraw_to(caller, Asset::Native, to, fx),
+            Call::WithdrawTokens(token, to) => {
+                self.withdraw_to(caller, Asset::Psp22(token), to, fx)
+            }
+            Call::Assign(id, from, to) => {
+                let i = self.find(id)?;
+                let count = self.deals[i].ms.len();
+                if usize::from(from) >= count {
+                    return Err(Error::MilestoneNotFound);
+                }
+                need_deal(&self.deals[i].deal, &[D::Active, D::Cancelled])?;
+                if to == zero_acct() {
+                    return Err(Error::ZeroAccount);
+                }
+                if to == contract_acct() {
+                    return Err(Error::AssigneeIsContract);
+                }
+                // Every unsettled milestone of the range must be the caller's to assign;
+                // settled ones are untouched.
+                let md = &mut self.deals[i];
+                let open: Vec<usize> = (usize::from(from)..count)
+                    .filter(|&k| !settled(md.ms[k].status))
+                    .collect();
+                if open.iter().any(|&k| md.payees[k] != caller) {
+                    return Err(Error::CallerIsNotPayee);
+                }
+                if open.is_empty() {
+                    return Err(Error::NothingToAssign);
+                }
+                for &k in &open {
+                    md.payees[k] = to;
+                }
+                fx.events.push(Ev::ReceivableAssigned(ReceivableAssigned {
+                    deal_id: id,
+                    by: caller,
+                    to,
+                    from_index: from,
+                    count: open.len() as u8,
+                }));
+                Ok(Out::Count(open.len() as u8))
+            }
         }
     }
 }

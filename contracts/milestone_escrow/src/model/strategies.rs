@@ -1,5 +1,6 @@
 //! The operations a sequence is made of, and the proptest strategies that generate them.
 use super::*;
+use crate::token::mock::Mode;
 
 /// Who calls, relative to the deal the operation targets.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +18,53 @@ pub(super) enum Who {
     Funder,
     /// Any pool account (often a stranger, sometimes a party).
     Any(u8),
+    /// The current payee of the first unsettled milestone the operation names (the seller,
+    /// or an assignee).
+    Payee,
+}
+
+/// What a proposal's terms are paid in.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum AssetSel {
+    Native,
+    /// The honest token.
+    TokenA,
+    /// The moody token.
+    TokenB,
+    /// An address without a token contract.
+    NoContract,
+    /// `Psp22` of the zero account (`InvalidAsset`).
+    Zero,
+    /// `Psp22` of the escrow itself (`InvalidAsset`).
+    Escrow,
+}
+
+/// Where an assignment or a token withdrawal sends the money.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ToSel {
+    /// The factor account (no role in any deal).
+    Factor,
+    /// A pool account.
+    Pool(u8),
+    /// The deal's seller (an assignee handing a receivable back), or the caller itself.
+    Seller,
+    Zero,
+    /// The escrow itself.
+    Contract,
+}
+
+/// An allowance a funder gives the escrow on a token.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum AllowSel {
+    /// What completes the first not fully funded milestone.
+    Need,
+    /// What the deal still takes.
+    Remaining,
+    /// One less than what completes the first not fully funded milestone.
+    Short,
+    /// That plus this.
+    More(Balance),
+    Zero,
 }
 
 /// Which milestone an operation names.
@@ -104,6 +152,7 @@ pub(super) struct ProposeSpec {
     /// 5: zero arbiter or oracle; 6: funder = buyer; 7: zero funder; 8: funder = seller;
     /// 9: funder = the first oracle or the arbiter.
     pub(super) corrupt: u8,
+    pub(super) asset: AssetSel,
 }
 
 #[derive(Debug, Clone)]
@@ -120,7 +169,7 @@ pub(super) enum Op {
     /// A guided step: the natural next action for one of the newest live deals.
     Auto {
         deal: u8,
-        seed: u32,
+        seed: u64,
         spec: Box<ProposeSpec>,
     },
     WithdrawProposal {
@@ -133,10 +182,15 @@ pub(super) enum Op {
         right_hash: bool,
         value: ValueSel,
     },
+    /// A deposit in the deal's asset: `fund` with value for a native deal; for a token
+    /// deal an approval (`allow`, if any) and `fund_tokens`. `swap`: the other asset's
+    /// message instead (`WrongAsset`).
     Fund {
         deal: u8,
         who: Who,
         value: ValueSel,
+        allow: Option<AllowSel>,
+        swap: bool,
     },
     Submit {
         deal: u8,
@@ -234,6 +288,34 @@ pub(super) enum Op {
     },
     /// Value forced into the contract from outside (no message runs).
     ForceTransfer(Balance),
+    /// A funder approves the escrow on the deal's token (the honest token for a native
+    /// deal): the token's own message, no escrow message runs.
+    ApproveTokens {
+        deal: u8,
+        who: Who,
+        allow: AllowSel,
+    },
+    /// `withdraw_tokens` by the `holder`-th account holding a token claimable (a pool
+    /// account if none), in its token (or token `token % 3`).
+    WithdrawTokens {
+        holder: u8,
+        token: u8,
+        to: ToSel,
+    },
+    /// `assign(deal, ix, to)`.
+    Assign {
+        deal: u8,
+        who: Who,
+        ix: Ix,
+        to: ToSel,
+    },
+    /// The moody token changes its behaviour (no escrow message runs).
+    TokenMode(Mode),
+    /// Tokens sent to the escrow with a plain token transfer (no escrow message runs).
+    ForceTokens {
+        moody: bool,
+        amount: Balance,
+    },
 }
 
 /// Any caller at all.
@@ -267,6 +349,68 @@ pub(super) fn clock_s() -> impl Strategy<Value = ClockSel> {
         4 => ix_s().prop_map(ClockSel::ShipBy),
         2 => ix_s().prop_map(ClockSel::ReviewEnd),
         2 => ix_s().prop_map(ClockSel::ArbitrationEnd),
+    ]
+}
+
+/// The moody token's behaviours: mostly honest.
+pub(super) fn mode_s() -> impl Strategy<Value = Mode> {
+    prop_oneof![
+        5 => Just(Mode::Honest),
+        2 => Just(Mode::Revert),
+        1 => Just(Mode::Lie),
+        1 => prop_oneof![Just(1u16), Just(100u16), Just(10_000u16)].prop_map(Mode::DeliverLess),
+    ]
+}
+
+/// The approval before a token deposit: mostly exactly what completes the next milestone
+/// (which the deposit then usually is), sometimes another amount or none.
+pub(super) fn fund_allow_s() -> impl Strategy<Value = Option<AllowSel>> {
+    prop_oneof![
+        6 => Just(Some(AllowSel::Need)),
+        3 => allow_s().prop_map(Some),
+        2 => Just(None),
+    ]
+}
+
+/// The moody token's behaviour during the liveness drive: mostly refusing, so that payouts
+/// become claimable.
+pub(super) fn liveness_mode_s() -> impl Strategy<Value = Mode> {
+    prop_oneof![
+        2 => Just(Mode::Honest),
+        4 => Just(Mode::Revert),
+        1 => Just(Mode::Lie),
+        1 => Just(Mode::DeliverLess(100)),
+    ]
+}
+
+pub(super) fn asset_s() -> impl Strategy<Value = AssetSel> {
+    prop_oneof![
+        40 => Just(AssetSel::Native),
+        30 => Just(AssetSel::TokenA),
+        30 => Just(AssetSel::TokenB),
+        1 => Just(AssetSel::NoContract),
+        1 => Just(AssetSel::Zero),
+        1 => Just(AssetSel::Escrow),
+    ]
+}
+
+pub(super) fn to_s() -> impl Strategy<Value = ToSel> {
+    prop_oneof![
+        8 => Just(ToSel::Factor),
+        3 => (0u8..POOL as u8).prop_map(ToSel::Pool),
+        2 => Just(ToSel::Seller),
+        1 => Just(ToSel::Zero),
+        1 => Just(ToSel::Contract),
+    ]
+}
+
+pub(super) fn allow_s() -> impl Strategy<Value = AllowSel> {
+    prop_oneof![
+        6 => Just(AllowSel::Need),
+        3 => Just(AllowSel::Remaining),
+        2 => Just(AllowSel::Short),
+        2 => (1u128..=500).prop_map(AllowSel::More),
+        1 => Just(AllowSel::Zero),
     ]
 }
 
@@ -375,6 +519,7 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
         milestones,
         rare(40, (any::<u8>(), 0u8..=20)),
         rare(40, any::<u8>()),
+        asset_s(),
     );
     (people, rest).prop_map(
         |(
@@ -398,6 +543,7 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
                 milestones,
                 past_ship_by,
                 zero_amount,
+                asset,
             ),
         )| ProposeSpec {
             by_seller,
@@ -419,6 +565,7 @@ pub(super) fn propose_s() -> impl Strategy<Value = ProposeSpec> {
             past_ship_by,
             zero_amount,
             corrupt,
+            asset,
         },
     )
 }
@@ -430,12 +577,13 @@ pub(super) fn op_s() -> impl Strategy<Value = Op> {
         10 => (0u64..=150).prop_map(Op::Advance),
         3 => (d(), clock_s(), any::<bool>()).prop_map(|(deal, clock, past)| Op::Jump { deal, clock, past }),
         6 => propose_s().prop_map(|p| Op::Propose(Box::new(p))),
-        60 => (d(), any::<u32>(), propose_s())
+        75 => (d(), any::<u64>(), propose_s())
             .prop_map(|(deal, seed, spec)| Op::Auto { deal, seed, spec: Box::new(spec) }),
         2 => (d(), who_pref(Just(Who::Proposer))).prop_map(|(deal, who)| Op::WithdrawProposal { deal, who }),
         8 => (d(), who_pref(Just(Who::Counterparty)), prop_oneof![8 => Just(true), 1 => Just(false)], value_s(12))
             .prop_map(|(deal, who, right_hash, value)| Op::Accept { deal, who, right_hash, value }),
-        10 => (d(), funder_s(), value_s(1)).prop_map(|(deal, who, value)| Op::Fund { deal, who, value }),
+        14 => (d(), funder_s(), value_s(1), fund_allow_s(), prop_oneof![10 => Just(false), 1 => Just(true)])
+            .prop_map(|(deal, who, value, allow, swap)| Op::Fund { deal, who, value, allow, swap }),
         10 => (d(), who_pref(Just(Who::Seller)), ix_s(), any::<u8>())
             .prop_map(|(deal, who, ix, evidence)| Op::Submit { deal, who, ix, evidence }),
         5 => (d(), who_pref(Just(Who::Buyer)), ix_s()).prop_map(|(deal, who, ix)| Op::Approve { deal, who, ix }),
@@ -465,6 +613,13 @@ pub(super) fn op_s() -> impl Strategy<Value = Op> {
         1 => (0u8..POOL as u8, 0u8..POOL as u8).prop_map(|(who, to)| Op::WithdrawTo { who, to }),
         2 => (d(), who_s()).prop_map(|(deal, who)| Op::CloseDeal { deal, who }),
         1 => (1u128..=1000).prop_map(Op::ForceTransfer),
+        3 => (d(), funder_s(), allow_s()).prop_map(|(deal, who, allow)| Op::ApproveTokens { deal, who, allow }),
+        2 => (any::<u8>(), any::<u8>(), to_s())
+            .prop_map(|(holder, token, to)| Op::WithdrawTokens { holder, token, to }),
+        5 => (d(), who_pref(prop_oneof![2 => Just(Who::Seller), 3 => Just(Who::Payee)]), ix_s(), to_s())
+            .prop_map(|(deal, who, ix, to)| Op::Assign { deal, who, ix, to }),
+        3 => mode_s().prop_map(Op::TokenMode),
+        1 => (any::<bool>(), 1u128..=1000).prop_map(|(moody, amount)| Op::ForceTokens { moody, amount }),
     ]
 }
 
