@@ -516,13 +516,15 @@ mod tests {
 
     #[test]
     fn the_contracts_checks_come_first_in_its_order() {
+        // What the unchanged case plans; each taken variant below must plan exactly that.
+        let taken = Case::new().plan().expect("the base case is taken");
         // Not the buyer nor the funder.
         let mut c = Case::new();
         c.signer = AccountId32([3; 32]);
         assert_eq!(contract_error(c.plan()), Error::CallerIsNotFunder);
         // The named funder may deposit.
         c.deal.funder = Some(ink_account(&AccountId32([3; 32])));
-        assert!(c.plan().is_ok());
+        assert_eq!(c.plan().expect("taken"), taken);
         // A deal that is not active (unless this command accepts it first).
         let mut c = Case::new();
         c.deal.status = DealStatus::Proposed;
@@ -533,7 +535,7 @@ mod tests {
             }
         );
         c.accepting = true;
-        assert!(c.plan().is_ok());
+        assert_eq!(c.plan().expect("taken"), taken);
         let mut c = Case::new();
         c.deal.funding_closed = true;
         assert_eq!(contract_error(c.plan()), Error::FundingClosed);
@@ -542,7 +544,7 @@ mod tests {
         assert_eq!(contract_error(c.plan()), Error::FundingDeadlinePassed);
         // At the deadline itself deposits are still taken.
         c.now = 1_000;
-        assert!(c.plan().is_ok());
+        assert_eq!(c.plan().expect("taken"), taken);
         let mut c = Case::new();
         c.amount = 70 * M + 1;
         assert_eq!(
