@@ -2,11 +2,13 @@
 # The exporter demo: an Indian textile exporter sells to a European buyer through the
 # milestone escrow, on the local chain, with the real `escrow` CLI and the dev accounts.
 #
-#   deal 1: 20,000 UNIT, 30% advance at order confirmation, 40% at shipment (attested by a
-#           logistics oracle), 30% at delivery (approved by the buyer)
-#   deal 2: 5,000 UNIT on the same terms; the buyer disputes the delivery and the arbiter
-#           splits it 60/40
-# Balances are printed every time money moves.
+#   deal 1: 20,000 USD in the reference stablecoin (US Dollar, USD, 6 decimals; deployed and
+#           minted to the dev accounts by scripts/stablecoin.sh), 30% advance at order
+#           confirmation, 40% at shipment (attested by a logistics oracle), 30% at delivery
+#           (approved by the buyer)
+#   deal 2: 5,000 UNIT, the chain's native token, on the same terms; the buyer disputes the
+#           delivery and the arbiter splits it 60/40
+# Balances, in UNIT and in USD, are printed every time money moves.
 #
 # Usage: scripts/demo.sh [--keep-node] [--rpc-port N]
 #   --keep-node   leave the node this script starts running (default: stop it at the end)
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,17p' "$0"
+		sed -n '2,19p' "$0"
 		exit 0
 		;;
 	*) die "unknown argument: $1 (expected --keep-node or --rpc-port N)" ;;
@@ -41,6 +43,7 @@ export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 URL="ws://127.0.0.1:$rpc_port"
 ESCROW_BIN="$CARGO_TARGET_DIR/release/escrow"
 BUNDLE="$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract"
+USD_BUNDLE="$CARGO_TARGET_DIR/ink/stablecoin/by-mode/release/stablecoin.contract"
 started=$(now)
 
 # ---------------------------------------------------------------------------------------
@@ -69,13 +72,19 @@ if [ ! -x "$ESCROW_BIN" ]; then
 	needs+=("the escrow CLI, release build (~8 min)")
 	estimate=$((estimate + 8))
 fi
-if [ ! -f "$BUNDLE" ]; then
+if [ ! -f "$BUNDLE" ] || [ ! -f "$USD_BUNDLE" ]; then
 	if [ ! -x "$CARGO_TARGET_DIR/debug/contract-builder" ]; then
 		needs+=("the contract builder, cargo-contract's build library (~7 min)")
 		estimate=$((estimate + 7))
 	fi
-	needs+=("the contract bundle (~5 min)")
+fi
+if [ ! -f "$BUNDLE" ]; then
+	needs+=("the escrow contract's bundle (~5 min)")
 	estimate=$((estimate + 5))
+fi
+if [ ! -f "$USD_BUNDLE" ]; then
+	needs+=("the stablecoin's bundle (~2 min)")
+	estimate=$((estimate + 2))
 fi
 if [ ${#needs[@]} -eq 0 ]; then
 	info "nothing: everything is built (incremental rebuild checks follow: seconds, or a"
@@ -97,13 +106,15 @@ phase_started=$(now)
 cargo build --release -p escrow-cli --bin escrow
 info "$ESCROW_BIN ready in $(elapsed_since "$phase_started")s"
 
-step "3/5 the contract bundle (scripts/build-contract.sh --cached)"
+step "3/5 the contract bundles: the escrow and the stablecoin (scripts/build-contract.sh --cached)"
 phase_started=$(now)
 # --cached: a contract build takes a minute or two even when nothing changed; the
 # content-keyed cache reuses the last build of exactly these sources instead.
 "$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release --cached
 [ -f "$BUNDLE" ] || die "no bundle at $BUNDLE after the build"
-info "$BUNDLE ready in $(elapsed_since "$phase_started")s"
+"$REPO_ROOT/scripts/build-contract.sh" contracts/stablecoin --release --cached
+[ -f "$USD_BUNDLE" ] || die "no bundle at $USD_BUNDLE after the build"
+info "$BUNDLE and $USD_BUNDLE ready in $(elapsed_since "$phase_started")s"
 
 # ---------------------------------------------------------------------------------------
 step "4/5 the local chain on $URL"
@@ -136,54 +147,84 @@ export ESCROW_HOME="$REPO_ROOT/.escrow" ESCROW_URL="$URL"
 unset ESCROW_CONTRACT ESCROW_SURI ESCROW_ACCOUNT
 DOCS="$(mktemp -d "${TMPDIR:-/tmp}/escrow-demo.XXXXXX")"
 
-# Runs escrow with stdin from /dev/null (never a prompt), showing the command.
+# Runs escrow with stdin from /dev/null (never a prompt), showing the command (an argument
+# with spaces quoted, so that it can be copied).
 escrow() {
-	printf '\n  $ escrow %s\n' "$*"
+	local shown="" a
+	for a in "$@"; do
+		case "$a" in
+		*' '*) shown+=" \"$a\"" ;;
+		*) shown+=" $a" ;;
+		esac
+	done
+	printf '\n  $ escrow%s\n' "$shown"
 	"$ESCROW_BIN" -q "$@" </dev/null | sed 's/^/    /'
 	return "${PIPESTATUS[0]}"
 }
 # Quiet variant for values the script needs.
 escrow_value() { "$ESCROW_BIN" -q "$@" </dev/null; }
 
-free_of() { # account -> free balance in planck
-	escrow_value --json account show "$1" | sed -n 's/.*"free":"\([0-9]*\)".*/\1/p'
+# account -> "FREE USD": its free native balance in planck and its balance of the stablecoin
+# in the token's smallest unit (10^-6 USD), both read from the chain by `account show`.
+balances_of() {
+	escrow_value --json account show "$1" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+usd = [t for t in v["tokens"] if t["address"] == sys.argv[1]]
+if v["free"] is None or len(usd) != 1 or usd[0]["balance"] is None:
+    sys.exit("no balances for " + v["address"] + ": " + json.dumps(v))
+print(v["free"], usd[0]["balance"])' "$USD_TOKEN"
 }
-# planck (possibly negative) -> UNIT with 6 decimals. Dev balances (1e18 planck) fit bash's
-# 64-bit arithmetic.
-fmt_unit() {
-	local v=$1 sign=""
+# amount (possibly negative) in the smallest unit, and 10^(decimals - 6) -> the amount with
+# 6 decimals (UNIT has 12: shown to 10^-6 UNIT; USD has 6). Dev balances (1e18 planck,
+# 1e12 of USD's unit) fit bash's 64-bit arithmetic.
+fmt_amount() {
+	local v=$1 scale=$2 sign=""
 	if [ "${v#-}" != "$v" ]; then
 		sign="-"
 		v=${v#-}
 	fi
-	printf '%s%d.%06d' "$sign" $((v / 1000000000000)) $(((v % 1000000000000) / 1000000))
+	printf '%s%d.%06d' "$sign" $((v / (scale * 1000000))) $(((v % (scale * 1000000)) / scale))
 }
+fmt_unit() { fmt_amount "$1" 1000000; }
+fmt_usd() { fmt_amount "$1" 1; }
+# The same without trailing zeros: "19800", "0.5".
+trim_zeros() { sed -e 's/0*$//' -e 's/\.$//'; }
 
 PARTY_LABELS=("buyer     Hanseatic Apparel, Hamburg   (//Bob)"
 	"seller    Tiruppur Cotton Mills, India (//Charlie)"
 	"oracle    SeaTrack logistics           (//Ferdie)"
 	"arbiter   trade arbitration desk       (//Dave)"
-	"platform  fee recipient, 1%            (//Alice)")
+	"platform  fee recipient, 1%            (//Alice)"
+	"escrow    the contract (holds the money)")
+# The parties, then the contract (its address is known once it is deployed).
 PARTY_IDS=(//Bob //Charlie //Ferdie //Dave //Alice)
-declare -a START
+declare -a START_UNIT START_USD NOW_UNIT NOW_USD
+read_balances() { # fills NOW_UNIT and NOW_USD, one entry per PARTY_LABELS row
+	local i b
+	for i in "${!PARTY_LABELS[@]}"; do
+		b="$(balances_of "${PARTY_IDS[$i]:-$CONTRACT}")"
+		NOW_UNIT[i]="${b% *}"
+		NOW_USD[i]="${b#* }"
+	done
+}
 snapshot_start() {
-	local i
-	for i in "${!PARTY_IDS[@]}"; do START[$i]="$(free_of "${PARTY_IDS[$i]}")"; done
-	CONTRACT_START="$(free_of "$CONTRACT")"
+	read_balances
+	START_UNIT=("${NOW_UNIT[@]}")
+	START_USD=("${NOW_USD[@]}")
 }
 show_balances() {
+	read_balances
 	printf '\n  balances — %s\n' "$1"
-	printf '    %-56s %22s %22s\n' "account" "free (UNIT)" "change since start"
-	local i cur
-	for i in "${!PARTY_IDS[@]}"; do
-		cur="$(free_of "${PARTY_IDS[$i]}")"
-		printf '    %-56s %22s %22s\n' "${PARTY_LABELS[$i]}" "$(fmt_unit "$cur")" \
-			"$(fmt_unit $((cur - START[i])))"
+	printf '    %-50s %16s %15s %17s %15s\n' "account" "UNIT (native)" "change" "USD (stablecoin)" "change"
+	local i
+	for i in "${!PARTY_LABELS[@]}"; do
+		printf '    %-50s %16s %15s %17s %15s\n' "${PARTY_LABELS[$i]}" \
+			"$(fmt_unit "${NOW_UNIT[$i]}")" "$(fmt_unit $((NOW_UNIT[i] - START_UNIT[i])))" \
+			"$(fmt_usd "${NOW_USD[$i]}")" "$(fmt_usd $((NOW_USD[i] - START_USD[i])))"
 	done
-	cur="$(free_of "$CONTRACT")"
-	printf '    %-56s %22s %22s\n' "escrow    the contract (holds the money)" "$(fmt_unit "$cur")" \
-		"$(fmt_unit $((cur - CONTRACT_START)))"
-	printf '    (small negative changes of the signers are network fees and storage deposits)\n'
+	printf '    (changes since the start; small negative UNIT changes of the signers are network fees\n'
+	printf '    and storage deposits, paid in UNIT also for the USD deal)\n'
 }
 deal_id_of() { sed -n 's/^ *deal id: \([0-9]*\)$/\1/p'; }
 # The terms hash of a deal, as `deal show --json` prints it: what an acceptor who reviewed the
@@ -194,30 +235,73 @@ terms_hash_of() {
 }
 say() { printf '\n%s\n' "$*" | fold -s -w 96; }
 
-say "The platform (//Alice) deploys the escrow contract with a 1% fee on payments to sellers:
-one transaction, the contract's code instantiated through its constructor \`new\`."
+# What the escrow paid out for deal $1, from its events (`events --json`), in the deal
+# asset's smallest unit: "TO_SELLER_SIDE FEES TO_BUYER".
+payouts_of() {
+	escrow_value --json events --deal "$1" | python3 -c '
+import json, sys
+seller = fees = buyer = 0
+for line in sys.stdin:
+    e = json.loads(line)
+    kind = e["event"]
+    if kind == "MilestoneReleased":
+        seller += int(e["amount"]); fees += int(e["fee"])
+    elif kind == "DisputeResolved":
+        seller += int(e["to_seller"]); fees += int(e["fee"]); buyer += int(e["to_buyer"])
+    elif kind == "MilestoneRefunded":
+        buyer += int(e["amount"])
+    elif kind == "DealCancelled":
+        buyer += int(e["refunded"])
+print(seller, fees, buyer)'
+}
+
+say "The platform (//Alice) deploys the escrow contract with a 1% fee on payments to sellers,
+taken in each deal's own asset: one transaction, the contract's code instantiated through its
+constructor \`new\`."
 printf '\n  $ escrow --suri //Alice deploy --bundle %s --fee 1%%\n' "$BUNDLE"
 deployed="$(escrow_value --json --suri //Alice deploy --bundle "$BUNDLE" --fee 1%)"
 CONTRACT="$(sed -n 's/.*"contract":"\([^"]*\)".*/\1/p' <<<"$deployed")"
 [ -n "$CONTRACT" ] || die "no contract address in the deploy output: $deployed"
 printf '    contract %s, remembered for %s in %s/config.json\n' "$CONTRACT" "$URL" "$ESCROW_HOME"
+
+say "The exporter prices its order in US dollars, so that the milestone payments carry no
+exchange-rate risk. The local chain has no dollar, so scripts/stablecoin.sh deploys the
+reference stablecoin (contracts/stablecoin: a PSP22 token, the ink! token standard; US Dollar,
+USD, 6 decimals) as //Alice with \`escrow token deploy\`, records it for this node, and mints
+1,000,000 USD to each dev account with \`escrow token mint\`. On a real chain a deal would name
+an existing stablecoin by its address."
+printf '\n  $ scripts/stablecoin.sh --url %s\n' "$URL"
+ESCROW_BIN="$ESCROW_BIN" ESCROW_STABLECOIN_BUNDLE="$USD_BUNDLE" \
+	"$REPO_ROOT/scripts/stablecoin.sh" --url "$URL" 2>&1 >"$DOCS/usd-token" | sed 's/^/    /'
+USD_TOKEN="$(tail -n1 "$DOCS/usd-token")"
+[ -n "$USD_TOKEN" ] || die "scripts/stablecoin.sh printed no token address"
+# Deals name the token by its symbol, unless two tokens recorded for this URL share it (an
+# earlier chain's stablecoin of other code, at another address): then by its address.
+usd_recorded="$(escrow_value --json token list | grep -o '"symbol":"USD"' | wc -l)"
+if [ "$usd_recorded" -eq 1 ]; then
+	USD=USD
+else
+	USD="$USD_TOKEN"
+	info "$usd_recorded tokens recorded for $URL are called USD: naming this one by its address"
+fi
 snapshot_start
 show_balances "at the start"
 
 # ----- deal 1 ---------------------------------------------------------------------------
 cat >"$DOCS/po-4711.txt" <<'EOF'
-Purchase order 4711: 8,000 organic cotton shirts, FOB Mundra, 20,000 UNIT.
+Purchase order 4711: 8,000 organic cotton shirts, FOB Mundra, 20,000 USD.
 30% advance at order confirmation, 40% at shipment (bill of lading), 30% at delivery.
 EOF
 echo "Bill of lading MUN-HAM-0042: 2 x 40ft containers, shipped on board" >"$DOCS/bl-0042.txt"
 echo "Proof of delivery: Hamburg warehouse, 8,000 shirts, no remarks" >"$DOCS/pod-0042.txt"
 
-say "DEAL 1. Tiruppur Cotton Mills (seller) proposes the order to Hanseatic Apparel (buyer):
-20,000 UNIT in three milestones, 30/40/30, the first an advance; SeaTrack attests the
-shipment; a 7-day review window after each delivery; an arbiter for disputes. The purchase
-order's hash becomes part of the terms."
+say "DEAL 1, in US dollars. Tiruppur Cotton Mills (seller) proposes the order to Hanseatic
+Apparel (buyer): 20,000 USD in three milestones, 30/40/30, the first an advance; SeaTrack
+attests the shipment; a 7-day review window after each delivery; an arbiter for disputes. The
+asset is part of the terms: every amount of this deal, the fee included, is in USD. The
+purchase order's hash becomes part of the terms too."
 out="$(escrow --suri //Charlie deal propose --buyer //Bob --oracle //Ferdie --arbiter //Dave \
-	--total "20000 UNIT" --split 30,40,30 --advance --review 7d --arbitration 14d \
+	--asset "$USD" --total "20000 USD" --split 30,40,30 --advance --review 7d --arbitration 14d \
 	--terms-file "$DOCS/po-4711.txt")"
 printf '%s\n' "$out"
 deal1="$(deal_id_of <<<"$out")"
@@ -225,9 +309,12 @@ deal1="$(deal_id_of <<<"$out")"
 
 say "The buyer reviews the terms and accepts exactly those, naming their hash (a script must;
 the CLI prints every term before signing, and the contract refuses any other terms), funding
-all 20,000 UNIT at once. The 30% advance is paid to the exporter immediately. The funding
-deadline and every milestone's ship-by are the CLI's defaults: fund within 7 days, milestone n
-shipped by the funding deadline + (n+1) x 30 days."
+all 20,000 USD at once. A token deposit takes three transactions, which \`--fund\` signs in
+turn: the token's approve, letting the escrow pull exactly 20,000 USD from the buyer; accept;
+fund_tokens, where the escrow pulls them and credits what its own balance received. The 30%
+advance is paid to the exporter immediately. The funding deadline and every milestone's
+ship-by are the CLI's defaults: fund within 7 days, milestone n shipped by the funding
+deadline + (n+1) x 30 days."
 escrow deal show "$deal1"
 hash1="$(terms_hash_of "$deal1")"
 [ -n "$hash1" ] || die "no terms hash for deal $deal1"
@@ -256,7 +343,9 @@ escrow audit "$deal1"
 echo "Purchase order 4712: 1,000 rolls of printed voile, 5,000 UNIT" >"$DOCS/po-4712.txt"
 echo "Inspection report: 400 of 1,000 rolls water-damaged in transit" >"$DOCS/inspection.txt"
 
-say "DEAL 2. A second order, 5,000 UNIT on the same terms. Advance and shipment go as before."
+say "DEAL 2, in the chain's native token. A second order, 5,000 UNIT on the same terms
+(without --asset a deal is native; the deposit is one transaction). Advance and shipment go
+as before."
 out="$(escrow --suri //Charlie deal propose --buyer //Bob --oracle //Ferdie --arbiter //Dave \
 	--total "5000 UNIT" --split 30,40,30 --advance --review 7d --arbitration 14d \
 	--terms-file "$DOCS/po-4712.txt")"
@@ -283,15 +372,35 @@ say "The auditor's view of deal 2: every event, then the audit."
 escrow events --deal "$deal2"
 escrow audit "$deal2"
 
+# The closing figures: what the escrow paid, from each deal's events. Deal 1's must be the
+# USD balance changes exactly (token transfers cost no USD): the seller and the platform got
+# their payouts, the buyer paid the whole deal (their sum, as nothing was refunded), and the
+# escrow holds nothing of it.
+read -r usd_seller usd_fees usd_buyer <<<"$(payouts_of "$deal1")"
+read -r unit_seller unit_fees unit_buyer <<<"$(payouts_of "$deal2")"
+read_balances
+usd_change() { echo $((NOW_USD[$1] - START_USD[$1])); }
+if ! { [ "$(usd_change 1)" -eq "$usd_seller" ] && [ "$(usd_change 4)" -eq "$usd_fees" ] &&
+	[ "$usd_buyer" -eq 0 ] && [ "$(usd_change 0)" -eq $((-usd_seller - usd_fees)) ] &&
+	[ "$(usd_change 5)" -eq 0 ]; }; then
+	die "deal 1's USD payouts (seller $usd_seller, fees $usd_fees, buyer $usd_buyer) differ from the USD balance changes (seller $(usd_change 1), platform $(usd_change 4), buyer $(usd_change 0), escrow $(usd_change 5))"
+fi
 rm -rf "$DOCS"
 step "demo done in $(elapsed_since "$started")s"
-info "the exporter received 19,800 + 4,356 UNIT; the buyer got 600 UNIT back; the platform 244 UNIT in fees."
+short_usd() { fmt_usd "$1" | trim_zeros; }
+short_unit() { fmt_unit "$1" | trim_zeros; }
+info "what the escrow paid, from each deal's events:"
+info "  deal 1 (id $deal1), in USD: the exporter $(short_usd "$usd_seller") USD, the platform $(short_usd "$usd_fees") USD in fees; the buyer paid"
+info "    $(short_usd $((usd_seller + usd_fees))) USD (the USD balances changed by exactly these amounts)"
+info "  deal 2 (id $deal2), in UNIT: the exporter $(short_unit "$unit_seller") UNIT, the platform $(short_unit "$unit_fees") UNIT in fees; the buyer"
+info "    got $(short_unit "$unit_buyer") UNIT back (the signers also paid the chain's fees and deposits in UNIT)"
 if [ "$node_started" -eq 1 ] && [ "$keep_node" -eq 0 ]; then
 	stop_our_node
 	info "the node was stopped as announced; run with --keep-node to explore the deals afterwards"
 else
 	info "the node keeps running on $URL: explore with"
 	info "  $ESCROW_BIN deal show $deal1     (state lives in $ESCROW_HOME)"
+	info "  $ESCROW_BIN account show //Charlie"
 	info "  $ESCROW_BIN events --deal $deal2"
 	info "stop it with: scripts/node.sh --stop"
 fi

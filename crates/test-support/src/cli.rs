@@ -10,7 +10,7 @@ use std::{
 use serde_json::Value as Json;
 use subxt::utils::AccountId32;
 
-use crate::artifacts::{escrow_binary, escrow_bundle};
+use crate::artifacts::{escrow_binary, escrow_bundle, repo_root};
 
 /// The documented exit codes of `escrow` (cli/README.md, `escrow --help`). The tests state
 /// them here rather than import the CLI's constants: they check the documented contract.
@@ -210,6 +210,25 @@ impl Escrow {
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.bin.display()));
         Run::from_output(args, output)
+    }
+
+    /// Runs the repository's script `script` (a path from the repository root, e.g.
+    /// `scripts/stablecoin.sh`) with `args`, this runner's environment (its state
+    /// directory, URL and contract) and `ESCROW_BIN` set to the binary under test, plus
+    /// `env`; stdin closed. The run's `out` and `err` are the script's stdout and stderr.
+    pub fn run_script(&self, script: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let path = repo_root().join(script);
+        let mut cmd = Command::new(&path);
+        self.configure(cmd.args(args))
+            .env("ESCROW_BIN", &self.bin)
+            .envs(env.iter().copied())
+            .stdin(Stdio::null());
+        let output = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
+        let mut line = vec![script];
+        line.extend_from_slice(args);
+        Run::from_output(&line, output)
     }
 
     /// Starts `escrow args…` in the background with stdout and stderr piped.

@@ -9,9 +9,14 @@
 //! payout, fee, refund), computed from the deal's terms. [`Ledger::assert_balances`] then
 //! compares expected and actual free balances of every tracked account, the contract
 //! included. A wrong payout by even one unit fails the test.
+//!
+//! A token deal moves a PSP22 token instead: the [`TokenLedger`] follows one token's
+//! balances the same way (the chain's costs of a token deal stay in the native token, in
+//! the [`Ledger`]).
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
+use escrow_client::token::{Psp22, TokenInfo};
 use subxt::utils::AccountId32;
 
 use crate::{
@@ -173,6 +178,132 @@ impl Ledger {
         let mut out = BTreeMap::new();
         for t in &self.accounts {
             out.insert(t.label.clone(), chain.free_balance(&t.account, best).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// One account the [`TokenLedger`] follows.
+#[derive(Debug)]
+struct TokenTracked {
+    label: String,
+    account: AccountId32,
+    /// Token balance at the snapshot.
+    start: u128,
+    /// Token movements the test declared.
+    declared: i128,
+}
+
+/// Expected balances of one PSP22 token (a token deal's asset), to its smallest unit: the
+/// snapshot plus what the test declares. Nothing else moves a token balance (the chain's
+/// fees and storage deposits are paid in the native token, which the [`Ledger`] follows),
+/// so any difference is the escrow's or the token's.
+pub struct TokenLedger {
+    chain: Arc<Chain>,
+    token: Psp22,
+    info: TokenInfo,
+    accounts: Vec<TokenTracked>,
+}
+
+impl TokenLedger {
+    /// Loads the token at `token` from the node at `url` (refused unless it is a PSP22
+    /// token with metadata) and snapshots the balances of `accounts` (label, account) at
+    /// the best block.
+    pub async fn snapshot(
+        url: &str,
+        token: &AccountId32,
+        accounts: &[(&str, AccountId32)],
+    ) -> Result<Self> {
+        let chain = Arc::new(Chain::connect(url).await?);
+        let (best, _) = chain.best().await?;
+        let (psp22, info) = Psp22::load(chain.clone(), token.clone(), best).await?;
+        let mut tracked = Vec::new();
+        for (label, account) in accounts {
+            tracked.push(TokenTracked {
+                label: label.to_string(),
+                account: account.clone(),
+                start: psp22.balance_of(best, account).await?,
+                declared: 0,
+            });
+        }
+        Ok(Self {
+            chain,
+            token: psp22,
+            info,
+            accounts: tracked,
+        })
+    }
+
+    /// The token's metadata, as read at the snapshot.
+    pub fn info(&self) -> &TokenInfo {
+        &self.info
+    }
+
+    fn get(&mut self, label: &str) -> &mut TokenTracked {
+        self.accounts
+            .iter_mut()
+            .find(|t| t.label == label)
+            .unwrap_or_else(|| panic!("the token ledger does not track {label}"))
+    }
+
+    /// The balance of `label` at the snapshot.
+    pub fn start_of(&self, label: &str) -> u128 {
+        self.accounts
+            .iter()
+            .find(|t| t.label == label)
+            .unwrap_or_else(|| panic!("the token ledger does not track {label}"))
+            .start
+    }
+
+    /// Declares that `amount` of the token moved from `from` to `to` (labels of tracked
+    /// accounts).
+    pub fn pay(&mut self, from: &str, to: &str, amount: u128) {
+        let amount = i128::try_from(amount).expect("amount fits i128");
+        self.get(from).declared -= amount;
+        self.get(to).declared += amount;
+    }
+
+    /// Asserts that every tracked account's token balance is exactly `start + declared`;
+    /// on a mismatch, fails with a table of all.
+    pub async fn assert_balances(&self, when: &str) -> Result<()> {
+        let (best, number) = self.chain.best().await?;
+        let mut table = String::new();
+        let mut wrong = 0;
+        for t in &self.accounts {
+            let actual = self.token.balance_of(best, &t.account).await?;
+            let expected = i128::try_from(t.start)? + t.declared;
+            let ok = i128::try_from(actual)? == expected;
+            if !ok {
+                wrong += 1;
+            }
+            table.push_str(&format!(
+                "  {:<10} start {:>22} declared {:>+22} expected {:>22} actual {:>22} {}\n",
+                t.label,
+                t.start,
+                t.declared,
+                expected,
+                actual,
+                if ok { "ok" } else { "MISMATCH" }
+            ));
+        }
+        let symbol = &self.info.symbol;
+        assert_eq!(
+            wrong, 0,
+            "{symbol} balances {when} (block #{number}) differ from the ledger:\n{table}"
+        );
+        eprintln!("{symbol} balances {when} (block #{number}) exact:\n{table}");
+        Ok(())
+    }
+
+    /// The token balances of all tracked accounts at the best block, by label.
+    pub async fn balances(&self) -> Result<BTreeMap<String, u128>> {
+        let (best, _) = self.chain.best().await?;
+        let mut out = BTreeMap::new();
+        for t in &self.accounts {
+            out.insert(
+                t.label.clone(),
+                self.token.balance_of(best, &t.account).await?,
+            );
         }
         Ok(out)
     }

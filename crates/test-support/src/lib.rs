@@ -9,7 +9,8 @@
 //!   outcome ([`Run`], [`Tx`]) and the documented exit codes ([`exit`]); [`stream`]: one
 //!   running in the background, read line by line.
 //! - [`ledger`]: exact free balances of every account a scenario involves, with the chain's
-//!   transaction fees and storage deposits read from its events.
+//!   transaction fees and storage deposits read from its events; and exact balances of a
+//!   token deal's PSP22 token ([`TokenLedger`]).
 //! - [`chain`]: the few raw chain operations the tests share (submit a call, seal a block,
 //!   dry-run through a runtime API), over the client library's one [`Chain`] type.
 //! - [`accounts`], [`artifacts`]: the development accounts; where the node, the bundles and
@@ -26,7 +27,7 @@ pub mod stream;
 pub use artifacts::chain_available;
 pub use cli::{exit, Escrow, Run, Tx};
 pub use escrow_client::Chain;
-pub use ledger::Ledger;
+pub use ledger::{Ledger, TokenLedger};
 pub use node::TestNode;
 
 /// Errors of the helpers and of tests that return a `Result`.

@@ -1,11 +1,12 @@
 //! Bad inputs: each exits with its documented code, names the bad input, and changes
-//! nothing on chain; and regressions of bad-input handling.
+//! nothing on chain; the same for token input (token deals); and regressions of bad-input
+//! handling.
 
 use std::collections::BTreeMap;
 
 use escrow_test_support::{
     accounts::{dev_account, dev_keypair},
-    artifacts::bare_pay_bundle,
+    artifacts::{bare_pay_bundle, chain_and_stablecoin_available},
     chain::instantiate_foreign,
     chain_available,
     cli::NO_NODE_URL,
@@ -37,12 +38,14 @@ fn case(name: &'static str, args: &[&str], code: i32, needles: &[&str]) -> Case 
 }
 
 /// What must not change: the best block (no transaction was included), the deal as the
-/// contract reports it, and the free balances of every tracked account.
+/// contract reports it, the free balances of every tracked account, and their USD balances
+/// when the stablecoin is deployed.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     best: H256,
     deal: Json,
     balances: BTreeMap<String, u128>,
+    usd: Option<BTreeMap<String, u128>>,
 }
 
 /// Runs one case; returns what was wrong with the outcome, if anything.
@@ -73,11 +76,36 @@ fn run_case(w: &World, c: &Case) -> Option<String> {
 
 async fn snapshot(w: &World, deal: u64) -> Result<Snapshot> {
     let (best, _) = w.chain.best().await?;
+    let usd = match &w.usd {
+        Some(usd) => Some(usd.balances().await?),
+        None => None,
+    };
     Ok(Snapshot {
         best,
         deal: w.cli.deal(deal),
         balances: w.ledger.balances(&w.chain).await?,
+        usd,
     })
+}
+
+/// Runs every case, asserting after each that nothing changed (deal `deal` included);
+/// fails listing every case whose outcome was not as documented.
+async fn run_cases(w: &World, deal: u64, cases: &[Case]) -> Result<()> {
+    let mut failures = Vec::new();
+    for c in cases {
+        let before = snapshot(w, deal).await?;
+        failures.extend(run_case(w, c));
+        let after = snapshot(w, deal).await?;
+        assert_eq!(before, after, "{}: the chain changed", c.name);
+    }
+    eprintln!("{} bad inputs checked", cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} bad input(s) not handled as documented:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    Ok(())
 }
 
 /// Every bad input exits with its documented code, names the problem, and changes nothing.
@@ -471,6 +499,197 @@ async fn bad_inputs_exit_with_their_code_name_the_input_and_change_nothing() -> 
     );
     // The ledger agrees too: nothing but the setup moved money.
     w.check("after the bad inputs").await
+}
+
+/// Bad token input, in the commands cli/tests/tokens.rs does not already cover with it:
+/// an address that is no PSP22 token (a contract that is not one, an account without a
+/// contract) where a token is named, an amount with more decimals than the token has (6),
+/// an amount in another asset's unit, and a malformed token address. Each exits 2, names
+/// the input, and signs nothing: no block, no deal, native or USD balance changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_token_inputs_exit_with_their_code_name_the_input_and_sign_nothing() -> Result<()> {
+    if !chain_and_stablecoin_available() {
+        return Ok(());
+    }
+    let mut w = World::start(&[BUYER, SELLER, ARBITER], false).await?;
+    w.stablecoin().await?;
+    // given: deal 0, 100 USD in 30/40/30, accepted and funded; deal 1, proposed in USD
+    let usd_deal = ["--buyer", BUYER.1, "--arbiter", ARBITER.1, "--asset", "USD"];
+    let id = w.cli.propose(
+        SELLER.1,
+        &[
+            &usd_deal[..],
+            &["--total", "100 USD", "--split", "30,40,30"],
+        ]
+        .concat(),
+    );
+    assert_eq!(id, 0);
+    w.cli.accept(BUYER.1, 0, &["--fund", "all"]);
+    w.usd().pay(BUYER.0, "contract", 100_000_000);
+    let proposed = w
+        .cli
+        .propose(SELLER.1, &[&usd_deal[..], &["--milestone", "5"]].concat());
+    let proposed_hash = w.cli.terms_hash(proposed);
+    // a contract that is no token, and an account that is no contract at all
+    let foreign = instantiate_foreign(&w.chain, &dev_keypair(OPERATOR), &bare_pay_bundle()?)
+        .await?
+        .to_string();
+    let not_a_contract = dev_account(ARBITER.1).to_string();
+    w.check("before the bad inputs").await?;
+
+    let not_psp22 =
+        format!("{foreign} is not a usable PSP22 token: it is not a PSP22 token contract");
+    let no_contract = format!(
+        "{not_a_contract} is not a usable PSP22 token: there is no contract at this address"
+    );
+    let cases = vec![
+        // an address that is not a PSP22 token, wherever a token is named
+        case(
+            "deal in a contract that is no token",
+            &[
+                "--suri",
+                SELLER.1,
+                "deal",
+                "propose",
+                "--buyer",
+                BUYER.1,
+                "--milestone",
+                "5",
+                "--asset",
+                &foreign,
+            ],
+            exit::BAD_INPUT,
+            &[&not_psp22, "nothing was submitted"],
+        ),
+        case(
+            "record a contract that is no token",
+            &["token", "add", &foreign],
+            exit::BAD_INPUT,
+            &[&not_psp22],
+        ),
+        case(
+            "mint a contract that is no token",
+            &[
+                "--suri", OPERATOR, "token", "mint", "--token", &foreign, "--to", BUYER.1, "1",
+            ],
+            exit::BAD_INPUT,
+            &[&not_psp22],
+        ),
+        case(
+            "approve on an account that is no contract",
+            &[
+                "--suri",
+                BUYER.1,
+                "token",
+                "approve",
+                "--token",
+                &not_a_contract,
+                "1",
+            ],
+            exit::BAD_INPUT,
+            &[&no_contract],
+        ),
+        case(
+            "malformed token address",
+            &[
+                "--suri",
+                SELLER.1,
+                "deal",
+                "propose",
+                "--buyer",
+                BUYER.1,
+                "--milestone",
+                "5",
+                "--asset",
+                "0x1234",
+            ],
+            exit::BAD_INPUT,
+            &["--asset: unknown asset '0x1234'"],
+        ),
+        // amounts with more decimals than USD has, in every command that takes one
+        case(
+            "deposit with 7 decimals",
+            &["--suri", BUYER.1, "deal", "fund", "0", "1.0000001"],
+            exit::BAD_INPUT,
+            &["amount: '1.0000001': too many decimals (7 given, USD has 6)"],
+        ),
+        case(
+            "acceptance funding 7 decimals",
+            &[
+                "--suri",
+                BUYER.1,
+                "deal",
+                "accept",
+                &proposed.to_string(),
+                "--terms-hash",
+                &proposed_hash,
+                "--fund",
+                "4.0000001",
+            ],
+            exit::BAD_INPUT,
+            &["--fund: '4.0000001': too many decimals (7 given, USD has 6)"],
+        ),
+        case(
+            "settlement offer with 7 decimals",
+            &["--suri", SELLER.1, "deal", "offer", "0", "2", "0.0000001"],
+            exit::BAD_INPUT,
+            &["seller share: '0.0000001': too many decimals (7 given, USD has 6)"],
+        ),
+        case(
+            "ruling with 7 decimals",
+            &[
+                "--suri",
+                ARBITER.1,
+                "deal",
+                "resolve",
+                "0",
+                "2",
+                "1.0000001 USD",
+            ],
+            exit::BAD_INPUT,
+            &["seller share: '1.0000001 USD': too many decimals (7 given, USD has 6)"],
+        ),
+        case(
+            "mint with 7 decimals",
+            &[
+                "--suri",
+                OPERATOR,
+                "token",
+                "mint",
+                "--token",
+                "USD",
+                "--to",
+                BUYER.1,
+                "0.0000001",
+            ],
+            exit::BAD_INPUT,
+            &["amount: '0.0000001': too many decimals (7 given, USD has 6)"],
+        ),
+        case(
+            "approval with 7 decimals",
+            &[
+                "--suri",
+                BUYER.1,
+                "token",
+                "approve",
+                "--token",
+                "USD",
+                "1.0000001",
+            ],
+            exit::BAD_INPUT,
+            &["amount: '1.0000001': too many decimals (7 given, USD has 6)"],
+        ),
+        // an amount in the native unit for a USD deal
+        case(
+            "deposit in UNIT into a USD deal",
+            &["--suri", BUYER.1, "deal", "fund", "0", "1 UNIT"],
+            exit::BAD_INPUT,
+            &["'1 UNIT': unknown unit 'UNIT' (this amount is in USD)"],
+        ),
+    ];
+    run_cases(&w, 0, &cases).await?;
+    // The ledgers agree too: nothing but the setup moved money.
+    w.check("after the bad token inputs").await
 }
 
 /// Regression: milestones whose amounts add up past u128::MAX must be a bad input (exit 2),

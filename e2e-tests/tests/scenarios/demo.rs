@@ -1,23 +1,42 @@
-//! The two deals of the demo, from proposal to closure: an advance, an oracle-attested
-//! shipment and a buyer-approved delivery; and a delivery disputed and split by the
-//! arbiter.
+//! The two deals of the demo, from proposal to closure: in US dollars (the reference
+//! stablecoin `scripts/stablecoin.sh` deploys, as the demo runs it), an advance, an
+//! oracle-attested shipment and a buyer-approved delivery; and in the native token, a
+//! delivery disputed and split by the arbiter. And the script itself: deployed once, each
+//! dev account topped up, a second run signing nothing.
 
-use escrow_test_support::{chain_available, cli::amount, exit, units, Result};
+use escrow_test_support::{
+    accounts::dev_account,
+    artifacts::{chain_and_stablecoin_available, stablecoin_bundle},
+    chain_available,
+    cli::amount,
+    exit, units, Result, TokenLedger,
+};
 
-use crate::world::{assert_released, World, ARBITER, BUYER, ORACLE, SELLER};
+use subxt::utils::AccountId32;
+
+use crate::world::{assert_released, usd, World, ARBITER, BUYER, DEV_USD, FEES, ORACLE, SELLER};
 
 /// Deal 1 of the demo: an Indian textile exporter sells to a European buyer for 20,000
-/// UNIT; 30% advance on acceptance, 40% on shipment attested by the logistics oracle, 30%
-/// on delivery approved by the buyer.
+/// USD in the reference stablecoin; 30% advance on acceptance, 40% on shipment attested by
+/// the logistics oracle, 30% on delivery approved by the buyer. Every account's USD balance
+/// to the smallest unit, and its native balance with the chain's fees and deposits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<()> {
-    if !chain_available() {
+async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> Result<()> {
+    if !chain_and_stablecoin_available() {
         return Ok(());
     }
     let mut w = World::start(&[BUYER, SELLER, ORACLE, ARBITER], false).await?;
+    // given: the stablecoin as the demo deploys it: each dev account holds 1,000,000 USD,
+    // the fee recipient and the escrow none
+    let token = w.stablecoin().await?;
+    for (label, _) in [BUYER, SELLER, ORACLE, ARBITER] {
+        assert_eq!(w.usd().start_of(label), DEV_USD, "{label}");
+    }
+    assert_eq!(w.usd().start_of(FEES.0), 0);
+    assert_eq!(w.usd().start_of("contract"), 0);
     let po = w.cli.file(
         "po-4711.txt",
-        "PO 4711: 8,000 organic cotton shirts, FOB Mundra",
+        "PO 4711: 8,000 organic cotton shirts, FOB Mundra, 20,000 USD",
     );
     let bill_of_lading = w
         .cli
@@ -26,7 +45,7 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
         .cli
         .file("pod.txt", "Proof of delivery, Hamburg warehouse");
 
-    // given: the exporter proposes; nothing moves but the chain's costs
+    // given: the exporter proposes in USD; nothing moves but the chain's costs
     let id = w.cli.propose(
         SELLER.1,
         &[
@@ -36,8 +55,10 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
             ORACLE.1,
             "--arbiter",
             ARBITER.1,
+            "--asset",
+            "USD",
             "--total",
-            "20000",
+            "20000 USD",
             "--split",
             "30,40,30",
             "--advance",
@@ -50,17 +71,30 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
         ],
     );
     let id_s = id.to_string();
+    let shown = w.cli.deal(id);
+    assert_eq!(shown["asset"]["symbol"], "USD", "{shown}");
+    assert_eq!(shown["deal"]["deal"]["asset"]["Psp22"], token, "{shown}");
+    assert_eq!(amount(&shown["deal"]["deal"]["total"]), usd(20_000));
     w.check("after the proposal").await?;
 
-    // when: the buyer accepts and funds the whole order; the advance is paid at once
+    // when: the buyer accepts and funds the whole order: the token's approve for exactly
+    // 20,000 USD, accept, fund_tokens; the advance is paid at once
     let tx = w.cli.accept(BUYER.1, id, &["--fund", "all"]);
+    let steps: Vec<&str> = tx.json["steps"]
+        .as_array()
+        .expect("a token deposit reports its steps")
+        .iter()
+        .map(|s| s["message"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(steps, ["approve", "accept", "fund_tokens"], "{:#?}", tx.run);
+    assert_eq!(tx.json["steps"][0]["contract"], token);
     assert_eq!(
         tx.events(),
         ["DealAccepted", "DealFunded", "MilestoneReleased"]
     );
-    w.ledger.pay(BUYER.0, "contract", units(20_000));
-    let (net, fee) = w.released(units(6_000));
-    assert_eq!((net, fee), (units(5_940), units(60)));
+    w.usd().pay(BUYER.0, "contract", usd(20_000));
+    let (net, fee) = w.released_usd(usd(6_000), SELLER.0);
+    assert_eq!((net, fee), (usd(5_940), usd(60)));
     assert_released(&tx, 0, net, fee, "Advance");
     w.check("after the advance").await?;
 
@@ -80,7 +114,7 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
     w.check("after the shipment is submitted").await?;
     let tx = w.cli.tx(ORACLE.1, &["deal", "attest", &id_s, "1"]);
     assert_eq!(tx.events(), ["MilestoneAttested", "MilestoneReleased"]);
-    let (net, fee) = w.released(units(8_000));
+    let (net, fee) = w.released_usd(usd(8_000), SELLER.0);
     assert_released(&tx, 1, net, fee, "Oracles");
     w.check("after the shipment is attested").await?;
 
@@ -99,7 +133,7 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
     let tx = w.cli.tx(BUYER.1, &["deal", "approve", &id_s, "2"]);
     // The last release closes the deal; `deal close` records it (DealClosed), once.
     assert_eq!(tx.events(), ["MilestoneReleased"]);
-    let (net, fee) = w.released(units(6_000));
+    let (net, fee) = w.released_usd(usd(6_000), SELLER.0);
     assert_released(&tx, 2, net, fee, "Buyer");
     let closed = w.cli.tx(BUYER.1, &["deal", "close", &id_s]);
     assert_eq!(closed.events(), ["DealClosed"]);
@@ -107,12 +141,19 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
         .run(&["--suri", BUYER.1, "deal", "close", &id_s])
         .fails(exit::REJECTED, &["ClosureAlreadyRecorded"]);
 
-    // then: the exporter got 19,800, the platform 200, the contract holds nothing of it
+    // then: the exporter got 19,800 USD, the platform 200 USD, the buyer paid 20,000 USD,
+    // the contract holds nothing of it; nobody's native balance moved but by the chain's
+    // costs
     w.check("after the delivery").await?;
+    let balances = w.usd().balances().await?;
+    assert_eq!(balances[BUYER.0], DEV_USD - usd(20_000));
+    assert_eq!(balances[SELLER.0], DEV_USD + usd(19_800));
+    assert_eq!(balances[FEES.0], usd(200));
+    assert_eq!(balances["contract"], 0);
     let deal = w.cli.deal(id);
     assert_eq!(deal["deal"]["deal"]["status"], "Closed");
-    assert_eq!(amount(&deal["deal"]["deal"]["released"]), units(19_800));
-    assert_eq!(amount(&deal["deal"]["deal"]["fees"]), units(200));
+    assert_eq!(amount(&deal["deal"]["deal"]["released"]), usd(19_800));
+    assert_eq!(amount(&deal["deal"]["deal"]["fees"]), usd(200));
     assert_eq!(amount(&deal["deal"]["locked"]), 0);
     w.cli.assert_audit_ok(id);
     // A second approval is refused (the deal is closed) and moves nothing.
@@ -120,6 +161,125 @@ async fn demo_deal_advance_then_oracle_shipment_then_buyer_delivery() -> Result<
         .run(&["--suri", BUYER.1, "deal", "approve", &id_s, "2"])
         .fails(exit::REJECTED, &["WrongDealState", "Closed"]);
     w.check("after a refused double approval").await
+}
+
+/// `scripts/stablecoin.sh`, which the demo runs: it deploys USD once and records it; each
+/// dev account then holds exactly what `--mint` says; a second run uses the recorded token
+/// and mints only what is missing; a run with nothing missing signs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stablecoin_script_deploys_usd_once_and_tops_the_dev_accounts_up() -> Result<()> {
+    if !chain_and_stablecoin_available() {
+        return Ok(());
+    }
+    let w = World::start(&[BUYER], false).await?;
+    let bundle = stablecoin_bundle();
+    let env = [(
+        "ESCROW_STABLECOIN_BUNDLE",
+        bundle.to_str().expect("UTF-8 path"),
+    )];
+    let dev: Vec<(&str, _)> = [
+        "//Alice",
+        "//Bob",
+        "//Charlie",
+        "//Dave",
+        "//Eve",
+        "//Ferdie",
+    ]
+    .into_iter()
+    .map(|suri| (suri, dev_account(suri)))
+    .collect();
+
+    // when: the first run
+    let first = w
+        .cli
+        .run_script("scripts/stablecoin.sh", &["--mint", "1000"], &env);
+    let token = first.ok().lines().last().expect("the address").to_string();
+    // then: one USD token recorded for the node, 1,000 USD each
+    assert!(
+        first
+            .err
+            .contains("$ escrow --json --suri //Alice token deploy"),
+        "{first:#?}"
+    );
+    let listed = w.cli.run(&["--json", "token", "list"]).json();
+    assert_eq!(
+        listed["tokens"],
+        serde_json::json!([{"address": token, "decimals": 6, "name": "US Dollar", "symbol": "USD"}]),
+        "{listed}"
+    );
+    assert_eq!(
+        usd_balances(&w.cli.url, &token, &dev).await?,
+        vec![usd(1_000); 6]
+    );
+
+    // when: a second run for 1,500 USD each: the same token, 500 USD more each
+    let second = w
+        .cli
+        .run_script("scripts/stablecoin.sh", &["--mint", "1500"], &env);
+    assert_eq!(
+        second.ok().lines().last(),
+        Some(token.as_str()),
+        "{second:#?}"
+    );
+    assert!(
+        second
+            .err
+            .contains("answers there: using it, nothing deployed"),
+        "{second:#?}"
+    );
+    assert!(!second.err.contains("token deploy"), "{second:#?}");
+    assert_eq!(second.err.matches("token mint").count(), 6, "{second:#?}");
+    assert_eq!(
+        usd_balances(&w.cli.url, &token, &dev).await?,
+        vec![usd(1_500); 6]
+    );
+
+    // when: a third run with nothing missing: nothing is signed
+    let (best, _) = w.chain.best().await?;
+    let third = w
+        .cli
+        .run_script("scripts/stablecoin.sh", &["--mint", "1500"], &env);
+    assert_eq!(
+        third.ok().lines().last(),
+        Some(token.as_str()),
+        "{third:#?}"
+    );
+    assert_eq!(
+        third.err.matches("nothing to mint").count(),
+        6,
+        "{third:#?}"
+    );
+    assert!(!third.err.contains("$ escrow"), "{third:#?}");
+    assert_eq!(
+        w.chain.best().await?.0,
+        best,
+        "the third run signed nothing"
+    );
+    assert_eq!(
+        usd_balances(&w.cli.url, &token, &dev).await?,
+        vec![usd(1_500); 6]
+    );
+
+    // A node that does not answer: named, nothing done.
+    w.cli
+        .run_script(
+            "scripts/stablecoin.sh",
+            &["--url", escrow_test_support::cli::NO_NODE_URL],
+            &env,
+        )
+        .fails(1, &["no node answers at ws://127.0.0.1:1"]);
+    Ok(())
+}
+
+/// The USD balances of `accounts` (label, account), in their order.
+async fn usd_balances(
+    url: &str,
+    token: &str,
+    accounts: &[(&str, AccountId32)],
+) -> Result<Vec<u128>> {
+    let token: AccountId32 = token.parse().map_err(|e| format!("{token}: {e:?}"))?;
+    let ledger = TokenLedger::snapshot(url, &token, accounts).await?;
+    Ok(accounts.iter().map(|(l, _)| ledger.start_of(l)).collect())
 }
 
 /// Deal 2 of the demo: the delivery milestone is disputed (damaged rolls) and the arbiter

@@ -1,14 +1,17 @@
 //! What every scenario shares: who plays what, and a [`World`] of a node, a deployed
-//! escrow, the CLI runner and a ledger.
+//! escrow, the CLI runner and a ledger; for token deals, the reference stablecoin
+//! (`scripts/stablecoin.sh`) and a ledger of its balances.
 
 use escrow_test_support::{
     accounts::{dev_account, dev_keypair},
+    artifacts::stablecoin_bundle,
     chain::wait_past,
     cli::amount,
     ledger::fee_split,
-    units, Chain, Escrow, Ledger, Result, TestNode, Tx,
+    units, Chain, Escrow, Ledger, Result, TestNode, TokenLedger, Tx,
 };
 use serde_json::Value as Json;
+use subxt::utils::AccountId32;
 
 /// The platform fee every scenario deploys with: 1%.
 pub const FEE_BPS: u128 = 100;
@@ -23,13 +26,31 @@ pub const ORACLE: (&str, &str) = ("oracle", "//Ferdie");
 pub const FEES: (&str, &str) = ("fees", "//Fees");
 /// Deploys the contract and seals "tick" blocks; not tracked.
 pub const OPERATOR: &str = "//Alice";
+/// A factor that buys a seller's receivable: an account nobody else uses, starting empty.
+pub const FACTOR: (&str, &str) = ("factor", "//Factor");
 
-/// A node, a connection, a deployed contract, the CLI runner and a ledger.
+/// One USD, the reference stablecoin's unit, in its smallest unit (6 decimals).
+pub const USD: u128 = 1_000_000;
+
+/// `n` whole USD in the smallest unit.
+pub const fn usd(n: u128) -> u128 {
+    n * USD
+}
+
+/// What `scripts/stablecoin.sh` gives each dev account (Alice..Ferdie) by default.
+pub const DEV_USD: u128 = usd(1_000_000);
+
+/// A node, a connection, a deployed contract, the CLI runner and a ledger; after
+/// [`World::stablecoin`], the USD token and a ledger of its balances.
 pub struct World {
     pub node: TestNode,
     pub chain: Chain,
     pub cli: Escrow,
     pub ledger: Ledger,
+    /// The accounts the ledgers follow: the roles, the fee recipient and the contract.
+    pub tracked: Vec<(String, AccountId32)>,
+    /// The USD token's balances of the tracked accounts, once deployed.
+    pub usd: Option<TokenLedger>,
 }
 
 impl World {
@@ -53,17 +74,85 @@ impl World {
         tracked.push((FEES.0, dev_account(FEES.1)));
         tracked.push(("contract", cli.contract_account()));
         let ledger = Ledger::snapshot(&chain, &tracked).await?;
+        let tracked = tracked
+            .into_iter()
+            .map(|(label, account)| (label.to_string(), account))
+            .collect();
         Ok(Self {
             node,
             chain,
             cli,
             ledger,
+            tracked,
+            usd: None,
         })
     }
 
-    /// Asserts every tracked balance to the unit.
+    /// Runs `scripts/stablecoin.sh` against the node, as the demo does: it deploys the
+    /// reference stablecoin (US Dollar, USD, 6 decimals) as `//Alice`, records it in the
+    /// CLI's state, and mints [`DEV_USD`] to each dev account. Snapshots the USD balances of
+    /// the tracked accounts; returns the token's address, the last line the script prints.
+    /// The script's transactions are `//Alice`'s ([`OPERATOR`], not tracked).
+    pub async fn stablecoin(&mut self) -> Result<String> {
+        let bundle = stablecoin_bundle();
+        let run = self.cli.run_script(
+            "scripts/stablecoin.sh",
+            &[],
+            &[(
+                "ESCROW_STABLECOIN_BUNDLE",
+                bundle.to_str().expect("UTF-8 path"),
+            )],
+        );
+        run.ok();
+        let token = run
+            .out
+            .lines()
+            .last()
+            .unwrap_or_else(|| panic!("scripts/stablecoin.sh printed no address: {run:#?}"))
+            .to_string();
+        let address: AccountId32 = token
+            .parse()
+            .unwrap_or_else(|e| panic!("not an address: {token:?} ({e:?}): {run:#?}"));
+        let tracked: Vec<(&str, AccountId32)> = self
+            .tracked
+            .iter()
+            .map(|(label, account)| (label.as_str(), account.clone()))
+            .collect();
+        let ledger = TokenLedger::snapshot(&self.cli.url, &address, &tracked).await?;
+        let info = ledger.info();
+        assert_eq!(
+            (info.name.as_str(), info.symbol.as_str(), info.decimals),
+            ("US Dollar", "USD", 6),
+            "{run:#?}"
+        );
+        self.usd = Some(ledger);
+        Ok(token)
+    }
+
+    /// The USD ledger (after [`World::stablecoin`]).
+    pub fn usd(&mut self) -> &mut TokenLedger {
+        self.usd.as_mut().expect("World::stablecoin ran")
+    }
+
+    /// Asserts every tracked balance to the unit: the native ones, and the USD ones once
+    /// the stablecoin is deployed.
     pub async fn check(&mut self, when: &str) -> Result<()> {
-        self.ledger.assert_balances(&self.chain, when).await
+        self.ledger.assert_balances(&self.chain, when).await?;
+        if let Some(usd) = &self.usd {
+            usd.assert_balances(when).await?;
+        }
+        Ok(())
+    }
+
+    /// Declares a release of `gross` USD to `payee` (the seller, or the assignee of the
+    /// receivable): net to the payee, the fee to the fee recipient, both out of the
+    /// contract. Returns (net, fee).
+    pub fn released_usd(&mut self, gross: u128, payee: &str) -> (u128, u128) {
+        let (net, fee) = fee_split(gross, FEE_BPS);
+        let usd = self.usd();
+        usd.pay("contract", payee, net);
+        usd.pay("contract", FEES.0, fee);
+        (net, fee)
     }
 
     /// Declares a release of `gross` to the seller: net to the seller, the fee to the fee
