@@ -83,7 +83,10 @@ pub fn weight_exceeds(old: Weight, new: Weight, per_mille: u64) -> bool {
 
 /// `new` against `old` as a signed percentage, e.g. `+1.3%`.
 pub fn change(old: u64, new: u64) -> String {
-    format!("{:+.1}%", (new as f64 - old as f64) * 100.0 / old.max(1) as f64)
+    format!(
+        "{:+.1}%",
+        (new as f64 - old as f64) * 100.0 / old.max(1) as f64
+    )
 }
 
 #[cfg(test)]

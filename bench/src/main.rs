@@ -151,7 +151,9 @@ async fn run(a: Args) -> Res<(String, Verdict)> {
     let limits = b.block_limits()?;
     // The baseline: one storage write and one transfer to an existing account.
     let pay = contract::call_data("pay", &(ferdie, UNIT));
-    let base = b.exec::<()>(&dev::alice(), &bare, 0, "bare pay", pay).await?;
+    let base = b
+        .exec::<()>(&dev::alice(), &bare, 0, "bare pay", pay)
+        .await?;
     let base = base.dry.gas_consumed;
 
     eprintln!("escrow-bench: the reference deal, then the lifecycle, on a fresh instance");
@@ -172,7 +174,9 @@ async fn run(a: Args) -> Res<(String, Verdict)> {
     b.fill(a.deals).await?;
     let fill_secs = fill_started.elapsed().as_secs_f64();
     let count = b.deal_count().await?;
-    eprintln!("escrow-bench: {count} deals after {fill_secs:.0} s; reference deal and lifecycle again");
+    eprintln!(
+        "escrow-bench: {count} deals after {fill_secs:.0} s; reference deal and lifecycle again"
+    );
     let reference_large = b.reference_deal().await?;
     let (large, _) = b.lifecycle().await?;
     // The parties' own deal lists grew by `deals` too: reading one must still be bounded.

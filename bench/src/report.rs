@@ -164,7 +164,12 @@ fn reference_section(m: &Measured, md: &mut String, v: &mut Verdict) -> Res<()> 
         v.flat &= !grew;
         md.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {g} |\n",
-            s.spec.name, s.gas.ref_time, s.gas.proof_size, s.payments, l.gas.ref_time, l.gas.proof_size
+            s.spec.name,
+            s.gas.ref_time,
+            s.gas.proof_size,
+            s.payments,
+            l.gas.ref_time,
+            l.gas.proof_size
         ));
     }
     let large = sum(m.reference_large.iter().map(|s| s.gas));
@@ -361,7 +366,10 @@ mod tests {
 
     #[test]
     fn growth_reports_the_worse_dimension_and_the_tolerance() {
-        assert_eq!(growth(w(1000, 1000), w(1000, 1000)), ("+0.0%".into(), false));
+        assert_eq!(
+            growth(w(1000, 1000), w(1000, 1000)),
+            ("+0.0%".into(), false)
+        );
         assert_eq!(growth(w(1000, 1000), w(1005, 1020)), ("+2.0%".into(), true));
         assert_eq!(growth(w(1000, 1000), w(1010, 990)), ("+1.0%".into(), false));
     }

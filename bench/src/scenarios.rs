@@ -202,15 +202,33 @@ impl Bench {
         let approve = call_data("PSP22::approve", &(ink_id_of(&escrow), total));
         step("the token's approve (escrow, total)", &buyer, usd, approve).await?;
         let fund = call_data("fund_tokens", &(deal, total));
-        step("fund_tokens in full (the advance pays milestone 0)", &buyer, &escrow, fund).await?;
+        step(
+            "fund_tokens in full (the advance pays milestone 0)",
+            &buyer,
+            &escrow,
+            fund,
+        )
+        .await?;
         let submit1 = call_data("submit", &(deal, 1u8, [1u8; 32]));
         step("submit milestone 1", &seller, &escrow, submit1).await?;
         let attest1 = call_data("attest", &(deal, 1u8));
-        step("attest milestone 1 (quorum → release)", &oracle, &escrow, attest1).await?;
+        step(
+            "attest milestone 1 (quorum → release)",
+            &oracle,
+            &escrow,
+            attest1,
+        )
+        .await?;
         let submit2 = call_data("submit", &(deal, 2u8, [2u8; 32]));
         step("submit milestone 2", &seller, &escrow, submit2).await?;
         let approve2 = call_data("approve", &(deal, 2u8));
-        step("approve milestone 2 (release + fee)", &buyer, &escrow, approve2).await?;
+        step(
+            "approve milestone 2 (release + fee)",
+            &buyer,
+            &escrow,
+            approve2,
+        )
+        .await?;
         let close = call_data("close_deal", &(deal,));
         step("close_deal", &anyone, &escrow, close).await?;
         Ok(steps)

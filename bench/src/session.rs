@@ -179,8 +179,13 @@ impl Bench {
 
     /// Proposes `terms` as the seller (unmeasured).
     pub async fn propose(&self, seller: &Keypair, terms: &DealTerms) -> Res<DealId> {
-        self.call(seller, 0, "propose", contract::call_data("propose", &(terms,)))
-            .await
+        self.call(
+            seller,
+            0,
+            "propose",
+            contract::call_data("propose", &(terms,)),
+        )
+        .await
     }
 
     /// The normal-class weight block `at` used, which must hold exactly one signed

@@ -48,7 +48,7 @@ fn terms_arg() -> String {
         "DealTerms {{ buyer: {BOB}, seller: {}, oracles: [], oracle_threshold: 0, arbiter: None, \
          release_rule: Buyer, review_window: 604800000, arbitration_window: 1209600000, \
          fallback_seller_bps: 5000, advance: false, agreement_hash: {zero}, funder: None, \
-         fund_by: {fund_by}, milestones: [MilestoneTerms {{ amount: {}, terms_hash: {zero}, \
+         fund_by: {fund_by}, asset: Native, milestones: [MilestoneTerms {{ amount: {}, terms_hash: {zero}, \
          ship_by: {} }}] }}",
         dev_account("//Charlie"),
         10 * UNIT,

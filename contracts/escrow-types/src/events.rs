@@ -5,7 +5,8 @@
 //! filtering, and an amount topic would only leak and bloat the index.
 
 use crate::{
-    Asset, Balance, DealId, DealTerms, Digest, RefundReason, ReleaseVia, Resolution, Role, Timestamp,
+    Asset, Balance, DealId, DealTerms, Digest, RefundReason, ReleaseVia, Resolution, Role,
+    Timestamp,
 };
 use ink::primitives::AccountId;
 

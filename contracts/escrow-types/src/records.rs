@@ -15,8 +15,8 @@ use alloc::vec::Vec;
 use ink::primitives::AccountId;
 
 use crate::{
-    seller_payment, Asset, Balance, Deal, DealStatus, Digest, Error, Milestone, MilestoneStatus, Outcome,
-    ReleaseRule, Role, Timestamp,
+    seller_payment, Asset, Balance, Deal, DealStatus, Digest, Error, Milestone, MilestoneStatus,
+    Outcome, ReleaseRule, Role, Timestamp,
 };
 
 /// Storage keys. The mappings use `ManualKey`s: ink!'s `Mapping<K, V, ManualKey<N>>` stores

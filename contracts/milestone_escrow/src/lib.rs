@@ -41,8 +41,7 @@ pub mod milestone_escrow {
             Mapping<AccountId, u32, ManualKey<{ keys::ACCOUNT_DEAL_COUNT }>>,
         /// `(account, asset)` → payouts the chain or the token refused, waiting for
         /// `withdraw` or `withdraw_tokens` (written by `payout::credit`). One book per asset.
-        pub(crate) claimable:
-            Mapping<(AccountId, Asset), Balance, ManualKey<{ keys::CLAIMABLE }>>,
+        pub(crate) claimable: Mapping<(AccountId, Asset), Balance, ManualKey<{ keys::CLAIMABLE }>>,
     }
 
     impl MilestoneEscrow {
@@ -1039,7 +1038,9 @@ pub mod milestone_escrow {
         #[ink(message)]
         #[inline(never)]
         pub fn claimable_tokens_of(&self, account: AccountId, token: AccountId) -> Balance {
-            self.claimable.get((account, Asset::Psp22(token))).unwrap_or(0)
+            self.claimable
+                .get((account, Asset::Psp22(token)))
+                .unwrap_or(0)
         }
 
         /// The instance's fixed configuration.

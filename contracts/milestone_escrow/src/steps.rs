@@ -2,9 +2,9 @@
 //! checks that may have to count settled milestones, and booking releases, refunds, splits
 //! and deposits. Each step writes effects only; payouts are returned and made last.
 use crate::{
-    token,
     guards::{advance_due, due_action, ensure_status, participants, proposed_milestone, DueAction},
     milestone_escrow::MilestoneEscrow,
+    token,
 };
 use escrow_types::*;
 use ink::{

@@ -100,7 +100,13 @@ mod chain {
 
     /// Whether an answer is `Ok(())` of a `Result<(), PSP22Error>`.
     fn is_ok_unit(answer: Option<Answer>) -> bool {
-        matches!(answer, Some(Answer { head: [0, ..], len: 1 }))
+        matches!(
+            answer,
+            Some(Answer {
+                head: [0, ..],
+                len: 1
+            })
+        )
     }
 
     /// `token.balance_of(owner)`, or `None` if the call failed.

@@ -37,7 +37,12 @@ type Client = ink_e2e::Client<PolkadotConfig, ink::env::DefaultEnvironment>;
 
 /// The contracts a test can instantiate, by crate name (ink_e2e names a contract by the
 /// file stem of its `.wasm`).
-const CONTRACTS: [&str; 4] = ["milestone_escrow", "bare_pay", "stablecoin", "hostile_token"];
+const CONTRACTS: [&str; 4] = [
+    "milestone_escrow",
+    "bare_pay",
+    "stablecoin",
+    "hostile_token",
+];
 
 /// Runs one test's body on a client connected to the node (see the module docs).
 fn run(test: impl AsyncFnOnce(Client) -> E2EResult<()>) -> E2EResult<()> {

@@ -114,7 +114,13 @@ async fn world(client: &mut Client, charges: &mut Charges) -> E2EResult<World> {
         let deal_id = r.message_result().expect("no LangError").expect("proposed");
         match asset.token() {
             None => {
-                call!(client, charges, buyer(), cb.accept(deal_id, hash), value = total);
+                call!(
+                    client,
+                    charges,
+                    buyer(),
+                    cb.accept(deal_id, hash),
+                    value = total
+                );
             }
             Some(token) => {
                 call!(client, charges, buyer(), cb.accept(deal_id, hash));
@@ -148,8 +154,14 @@ fn stablecoin_seed_deal_pays_every_account_to_the_unit() -> E2EResult<()> {
         let seller_id = id(AccountKeyring::Charlie);
         let buyer_id = id(AccountKeyring::Bob);
         let escrow_native = client.free_balance(w.escrow).await?;
-        assert_eq!(dry!(client, buyer(), balance_of(w.usd, w.escrow)), 1_000 * UNIT);
-        assert_eq!(dry!(client, buyer(), allowance(w.usd, buyer_id, w.escrow)), 0);
+        assert_eq!(
+            dry!(client, buyer(), balance_of(w.usd, w.escrow)),
+            1_000 * UNIT
+        );
+        assert_eq!(
+            dry!(client, buyer(), allowance(w.usd, buyer_id, w.escrow)),
+            0
+        );
 
         let d = w.usd_deal;
         call!(client, charges, seller(), cb.submit(d, 0, [0xA1; 32]));
@@ -169,7 +181,10 @@ fn stablecoin_seed_deal_pays_every_account_to_the_unit() -> E2EResult<()> {
         let token = |who| balance_of(w.usd, who);
         assert_eq!(dry!(client, buyer(), token(seller_id)), 990 * UNIT);
         assert_eq!(dry!(client, buyer(), token(w.fee_id)), 10 * UNIT);
-        assert_eq!(dry!(client, buyer(), token(buyer_id)), SUPPLY - 1_000 * UNIT);
+        assert_eq!(
+            dry!(client, buyer(), token(buyer_id)),
+            SUPPLY - 1_000 * UNIT
+        );
         assert_eq!(dry!(client, buyer(), token(w.escrow)), 0);
         // The token deal moved no native money through the escrow.
         assert_eq!(client.free_balance(w.escrow).await?, escrow_native);
@@ -197,15 +212,21 @@ fn token_deposit_that_does_not_arrive_in_full_is_refused_on_chain() -> E2EResult
         let r = call!(client, charges, seller(), cb.propose(terms));
         let deal_id = r.message_result().expect("no LangError").expect("proposed");
         call!(client, charges, buyer(), cb.accept(deal_id, hash));
-        call!(client, charges, buyer(), approve(w.hostile, w.escrow, 300 * UNIT));
-        for (mode, received) in [
-            (Mode::DeliverLess { bps: 100 }, 297 * UNIT),
-            (Mode::Lie, 0),
-        ] {
+        call!(
+            client,
+            charges,
+            buyer(),
+            approve(w.hostile, w.escrow, 300 * UNIT)
+        );
+        for (mode, received) in [(Mode::DeliverLess { bps: 100 }, 297 * UNIT), (Mode::Lie, 0)] {
             call!(client, charges, buyer(), ht.set_mode(mode.clone()));
             let tokens_before = dry!(client, buyer(), balance_of(w.hostile, buyer_id));
             let refused = dry!(client, buyer(), cb.fund_tokens(deal_id, 300 * UNIT));
-            assert_eq!(refused, Err(Error::DepositMismatch { received }), "{mode:?}");
+            assert_eq!(
+                refused,
+                Err(Error::DepositMismatch { received }),
+                "{mode:?}"
+            );
             let submitted = client
                 .call(&buyer(), &cb.fund_tokens(deal_id, 300 * UNIT))
                 .submit()
@@ -277,9 +298,17 @@ fn hostile_token_payouts_become_claims_and_other_deals_are_untouched() -> E2ERes
                 ],
                 "{mode}"
             );
-            let claim = dry!(client, buyer(), cb.claimable_tokens_of(seller_id, w.hostile));
+            let claim = dry!(
+                client,
+                buyer(),
+                cb.claimable_tokens_of(seller_id, w.hostile)
+            );
             assert_eq!(claim, 297 * UNIT, "{mode}");
-            assert_eq!(dry!(client, buyer(), cb.claimable_of(seller_id)), 0, "{mode}");
+            assert_eq!(
+                dry!(client, buyer(), cb.claimable_of(seller_id)),
+                0,
+                "{mode}"
+            );
             assert_eq!(dry!(client, buyer(), ht.last_reentry()), None, "{mode}");
 
             // The native and stablecoin deals beside it: paid exactly.
@@ -295,12 +324,19 @@ fn hostile_token_payouts_become_claims_and_other_deals_are_untouched() -> E2ERes
             );
             let usd_after = dry!(client, buyer(), balance_of(w.usd, seller_id));
             assert_eq!(usd_after - usd_before, 297 * UNIT, "{mode}");
-            for (deal, locked) in [(w.native_deal, 700), (w.usd_deal, 700), (w.hostile_deal, 700)] {
+            for (deal, locked) in [
+                (w.native_deal, 700),
+                (w.usd_deal, 700),
+                (w.hostile_deal, 700),
+            ] {
                 let view = dry!(client, buyer(), cb.deal(deal)).expect("deal");
                 assert_eq!(view.locked, locked * UNIT, "{mode}: {deal:?}");
             }
             // Each asset's balance in the escrow covers its deals and claims.
-            assert_eq!(dry!(client, buyer(), balance_of(w.usd, w.escrow)), 700 * UNIT);
+            assert_eq!(
+                dry!(client, buyer(), balance_of(w.usd, w.escrow)),
+                700 * UNIT
+            );
             assert_eq!(
                 dry!(client, buyer(), balance_of(w.hostile, w.escrow)),
                 1_000 * UNIT,
@@ -314,18 +350,38 @@ fn hostile_token_payouts_become_claims_and_other_deals_are_untouched() -> E2ERes
                 .call(&seller(), &cb.withdraw_tokens(w.hostile, seller_id))
                 .submit()
                 .await;
-            assert!(matches!(submitted, Err(ink_e2e::Error::CallExtrinsic(_))), "{mode}");
-            let claim = dry!(client, buyer(), cb.claimable_tokens_of(seller_id, w.hostile));
+            assert!(
+                matches!(submitted, Err(ink_e2e::Error::CallExtrinsic(_))),
+                "{mode}"
+            );
+            let claim = dry!(
+                client,
+                buyer(),
+                cb.claimable_tokens_of(seller_id, w.hostile)
+            );
             assert_eq!(claim, 297 * UNIT, "{mode}");
 
             // Once the token pays again, the claim is withdrawn exactly.
             call!(client, charges, buyer(), ht.set_mode(Mode::Honest));
             let before = dry!(client, buyer(), balance_of(w.hostile, seller_id));
-            let r = call!(client, charges, seller(), cb.withdraw_tokens(w.hostile, seller_id));
-            assert_eq!(r.message_result().expect("no LangError"), Ok(297 * UNIT), "{mode}");
+            let r = call!(
+                client,
+                charges,
+                seller(),
+                cb.withdraw_tokens(w.hostile, seller_id)
+            );
+            assert_eq!(
+                r.message_result().expect("no LangError"),
+                Ok(297 * UNIT),
+                "{mode}"
+            );
             let after = dry!(client, buyer(), balance_of(w.hostile, seller_id));
             assert_eq!(after - before, 297 * UNIT, "{mode}");
-            let claim = dry!(client, buyer(), cb.claimable_tokens_of(seller_id, w.hostile));
+            let claim = dry!(
+                client,
+                buyer(),
+                cb.claimable_tokens_of(seller_id, w.hostile)
+            );
             assert_eq!(claim, 0, "{mode}");
         }
         Ok(())
@@ -356,12 +412,17 @@ fn factor_is_paid_the_assigned_milestones_of_a_stablecoin_deal() -> E2EResult<()
                 count: 2
             }]
         );
-        let payee = dry!(client, buyer(), cb.milestone(d, 2)).expect("milestone").payee;
+        let payee = dry!(client, buyer(), cb.milestone(d, 2))
+            .expect("milestone")
+            .payee;
         assert_eq!(payee, factor);
         let r = call!(client, charges, buyer(), cb.approve_through(d, 2));
         assert_eq!(r.message_result().expect("no LangError"), Ok(2));
         assert_eq!(dry!(client, buyer(), balance_of(w.usd, factor)), 693 * UNIT);
-        assert_eq!(dry!(client, buyer(), balance_of(w.usd, seller_id)), 297 * UNIT);
+        assert_eq!(
+            dry!(client, buyer(), balance_of(w.usd, seller_id)),
+            297 * UNIT
+        );
         Ok(())
     })
 }

@@ -10,7 +10,13 @@ fn with_advance() -> DealTerms {
     }
 }
 
-fn assigned(deal_id: DealId, by: AccountId, to: AccountId, from_index: u8, count: u8) -> ReceivableAssigned {
+fn assigned(
+    deal_id: DealId,
+    by: AccountId,
+    to: AccountId,
+    from_index: u8,
+    count: u8,
+) -> ReceivableAssigned {
     ReceivableAssigned {
         deal_id,
         by,
@@ -31,7 +37,9 @@ fn factor_receives_the_milestones_assigned_after_the_advance() {
         vec![assigned(id, seller(), factor(), 1, 2)]
     );
     // The buyer sees the new payee in reads; the paid advance is untouched.
-    let payees: Vec<AccountId> = (0..3).map(|i| t.c.milestone(id, i).unwrap().payee).collect();
+    let payees: Vec<AccountId> = (0..3)
+        .map(|i| t.c.milestone(id, i).unwrap().payee)
+        .collect();
     assert_eq!(payees, vec![seller(), factor(), factor()]);
     assert_eq!(t.by(buyer()).approve_through(id, 2), Ok(2));
     assert_eq!(T::balance(factor()), 396 + 297);
@@ -56,7 +64,9 @@ fn seller_stays_the_party_and_refunds_still_go_to_the_buyer() {
     t.fails(Error::CallerIsNotSeller, |t| {
         t.by(factor()).submit(id, 0, [0; 32])
     });
-    t.fails(Error::CallerIsNotParty, |t| t.by(factor()).propose_cancel(id));
+    t.fails(Error::CallerIsNotParty, |t| {
+        t.by(factor()).propose_cancel(id)
+    });
     assert_eq!(t.by(seller()).submit(id, 0, [0; 32]), Ok(()));
     t.at(SHIP_BY + 1);
     assert_eq!(t.by(stranger()).settle_milestone(id, 1), Ok(()));
@@ -72,7 +82,11 @@ fn dispute_split_pays_the_seller_part_to_the_assignee() {
     assert_eq!(t.by(seller()).assign(id, 0, factor()), Ok(3));
     assert_eq!(t.by(arbiter()).resolve_dispute(id, 0, 200), Ok(()));
     assert_eq!(
-        (T::balance(factor()), T::balance(seller()), T::balance(buyer())),
+        (
+            T::balance(factor()),
+            T::balance(seller()),
+            T::balance(buyer())
+        ),
         (198, 0, 100)
     );
     assert_eq!(events_of::<DisputeResolved>()[0].payee, factor());
@@ -83,13 +97,21 @@ fn assignee_may_assign_again_and_the_seller_no_longer_can() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
     assert_eq!(t.by(seller()).assign(id, 1, factor()), Ok(2));
-    t.fails(Error::CallerIsNotPayee, |t| t.by(seller()).assign(id, 1, seller()));
+    t.fails(Error::CallerIsNotPayee, |t| {
+        t.by(seller()).assign(id, 1, seller())
+    });
     // A range that reaches a milestone someone else is payee of is refused whole.
-    t.fails(Error::CallerIsNotPayee, |t| t.by(seller()).assign(id, 0, stranger()));
+    t.fails(Error::CallerIsNotPayee, |t| {
+        t.by(seller()).assign(id, 0, stranger())
+    });
     assert_eq!(t.by(factor()).assign(id, 2, funder()), Ok(1));
     assert_eq!(t.by(buyer()).approve_through(id, 2), Ok(3));
     assert_eq!(
-        (T::balance(seller()), T::balance(factor()), T::balance(funder())),
+        (
+            T::balance(seller()),
+            T::balance(factor()),
+            T::balance(funder())
+        ),
         (297, 396, 297)
     );
 }
@@ -108,7 +130,9 @@ fn assignment_skips_settled_milestones_and_needs_an_open_one() {
     let mut t = T::new();
     let id = t.active(terms(), 1_000);
     assert_eq!(t.by(buyer()).approve(id, 2), Ok(()));
-    t.fails(Error::NothingToAssign, |t| t.by(seller()).assign(id, 2, factor()));
+    t.fails(Error::NothingToAssign, |t| {
+        t.by(seller()).assign(id, 2, factor())
+    });
     assert_eq!(t.by(seller()).assign(id, 1, factor()), Ok(1));
     assert_eq!(t.c.milestone(id, 2).unwrap().payee, seller());
     assert_eq!(
@@ -128,13 +152,19 @@ fn assignment_bad_input_is_refused_by_name() {
         |t| t.by(seller()).assign(proposed, 0, factor()),
     );
     let id = t.active(terms(), 1_000);
-    t.fails(Error::MilestoneNotFound, |t| t.by(seller()).assign(id, 3, factor()));
+    t.fails(Error::MilestoneNotFound, |t| {
+        t.by(seller()).assign(id, 3, factor())
+    });
     t.fails(Error::ZeroAccount, |t| {
         t.by(seller()).assign(id, 0, AccountId::from([0; 32]))
     });
     let escrow = test::callee::<E>();
-    t.fails(Error::AssigneeIsContract, |t| t.by(seller()).assign(id, 0, escrow));
-    t.fails(Error::DealNotFound, |t| t.by(seller()).assign(DealId(9), 0, factor()));
+    t.fails(Error::AssigneeIsContract, |t| {
+        t.by(seller()).assign(id, 0, escrow)
+    });
+    t.fails(Error::DealNotFound, |t| {
+        t.by(seller()).assign(DealId(9), 0, factor())
+    });
     assert_eq!(t.by(buyer()).approve_through(id, 2), Ok(3));
     t.fails(
         Error::WrongDealState {

@@ -8,8 +8,8 @@
 //!
 //! This file holds the shared fixtures (accounts, the seed deal, the harness `T`); the tests
 //! are split by concern into the modules below.
-mod cancel_and_amend;
 mod assign;
+mod cancel_and_amend;
 mod clocks;
 mod disputes;
 mod funding;

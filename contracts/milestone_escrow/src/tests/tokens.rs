@@ -55,9 +55,13 @@ fn stablecoin_deal_pays_every_account_in_its_token_to_the_unit() {
 fn token_deposit_needs_an_approval_for_at_least_its_amount() {
     let mut t = T::new();
     let id = t.token_active(usd(), terms(), 0);
-    t.fails(Error::TransferFailed, |t| t.by(buyer()).fund_tokens(id, 300));
+    t.fails(Error::TransferFailed, |t| {
+        t.by(buyer()).fund_tokens(id, 300)
+    });
     mock::approve(usd(), buyer(), escrow(), 299);
-    t.fails(Error::TransferFailed, |t| t.by(buyer()).fund_tokens(id, 300));
+    t.fails(Error::TransferFailed, |t| {
+        t.by(buyer()).fund_tokens(id, 300)
+    });
     mock::approve(usd(), buyer(), escrow(), 500);
     assert_eq!(t.by(buyer()).fund_tokens(id, 300), Ok(()));
     assert_eq!(mock::allowance(usd(), buyer(), escrow()), 200);
@@ -73,7 +77,10 @@ fn token_deposit_needs_an_approval_for_at_least_its_amount() {
 #[ink::test]
 fn token_deposit_that_does_not_arrive_in_full_is_refused() {
     for (mode, expected) in [
-        (Mode::DeliverLess(100), Error::DepositMismatch { received: 990 }),
+        (
+            Mode::DeliverLess(100),
+            Error::DepositMismatch { received: 990 },
+        ),
         (Mode::Lie, Error::DepositMismatch { received: 0 }),
         (Mode::Revert, Error::TransferFailed),
     ] {
@@ -102,7 +109,9 @@ fn native_and_token_deposits_refuse_the_other_asset() {
     // Value cannot ride on the buyer's acceptance of a token deal.
     let id = t.by(seller()).propose(in_token(usd())).unwrap();
     let h = t.deal(id).terms_hash;
-    t.fails(Error::UnexpectedValue, |t| t.paying(buyer(), 10).accept(id, h));
+    t.fails(Error::UnexpectedValue, |t| {
+        t.paying(buyer(), 10).accept(id, h)
+    });
     assert_eq!(t.by(buyer()).accept(id, h), Ok(()));
 }
 
@@ -115,8 +124,12 @@ fn asset_is_bound_by_the_terms_hash() {
     assert_ne!(native, in_usd);
     assert_ne!(in_usd, in_eur);
     let id = t.propose(in_token(usd()));
-    t.fails(Error::TermsHashMismatch, |t| t.by(seller()).accept(id, native));
-    t.fails(Error::TermsHashMismatch, |t| t.by(seller()).accept(id, in_eur));
+    t.fails(Error::TermsHashMismatch, |t| {
+        t.by(seller()).accept(id, native)
+    });
+    t.fails(Error::TermsHashMismatch, |t| {
+        t.by(seller()).accept(id, in_eur)
+    });
     assert_eq!(t.by(seller()).accept(id, in_usd), Ok(()));
     assert_eq!(t.deal(id).asset, Asset::Psp22(usd()));
 }
@@ -125,7 +138,9 @@ fn asset_is_bound_by_the_terms_hash() {
 fn proposal_naming_the_zero_account_or_the_escrow_as_token_is_refused() {
     let mut t = T::new();
     for token in [AccountId::from([0u8; 32]), escrow()] {
-        t.fails(Error::InvalidAsset, |t| t.by(buyer()).propose(in_token(token)));
+        t.fails(Error::InvalidAsset, |t| {
+            t.by(buyer()).propose(in_token(token))
+        });
     }
 }
 
@@ -179,8 +194,13 @@ fn token_payout_the_token_refuses_becomes_claimable_in_that_token() {
         t.by(seller()).withdraw_tokens(usd(), seller())
     });
     // The native claimable is a separate book.
-    t.fails(Error::NothingToWithdraw, |t| t.by(fee_recipient()).withdraw());
-    assert_eq!(t.by(fee_recipient()).withdraw_tokens(usd(), factor()), Ok(3));
+    t.fails(Error::NothingToWithdraw, |t| {
+        t.by(fee_recipient()).withdraw()
+    });
+    assert_eq!(
+        t.by(fee_recipient()).withdraw_tokens(usd(), factor()),
+        Ok(3)
+    );
     assert_eq!(T::tokens_of(usd(), factor()), 3);
     assert_eq!(T::tokens_of(usd(), escrow()), 700);
     t.assert_books(id);
@@ -216,7 +236,10 @@ fn hostile_token_cannot_touch_other_deals_or_assets() {
     assert_eq!(t.c.deal(hostile).unwrap().locked, 0);
     assert_eq!(t.by(buyer()).approve(native, 2), Ok(()));
     assert_eq!(t.by(buyer()).approve(honest, 2), Ok(()));
-    assert_eq!((T::balance(escrow()), T::tokens_of(eur(), escrow())), (0, 0));
+    assert_eq!(
+        (T::balance(escrow()), T::tokens_of(eur(), escrow())),
+        (0, 0)
+    );
 }
 
 /// A token that reports success and moves nothing on a payout leaves the escrow holding
