@@ -367,6 +367,30 @@ fn token_list_shows_the_tokens_recorded_for_the_url() {
     assert_eq!(v["tokens"][2]["symbol"], "EURC");
 }
 
+/// A stale entry (a redeployed stablecoin, say) can be forgotten without a node: by its
+/// address, or by its symbol once only one recorded token has it.
+#[test]
+fn token_remove_forgets_a_recorded_token_and_refuses_what_it_cannot_name() {
+    let e = Escrow::offline();
+    let (a, b, c) = with_tokens(&e);
+    e.run(&["token", "remove", "USDT"]).fails(
+        exit::BAD_INPUT,
+        &["token remove: ambiguous asset 'USDT'", &a, &b],
+    );
+    e.run(&["token", "remove", "GBPT"])
+        .fails(exit::BAD_INPUT, &["token remove: unknown asset 'GBPT'"]);
+    e.run(&["token", "remove", "native"])
+        .fails(exit::BAD_INPUT, &["'native' is the native token"]);
+    let r = e.run(&["token", "remove", &a]);
+    assert!(r.ok().contains(&format!("removed USDT ({a})")), "{r:#?}");
+    // Now the symbol names one token, and it goes too.
+    let v = e.run(&["--json", "token", "remove", "usdt"]).json();
+    assert_eq!(v["removed"]["address"], b.as_str(), "{v}");
+    let v = e.run(&["--json", "token", "list"]).json();
+    assert_eq!(v["tokens"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["tokens"][0]["address"], c.as_str());
+}
+
 #[test]
 fn an_unknown_or_ambiguous_asset_symbol_is_bad_input_before_connecting() {
     let e = Escrow::offline();
@@ -542,7 +566,7 @@ fn help_documents_assets_approvals_assignment_and_tokens() {
         "{r:#?}"
     );
     let r = e.run(&["token", "--help"]);
-    for verb in ["deploy", "mint", "add", "list"] {
+    for verb in ["deploy", "mint", "approve", "add", "list", "remove"] {
         assert!(r.ok().contains(verb), "token --help lacks {verb}: {r:#?}");
     }
     assert!(e

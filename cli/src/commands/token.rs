@@ -43,6 +43,17 @@ pub enum TokenCommand {
     Add(AddArgs),
     /// The tokens recorded for --url.
     List,
+    /// Forget a recorded token for --url (by its address, or its symbol if only one
+    /// recorded token has it); only this CLI's registry changes, nothing on chain.
+    Remove(RemoveArgs),
+}
+
+/// `token remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The token: its address, or the symbol of exactly one token recorded for --url.
+    #[arg(value_name = "ADDRESS|SYMBOL")]
+    pub token: String,
 }
 
 /// `token deploy`.
@@ -111,6 +122,7 @@ pub async fn run(cmd: TokenCommand, ctx: &mut Ctx, out: &mut impl Write) -> Resu
         TokenCommand::Approve(a) => approve(a, ctx, out).await,
         TokenCommand::Add(a) => add(a, ctx, out).await,
         TokenCommand::List => list(ctx, out),
+        TokenCommand::Remove(a) => remove(a, ctx, out),
     }
 }
 
@@ -361,6 +373,28 @@ async fn add(a: AddArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
         format!(
             "recorded {} ({}, {} decimals) at {} for {}",
             info.symbol, info.name, info.decimals, info.address, ctx.global.url
+        ),
+    )
+}
+
+fn remove(a: RemoveArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let mut cfg = Config::load(&ctx.home).map_err(ClientError::input)?;
+    let removed = cfg
+        .remove_token(&ctx.global.url, &a.token)
+        .map_err(|e| ClientError::input(format!("token remove: {e}")))?;
+    cfg.save(&ctx.home).map_err(ClientError::input)?;
+    if ctx.global.json {
+        return w(
+            out,
+            json!({ "url": ctx.global.url, "removed": {"address": removed.address, "symbol": removed.symbol} })
+                .to_string(),
+        );
+    }
+    w(
+        out,
+        format!(
+            "removed {} ({}) from the tokens recorded for {}",
+            removed.symbol, removed.address, ctx.global.url
         ),
     )
 }

@@ -155,6 +155,40 @@ impl Config {
         }
     }
 
+    /// Forgets the token `input` names for `url` (its address, SS58 or 0x-hex, or the symbol
+    /// of exactly one token recorded there) and returns its entry. Only the registry changes:
+    /// nothing on chain. Refused, naming the input, when it names no recorded token, `native`,
+    /// or a symbol two recorded tokens share (name that one by its address).
+    pub fn remove_token(&mut self, url: &str, input: &str) -> Result<KnownToken, String> {
+        let address = match self.resolve_asset(url, input)? {
+            AssetRef::Native => {
+                return Err(format!(
+                    "'{}' is the native token: only recorded PSP22 tokens can be removed",
+                    input.trim()
+                ))
+            }
+            AssetRef::Token { address, .. } => address,
+        };
+        let list = self.tokens.get_mut(url);
+        let position = list.as_ref().and_then(|l| {
+            l.iter().position(|t| {
+                crate::accounts::parse_account(&t.address).is_ok_and(|a| a == address)
+            })
+        });
+        match (list, position) {
+            (Some(l), Some(i)) => {
+                let removed = l.remove(i);
+                if l.is_empty() {
+                    self.tokens.remove(url);
+                }
+                Ok(removed)
+            }
+            _ => Err(format!(
+                "no token {address} is recorded for {url} (`escrow token list` shows what is)"
+            )),
+        }
+    }
+
     /// Resolves `--asset`-style input for `url`: `native`, a token's address (SS58 or
     /// 0x-hex), or the symbol of exactly one token added for `url` (case-insensitive).
     /// An unknown or ambiguous symbol is refused, saying what is known.
@@ -280,6 +314,56 @@ mod tests {
         assert_eq!(c.tokens_for("ws://x"), [renamed]);
         assert_eq!(c.tokens_for("ws://y"), [usdt(&b)]);
         assert_eq!(c.tokens_for("ws://z"), []);
+    }
+
+    #[test]
+    fn a_token_is_removed_by_symbol_or_address_from_its_url_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (AccountId32([0xa1; 32]), AccountId32([0xb2; 32]));
+        let mut c = Config::default();
+        c.add_token("ws://x", usdt(&a));
+        c.add_token(
+            "ws://x",
+            KnownToken {
+                symbol: "EURC".into(),
+                ..usdt(&b)
+            },
+        );
+        c.add_token("ws://y", usdt(&a));
+        assert_eq!(c.remove_token("ws://x", "usdt"), Ok(usdt(&a)));
+        assert_eq!(c.tokens_for("ws://x").len(), 1);
+        assert_eq!(c.tokens_for("ws://y"), [usdt(&a)]);
+        let eurc = c.remove_token("ws://x", &format!("0x{}", "b2".repeat(32)));
+        assert_eq!(eurc.map(|t| t.symbol), Ok("EURC".to_string()));
+        // The last token of a URL leaves no empty list behind.
+        assert!(!c.tokens.contains_key("ws://x"));
+        c.save(dir.path()).unwrap();
+        assert_eq!(
+            Config::load(dir.path()).unwrap().tokens_for("ws://y"),
+            [usdt(&a)]
+        );
+    }
+
+    #[test]
+    fn removing_an_unknown_native_or_ambiguous_token_is_refused_naming_it() {
+        let (a, b) = (AccountId32([0xa1; 32]), AccountId32([0xb2; 32]));
+        let mut c = Config::default();
+        c.add_token("ws://x", usdt(&a));
+        c.add_token("ws://x", usdt(&b));
+        let before = c.tokens.clone();
+        let err = c.remove_token("ws://x", "USDT").unwrap_err();
+        assert!(err.starts_with("ambiguous asset 'USDT'"), "{err}");
+        let err = c.remove_token("ws://x", "native").unwrap_err();
+        assert!(err.starts_with("'native' is the native token"), "{err}");
+        let err = c.remove_token("ws://x", "EURC").unwrap_err();
+        assert!(err.starts_with("unknown asset 'EURC'"), "{err}");
+        let other = format!("0x{}", "c3".repeat(32));
+        let err = c.remove_token("ws://x", &other).unwrap_err();
+        assert!(
+            err.starts_with("no token ") && err.contains("ws://x"),
+            "{err}"
+        );
+        assert_eq!(c.tokens, before, "a refused removal changes nothing");
     }
 
     #[test]
