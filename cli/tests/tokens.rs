@@ -12,11 +12,11 @@ use escrow_test_support::{
     accounts::{dev_account, dev_keypair, ALICE, BOB},
     artifacts::{chain_and_stablecoin_available, stablecoin_bundle},
     block_on,
-    chain::{self, hex_bytes, none, weight, Instantiated},
+    chain::instantiate_foreign,
     exit, Chain, Escrow, TestNode,
 };
 use scale::Encode;
-use subxt::{dynamic::Value, utils::AccountId32};
+use subxt::utils::AccountId32;
 
 /// One USDT in its smallest unit (6 decimals).
 const USDT: u128 = 1_000_000;
@@ -290,31 +290,9 @@ fn a_stablecoin_deal_accepted_with_fund_approves_exactly_the_deposit_and_pays_th
 fn token_without_symbol(url: &str) -> AccountId32 {
     block_on(async {
         let chain = Chain::connect(url).await?;
-        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(stablecoin_bundle())?)?;
-        let wasm = hex_bytes(json["source"]["wasm"].as_str().ok_or("no wasm")?)?;
-        let ctor = json["spec"]["constructors"]
-            .as_array()
-            .and_then(|cs| cs.iter().find(|c| c["label"] == "new"))
-            .ok_or("no constructor new")?;
-        let mut data = hex_bytes(ctor["selector"].as_str().ok_or("no selector")?)?;
-        (Some("Nameless".to_string()), None::<String>, 6u8, 0u128).encode_to(&mut data);
-        let call = subxt::dynamic::tx(
-            "Contracts",
-            "instantiate_with_code",
-            vec![
-                Value::u128(0),
-                weight(50_000_000_000, 1_000_000),
-                none(),
-                Value::from_bytes(&wasm),
-                Value::from_bytes(&data),
-                Value::from_bytes(b"no symbol"),
-            ],
-        );
-        let (_, events) = chain::submit(&chain, &call, &dev_keypair("//Alice")).await?;
-        let made = events
-            .find_first::<Instantiated>()?
-            .ok_or("no Contracts::Instantiated event")?;
-        Ok::<_, escrow_test_support::Error>(made.contract)
+        let args = (Some("Nameless".to_string()), None::<String>, 6u8, 0u128).encode();
+        let signer = dev_keypair("//Alice");
+        instantiate_foreign(&chain, &signer, &stablecoin_bundle(), &args).await
     })
     .unwrap_or_else(|err| panic!("instantiate a token without a symbol: {err}"))
 }

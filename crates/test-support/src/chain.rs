@@ -126,12 +126,14 @@ pub async fn runtime_call(
 }
 
 /// Uploads and instantiates a contract bundle (`.contract`) that is *not* the escrow, by
-/// its constructor `new()` without arguments, straight through `Contracts` (not the CLI:
-/// the CLI refuses bundles that are not the escrow). Returns the contract's address.
+/// its constructor `new` with `args` (its SCALE-encoded arguments; empty for `new()`),
+/// straight through `Contracts` (not the CLI: the CLI refuses bundles that are not the
+/// escrow, and tokens whose metadata it could not show). Returns the contract's address.
 pub async fn instantiate_foreign(
     chain: &Chain,
     signer: &Keypair,
     bundle: &Path,
+    args: &[u8],
 ) -> Result<AccountId32> {
     let json: Json = serde_json::from_slice(&std::fs::read(bundle)?)?;
     let wasm = hex_bytes(
@@ -143,7 +145,8 @@ pub async fn instantiate_foreign(
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["label"] == "new"))
         .ok_or("bundle has no constructor `new`")?;
-    let selector = hex_bytes(constructor["selector"].as_str().ok_or("no selector")?)?;
+    let mut data = hex_bytes(constructor["selector"].as_str().ok_or("no selector")?)?;
+    data.extend_from_slice(args);
     let instantiate = subxt::dynamic::tx(
         "Contracts",
         "instantiate_with_code",
@@ -152,7 +155,7 @@ pub async fn instantiate_foreign(
             weight(50_000_000_000, 1_000_000),
             none(),
             Value::from_bytes(&wasm),
-            Value::from_bytes(&selector),
+            Value::from_bytes(&data),
             Value::from_bytes(b"foreign"),
         ],
     );

@@ -132,7 +132,7 @@ async fn bad_inputs_exit_with_their_code_name_the_input_and_change_nothing() -> 
         )
         .ok();
     // a contract that is not the escrow, and an account that is no contract at all
-    let foreign = instantiate_foreign(&w.chain, &dev_keypair(OPERATOR), &bare_pay_bundle()?)
+    let foreign = instantiate_foreign(&w.chain, &dev_keypair(OPERATOR), &bare_pay_bundle()?, &[])
         .await?
         .to_string();
     let not_a_contract = dev_account(ARBITER.1).to_string();
@@ -531,7 +531,7 @@ async fn bad_token_inputs_exit_with_their_code_name_the_input_and_sign_nothing()
         .propose(SELLER.1, &[&usd_deal[..], &["--milestone", "5"]].concat());
     let proposed_hash = w.cli.terms_hash(proposed);
     // a contract that is no token, and an account that is no contract at all
-    let foreign = instantiate_foreign(&w.chain, &dev_keypair(OPERATOR), &bare_pay_bundle()?)
+    let foreign = instantiate_foreign(&w.chain, &dev_keypair(OPERATOR), &bare_pay_bundle()?, &[])
         .await?
         .to_string();
     let not_a_contract = dev_account(ARBITER.1).to_string();
@@ -730,7 +730,7 @@ async fn regress_read_against_a_foreign_contract_names_it() -> Result<()> {
         return Ok(());
     }
     let w = World::start(&[BUYER, SELLER], false).await?;
-    let foreign = instantiate_foreign(&w.chain, &dev_keypair(OPERATOR), &bare_pay_bundle()?)
+    let foreign = instantiate_foreign(&w.chain, &dev_keypair(OPERATOR), &bare_pay_bundle()?, &[])
         .await?
         .to_string();
     w.cli
