@@ -23,7 +23,7 @@ use std::{
 };
 
 use escrow_client::{
-    accounts::{ink_account, parse_account},
+    accounts::{chain_account, ink_account, parse_account},
     config::{self, AssetRef, Config},
     contract::{DryRun, EscrowEvent},
     escrow::Dried,
@@ -160,10 +160,7 @@ impl Ctx {
     pub async fn asset_units(&mut self, asset: &Asset) -> Result<units::Token> {
         match asset {
             Asset::Native => Ok(self.chain().await?.token.clone()),
-            Asset::Psp22(t) => {
-                let bytes: &[u8; 32] = t.as_ref();
-                Ok(self.token(&AccountId32(*bytes)).await?.1.units())
-            }
+            Asset::Psp22(t) => Ok(self.token(&chain_account(t)).await?.1.units()),
         }
     }
 
@@ -181,7 +178,7 @@ impl Ctx {
             if self.tokens.contains_key(&bytes) || self.unreadable_tokens.contains_key(&bytes) {
                 return;
             }
-            if let Err(e) = self.token(&AccountId32(bytes)).await {
+            if let Err(e) = self.token(&chain_account(t)).await {
                 self.unreadable_tokens.insert(bytes, e.to_string());
             }
         }

@@ -503,7 +503,7 @@ pub fn terms_lines(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use escrow_types::*;
 
@@ -656,7 +656,8 @@ mod tests {
         assert!(!bare.contains("fee "), "{bare}");
     }
 
-    fn usdt_ctx() -> RenderCtx {
+    /// A render context that knows the 6-decimal token USDT at `[9; 32]`.
+    pub(crate) fn usdt_ctx() -> RenderCtx {
         let mut rc = RenderCtx::default();
         rc.tokens.insert(
             [9; 32],

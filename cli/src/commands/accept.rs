@@ -21,13 +21,13 @@ use std::io::{IsTerminal, Write};
 
 use clap::Args;
 use escrow_client::{
+    accounts::chain_account,
     contract::{terms_hash, terms_of},
     messages,
     units::{self, Token},
     ClientError, Result,
 };
 use escrow_types::{Balance, Deal, DealId, DealTerms, Digest};
-use subxt::utils::AccountId32;
 
 use super::{call, deposit};
 use crate::{render, Ctx};
@@ -207,8 +207,7 @@ pub async fn run(a: AcceptArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<(
         if value == 0 {
             return call(ctx, out, messages::accept(id, hash, 0), &summary).await;
         }
-        let bytes: [u8; 32] = *t.as_ref();
-        let (_, info) = ctx.token(&AccountId32(bytes)).await?;
+        let (_, info) = ctx.token(&chain_account(&t)).await?;
         return deposit::deposit_tokens(
             ctx,
             out,

@@ -345,7 +345,7 @@ async fn reconnect(url: &str, budget: Duration, lost: &str) -> Result<Arc<Chain>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use escrow_client::{token::TokenInfo, units::Token};
+    use escrow_client::units::Token;
     use escrow_types::{
         DealFunded, DealId, DisputeResolved, MilestoneReleased, ReleaseVia, Resolution, Withdrawn,
     };
@@ -357,16 +357,7 @@ mod tests {
     #[test]
     fn totals_are_grouped_by_asset_and_never_mixed() {
         let usdt = Asset::Psp22(acc(9));
-        let mut r = RenderCtx::default();
-        r.tokens.insert(
-            [9; 32],
-            TokenInfo {
-                address: AccountId32([9; 32]),
-                name: "US Dollar".into(),
-                symbol: "USDT".into(),
-                decimals: 6,
-            },
-        );
+        let mut r = crate::render::tests::usdt_ctx();
         r.deal_assets.insert(DealId(0), Asset::Native);
         r.deal_assets.insert(DealId(1), usdt);
         let funded = |id, amount| {

@@ -59,8 +59,7 @@ pub async fn fund(a: FundArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
         return Err(ClientError::input("amount: must be more than zero"));
     }
     if let Some(t) = view.deal.asset.token() {
-        let bytes: [u8; 32] = *t.as_ref();
-        let (_, info) = ctx.token(&AccountId32(bytes)).await?;
+        let (_, info) = ctx.token(&accounts::chain_account(&t)).await?;
         return deposit::deposit_tokens(
             ctx,
             out,

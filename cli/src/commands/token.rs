@@ -18,7 +18,7 @@ use escrow_client::{
     artifacts::{read_bundle, release_bundle},
     config::{Config, KnownToken},
     contract::REVERT,
-    token::{self, check_metadata, decode_read, Psp22, TokenInfo},
+    token::{self, check_metadata, decode_read, Psp22, TokenCall, TokenInfo},
     units::{self, Token},
     ClientError, Result,
 };
@@ -292,11 +292,24 @@ async fn mint(a: MintArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
     let amount = info
         .parse(&a.amount)
         .map_err(|e| ClientError::input(format!("amount: {e}")))?;
-    let (psp22, _): (Psp22, _) = ctx.token(&info.address).await?;
     let summary = format!("minted {} to {to}", info.format(amount));
-    let (dry, included) = exec_token(ctx, &psp22, token::mint_to(&to, amount), &summary).await?;
+    sign_token_call(ctx, out, &info, token::mint_to(&to, amount), summary).await
+}
+
+/// Signs one call on the token `info` (dry-run, confirm and submit: `exec_token`) and
+/// reports it as the command's one step.
+async fn sign_token_call(
+    ctx: &mut Ctx,
+    out: &mut impl Write,
+    info: &TokenInfo,
+    call: TokenCall,
+    summary: String,
+) -> Result<()> {
+    let (psp22, _): (Psp22, _) = ctx.token(&info.address).await?;
+    let message = call.name;
+    let (dry, included) = exec_token(ctx, &psp22, call, &summary).await?;
     let step = Step {
-        message: "mint_to",
+        message,
         contract: info.address.to_string(),
         summary,
         ret: render::to_json(&()),
@@ -327,24 +340,12 @@ async fn approve(a: ApproveArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         Some(s) => s,
         None => ctx.escrow().await?.address().clone(),
     };
-    let (psp22, _) = ctx.token(&info.address).await?;
     let summary = format!(
         "{spender} may spend {} of the signer's tokens {}",
         info.format(amount),
         info.address
     );
-    let (dry, included) =
-        exec_token(ctx, &psp22, token::approve(&spender, amount), &summary).await?;
-    let step = Step {
-        message: "approve",
-        contract: info.address.to_string(),
-        summary,
-        ret: render::to_json(&()),
-        dry,
-        included,
-    };
-    report_step(ctx, out, &step)?;
-    report_steps(ctx, out, &[step])
+    sign_token_call(ctx, out, &info, token::approve(&spender, amount), summary).await
 }
 
 async fn add(a: AddArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {

@@ -30,10 +30,15 @@ pub fn ink_account(a: &AccountId32) -> ink::primitives::AccountId {
     ink::primitives::AccountId::from(a.0)
 }
 
+/// The chain address of an ink! account: [`ink_account`]'s inverse.
+pub fn chain_account(a: &ink::primitives::AccountId) -> AccountId32 {
+    let bytes: &[u8; 32] = a.as_ref();
+    AccountId32(*bytes)
+}
+
 /// The SS58 address of an ink! account.
 pub fn ss58(a: &ink::primitives::AccountId) -> String {
-    let bytes: &[u8; 32] = a.as_ref();
-    AccountId32(*bytes).to_string()
+    chain_account(a).to_string()
 }
 
 #[cfg(test)]
