@@ -150,13 +150,12 @@ fn a_stablecoin_deal_accepted_with_fund_approves_exactly_the_deposit_and_pays_th
     // The buyer accepts and funds it all: approve exactly 1,000 USDT, accept, fund_tokens.
     let nonce = node.nonce("//Bob");
     let tx = e.accept("//Bob", id, &["--fund", "all"]);
-    let steps: Vec<&str> = tx.json["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|s| s["message"].as_str().unwrap_or_default())
-        .collect();
-    assert_eq!(steps, ["approve", "accept", "fund_tokens"], "{:#?}", tx.run);
+    assert_eq!(
+        tx.steps(),
+        ["approve", "accept", "fund_tokens"],
+        "{:#?}",
+        tx.run
+    );
     assert_eq!(tx.json["steps"][0]["contract"], token.to_string());
     assert_eq!(tx.json["steps"][1]["contract"], escrow.to_string());
     assert_eq!(
@@ -389,13 +388,7 @@ fn a_missing_approval_and_unusable_tokens_are_refused_before_anything_is_signed(
     }
     assert_eq!(node.nonce("//Bob"), nonce + 1, "nothing signed");
     let tx = e.tx("//Bob", &["deal", "fund", &id_s, "60 USDT"]);
-    let steps: Vec<&str> = tx.json["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|s| s["message"].as_str().unwrap_or_default())
-        .collect();
-    assert_eq!(steps, ["approve", "fund_tokens"], "{:#?}", tx.run);
+    assert_eq!(tx.steps(), ["approve", "fund_tokens"], "{:#?}", tx.run);
     assert_eq!(tx.events(), ["DealFunded"]);
     assert_eq!(node.nonce("//Bob"), nonce + 3);
     assert_eq!(balance(&e, &token, &bob), 0);

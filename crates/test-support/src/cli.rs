@@ -123,6 +123,17 @@ impl Tx {
         event_names(&self.json, &self.run)
     }
 
+    /// The messages a multi-step transaction (a token deposit: approve, accept, fund_tokens)
+    /// reported as its `steps`, in order.
+    pub fn steps(&self) -> Vec<String> {
+        self.json["steps"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no steps array: {:#?}", self.run))
+            .iter()
+            .map(|s| s["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// The events called `name`.
     pub fn events_named(&self, name: &str) -> Vec<Json> {
         self.json["events"]

@@ -80,13 +80,12 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
     // when: the buyer accepts and funds the whole order: the token's approve for exactly
     // 20,000 USD, accept, fund_tokens; the advance is paid at once
     let tx = w.cli.accept(BUYER.1, id, &["--fund", "all"]);
-    let steps: Vec<&str> = tx.json["steps"]
-        .as_array()
-        .expect("a token deposit reports its steps")
-        .iter()
-        .map(|s| s["message"].as_str().unwrap_or_default())
-        .collect();
-    assert_eq!(steps, ["approve", "accept", "fund_tokens"], "{:#?}", tx.run);
+    assert_eq!(
+        tx.steps(),
+        ["approve", "accept", "fund_tokens"],
+        "{:#?}",
+        tx.run
+    );
     assert_eq!(tx.json["steps"][0]["contract"], token);
     assert_eq!(
         tx.events(),

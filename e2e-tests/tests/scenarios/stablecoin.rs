@@ -44,13 +44,12 @@ fn seed_deal_in_usd() -> Vec<&'static str> {
 fn seed_deal_funded(w: &mut World) -> u64 {
     let id = w.cli.propose(SELLER.1, &seed_deal_in_usd());
     let tx = w.cli.accept(BUYER.1, id, &["--fund", "all"]);
-    let steps: Vec<&str> = tx.json["steps"]
-        .as_array()
-        .expect("a token deposit reports its steps")
-        .iter()
-        .map(|s| s["message"].as_str().unwrap_or_default())
-        .collect();
-    assert_eq!(steps, ["approve", "accept", "fund_tokens"], "{:#?}", tx.run);
+    assert_eq!(
+        tx.steps(),
+        ["approve", "accept", "fund_tokens"],
+        "{:#?}",
+        tx.run
+    );
     assert_eq!(
         tx.events(),
         ["DealAccepted", "DealFunded", "MilestoneReleased"]
