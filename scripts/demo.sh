@@ -150,14 +150,7 @@ DOCS="$(mktemp -d "${TMPDIR:-/tmp}/escrow-demo.XXXXXX")"
 # Runs escrow with stdin from /dev/null (never a prompt), showing the command (an argument
 # with spaces quoted, so that it can be copied).
 escrow() {
-	local shown="" a
-	for a in "$@"; do
-		case "$a" in
-		*' '*) shown+=" \"$a\"" ;;
-		*) shown+=" $a" ;;
-		esac
-	done
-	printf '\n  $ escrow%s\n' "$shown"
+	printf '\n  $ escrow%s\n' "$(shown_args "$@")"
 	"$ESCROW_BIN" -q "$@" </dev/null | sed 's/^/    /'
 	return "${PIPESTATUS[0]}"
 }

@@ -23,6 +23,18 @@ info() {
 	printf '    %s\n' "$*" >&2
 }
 
+# shown_args <arg...>: the arguments as one line to show a command with, an argument that
+# holds a space in double quotes, so that the line can be copied.
+shown_args() {
+	local shown="" a
+	for a in "$@"; do
+		case "$a" in
+		*' '*) shown+=" \"$a\"" ;;
+		*) shown+=" $a" ;;
+		esac
+	done
+	printf '%s' "$shown"
+}
 die() {
 	printf 'error: [%s] step "%s": %s\n' "$SCRIPT_NAME" "$STEP" "$*" >&2
 	exit 1

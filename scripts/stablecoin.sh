@@ -82,14 +82,7 @@ fi
 # Shows an escrow command (on stderr, an argument with spaces quoted), then runs it with
 # stdin closed (never a prompt).
 escrow() {
-	local shown="" a
-	for a in "$@"; do
-		case "$a" in
-		*' '*) shown+=" \"$a\"" ;;
-		*) shown+=" $a" ;;
-		esac
-	done
-	info "\$ escrow$shown"
+	info "\$ escrow$(shown_args "$@")"
 	"$ESCROW_BIN" -q "$@" </dev/null
 }
 # A read whose output the script needs; shown only when it fails.
