@@ -5,20 +5,6 @@
 use super::*;
 use bare_pay::bare_pay::{BarePay, BarePayRef, Error};
 
-/// An account no test has used: 32 bytes from the clock and a per-process counter.
-fn fresh_account() -> AccountId {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_nanos();
-    let mut bytes = [0xBA; 32];
-    bytes[..16].copy_from_slice(&nanos.to_le_bytes());
-    bytes[16..24].copy_from_slice(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    AccountId::from(bytes)
-}
-
 #[test]
 fn pay_transfers_exact_amount_to_fresh_account() -> E2EResult<()> {
     run(async |mut client| {
@@ -33,7 +19,7 @@ fn pay_transfers_exact_amount_to_fresh_account() -> E2EResult<()> {
             .await
             .expect("instantiate failed");
         let mut call_builder = contract.call_builder::<BarePay>();
-        let payee = fresh_account();
+        let (_, payee) = fresh_account("Payee")?;
         assert_eq!(client.free_balance(payee).await?, 0);
         let contract_before = client.free_balance(contract.account_id).await?;
 
@@ -72,7 +58,7 @@ fn pay_fails_when_amount_exceeds_balance() -> E2EResult<()> {
             .await
             .expect("instantiate failed");
         let mut call_builder = contract.call_builder::<BarePay>();
-        let payee = fresh_account();
+        let (_, payee) = fresh_account("Payee")?;
 
         // when
         let pay = call_builder.pay(payee, 2 * endowment);

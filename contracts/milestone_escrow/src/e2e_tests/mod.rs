@@ -153,10 +153,13 @@ async fn tick(client: &mut Client) -> E2EResult<()> {
     Ok(())
 }
 
-/// A fresh dev-chain account, new on every run (an earlier run on the same chain funded
-/// its own).
+/// A fresh dev-chain account, new on every call: an earlier run on the same chain funded
+/// its own, and two calls in the same millisecond differ by a per-process counter.
 fn fresh_account(name: &str) -> E2EResult<(Keypair, AccountId)> {
-    let uri = format!("//{name}//{}", now_ms());
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let uri = format!("//{name}//{}//{n}", now_ms());
     let pair = Keypair::from_uri(&uri.parse()?)?;
     let id = AccountId::from(pair.public_key().0);
     Ok((pair, id))

@@ -100,8 +100,7 @@ async fn world(client: &mut Client, charges: &mut Charges) -> E2EResult<World> {
         .await
         .expect("instantiate hostile token")
         .account_id;
-    let cb = ink_e2e::create_call_builder::<MilestoneEscrow>(escrow);
-    let mut cb = cb;
+    let mut cb = ink_e2e::create_call_builder::<MilestoneEscrow>(escrow);
     let mut deals = Vec::new();
     for asset in [Asset::Native, Asset::Psp22(usd), Asset::Psp22(hostile)] {
         let terms = DealTerms {
