@@ -13,6 +13,8 @@
 //! - [`messages`]: one typed function per contract message.
 //! - [`submit`]: dry-run → sign (mortal) → submit → wait; never re-submits (a call the pool
 //!   refused as outdated is signed once more: it never entered the pool).
+//! - [`oracle`]: the oracle service: condition documents, DCSA tracking events, the feed
+//!   client, and the pass that attests milestones whose condition holds.
 //! - [`token`]: PSP22 tokens (the assets of token deals): metadata, balances, allowances,
 //!   `approve`; an address that is not a usable token is refused naming it.
 //! - [`contract`]: selectors, dry-run results, events — decoded with `escrow_types`.
@@ -34,6 +36,7 @@ pub mod escrow;
 pub mod keystore;
 pub mod lock;
 pub mod messages;
+pub mod oracle;
 pub mod submit;
 pub mod token;
 pub mod trust;

@@ -13,11 +13,15 @@
 //!   token deal's PSP22 token ([`TokenLedger`]).
 //! - [`chain`]: the few raw chain operations the tests share (submit a call, seal a block,
 //!   dry-run through a runtime API), over the client library's one [`Chain`] type.
+//! - [`carrier`]: a DCSA Track & Trace 2.2 carrier simulator (`GET /v2/events` with
+//!   faults: 5xx, delays, malformed entries) for the oracle service's tests, bench and demo;
+//!   also the `carrier-sim` binary.
 //! - [`accounts`], [`artifacts`]: the development accounts; where the node, the bundles and
 //!   the `escrow` binary are, and whether the chain tests can run ([`chain_available`]).
 
 pub mod accounts;
 pub mod artifacts;
+pub mod carrier;
 pub mod chain;
 pub mod cli;
 pub mod ledger;
