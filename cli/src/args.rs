@@ -133,6 +133,14 @@ pub enum Command {
     Token(commands::token::TokenCommand),
     /// Find out what happened to a submitted transaction (after exit code 4).
     TxStatus(commands::status::StatusArgs),
+    /// The oracle service: attest milestones when the carrier's tracking events meet the
+    /// condition both parties committed to.
+    #[command(subcommand)]
+    Oracle(commands::oracle::OracleCommand),
+    /// Milestone condition documents (release on shipment data): check one, or save one
+    /// received off chain so `deal show` names it.
+    #[command(subcommand)]
+    Condition(commands::condition::ConditionCommand),
 }
 
 #[cfg(test)]

@@ -467,5 +467,7 @@ pub async fn run(cli: Cli, out: &mut impl std::io::Write) -> Result<()> {
         Command::Account(a) => commands::account::run(a, &mut ctx, out).await,
         Command::Token(a) => commands::token::run(a, &mut ctx, out).await,
         Command::TxStatus(a) => commands::status::run(a, &mut ctx, out).await,
+        Command::Oracle(c) => commands::oracle::run(c, &mut ctx, out).await,
+        Command::Condition(a) => commands::condition::run(a, &mut ctx, out).await,
     }
 }

@@ -388,19 +388,25 @@ fn when(t: u64, now: u64) -> String {
     format!("{} ({})", units::format_time(t), units::relative(t, now))
 }
 
+/// The summaries of known condition documents ([`escrow_client::oracle::condition`]), by
+/// their hash: the terms hash of each milestone released on that condition.
+pub type ConditionSummaries = BTreeMap<[u8; 32], String>;
+
 /// Every term of a deal, one line each, for review before anything is signed (`deal
 /// propose` shows what it will propose, `deal accept` what it will accept): the asset
 /// (amounts are shown in its units, `ctx` knowing its token's metadata), parties,
 /// funder, oracles and threshold, release rule, arbiter, fallback split, advance, windows,
 /// the funding deadline, every milestone's amount and ship-by, the agreement, and the
 /// instance's fee when known. `ship_notes[i]`, when given, follows milestone `i`'s ship-by
-/// (how a default was derived).
+/// (how a default was derived). A milestone whose terms hash is in `conditions` shows
+/// `condition: <summary> (0x<hash>)` instead of `terms 0x<hash>`.
 pub fn terms_lines(
     t: &DealTerms,
     fee: Option<&Config>,
     now: u64,
     ctx: &RenderCtx,
     ship_notes: &[Option<String>],
+    conditions: &ConditionSummaries,
 ) -> Vec<String> {
     let tok = &ctx.units(&t.asset);
     let n_oracles = t.oracles.len();
@@ -482,7 +488,12 @@ pub fn terms_lines(
         if let Some(Some(note)) = ship_notes.get(i) {
             line.push_str(&format!(" [{note}]"));
         }
-        if m.terms_hash != [0u8; 32] {
+        if let Some(summary) = conditions.get(&m.terms_hash) {
+            line.push_str(&format!(
+                "; condition: {summary} ({})",
+                units::hex0x(&m.terms_hash)
+            ));
+        } else if m.terms_hash != [0u8; 32] {
             line.push_str(&format!("; terms {}", units::hex0x(&m.terms_hash)));
         }
         lines.push(line);
@@ -614,6 +625,7 @@ pub(crate) mod tests {
             1_796_004_000_000,
             &RenderCtx::default(),
             &notes,
+            &ConditionSummaries::new(),
         )
         .join("\n");
         let acc = |b: u8| ss58(&[b; 32].into());
@@ -647,13 +659,46 @@ pub(crate) mod tests {
             ),
             "{text}"
         );
-        let bare = terms_lines(&terms(), None, 0, &RenderCtx::default(), &[]).join("\n");
+        let bare = terms_lines(
+            &terms(),
+            None,
+            0,
+            &RenderCtx::default(),
+            &[],
+            &ConditionSummaries::new(),
+        )
+        .join("\n");
         assert!(
             bare.contains("funder       none: only the buyer deposits"),
             "{bare}"
         );
         assert!(bare.contains("arbiter      none"), "{bare}");
         assert!(!bare.contains("fee "), "{bare}");
+    }
+
+    #[test]
+    fn terms_lines_name_a_milestones_condition_by_summary_and_hash() {
+        let cc = format!("0x{}", "cc".repeat(32));
+        let known: ConditionSummaries =
+            [([0xcc; 32], "ACT LOAD at INMUN of MUN-HAM-0042".to_string())].into();
+        let text = terms_lines(&terms(), None, 0, &RenderCtx::default(), &[], &known);
+        let m1 = text
+            .iter()
+            .find(|l| l.contains("#1 "))
+            .expect("milestone 1");
+        assert!(
+            m1.ends_with(&format!(
+                "; condition: ACT LOAD at INMUN of MUN-HAM-0042 ({cc})"
+            )),
+            "{m1}"
+        );
+        assert!(!m1.contains("; terms "), "{m1}");
+        // Milestone 0 has no terms hash: nothing about it.
+        let m0 = text
+            .iter()
+            .find(|l| l.contains("#0 "))
+            .expect("milestone 0");
+        assert!(!m0.contains("condition") && !m0.contains("terms"), "{m0}");
     }
 
     /// A render context that knows the 6-decimal token USDT at `[9; 32]`.
@@ -690,7 +735,8 @@ pub(crate) mod tests {
             ],
             ..terms()
         };
-        let text = terms_lines(&t, None, 0, &usdt_ctx(), &[]).join("\n");
+        let text =
+            terms_lines(&t, None, 0, &usdt_ctx(), &[], &ConditionSummaries::new()).join("\n");
         for needle in [
             format!(
                 "asset        USDT (PSP22 token {}, 6 decimals): every amount below is in it",
@@ -703,7 +749,15 @@ pub(crate) mod tests {
             assert!(text.contains(&needle), "lacks {needle:?}:\n{text}");
         }
         // A token whose metadata is unknown: its address, amounts in raw units.
-        let raw = terms_lines(&t, None, 0, &RenderCtx::default(), &[]).join("\n");
+        let raw = terms_lines(
+            &t,
+            None,
+            0,
+            &RenderCtx::default(),
+            &[],
+            &ConditionSummaries::new(),
+        )
+        .join("\n");
         assert!(raw.contains("its metadata is unreadable"), "{raw}");
         assert!(raw.contains("#0 300000000 (raw)"), "{raw}");
     }

@@ -157,7 +157,8 @@ async fn read_and_show(ctx: &mut Ctx, id: DealId) -> Result<(DealTerms, Digest, 
         view.deal.proposer,
         units::hex0x(&local)
     );
-    for line in render::terms_lines(&terms, Some(&fee), now, &ctx.render(), &[]) {
+    let conditions = super::show::summaries(&super::show::known_conditions(ctx, None)?);
+    for line in render::terms_lines(&terms, Some(&fee), now, &ctx.render(), &[], &conditions) {
         let _ = writeln!(err, "{line}");
     }
     Ok((terms, local, view.deal))

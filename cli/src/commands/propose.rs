@@ -12,6 +12,7 @@ use escrow_client::{
     accounts::ink_account,
     contract::{terms_hash, EscrowEvent},
     messages,
+    oracle::{condition::Document, store},
     units::{self, Token},
     ClientError, Result,
 };
@@ -112,13 +113,23 @@ pub struct ProposeArgs {
     #[arg(long)]
     pub funder: Option<String>,
     /// A milestone's own terms document (spec, delivery note template…), hashed with
-    /// BLAKE2b-256 into that milestone's terms hash. Repeat once per milestone, in order.
+    /// BLAKE2b-256 into that milestone's terms hash. Repeat once per milestone, in order
+    /// ("-" for none, e.g. for a milestone that gets --milestone-condition).
     #[arg(long = "milestone-terms-file", conflicts_with = "milestone_terms")]
     pub milestone_terms_files: Vec<PathBuf>,
     /// Or the milestones' terms hashes, comma-separated 0x-hex, one per milestone in order
     /// ("-" for none).
-    #[arg(long = "milestone-terms")]
+    #[arg(long = "milestone-terms", allow_hyphen_values = true)]
     pub milestone_terms: Option<String>,
+    /// Milestone INDEX (its position, from 0) is released on shipment data: its terms hash
+    /// is the hash of the condition document FILE (`escrow condition show FILE`), which an
+    /// oracle service checks against the carrier's tracking events. Repeat for other
+    /// milestones. With --milestone-terms or --milestone-terms-file, write "-" there for
+    /// that milestone: a milestone has one terms hash. The documents are saved in
+    /// $ESCROW_HOME/conditions once the deal is proposed, so `deal show` names them; send
+    /// them to the other party (`escrow condition add FILE` on their side).
+    #[arg(long = "milestone-condition", value_name = "INDEX=FILE")]
+    pub milestone_conditions: Vec<String>,
     /// What the deal is paid in: `native` (the chain's token), a PSP22 token's address, or
     /// the symbol of a token this CLI knows for --url (`escrow token list`). Part of the
     /// terms (and their hash). Milestone amounts are in its decimals.
@@ -126,35 +137,124 @@ pub struct ProposeArgs {
     pub asset: String,
 }
 
+/// A milestone's condition document, from `--milestone-condition INDEX=FILE`.
+#[derive(Debug)]
+pub struct MilestoneCondition {
+    /// The milestone's position, from 0.
+    pub index: usize,
+    /// The file it was read from.
+    pub file: PathBuf,
+    /// The document; its hash is the milestone's terms hash.
+    pub doc: Document,
+}
+
+/// The milestones' terms hashes, and the condition documents some of them are the hashes
+/// of.
+#[derive(Debug)]
+pub struct TermsHashes {
+    /// One per milestone, in order (zero for none).
+    pub hashes: Vec<Digest>,
+    /// The milestones with a condition, in the order given.
+    pub conditions: Vec<MilestoneCondition>,
+}
+
 /// The per-milestone terms hashes (all zero when none are given), checked against the
-/// number of milestones `n`.
-pub fn milestone_terms_hashes(a: &ProposeArgs, n: usize) -> Result<Vec<Digest>> {
-    let hashes: Vec<Digest> = if !a.milestone_terms_files.is_empty() {
-        a.milestone_terms_files
+/// number of milestones `n`: from --milestone-terms-file or --milestone-terms (one entry
+/// per milestone, "-" for none), and from --milestone-condition for the milestones it
+/// names, which must have "-" (or no entry) in the others.
+pub fn milestone_terms_hashes(a: &ProposeArgs, n: usize) -> Result<TermsHashes> {
+    let wanted = condition_args(&a.milestone_conditions, n)?;
+    let (given, flag): (Vec<Option<Digest>>, &str) = if !a.milestone_terms_files.is_empty() {
+        let hashes = a
+            .milestone_terms_files
             .iter()
-            .map(|f| {
-                units::hash_file(f)
-                    .map_err(|e| ClientError::input(format!("--milestone-terms-file: {e}")))
+            .map(|f| match f.to_str() {
+                Some("-") => Ok(None),
+                _ => units::hash_file(f)
+                    .map(Some)
+                    .map_err(|e| ClientError::input(format!("--milestone-terms-file: {e}"))),
             })
-            .collect::<Result<_>>()?
+            .collect::<Result<_>>()?;
+        (hashes, "--milestone-terms-file")
     } else if let Some(list) = &a.milestone_terms {
-        list.split(',')
+        let hashes = list
+            .split(',')
             .map(|h| match h.trim() {
-                "-" => Ok([0u8; 32]),
+                "-" => Ok(None),
                 h => units::parse_hash(h)
+                    .map(Some)
                     .map_err(|e| ClientError::input(format!("--milestone-terms: {e}"))),
             })
-            .collect::<Result<_>>()?
+            .collect::<Result<_>>()?;
+        (hashes, "--milestone-terms")
     } else {
-        return Ok(vec![[0u8; 32]; n]);
+        (vec![None; n], "")
     };
-    if hashes.len() != n {
+    if given.len() != n {
         return Err(ClientError::input(format!(
             "{} milestone terms hash(es) for {n} milestone(s): give one per milestone, in order",
-            hashes.len()
+            given.len()
         )));
     }
-    Ok(hashes)
+    for (arg, index, _) in &wanted {
+        if given[*index].is_some() {
+            return Err(ClientError::input(format!(
+                "--milestone-condition {arg}: milestone {index} also gets a terms hash from \
+                 {flag}; a milestone has one terms hash: write \"-\" there for milestone {index}"
+            )));
+        }
+    }
+    let mut hashes: Vec<Digest> = given.into_iter().map(|h| h.unwrap_or([0; 32])).collect();
+    let mut conditions = Vec::with_capacity(wanted.len());
+    for (arg, index, file) in wanted {
+        let bytes = std::fs::read(&file).map_err(|e| {
+            ClientError::input(format!(
+                "--milestone-condition {arg}: cannot read {}: {e}",
+                file.display()
+            ))
+        })?;
+        let doc = Document::parse(&bytes).map_err(|e| {
+            ClientError::input(format!(
+                "--milestone-condition {arg}: {} is not a valid condition document: {e}",
+                file.display()
+            ))
+        })?;
+        hashes[index] = doc.hash;
+        conditions.push(MilestoneCondition { index, file, doc });
+    }
+    Ok(TermsHashes { hashes, conditions })
+}
+
+/// `--milestone-condition INDEX=FILE` arguments, checked against the number of milestones
+/// `n` (before any file is read): each as given, its index and its file.
+fn condition_args(args: &[String], n: usize) -> Result<Vec<(String, usize, PathBuf)>> {
+    let mut out: Vec<(String, usize, PathBuf)> = Vec::with_capacity(args.len());
+    for arg in args {
+        let (index, file) = arg
+            .split_once('=')
+            .and_then(|(i, f)| Some((i.trim().parse::<usize>().ok()?, f)))
+            .filter(|(_, f)| !f.is_empty())
+            .ok_or_else(|| {
+                ClientError::input(format!(
+                    "--milestone-condition {arg}: expected INDEX=FILE, INDEX the milestone's \
+                     position from 0 and FILE its condition document"
+                ))
+            })?;
+        if index >= n {
+            return Err(ClientError::input(format!(
+                "--milestone-condition {arg}: there is no milestone {index}: the deal has {n} \
+                 milestone(s), numbered from 0"
+            )));
+        }
+        if let Some((first, _, _)) = out.iter().find(|(_, i, _)| *i == index) {
+            return Err(ClientError::input(format!(
+                "--milestone-condition: milestone {index} is given twice ({first} and {arg}); \
+                 a milestone has one condition"
+            )));
+        }
+        out.push((arg.clone(), index, PathBuf::from(file)));
+    }
+    Ok(out)
 }
 
 /// How many milestones the arguments describe (before amounts are parsed).
@@ -409,7 +509,10 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     if let Some(split) = &a.split {
         units::split_total(1_000_000_000, split).map_err(ClientError::input)?;
     }
-    let milestone_terms = milestone_terms_hashes(&a, milestone_count(&a))?;
+    let TermsHashes {
+        hashes: milestone_terms,
+        conditions,
+    } = milestone_terms_hashes(&a, milestone_count(&a))?;
     // And the funding deadline's form (a relative one needs the chain's clock).
     units::parse_time(&a.fund_by, 0).map_err(|e| ClientError::input(format!("--fund-by: {e}")))?;
     // And the asset's name (its metadata needs the chain).
@@ -449,7 +552,12 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
             "proposing these terms (terms hash {}):",
             units::hex0x(&hash)
         );
-        for line in render::terms_lines(&terms, Some(&fee), now, &ctx.render(), &ship_notes) {
+        let known: render::ConditionSummaries = conditions
+            .iter()
+            .map(|c| (c.doc.hash, c.doc.condition.summary()))
+            .collect();
+        for line in render::terms_lines(&terms, Some(&fee), now, &ctx.render(), &ship_notes, &known)
+        {
             eprintln!("{line}");
         }
     }
@@ -481,7 +589,34 @@ pub async fn run(a: ProposeArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     if !ctx.global.json {
         w(out, format!("deal id: {}", e.ret.0))?;
     }
+    if e.included.is_some() {
+        save_conditions(ctx, &conditions);
+    }
     report(ctx, out, "propose", &e, &summary)
+}
+
+/// Saves the proposed deal's condition documents into the store, so `deal show` names
+/// them. The deal is on chain by now: a document that cannot be saved is a warning saying
+/// how to add it, never a failure (a script retrying the proposal would propose twice).
+fn save_conditions(ctx: &Ctx, conditions: &[MilestoneCondition]) {
+    let dir = store::default_dir(&ctx.home);
+    for c in conditions {
+        match store::save(&dir, &c.doc) {
+            Ok(path) if !ctx.global.quiet => eprintln!(
+                "the condition of milestone {} ({}) is saved in {}",
+                c.index,
+                units::hex0x(&c.doc.hash),
+                path.display()
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!(
+                "warning: the condition of milestone {} was not saved ({e}); `deal show` \
+                 will not name it until you run `escrow condition add {}`",
+                c.index,
+                c.file.display()
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -536,6 +671,246 @@ mod tests {
             panic!("not deal propose");
         };
         assert_eq!(a.ship_by.as_deref(), Some("-,+40d"));
+    }
+
+    /// `deal propose` with three milestones and `extra`, parsed.
+    fn propose_args(extra: &[&str]) -> ProposeArgs {
+        use clap::Parser;
+        let mut args = vec![
+            "escrow",
+            "deal",
+            "propose",
+            "--milestone",
+            "1",
+            "--milestone",
+            "2",
+            "--milestone",
+            "3",
+        ];
+        args.extend_from_slice(extra);
+        let cli = crate::Cli::try_parse_from(args).unwrap();
+        let crate::Command::Deal(crate::commands::DealCommand::Propose(a)) = cli.command else {
+            panic!("not deal propose");
+        };
+        a
+    }
+
+    const CONDITION: &str = r#"{"format": "milestone-escrow/condition/v1",
+        "transportDocumentReference": "MUN-HAM-0042",
+        "events": [{"eventType": "EQUIPMENT", "equipmentEventTypeCode": "LOAD",
+                    "location": "INMUN"}]}"#;
+
+    /// A directory holding `load.json` (a valid condition document) and `spec.pdf`.
+    fn files() -> (tempfile::TempDir, String, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let load = dir.path().join("load.json");
+        std::fs::write(&load, CONDITION).unwrap();
+        let spec = dir.path().join("spec.pdf");
+        std::fs::write(&spec, "milestone 0: 500 widgets").unwrap();
+        let s = |p: std::path::PathBuf| p.to_str().unwrap().to_string();
+        (dir, s(load), s(spec))
+    }
+
+    /// The message of a bad-input error (exit 2) of `milestone_terms_hashes`.
+    fn refused(a: &ProposeArgs) -> String {
+        let e = milestone_terms_hashes(a, milestone_count(a)).unwrap_err();
+        assert_eq!(e.exit_code(), 2, "{e}");
+        match e {
+            ClientError::BadInput(m) => m,
+            other => panic!("not bad input: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_milestone_condition_makes_the_documents_hash_that_milestones_terms_hash() {
+        let (_dir, load, spec) = files();
+        let doc = Document::parse(CONDITION.as_bytes()).unwrap();
+        let cond = format!("1={load}");
+
+        let a = propose_args(&["--milestone-condition", &cond]);
+        let t = milestone_terms_hashes(&a, milestone_count(&a)).unwrap();
+        assert_eq!(t.hashes, [[0; 32], doc.hash, [0; 32]]);
+        assert_eq!(t.conditions.len(), 1);
+        assert_eq!(t.conditions[0].index, 1);
+        assert_eq!(t.conditions[0].file, std::path::PathBuf::from(&load));
+        assert_eq!(t.conditions[0].doc, doc);
+
+        // With a hash list: "-" for the milestone with the condition.
+        let x = format!("0x{}", "ab".repeat(32));
+        let a = propose_args(&[
+            "--milestone-terms",
+            &format!("{x},-,-"),
+            "--milestone-condition",
+            &cond,
+        ]);
+        let t = milestone_terms_hashes(&a, 3).unwrap();
+        assert_eq!(t.hashes, [[0xab; 32], doc.hash, [0; 32]]);
+
+        // With terms files: "-" for none.
+        let a = propose_args(&[
+            "--milestone-terms-file",
+            &spec,
+            "--milestone-terms-file",
+            "-",
+            "--milestone-terms-file",
+            "-",
+            "--milestone-condition",
+            &cond,
+            "--milestone-condition",
+            &format!("2={load}"),
+        ]);
+        let t = milestone_terms_hashes(&a, 3).unwrap();
+        let spec_hash = units::blake2_256(b"milestone 0: 500 widgets");
+        assert_eq!(t.hashes, [spec_hash, doc.hash, doc.hash]);
+        assert_eq!(
+            t.conditions.iter().map(|c| c.index).collect::<Vec<_>>(),
+            [1, 2]
+        );
+    }
+
+    #[test]
+    fn a_milestone_condition_for_a_milestone_that_does_not_exist_is_refused() {
+        let (_dir, load, _) = files();
+        let cond = format!("3={load}");
+        assert_eq!(
+            refused(&propose_args(&["--milestone-condition", &cond])),
+            format!(
+                "--milestone-condition 3={load}: there is no milestone 3: the deal has 3 \
+                 milestone(s), numbered from 0"
+            )
+        );
+    }
+
+    #[test]
+    fn a_milestone_condition_not_of_the_form_index_equals_file_is_refused() {
+        for bad in [
+            "load.json",
+            "one=load.json",
+            "1.5=load.json",
+            "1=",
+            "=load.json",
+        ] {
+            assert_eq!(
+                refused(&propose_args(&["--milestone-condition", bad])),
+                format!(
+                    "--milestone-condition {bad}: expected INDEX=FILE, INDEX the milestone's \
+                     position from 0 and FILE its condition document"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_milestone_condition_index_twice_is_refused() {
+        let (_dir, load, spec) = files();
+        let (first, second) = (format!("1={load}"), format!("1={spec}"));
+        assert_eq!(
+            refused(&propose_args(&[
+                "--milestone-condition",
+                &first,
+                "--milestone-condition",
+                &second,
+            ])),
+            format!(
+                "--milestone-condition: milestone 1 is given twice ({first} and {second}); a \
+                 milestone has one condition"
+            )
+        );
+    }
+
+    #[test]
+    fn a_milestone_condition_where_another_terms_hash_is_given_is_refused() {
+        let (_dir, load, spec) = files();
+        let cond = format!("0={load}");
+        let x = format!("0x{}", "ab".repeat(32));
+        assert_eq!(
+            refused(&propose_args(&[
+                "--milestone-terms",
+                &format!("{x},-,-"),
+                "--milestone-condition",
+                &cond,
+            ])),
+            format!(
+                "--milestone-condition {cond}: milestone 0 also gets a terms hash from \
+                 --milestone-terms; a milestone has one terms hash: write \"-\" there for \
+                 milestone 0"
+            )
+        );
+        assert_eq!(
+            refused(&propose_args(&[
+                "--milestone-terms-file",
+                &spec,
+                "--milestone-terms-file",
+                "-",
+                "--milestone-terms-file",
+                "-",
+                "--milestone-condition",
+                &cond,
+            ])),
+            format!(
+                "--milestone-condition {cond}: milestone 0 also gets a terms hash from \
+                 --milestone-terms-file; a milestone has one terms hash: write \"-\" there \
+                 for milestone 0"
+            )
+        );
+        // The count of the other list is checked as before.
+        assert_eq!(
+            refused(&propose_args(&[
+                "--milestone-terms",
+                "-,-",
+                "--milestone-condition",
+                &cond,
+            ])),
+            "2 milestone terms hash(es) for 3 milestone(s): give one per milestone, in order"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_or_invalid_milestone_condition_file_is_refused_naming_it() {
+        let (dir, _, spec) = files();
+        let missing = dir.path().join("missing.json");
+        let missing = missing.to_str().unwrap();
+        let cond = format!("2={missing}");
+        let msg = refused(&propose_args(&["--milestone-condition", &cond]));
+        let prefix = format!("--milestone-condition {cond}: cannot read {missing}: ");
+        assert!(msg.starts_with(&prefix), "{msg}");
+
+        let cond = format!("2={spec}");
+        let parse_error = Document::parse(b"milestone 0: 500 widgets").unwrap_err();
+        assert_eq!(
+            refused(&propose_args(&["--milestone-condition", &cond])),
+            format!(
+                "--milestone-condition {cond}: {spec} is not a valid condition document: \
+                 {parse_error}"
+            )
+        );
+    }
+
+    #[test]
+    fn milestone_conditions_are_checked_before_any_file_is_read() {
+        // A missing file with an index out of range: the index is what is wrong.
+        let msg = refused(&propose_args(&["--milestone-condition", "7=/no/such/file"]));
+        assert!(msg.contains("there is no milestone 7"), "{msg}");
+    }
+
+    #[test]
+    fn propose_help_explains_milestone_conditions() {
+        use clap::CommandFactory;
+        let mut cmd = crate::Cli::command();
+        let help = cmd
+            .find_subcommand_mut("deal")
+            .and_then(|d| d.find_subcommand_mut("propose"))
+            .expect("deal propose")
+            .render_long_help()
+            .to_string();
+        for needle in [
+            "--milestone-condition <INDEX=FILE>",
+            "escrow condition show FILE",
+            "write \"-\" there for",
+            "a milestone has one terms hash",
+        ] {
+            assert!(help.contains(needle), "lacks {needle:?}:\n{help}");
+        }
     }
 
     #[test]

@@ -1,19 +1,28 @@
 //! `escrow deal show ID`: terms, parties, each milestone's state and clocks, totals.
+//!
+//! A milestone whose terms hash is the hash of a condition document the CLI knows (in
+//! `$ESCROW_HOME/conditions`, or in `--conditions DIR`) is marked with that condition: the
+//! chain holds only the hash, so the document itself must come from disk.
 
-use std::io::Write;
+use std::{
+    collections::HashMap,
+    io::Write,
+    path::{Path, PathBuf},
+};
 
 use clap::Args;
 use escrow_client::{
     accounts::ss58,
+    oracle::{condition::Document, store},
     units::{self, format_duration, relative},
-    Result,
+    ClientError, Result,
 };
 use escrow_types::{Deal, DealId, MilestoneStatus, MilestoneView};
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 use super::w;
 use crate::{
-    render::{asset_json, to_json},
+    render::{asset_json, to_json, ConditionSummaries},
     Ctx,
 };
 
@@ -22,6 +31,73 @@ use crate::{
 pub struct ShowArgs {
     /// Deal id.
     pub deal: u64,
+    /// Also look for the milestones' condition documents in this directory (its *.json
+    /// files), besides the ones saved in $ESCROW_HOME/conditions.
+    #[arg(long, value_name = "DIR")]
+    pub conditions: Option<PathBuf>,
+}
+
+/// Condition documents by hash, with the file each was read from.
+pub type Known = HashMap<[u8; 32], (PathBuf, Document)>;
+
+/// The condition documents the CLI knows: the store (`$ESCROW_HOME/conditions`: those
+/// `deal propose` and `escrow condition add` saved), and those in `extra` (which must be
+/// a directory; its documents win over the store's). Files that are not condition
+/// documents are warned about on stderr (unless --quiet) and skipped; so is a store that
+/// cannot be read. An `extra` that cannot be read is bad input.
+pub fn known_conditions(ctx: &Ctx, extra: Option<&Path>) -> Result<Known> {
+    let warn = |s: String| {
+        if !ctx.global.quiet {
+            eprintln!("warning: {s}");
+        }
+    };
+    let mut known = Known::new();
+    let mut add = |loaded: store::Loaded| {
+        for (path, why) in loaded.refused {
+            warn(format!(
+                "{} is not a condition document, skipped: {why}",
+                path.display()
+            ));
+        }
+        known.extend(loaded.by_hash);
+    };
+    match store::load_dir(&store::default_dir(&ctx.home)) {
+        Ok(loaded) => add(loaded),
+        Err(e) => warn(format!("the saved condition documents are not read: {e}")),
+    }
+    if let Some(dir) = extra {
+        if !dir.is_dir() {
+            return Err(ClientError::input(format!(
+                "--conditions {}: not a directory",
+                dir.display()
+            )));
+        }
+        let loaded =
+            store::load_dir(dir).map_err(|e| ClientError::input(format!("--conditions: {e}")))?;
+        add(loaded);
+    }
+    Ok(known)
+}
+
+/// The summaries of `known`, by hash, for [`crate::render::terms_lines`].
+pub fn summaries(known: &Known) -> ConditionSummaries {
+    known
+        .iter()
+        .map(|(h, (_, d))| (*h, d.condition.summary()))
+        .collect()
+}
+
+/// A milestone's `"condition"` in `deal show --json`: `{hash, summary, file}` when its
+/// terms hash is a known condition document, else `null`.
+pub fn condition_json(terms_hash: &[u8; 32], known: &Known) -> Json {
+    match known.get(terms_hash) {
+        Some((file, doc)) => json!({
+            "hash": units::hex0x(terms_hash),
+            "summary": doc.condition.summary(),
+            "file": file.display().to_string(),
+        }),
+        None => Json::Null,
+    }
 }
 
 fn clocks(m: &MilestoneView, now: u64) -> Vec<String> {
@@ -65,6 +141,7 @@ pub fn payee_note(m: &MilestoneView, deal: &Deal) -> Option<String> {
 
 /// Runs `deal show`.
 pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()> {
+    let known = known_conditions(ctx, a.conditions.as_deref())?;
     let escrow = ctx.escrow().await?;
     let reads = escrow.reads_at_best().await?;
     let (view, ms) = reads.deal_with_milestones(DealId(a.deal)).await?;
@@ -74,7 +151,14 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
     if ctx.global.json {
         let v = json!({
             "deal": to_json(&view),
-            "milestones": ms.iter().map(to_json).collect::<Vec<_>>(),
+            "milestones": ms
+                .iter()
+                .map(|m| {
+                    let mut j = to_json(m);
+                    j["condition"] = condition_json(&m.milestone.terms_hash, &known);
+                    j
+                })
+                .collect::<Vec<_>>(),
             "asset": asset_json(&view.deal.asset, &r),
             "now": now,
         });
@@ -212,6 +296,9 @@ pub async fn run(a: ShowArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()>
                 "; terms {}",
                 units::hex0x(&m.milestone.terms_hash)
             ));
+        }
+        if let Some((_, doc)) = known.get(&m.milestone.terms_hash) {
+            line.push_str(&format!("; condition: {}", doc.condition.summary()));
         }
         if let Some(p) = payee_note(m, d) {
             line.push_str("; ");

@@ -37,7 +37,7 @@ use std::{
 use escrow_types::{Deal, DealId, DealStatus, Digest, MilestoneStatus, MilestoneView, Timestamp};
 use futures::{stream, StreamExt};
 use serde_json::{json, Map, Value};
-use subxt::utils::AccountId32;
+use subxt::utils::{AccountId32, H256};
 use subxt_signer::sr25519::Keypair;
 
 use super::{
@@ -190,6 +190,10 @@ pub struct Service {
     done: BTreeSet<DealId>,
     /// Warnings already logged (a warning is logged once, not every pass).
     said: BTreeSet<String>,
+    /// The last pass's best block, deals read and waiting milestones: the same block has the
+    /// same state, so a pass at it reads nothing again (on an instant-seal chain the best
+    /// block changes only with a transaction).
+    seen: Option<(H256, usize, Vec<Waiting>)>,
     failures: u32,
 }
 
@@ -207,6 +211,7 @@ impl Service {
             escrow: None,
             done: BTreeSet::new(),
             said: BTreeSet::new(),
+            seen: None,
             failures: 0,
         }
     }
@@ -257,6 +262,7 @@ impl Service {
         if let Err(e) = self.pass_inner(out, &mut report).await {
             // The connection may be dead: open a fresh one next pass.
             self.escrow = None;
+            self.seen = None;
             report.chain_error = Some(e.to_string());
         }
         report
@@ -301,9 +307,15 @@ impl Service {
 
     /// The milestones waiting for this oracle, read at one best block.
     async fn waiting(&mut self, escrow: &Escrow, report: &mut PassReport) -> Result<Vec<Waiting>> {
-        let reads = escrow.reads_at_best().await?;
-        let (_, number) = escrow.chain().best().await?;
+        let (best, number) = escrow.chain().best().await?;
         report.block = Some(number);
+        if let Some((block, deals, waiting)) = &self.seen {
+            if *block == best {
+                report.deals = *deals;
+                return Ok(waiting.clone());
+            }
+        }
+        let reads = escrow.reads_at(best);
         let now = reads.now().await?;
         let ids: Vec<DealId> = reads
             .deal_ids_of(&self.me, u32::MAX)
@@ -338,6 +350,7 @@ impl Service {
                 self.done.insert(id);
             }
         }
+        self.seen = Some((best, report.deals, waiting.clone()));
         Ok(waiting)
     }
 
