@@ -13,6 +13,10 @@
 //! - [`settlements`]: an oracle quorum, a mutual cancellation.
 //! - [`clocks`]: ship-by deadlines (missed, amended) and review windows that run out.
 //! - [`restart`]: a node restart in the middle of a deal.
+//! - [`oracle`]: the oracle service (`escrow oracle run`) as real processes against the
+//!   carrier simulator: a 2-of-3 quorum with one oracle silent, a wrong condition document,
+//!   estimated, malformed, duplicate and retracted events, a feed outage, a service killed
+//!   and restarted, a deal not naming the oracle, a node restart.
 //! - [`bad_inputs`]: a table of bad inputs (each must exit with the documented code, name
 //!   the bad input, and change nothing on chain), and regressions of bad-input handling.
 //!
@@ -23,6 +27,7 @@
 mod bad_inputs;
 mod clocks;
 mod demo;
+mod oracle;
 mod restart;
 mod settlements;
 mod stablecoin;

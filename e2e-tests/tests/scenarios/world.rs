@@ -22,6 +22,10 @@ pub const SELLER: (&str, &str) = ("seller", "//Charlie");
 pub const ARBITER: (&str, &str) = ("arbiter", "//Dave");
 pub const STRANGER: (&str, &str) = ("stranger", "//Eve");
 pub const ORACLE: (&str, &str) = ("oracle", "//Ferdie");
+/// The second and third oracles of a quorum (with [`ORACLE`] first); scenarios that track
+/// them do not track [`ARBITER`] and [`STRANGER`], the same accounts.
+pub const ORACLE2: (&str, &str) = ("oracle2", "//Dave");
+pub const ORACLE3: (&str, &str) = ("oracle3", "//Eve");
 /// The fee recipient: an account nobody else uses, so it starts empty.
 pub const FEES: (&str, &str) = ("fees", "//Fees");
 /// Deploys the contract and seals "tick" blocks; not tracked.
@@ -196,6 +200,16 @@ impl World {
             SELLER.1,
             &["deal", "submit", id, index, "--evidence-hash", &evidence],
         )
+    }
+
+    /// The nonce of `suri`'s account at the best block: how many of its transactions are
+    /// in blocks (those still in the pool do not count). The async form of
+    /// `TestNode::nonce`, for async tests (it reads through [`World::chain`], so reconnect
+    /// that after a node restart).
+    pub async fn nonce(&self, suri: &str) -> Result<u64> {
+        let (best, _) = self.chain.best().await?;
+        let nonce = self.chain.account_nonce(&dev_account(suri), best).await?;
+        Ok(u64::from(nonce))
     }
 
     /// Seals a block after the wall clock passed `ms`, so the chain's time is past it.

@@ -354,10 +354,22 @@ impl Service {
         Ok(waiting)
     }
 
-    /// Logs, once per milestone, that no document hashes to its terms hash.
+    /// Logs, once per milestone, that no document hashes to its terms hash: an error, unless
+    /// the milestone has no terms document at all (an all-zero terms hash: a person attests
+    /// it, and there is nothing for this service to check).
     fn refuse_unmatched(&mut self, out: &mut dyn Write, w: &Waiting) {
         let key = format!("unmatched {} {}", w.deal.0, w.index);
         if !self.said.insert(key) {
+            return;
+        }
+        if w.terms_hash == [0; 32] {
+            self.log(
+                out,
+                "info",
+                "no_condition",
+                json!({ "deal": w.deal.0, "milestone": w.index,
+                        "why": "the milestone has no terms document; not attesting" }),
+            );
             return;
         }
         self.log(
@@ -446,7 +458,7 @@ impl Service {
                             out,
                             "warn",
                             "event_skipped",
-                            json!({ "event": id, "why": m.why }),
+                            json!({ "event_id": id, "why": m.why }),
                         );
                     }
                 }
@@ -626,7 +638,10 @@ pub fn log_line(json_format: bool, level: &str, event: &str, fields: Value) -> S
         line.insert("level".into(), Value::String(level.into()));
         line.insert("event".into(), Value::String(event.into()));
         if let Value::Object(f) = fields {
-            line.extend(f);
+            for (k, v) in f {
+                // A field never overwrites the line's own keys.
+                line.entry(k).or_insert(v);
+            }
         }
         return Value::Object(line).to_string();
     }
@@ -813,5 +828,16 @@ mod tests {
         assert_eq!(line["deal"], 3);
         assert_eq!(line["why"], "two words");
         assert!(line["ts"].as_str().is_some_and(|t| t.ends_with('Z')), "{line}");
+    }
+
+    #[test]
+    fn a_field_never_overwrites_the_json_lines_own_keys() {
+        let fields = json!({ "event": "garbled-1", "level": "x", "ts": "y", "why": "w" });
+        let line: Value =
+            serde_json::from_str(&log_line(true, "warn", "event_skipped", fields)).expect("JSON");
+        assert_eq!(line["event"], "event_skipped");
+        assert_eq!(line["level"], "warn");
+        assert_ne!(line["ts"], "y");
+        assert_eq!(line["why"], "w");
     }
 }
