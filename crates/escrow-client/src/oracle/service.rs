@@ -622,10 +622,7 @@ fn merged_query(reference: &str, group: &[(Waiting, Condition)]) -> Query {
 /// `poll` × 2^failures, at most `max` (and never less than `poll`).
 pub fn backoff(poll: Duration, max: Duration, failures: u32) -> Duration {
     let factor = 1u32.checked_shl(failures.min(16)).unwrap_or(u32::MAX);
-    poll.checked_mul(factor)
-        .unwrap_or(max)
-        .min(max)
-        .max(poll)
+    poll.checked_mul(factor).unwrap_or(max).min(max).max(poll)
 }
 
 /// A log line: `TIME LEVEL EVENT key=value…` or a JSON object with `ts`, `level`, `event`
@@ -753,7 +750,12 @@ mod tests {
     fn the_chain_state_decides_every_other_standing() {
         let m = milestone(MilestoneStatus::Pending, 100, 0);
         let cases = [
-            (active(&[AccountId32([8; 32])]), m.clone(), SHIP_BY, Standing::NotAnOracle),
+            (
+                active(&[AccountId32([8; 32])]),
+                m.clone(),
+                SHIP_BY,
+                Standing::NotAnOracle,
+            ),
             (
                 deal(&[ME], ReleaseRule::Buyer, DealStatus::Active),
                 m.clone(),
@@ -784,8 +786,18 @@ mod tests {
                 SHIP_BY,
                 Standing::NotFunded,
             ),
-            (active(&[ME]), m.clone(), SHIP_BY + 1, Standing::ShipByPassed),
-            (active(&[ME]), milestone(MilestoneStatus::Released, 100, 1), SHIP_BY, Standing::Attested),
+            (
+                active(&[ME]),
+                m.clone(),
+                SHIP_BY + 1,
+                Standing::ShipByPassed,
+            ),
+            (
+                active(&[ME]),
+                milestone(MilestoneStatus::Released, 100, 1),
+                SHIP_BY,
+                Standing::Attested,
+            ),
         ];
         for (d, m, now, want) in cases {
             assert_eq!(standing(&d, &m, &ME, now), want, "{d:?} {m:?} at {now}");
@@ -820,14 +832,20 @@ mod tests {
         let fields = json!({ "deal": 3, "why": "two words", "tx": "0xab" });
         let text = log_line(false, "warn", "attest_refused", fields.clone());
         let (_, rest) = text.split_once(' ').expect("a timestamp first");
-        assert_eq!(rest, "WARN  attest_refused deal=3 tx=0xab why=\"two words\"");
-        let line: Value = serde_json::from_str(&log_line(true, "warn", "attest_refused", fields))
-            .expect("JSON");
+        assert_eq!(
+            rest,
+            "WARN  attest_refused deal=3 tx=0xab why=\"two words\""
+        );
+        let line: Value =
+            serde_json::from_str(&log_line(true, "warn", "attest_refused", fields)).expect("JSON");
         assert_eq!(line["level"], "warn");
         assert_eq!(line["event"], "attest_refused");
         assert_eq!(line["deal"], 3);
         assert_eq!(line["why"], "two words");
-        assert!(line["ts"].as_str().is_some_and(|t| t.ends_with('Z')), "{line}");
+        assert!(
+            line["ts"].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{line}"
+        );
     }
 
     #[test]
