@@ -4,18 +4,22 @@
 #
 #   deal 1: 20,000 USD in the reference stablecoin (US Dollar, USD, 6 decimals; deployed and
 #           minted to the dev accounts by scripts/stablecoin.sh), 30% advance at order
-#           confirmation, 40% at shipment (attested by a logistics oracle), 30% at delivery
-#           (approved by the buyer)
-#   deal 2: 5,000 UNIT, the chain's native token, on the same terms; the buyer disputes the
-#           delivery and the arbiter splits it 60/40
+#           confirmation, 40% at shipment, 30% at delivery (approved by the buyer). The
+#           shipment is released on tracking data: two oracle services (`escrow oracle run`,
+#           2 of 3 oracles needed), one on the carrier's feed and one on the terminal's, see
+#           the container's LOAD at Mundra in their (simulated, DCSA) feeds and attest it
+#   deal 2: 5,000 UNIT, the chain's native token, on the same terms; the oracle attests the
+#           shipment by hand; the buyer disputes the delivery and the arbiter splits it 60/40
 # Balances, in UNIT and in USD, are printed every time money moves.
 #
 # Usage: scripts/demo.sh [--keep-node] [--rpc-port N]
 #   --keep-node   leave the node this script starts running (default: stop it at the end)
 #   --rpc-port N  the node's RPC port (default 9944)
 # On a fresh machine the first run bootstraps it (scripts/setup.sh; about an hour on 2 cores),
-# then builds the CLI and the contract; a later run with nothing to rebuild takes about
-# 30 s. A node that already answers on the port is used as is and left running.
+# then builds the CLI, the carrier simulator and the contract; a later run with nothing to
+# rebuild takes about 30 s. A node that already answers on the port is used as is and
+# left running. The two carrier simulators (on free ports) and the two oracle services it
+# starts are stopped once deal 1's shipment is released, and in any case when it exits.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 keep_node=0
@@ -29,7 +33,7 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,19p' "$0"
+		sed -n '2,22p' "$0"
 		exit 0
 		;;
 	*) die "unknown argument: $1 (expected --keep-node or --rpc-port N)" ;;
@@ -42,12 +46,13 @@ cd "$REPO_ROOT"
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 URL="ws://127.0.0.1:$rpc_port"
 ESCROW_BIN="$CARGO_TARGET_DIR/release/escrow"
+SIM_BIN="$CARGO_TARGET_DIR/release/carrier-sim"
 BUNDLE="$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract"
 USD_BUNDLE="$CARGO_TARGET_DIR/ink/stablecoin/by-mode/release/stablecoin.contract"
 started=$(now)
 
 # ---------------------------------------------------------------------------------------
-step "1/5 bootstrap: what this machine still needs"
+step "1/7 bootstrap: what this machine still needs"
 # Estimates are for a 2-core machine with a warm network; more cores build faster.
 estimate=0
 needs=()
@@ -71,6 +76,11 @@ fi
 if [ ! -x "$ESCROW_BIN" ]; then
 	needs+=("the escrow CLI, release build (~8 min)")
 	estimate=$((estimate + 8))
+fi
+if [ ! -x "$SIM_BIN" ]; then
+	# Most of its crates are the CLI's; its own, the client library among them, are not.
+	needs+=("the carrier simulator, release build, after the CLI (~2 min)")
+	estimate=$((estimate + 2))
 fi
 if [ ! -f "$BUNDLE" ] || [ ! -f "$USD_BUNDLE" ]; then
 	if [ ! -x "$CARGO_TARGET_DIR/debug/contract-builder" ]; then
@@ -101,12 +111,19 @@ if [ "$need_setup" -eq 1 ]; then
 	info "setup done in $(elapsed_since "$phase_started")s"
 fi
 
-step "2/5 the escrow CLI (cargo build --release -p escrow-cli)"
+step "2/7 the escrow CLI (cargo build --release -p escrow-cli)"
 phase_started=$(now)
 cargo build --release -p escrow-cli --bin escrow
 info "$ESCROW_BIN ready in $(elapsed_since "$phase_started")s"
 
-step "3/5 the contract bundles: the escrow and the stablecoin (scripts/build-contract.sh --cached)"
+step "3/7 the carrier simulator (cargo build --release -p escrow-test-support --bin carrier-sim)"
+# A small HTTP server serving DCSA Track & Trace 2.2 events that the demo publishes: the
+# carrier's and the terminal's tracking feeds, for the oracle services to poll.
+phase_started=$(now)
+cargo build --release -p escrow-test-support --bin carrier-sim
+info "$SIM_BIN ready in $(elapsed_since "$phase_started")s"
+
+step "4/7 the contract bundles: the escrow and the stablecoin (scripts/build-contract.sh --cached)"
 phase_started=$(now)
 # --cached: a contract build takes a minute or two even when nothing changed; the
 # content-keyed cache reuses the last build of exactly these sources instead.
@@ -117,7 +134,7 @@ phase_started=$(now)
 info "$BUNDLE and $USD_BUNDLE ready in $(elapsed_since "$phase_started")s"
 
 # ---------------------------------------------------------------------------------------
-step "4/5 the local chain on $URL"
+step "5/7 the local chain on $URL"
 node_started=0
 if curl -sf --max-time 2 -H 'Content-Type: application/json' \
 	-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
@@ -139,13 +156,76 @@ stop_our_node() {
 		info "stopped the node the demo started"
 	fi
 }
-trap stop_our_node EXIT
+# The other processes the demo starts in the background (the carrier simulators, the oracle
+# services), by pid, with what each is: stopped by pid (SIGTERM, SIGKILL after 5 s) when the
+# demo exits, whatever happens, or earlier once the story no longer needs them.
+BG_PIDS=()
+BG_NAMES=()
+stop_background() {
+	local i pid n
+	# The latest first: the oracle services before the feeds they poll.
+	for ((i = ${#BG_PIDS[@]} - 1; i >= 0; i--)); do
+		pid="${BG_PIDS[$i]}"
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			for n in $(seq 50); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null || true
+			info "stopped ${BG_NAMES[$i]} (pid $pid)"
+		fi
+	done
+	BG_PIDS=()
+	BG_NAMES=()
+}
+on_exit() {
+	stop_background
+	stop_our_node
+}
+trap on_exit EXIT
+# Ctrl-C or a kill: exit through the EXIT trap, which stops what the demo started.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-# ---------------------------------------------------------------------------------------
-step "5/5 the story"
 export ESCROW_HOME="$REPO_ROOT/.escrow" ESCROW_URL="$URL"
 unset ESCROW_CONTRACT ESCROW_SURI ESCROW_ACCOUNT
 DOCS="$(mktemp -d "${TMPDIR:-/tmp}/escrow-demo.XXXXXX")"
+
+# ---------------------------------------------------------------------------------------
+step "6/7 the simulated tracking feeds: the carrier's and the terminal's (carrier-sim)"
+# start_sim NAME: starts a carrier simulator on a free port (its log: $DOCS/NAME-sim.log);
+# sets SIM_URL to its DCSA base URL, which it writes to its --url-file once it listens.
+start_sim() {
+	local name=$1 url_file="$DOCS/$1.url" log="$DOCS/$1-sim.log" pid n
+	"$SIM_BIN" --port 0 --url-file "$url_file" >"$log" 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	BG_NAMES+=("the $name feed's simulator")
+	SIM_URL=""
+	for n in $(seq 100); do
+		if [ -s "$url_file" ]; then
+			SIM_URL="$(tr -d '[:space:]' <"$url_file")"
+			[[ "$SIM_URL" =~ ^http://127\.0\.0\.1:[0-9]+/v2$ ]] && break
+			SIM_URL=""
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -z "$SIM_URL" ]; then
+		sed 's/^/    | /' "$log" >&2
+		die "the $name feed's simulator (pid $pid) wrote no URL to $url_file within 10 s; its log: $log"
+	fi
+	info "the $name feed: $SIM_URL (carrier-sim, pid $pid, log $log)"
+}
+start_sim carrier
+CARRIER_FEED="$SIM_URL"
+start_sim terminal
+TERMINAL_FEED="$SIM_URL"
+
+# ---------------------------------------------------------------------------------------
+step "7/7 the story"
 
 # Runs escrow with stdin from /dev/null (never a prompt), showing the command (an argument
 # with spaces quoted, so that it can be copied).
@@ -186,12 +266,16 @@ trim_zeros() { sed -e 's/0*$//' -e 's/\.$//'; }
 
 PARTY_LABELS=("buyer     Hanseatic Apparel, Hamburg   (//Bob)"
 	"seller    Tiruppur Cotton Mills, India (//Charlie)"
-	"oracle    SeaTrack logistics           (//Ferdie)"
+	"oracle    SeaTrack carrier feed        (//Ferdie)"
+	"oracle    Mundra terminal operator     (//Eve)"
+	"oracle    inspection agency            (//Inspector)"
 	"arbiter   trade arbitration desk       (//Dave)"
 	"platform  fee recipient, 1%            (//Alice)"
 	"escrow    the contract (holds the money)")
 # The parties, then the contract (its address is known once it is deployed).
-PARTY_IDS=(//Bob //Charlie //Ferdie //Dave //Alice)
+PARTY_IDS=(//Bob //Charlie //Ferdie //Eve //Inspector //Dave //Alice)
+# Rows of the table the closing check reads.
+ROW_BUYER=0 ROW_SELLER=1 ROW_INSPECTOR=4 ROW_PLATFORM=6 ROW_ESCROW=7
 declare -a START_UNIT START_USD NOW_UNIT NOW_USD
 read_balances() { # fills NOW_UNIT and NOW_USD, one entry per PARTY_LABELS row
 	local i b
@@ -283,19 +367,43 @@ show_balances "at the start"
 # ----- deal 1 ---------------------------------------------------------------------------
 cat >"$DOCS/po-4711.txt" <<'EOF'
 Purchase order 4711: 8,000 organic cotton shirts, FOB Mundra, 20,000 USD.
-30% advance at order confirmation, 40% at shipment (bill of lading), 30% at delivery.
+30% advance at order confirmation, 40% at shipment (container loaded on board at Mundra,
+as the carrier's and the terminal's tracking data show), 30% at delivery.
 EOF
-echo "Bill of lading MUN-HAM-0042: 2 x 40ft containers, shipped on board" >"$DOCS/bl-0042.txt"
+echo "Bill of lading MUN-HAM-0042: 1 x 40ft container MSKU1234567, shipped on board" >"$DOCS/bl-0042.txt"
 echo "Proof of delivery: Hamburg warehouse, 8,000 shirts, no remarks" >"$DOCS/pod-0042.txt"
+# The shipment milestone's condition (format: crates/escrow-client/src/oracle/condition.rs).
+cat >"$DOCS/loaded-mundra.json" <<'EOF'
+{
+  "format": "milestone-escrow/condition/v1",
+  "description": "Container loaded on board at Mundra",
+  "transportDocumentReference": "MUN-HAM-0042",
+  "events": [
+    {"eventType": "EQUIPMENT", "equipmentEventTypeCode": "LOAD", "location": "INMUN"}
+  ]
+}
+EOF
 
 say "DEAL 1, in US dollars. Tiruppur Cotton Mills (seller) proposes the order to Hanseatic
-Apparel (buyer): 20,000 USD in three milestones, 30/40/30, the first an advance; SeaTrack
-attests the shipment; a 7-day review window after each delivery; an arbiter for disputes. The
-asset is part of the terms: every amount of this deal, the fee included, is in USD. The
-purchase order's hash becomes part of the terms too."
-out="$(escrow --suri //Charlie deal propose --buyer //Bob --oracle //Ferdie --arbiter //Dave \
-	--asset "$USD" --total "20000 USD" --split 30,40,30 --advance --review 7d --arbitration 14d \
-	--terms-file "$DOCS/po-4711.txt")"
+Apparel (buyer): 20,000 USD in three milestones, 30/40/30, the first an advance; a 7-day
+review window after each delivery; an arbiter for disputes. The asset is part of the terms:
+every amount of this deal, the fee included, is in USD. The purchase order's hash becomes
+part of the terms too."
+say "The shipment (milestone 1) is released on tracking data, with nobody typing an
+attestation: its terms are a condition document, \"an actual (ACT) equipment event LOAD for
+transport document MUN-HAM-0042 at Mundra (UN/LOCODE INMUN)\", and its hash is the
+milestone's terms hash, so both parties commit to it on chain. Three oracles watch for it and
+any two release the 40%: SeaTrack on the carrier's feed (//Ferdie), the Mundra terminal
+operator on its own feed (//Eve), and an inspection agency (//Inspector) that will stay
+silent. The buyer approves the other milestones (--rule either: the buyer or the oracles)."
+printf '\n  $ cat %s\n' "$DOCS/loaded-mundra.json"
+sed 's/^/    /' "$DOCS/loaded-mundra.json"
+escrow condition show "$DOCS/loaded-mundra.json"
+out="$(escrow --suri //Charlie deal propose --buyer //Bob \
+	--oracle //Ferdie --oracle //Eve --oracle //Inspector --threshold 2 --rule either \
+	--arbiter //Dave --asset "$USD" --total "20000 USD" --split 30,40,30 --advance \
+	--review 7d --arbitration 14d --terms-file "$DOCS/po-4711.txt" \
+	--milestone-condition 1="$DOCS/loaded-mundra.json")"
 printf '%s\n' "$out"
 deal1="$(deal_id_of <<<"$out")"
 [ -n "$deal1" ] || die "no deal id in the propose output"
@@ -314,11 +422,109 @@ hash1="$(terms_hash_of "$deal1")"
 escrow --suri //Bob deal accept "$deal1" --terms-hash "$hash1" --fund all
 show_balances "deal 1: order confirmed, advance paid"
 
-say "The exporter ships and submits milestone 1 with the bill of lading's hash. SeaTrack, the
-logistics oracle, attests the shipment: the 40% is released."
+# start_oracle NAME SURI FEED: starts `escrow oracle run` in the background, signing as SURI
+# and polling FEED every 2 s, its log in $DOCS/oracle-NAME.log; waits (at most 30 s) for its
+# `started` line and shows it. Sets ORACLE_LOG.
+oracle_line() { grep -E "^[^ ]+ +[A-Z]+ +$1( |\$)" "$2" || true; }
+start_oracle() {
+	local name=$1 suri=$2 feed=$3 pid n
+	ORACLE_LOG="$DOCS/oracle-$name.log"
+	printf '\n  $ escrow --suri %s oracle run --feed %s --poll 2s >%s &\n' "$suri" "$feed" "$ORACLE_LOG"
+	"$ESCROW_BIN" --suri "$suri" oracle run --feed "$feed" --poll 2s </dev/null >"$ORACLE_LOG" 2>&1 &
+	pid=$!
+	BG_PIDS+=("$pid")
+	BG_NAMES+=("the $name oracle service")
+	for n in $(seq 300); do
+		[ -n "$(oracle_line started "$ORACLE_LOG")" ] && break
+		if ! kill -0 "$pid" 2>/dev/null; then
+			sed 's/^/    | /' "$ORACLE_LOG" >&2
+			die "the $name oracle service (pid $pid) exited before it started; its log: $ORACLE_LOG"
+		fi
+		sleep 0.1
+	done
+	[ -n "$(oracle_line started "$ORACLE_LOG")" ] ||
+		die "the $name oracle service (pid $pid) did not start within 30 s; its log: $ORACLE_LOG"
+	oracle_line started "$ORACLE_LOG" | sed 's/^/    /'
+}
+say "SeaTrack and the terminal operator each run an oracle service: it signs as its oracle,
+finds the deals that name it, matches each waiting milestone's on-chain terms hash to a
+condition document it holds (here the one \`deal propose\` saved in \$ESCROW_HOME/conditions;
+an oracle elsewhere adds the file the parties send it with \`escrow condition add\`), and polls
+its tracking feed every 2 s. The inspection agency runs none."
+start_oracle seatrack //Ferdie "$CARRIER_FEED"
+SEATRACK_LOG="$ORACLE_LOG"
+start_oracle terminal //Eve "$TERMINAL_FEED"
+TERMINAL_LOG="$ORACLE_LOG"
+
+say "The exporter ships and submits milestone 1 with the bill of lading's hash. Nothing is
+released: no feed has reported the container loaded yet."
 escrow --suri //Charlie deal submit "$deal1" 1 --evidence-file "$DOCS/bl-0042.txt"
-escrow --suri //Ferdie deal attest "$deal1" 1
-show_balances "deal 1: shipment attested"
+
+# The ACT LOAD event as a DCSA Track & Trace 2.2 feed serves it, compact JSON.
+load_event() {
+	local at
+	at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	printf '{"eventID":"%s","eventType":"EQUIPMENT","eventClassifierCode":"ACT",' \
+		"$(cat /proc/sys/kernel/random/uuid)"
+	printf '"eventCreatedDateTime":"%s","eventDateTime":"%s",' "$at" "$at"
+	printf '"equipmentEventTypeCode":"LOAD","equipmentReference":"MSKU1234567",'
+	printf '"emptyIndicatorCode":"LADEN","eventLocation":{"UNLocationCode":"INMUN"},'
+	printf '"transportCall":{"UNLocationCode":"INMUN","transportCallID":"INMUN-V042E","modeOfTransport":"VESSEL"},'
+	printf '"documentReferences":[{"documentReferenceType":"TRD","documentReferenceValue":"MUN-HAM-0042"}]}'
+}
+# publish NAME FEED: the feed NAME publishes the ACT LOAD event (its simulator's control
+# endpoint, beside the DCSA API).
+publish() {
+	local name=$1 control="${2%/v2}/sim/events" event answer
+	event="$(load_event)"
+	printf '\n  # %s\n  $ curl -X POST %s -d '"'"'%s'"'"'\n' "$name" "$control" "$event"
+	answer="$(curl -sS -f --max-time 5 -X POST -H 'Content-Type: application/json' \
+		--data-binary "$event" "$control")" ||
+		die "the $name feed's simulator refused the event at $control"
+	[ -z "$answer" ] || printf '%s\n' "$answer" | sed 's/^/    /'
+}
+say "The container MSKU1234567 is loaded on board at Mundra. The carrier and the terminal each
+publish the actual (ACT) LOAD event in their DCSA Track & Trace feeds:"
+publish "the carrier's feed (SeaTrack)" "$CARRIER_FEED"
+publish "the terminal's feed (Mundra terminal operator)" "$TERMINAL_FEED"
+
+# Milestone INDEX's status in deal ID, from `deal show --json`.
+milestone_status() {
+	escrow_value --json deal show "$1" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["milestones"][int(sys.argv[1])]["milestone"]["status"])' "$2"
+}
+published=$(now)
+release_wait=60 # seconds: two polls of 2 s and two blocks take a few
+info "waiting (at most $release_wait s) for the oracle services to see it and attest..."
+status=""
+for n in $(seq "$release_wait"); do
+	status="$(milestone_status "$deal1" 1)"
+	[ "$status" = Released ] && break
+	sleep 1
+done
+[ "$status" = Released ] ||
+	die "milestone 1 of deal $deal1 is $status, not Released, $release_wait s after the LOAD events were published; see the oracle services' logs $SEATRACK_LOG and $TERMINAL_LOG (and the feeds' $DOCS/carrier-sim.log, $DOCS/terminal-sim.log)"
+say "Milestone 1 is released, $(elapsed_since "$published") s after the events were published: each service logged its attestation, and the second reached the quorum of 2 and released the 40%. Nobody typed \`deal attest\`."
+for log in "$SEATRACK_LOG" "$TERMINAL_LOG"; do
+	printf '\n  %s\n' "$log"
+	oracle_line attested "$log" | sed 's/^/    /'
+done
+# The chain's record: exactly two attestations of milestone 1, and its release via Oracles.
+escrow_value --json events --deal "$deal1" | python3 -c '
+import json, sys
+events = [json.loads(line) for line in sys.stdin]
+attested = [e for e in events if e["event"] == "MilestoneAttested" and e["index"] == 1]
+released = [e for e in events if e["event"] == "MilestoneReleased" and e["index"] == 1]
+if len(attested) != 2 or len(released) != 1 or released[0]["via"] != "Oracles":
+    sys.exit("deal %s: expected 2 attestations and a release via Oracles of milestone 1, got %s"
+             % (sys.argv[1], json.dumps(attested + released)))' "$deal1" ||
+	die "the events of deal $deal1 do not show the quorum's release of milestone 1"
+escrow events --deal "$deal1"
+show_balances "deal 1: shipment released on tracking data"
+say "The oracle services' part in this story is done: the demo stops them and the feeds (a
+real one keeps running for the next deals)."
+stop_background
 
 say "The containers arrive in Hamburg. The exporter submits the proof of delivery and the
 buyer approves it: the last 30% is released and the deal closes."
@@ -373,11 +579,16 @@ read -r usd_seller usd_fees usd_buyer <<<"$(payouts_of "$deal1")"
 read -r unit_seller unit_fees unit_buyer <<<"$(payouts_of "$deal2")"
 read_balances
 usd_change() { echo $((NOW_USD[$1] - START_USD[$1])); }
-if ! { [ "$(usd_change 1)" -eq "$usd_seller" ] && [ "$(usd_change 4)" -eq "$usd_fees" ] &&
-	[ "$usd_buyer" -eq 0 ] && [ "$(usd_change 0)" -eq $((-usd_seller - usd_fees)) ] &&
-	[ "$(usd_change 5)" -eq 0 ]; }; then
-	die "deal 1's USD payouts (seller $usd_seller, fees $usd_fees, buyer $usd_buyer) differ from the USD balance changes (seller $(usd_change 1), platform $(usd_change 4), buyer $(usd_change 0), escrow $(usd_change 5))"
+if ! { [ "$(usd_change $ROW_SELLER)" -eq "$usd_seller" ] &&
+	[ "$(usd_change $ROW_PLATFORM)" -eq "$usd_fees" ] && [ "$usd_buyer" -eq 0 ] &&
+	[ "$(usd_change $ROW_BUYER)" -eq $((-usd_seller - usd_fees)) ] &&
+	[ "$(usd_change $ROW_ESCROW)" -eq 0 ]; }; then
+	die "deal 1's USD payouts (seller $usd_seller, fees $usd_fees, buyer $usd_buyer) differ from the USD balance changes (seller $(usd_change $ROW_SELLER), platform $(usd_change $ROW_PLATFORM), buyer $(usd_change $ROW_BUYER), escrow $(usd_change $ROW_ESCROW))"
 fi
+# The silent oracle signed nothing: not a planck of its native balance moved.
+unit_change() { echo $((NOW_UNIT[$1] - START_UNIT[$1])); }
+[ "$(unit_change $ROW_INSPECTOR)" -eq 0 ] ||
+	die "the silent oracle //Inspector's native balance changed by $(unit_change $ROW_INSPECTOR) planck: it should never have signed"
 rm -rf "$DOCS"
 step "demo done in $(elapsed_since "$started")s"
 short_usd() { fmt_usd "$1" | trim_zeros; }

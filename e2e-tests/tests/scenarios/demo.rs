@@ -1,51 +1,103 @@
 //! The two deals of the demo, from proposal to closure: in US dollars (the reference
-//! stablecoin `scripts/stablecoin.sh` deploys, as the demo runs it), an advance, an
-//! oracle-attested shipment and a buyer-approved delivery; and in the native token, a
-//! delivery disputed and split by the arbiter. And the script itself: deployed once, each
-//! dev account topped up, a second run signing nothing.
+//! stablecoin `scripts/stablecoin.sh` deploys, as the demo runs it), an advance, a shipment
+//! released by two oracle services (`escrow oracle run`, real processes) that see the
+//! container's `LOAD` in their simulated carrier feeds, two of three oracles with the third
+//! silent, and a buyer-approved delivery; and in the native token, a delivery disputed and
+//! split by the arbiter. And the script the demo runs to get its dollars: deployed once,
+//! each dev account topped up, a second run signing nothing.
+
+use std::time::{Duration, Instant};
 
 use escrow_test_support::{
     accounts::dev_account,
     artifacts::{chain_and_stablecoin_available, stablecoin_bundle},
+    carrier::{equipment_event, CarrierSim},
     chain_available,
     cli::amount,
-    exit, units, Result, TokenLedger,
+    exit,
+    stream::{Pipe, Streaming},
+    units, Result, TokenLedger,
 };
 
+use serde_json::{json, Value as Json};
 use subxt::utils::AccountId32;
 
 use crate::world::{assert_released, usd, World, ARBITER, BUYER, DEV_USD, FEES, ORACLE, SELLER};
 
+/// Deal 1's second oracle: the Mundra terminal operator, on its own feed.
+const TERMINAL: (&str, &str) = ("terminal", "//Eve");
+/// Deal 1's third oracle: an inspection agency that never signs. An account nobody else
+/// uses, so it starts (and must end) empty.
+const INSPECTOR: (&str, &str) = ("inspector", "//Inspector");
+/// The bill of lading the shipment milestone's condition names.
+const TRD: &str = "MUN-HAM-0042";
+/// How long the release may take once both feeds show the `LOAD`: two polls of 2 s and two
+/// blocks, with a wide margin for a loaded machine.
+const RELEASE_WITHIN: Duration = Duration::from_secs(60);
+/// How long to wait for a service's log line.
+const LOG_WITHIN: Duration = Duration::from_secs(30);
+
 /// Deal 1 of the demo: an Indian textile exporter sells to a European buyer for 20,000
-/// USD in the reference stablecoin; 30% advance on acceptance, 40% on shipment attested by
-/// the logistics oracle, 30% on delivery approved by the buyer. Every account's USD balance
-/// to the smallest unit, and its native balance with the chain's fees and deposits.
+/// USD in the reference stablecoin; 30% advance on acceptance; 40% on shipment, released
+/// when two of three oracles attest it: the carrier's and the terminal's oracle services
+/// (running processes, as the demo starts them), which see the `ACT` `LOAD` at Mundra in
+/// their own simulated DCSA feeds, while the inspection agency stays silent; 30% on
+/// delivery approved by the buyer. Every account's USD balance to the smallest unit, and
+/// its native balance with the chain's fees and deposits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> Result<()> {
+async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_then_buyer_delivery(
+) -> Result<()> {
     if !chain_and_stablecoin_available() {
         return Ok(());
     }
-    let mut w = World::start(&[BUYER, SELLER, ORACLE, ARBITER], false).await?;
+    let mut w = World::start(
+        &[BUYER, SELLER, ORACLE, TERMINAL, INSPECTOR, ARBITER],
+        false,
+    )
+    .await?;
     // given: the stablecoin as the demo deploys it: each dev account holds 1,000,000 USD,
-    // the fee recipient and the escrow none
+    // the silent oracle, the fee recipient and the escrow none
     let token = w.stablecoin().await?;
-    for (label, _) in [BUYER, SELLER, ORACLE, ARBITER] {
+    for (label, _) in [BUYER, SELLER, ORACLE, TERMINAL, ARBITER] {
         assert_eq!(w.usd().start_of(label), DEV_USD, "{label}");
     }
-    assert_eq!(w.usd().start_of(FEES.0), 0);
-    assert_eq!(w.usd().start_of("contract"), 0);
+    for label in [INSPECTOR.0, FEES.0, "contract"] {
+        assert_eq!(w.usd().start_of(label), 0, "{label}");
+    }
     let po = w.cli.file(
         "po-4711.txt",
         "PO 4711: 8,000 organic cotton shirts, FOB Mundra, 20,000 USD",
     );
     let bill_of_lading = w
         .cli
-        .file("bl.txt", "B/L MUN-HAM-0042: 2 x 40ft containers");
+        .file("bl.txt", "B/L MUN-HAM-0042: 1 x 40ft container MSKU1234567");
     let delivery_note = w
         .cli
         .file("pod.txt", "Proof of delivery, Hamburg warehouse");
+    // The shipment milestone's condition, as the demo writes it.
+    let condition = w.cli.file(
+        "loaded-mundra.json",
+        &json!({
+            "format": "milestone-escrow/condition/v1",
+            "description": "Container loaded on board at Mundra",
+            "transportDocumentReference": TRD,
+            "events": [{"eventType": "EQUIPMENT", "equipmentEventTypeCode": "LOAD", "location": "INMUN"}],
+        })
+        .to_string(),
+    );
+    let shown = w
+        .cli
+        .run(&["--json", "condition", "show", &condition])
+        .json();
+    assert_eq!(
+        shown["summary"], "ACT LOAD at INMUN of MUN-HAM-0042",
+        "{shown}"
+    );
+    let condition_hash = shown["hash"].as_str().expect("a hash").to_string();
 
-    // given: the exporter proposes in USD; nothing moves but the chain's costs
+    // given: the exporter proposes in USD, three oracles of which two release, milestone 1
+    // on the condition; nothing moves but the chain's costs
+    let on_loaded = format!("1={condition}");
     let id = w.cli.propose(
         SELLER.1,
         &[
@@ -53,6 +105,14 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
             BUYER.1,
             "--oracle",
             ORACLE.1,
+            "--oracle",
+            TERMINAL.1,
+            "--oracle",
+            INSPECTOR.1,
+            "--threshold",
+            "2",
+            "--rule",
+            "either",
             "--arbiter",
             ARBITER.1,
             "--asset",
@@ -68,6 +128,8 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
             "14d",
             "--terms-file",
             &po,
+            "--milestone-condition",
+            &on_loaded,
         ],
     );
     let id_s = id.to_string();
@@ -75,6 +137,23 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
     assert_eq!(shown["asset"]["symbol"], "USD", "{shown}");
     assert_eq!(shown["deal"]["deal"]["asset"]["Psp22"], token, "{shown}");
     assert_eq!(amount(&shown["deal"]["deal"]["total"]), usd(20_000));
+    assert_eq!(shown["deal"]["deal"]["oracle_threshold"], 2, "{shown}");
+    let shipment = &shown["milestones"][1];
+    assert_eq!(
+        shipment["milestone"]["terms_hash"], condition_hash,
+        "{shown}"
+    );
+    assert_eq!(
+        shipment["condition"]["summary"], "ACT LOAD at INMUN of MUN-HAM-0042",
+        "{shown}"
+    );
+    for other in [0, 2] {
+        assert_eq!(
+            shown["milestones"][other]["condition"],
+            Json::Null,
+            "{shown}"
+        );
+    }
     w.check("after the proposal").await?;
 
     // when: the buyer accepts and funds the whole order: the token's approve for exactly
@@ -97,7 +176,15 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
     assert_released(&tx, 0, net, fee, "Advance");
     w.check("after the advance").await?;
 
-    // when: the exporter ships; the logistics oracle attests the bill of lading
+    // given: the carrier's and the terminal's feeds, each watched by its oracle's service
+    // (the inspection agency runs none)
+    let carrier = CarrierSim::start()?;
+    let terminal = CarrierSim::start()?;
+    let nonces_before = (w.nonce(ORACLE.1).await?, w.nonce(TERMINAL.1).await?);
+    let mut seatrack = OracleService::start(&w, ORACLE.1, &carrier);
+    let mut mundra = OracleService::start(&w, TERMINAL.1, &terminal);
+
+    // when: the exporter ships and submits the bill of lading
     let tx = w.cli.tx(
         SELLER.1,
         &[
@@ -110,14 +197,109 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
         ],
     );
     assert_eq!(tx.events(), ["MilestoneSubmitted"]);
+    let submitted_in = tx.json["block"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no block: {:#?}", tx.run));
+    // then: each service passes over the submitted milestone, reaching the node and its
+    // feed, which shows no LOAD yet: not attested, not released
+    for service in [&mut seatrack, &mut mundra] {
+        let pass = loop {
+            let health = service.next("health");
+            if health["chain"]["block"].as_u64() >= Some(submitted_in) {
+                break health;
+            }
+        };
+        assert_eq!(
+            (
+                &pass["chain"]["status"],
+                &pass["feed"]["status"],
+                &pass["attested"]
+            ),
+            (&json!("ok"), &json!("ok"), &json!(0)),
+            "{}: {pass}",
+            service.who
+        );
+    }
+    assert_eq!(shipment_status(&w, id), ("Submitted".to_string(), 0));
     w.check("after the shipment is submitted").await?;
-    let tx = w.cli.tx(ORACLE.1, &["deal", "attest", &id_s, "1"]);
-    assert_eq!(tx.events(), ["MilestoneAttested", "MilestoneReleased"]);
-    let (net, fee) = w.released_usd(usd(8_000), SELLER.0);
-    assert_released(&tx, 1, net, fee, "Oracles");
-    w.check("after the shipment is attested").await?;
 
-    // when: the goods arrive; the buyer approves the delivery
+    // when: the container is loaded at Mundra: the carrier and the terminal each publish
+    // the ACT LOAD event in their feeds
+    carrier.publish(equipment_event("ACT", "LOAD", "INMUN", TRD));
+    terminal.publish(equipment_event("ACT", "LOAD", "INMUN", TRD));
+    // then: both services attest; the second attestation reaches the quorum and releases
+    // the 40%
+    let deadline = Instant::now() + RELEASE_WITHIN;
+    while shipment_status(&w, id).0 != "Released" {
+        assert!(
+            Instant::now() < deadline,
+            "milestone 1 not released within {RELEASE_WITHIN:?} of the LOAD events: {:?}; \
+             //Ferdie's log {:#?}, //Eve's log {:#?}",
+            shipment_status(&w, id),
+            seatrack.process.out_seen,
+            mundra.process.out_seen
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let mut released_by = Vec::new();
+    for service in [&mut seatrack, &mut mundra] {
+        let attested = service.next("attested");
+        assert_eq!(
+            (&attested["deal"], &attested["milestone"]),
+            (&json!(id), &json!(1))
+        );
+        assert_eq!(attested["threshold"], 2, "{attested}");
+        if attested["released"] == true {
+            released_by.push(service.who);
+        }
+    }
+    assert_eq!(
+        released_by.len(),
+        1,
+        "exactly one attestation released: {released_by:?}"
+    );
+    drop((seatrack, mundra));
+    // (status, attestation bits: //Ferdie 1, //Eve 2, //Inspector 4)
+    assert_eq!(shipment_status(&w, id), ("Released".to_string(), 1 | 2));
+    let events = events_of(&w, id);
+    let attested: Vec<(&str, &Json)> = events
+        .iter()
+        .filter(|e| e["event"] == "MilestoneAttested")
+        .map(|e| {
+            let who = [ORACLE.1, TERMINAL.1, INSPECTOR.1]
+                .into_iter()
+                .find(|s| e["oracle"] == dev_account(s).to_string())
+                .unwrap_or_else(|| panic!("an attestation by an account not named: {e}"));
+            (who, &e["index"])
+        })
+        .collect();
+    let mut by = attested.iter().map(|(who, _)| *who).collect::<Vec<_>>();
+    by.sort_unstable();
+    assert_eq!(by, [TERMINAL.1, ORACLE.1], "{events:#?}");
+    assert!(
+        attested.iter().all(|(_, index)| **index == 1),
+        "{events:#?}"
+    );
+    let released: Vec<&Json> = events
+        .iter()
+        .filter(|e| e["event"] == "MilestoneReleased" && e["index"] == 1)
+        .collect();
+    assert_eq!(released.len(), 1, "{events:#?}");
+    let (net, fee) = w.released_usd(usd(8_000), SELLER.0);
+    assert_eq!(amount(&released[0]["amount"]), net, "{}", released[0]);
+    assert_eq!(amount(&released[0]["fee"]), fee, "{}", released[0]);
+    assert_eq!(released[0]["via"], "Oracles", "{}", released[0]);
+    // Each service signed exactly its one attestation; the silent oracle nothing.
+    assert_eq!(
+        (w.nonce(ORACLE.1).await?, w.nonce(TERMINAL.1).await?),
+        (nonces_before.0 + 1, nonces_before.1 + 1)
+    );
+    assert_eq!(w.nonce(INSPECTOR.1).await?, 0);
+    w.check("after the shipment is released by the oracle services")
+        .await?;
+
+    // when: the goods arrive; the buyer approves the delivery (the rule lets the buyer or
+    // the oracles release)
     w.cli.tx(
         SELLER.1,
         &[
@@ -142,13 +324,18 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
 
     // then: the exporter got 19,800 USD, the platform 200 USD, the buyer paid 20,000 USD,
     // the contract holds nothing of it; nobody's native balance moved but by the chain's
-    // costs
+    // costs; the silent oracle paid nothing and holds nothing
     w.check("after the delivery").await?;
     let balances = w.usd().balances().await?;
     assert_eq!(balances[BUYER.0], DEV_USD - usd(20_000));
     assert_eq!(balances[SELLER.0], DEV_USD + usd(19_800));
     assert_eq!(balances[FEES.0], usd(200));
     assert_eq!(balances["contract"], 0);
+    assert_eq!(balances[ORACLE.0], DEV_USD);
+    assert_eq!(balances[TERMINAL.0], DEV_USD);
+    assert_eq!(balances[INSPECTOR.0], 0);
+    assert_eq!(w.ledger.fees_of(INSPECTOR.0), 0);
+    assert_eq!(w.ledger.balances(&w.chain).await?[INSPECTOR.0], 0);
     let deal = w.cli.deal(id);
     assert_eq!(deal["deal"]["deal"]["status"], "Closed");
     assert_eq!(amount(&deal["deal"]["deal"]["released"]), usd(19_800));
@@ -160,6 +347,94 @@ async fn demo_deal_in_usd_advance_then_oracle_shipment_then_buyer_delivery() -> 
         .run(&["--suri", BUYER.1, "deal", "approve", &id_s, "2"])
         .fails(exit::REJECTED, &["WrongDealState", "Closed"]);
     w.check("after a refused double approval").await
+}
+
+/// Milestone 1 of deal `id` on chain: its status and attestation bits.
+fn shipment_status(w: &World, id: u64) -> (String, u64) {
+    let deal = w.cli.deal(id);
+    let m = &deal["milestones"][1]["milestone"];
+    (
+        m["status"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no status: {deal}"))
+            .to_string(),
+        m["attestations"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no attestation bits: {deal}")),
+    )
+}
+
+/// Deal `id`'s events on chain, as `escrow --json events --deal ID` lists them.
+fn events_of(w: &World, id: u64) -> Vec<Json> {
+    let run = w.cli.run(&["--json", "events", "--deal", &id.to_string()]);
+    run.ok()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// An oracle service as the demo runs it (`escrow --suri WHO oracle run --feed URL
+/// --poll 2s`), with JSON log lines the test reads in order; killed when dropped.
+struct OracleService {
+    who: &'static str,
+    process: Streaming,
+    /// The log lines already looked at.
+    cursor: usize,
+}
+
+impl OracleService {
+    /// Starts `who`'s service on `sim`'s feed; waits for its `started` line.
+    fn start(w: &World, who: &'static str, sim: &CarrierSim) -> OracleService {
+        let feed = sim.base_url();
+        let args = [
+            "--suri",
+            who,
+            "oracle",
+            "run",
+            "--feed",
+            &feed,
+            "--poll",
+            "2s",
+            "--log-format",
+            "json",
+        ];
+        let mut service = OracleService {
+            who,
+            process: Streaming::start(&w.cli, &args),
+            cursor: 0,
+        };
+        let started = service.next("started");
+        assert_eq!(started["oracle"], dev_account(who).to_string(), "{started}");
+        assert_eq!(started["documents"], 1, "{started}");
+        service
+    }
+
+    /// The next log line (after the last one returned) whose `event` is `event`; waits up
+    /// to [`LOG_WITHIN`].
+    fn next(&mut self, event: &str) -> Json {
+        let deadline = Instant::now() + LOG_WITHIN;
+        loop {
+            while let Some(line) = self.process.out_seen.get(self.cursor) {
+                self.cursor += 1;
+                let v: Json = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("{}: not a JSON log line ({e}): {line}", self.who));
+                if v["event"] == event {
+                    return v;
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "{}: no {event:?} line within {LOG_WITHIN:?}; stdout {:#?}, stderr {:#?}",
+                self.who,
+                self.process.out_seen,
+                self.process.err_seen
+            );
+            // Any line; the loop above decides.
+            self.process.wait_line(Pipe::Out, "", left);
+        }
+    }
 }
 
 /// `scripts/stablecoin.sh`, which the demo runs: it deploys USD once and records it; each
