@@ -14,15 +14,16 @@ use escrow_test_support::{
     carrier::{equipment_event, CarrierSim},
     chain_available,
     cli::amount,
-    exit,
-    stream::{Pipe, Streaming},
-    units, Result, TokenLedger,
+    exit, units, Result, TokenLedger,
 };
 
 use serde_json::{json, Value as Json};
 use subxt::utils::AccountId32;
 
-use crate::world::{assert_released, usd, World, ARBITER, BUYER, DEV_USD, FEES, ORACLE, SELLER};
+use crate::{
+    services::{deal_events, milestone_state, OracleService},
+    world::{assert_released, usd, World, ARBITER, BUYER, DEV_USD, FEES, ORACLE, SELLER},
+};
 
 /// Deal 1's second oracle: the Mundra terminal operator, on its own feed.
 const TERMINAL: (&str, &str) = ("terminal", "//Eve");
@@ -34,8 +35,6 @@ const TRD: &str = "MUN-HAM-0042";
 /// How long the release may take once both feeds show the `LOAD`: two polls of 2 s and two
 /// blocks, with a wide margin for a loaded machine.
 const RELEASE_WITHIN: Duration = Duration::from_secs(60);
-/// How long to wait for a service's log line.
-const LOG_WITHIN: Duration = Duration::from_secs(30);
 
 /// Deal 1 of the demo: an Indian textile exporter sells to a European buyer for 20,000
 /// USD in the reference stablecoin; 30% advance on acceptance; 40% on shipment, released
@@ -181,8 +180,8 @@ async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_
     let carrier = CarrierSim::start()?;
     let terminal = CarrierSim::start()?;
     let nonces_before = (w.nonce(ORACLE.1).await?, w.nonce(TERMINAL.1).await?);
-    let mut seatrack = OracleService::start(&w, ORACLE.1, &carrier);
-    let mut mundra = OracleService::start(&w, TERMINAL.1, &terminal);
+    let mut seatrack = OracleService::start(&w, ORACLE.1, &carrier, "2s", &[]);
+    let mut mundra = OracleService::start(&w, TERMINAL.1, &terminal, "2s", &[]);
 
     // when: the exporter ships and submits the bill of lading
     let tx = w.cli.tx(
@@ -204,7 +203,7 @@ async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_
     // feed, which shows no LOAD yet: not attested, not released
     for service in [&mut seatrack, &mut mundra] {
         let pass = loop {
-            let health = service.next("health");
+            let health = service.next("health", |_| true);
             if health["chain"]["block"].as_u64() >= Some(submitted_in) {
                 break health;
             }
@@ -220,7 +219,7 @@ async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_
             service.who
         );
     }
-    assert_eq!(shipment_status(&w, id), ("Submitted".to_string(), 0));
+    assert_eq!(milestone_state(&w, id, 1), ("Submitted".to_string(), 0));
     w.check("after the shipment is submitted").await?;
 
     // when: the container is loaded at Mundra: the carrier and the terminal each publish
@@ -230,12 +229,12 @@ async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_
     // then: both services attest; the second attestation reaches the quorum and releases
     // the 40%
     let deadline = Instant::now() + RELEASE_WITHIN;
-    while shipment_status(&w, id).0 != "Released" {
+    while milestone_state(&w, id, 1).0 != "Released" {
         assert!(
             Instant::now() < deadline,
             "milestone 1 not released within {RELEASE_WITHIN:?} of the LOAD events: {:?}; \
              //Ferdie's log {:#?}, //Eve's log {:#?}",
-            shipment_status(&w, id),
+            milestone_state(&w, id, 1),
             seatrack.process.out_seen,
             mundra.process.out_seen
         );
@@ -243,7 +242,7 @@ async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_
     }
     let mut released_by = Vec::new();
     for service in [&mut seatrack, &mut mundra] {
-        let attested = service.next("attested");
+        let attested = service.next("attested", |_| true);
         assert_eq!(
             (&attested["deal"], &attested["milestone"]),
             (&json!(id), &json!(1))
@@ -260,8 +259,8 @@ async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_
     );
     drop((seatrack, mundra));
     // (status, attestation bits: //Ferdie 1, //Eve 2, //Inspector 4)
-    assert_eq!(shipment_status(&w, id), ("Released".to_string(), 1 | 2));
-    let events = events_of(&w, id);
+    assert_eq!(milestone_state(&w, id, 1), ("Released".to_string(), 1 | 2));
+    let events = deal_events(&w, id);
     let attested: Vec<(&str, &Json)> = events
         .iter()
         .filter(|e| e["event"] == "MilestoneAttested")
@@ -347,94 +346,6 @@ async fn demo_deal_in_usd_advance_then_shipment_released_by_two_oracle_services_
         .run(&["--suri", BUYER.1, "deal", "approve", &id_s, "2"])
         .fails(exit::REJECTED, &["WrongDealState", "Closed"]);
     w.check("after a refused double approval").await
-}
-
-/// Milestone 1 of deal `id` on chain: its status and attestation bits.
-fn shipment_status(w: &World, id: u64) -> (String, u64) {
-    let deal = w.cli.deal(id);
-    let m = &deal["milestones"][1]["milestone"];
-    (
-        m["status"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no status: {deal}"))
-            .to_string(),
-        m["attestations"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("no attestation bits: {deal}")),
-    )
-}
-
-/// Deal `id`'s events on chain, as `escrow --json events --deal ID` lists them.
-fn events_of(w: &World, id: u64) -> Vec<Json> {
-    let run = w.cli.run(&["--json", "events", "--deal", &id.to_string()]);
-    run.ok()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
-}
-
-/// An oracle service as the demo runs it (`escrow --suri WHO oracle run --feed URL
-/// --poll 2s`), with JSON log lines the test reads in order; killed when dropped.
-struct OracleService {
-    who: &'static str,
-    process: Streaming,
-    /// The log lines already looked at.
-    cursor: usize,
-}
-
-impl OracleService {
-    /// Starts `who`'s service on `sim`'s feed; waits for its `started` line.
-    fn start(w: &World, who: &'static str, sim: &CarrierSim) -> OracleService {
-        let feed = sim.base_url();
-        let args = [
-            "--suri",
-            who,
-            "oracle",
-            "run",
-            "--feed",
-            &feed,
-            "--poll",
-            "2s",
-            "--log-format",
-            "json",
-        ];
-        let mut service = OracleService {
-            who,
-            process: Streaming::start(&w.cli, &args),
-            cursor: 0,
-        };
-        let started = service.next("started");
-        assert_eq!(started["oracle"], dev_account(who).to_string(), "{started}");
-        assert_eq!(started["documents"], 1, "{started}");
-        service
-    }
-
-    /// The next log line (after the last one returned) whose `event` is `event`; waits up
-    /// to [`LOG_WITHIN`].
-    fn next(&mut self, event: &str) -> Json {
-        let deadline = Instant::now() + LOG_WITHIN;
-        loop {
-            while let Some(line) = self.process.out_seen.get(self.cursor) {
-                self.cursor += 1;
-                let v: Json = serde_json::from_str(line)
-                    .unwrap_or_else(|e| panic!("{}: not a JSON log line ({e}): {line}", self.who));
-                if v["event"] == event {
-                    return v;
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "{}: no {event:?} line within {LOG_WITHIN:?}; stdout {:#?}, stderr {:#?}",
-                self.who,
-                self.process.out_seen,
-                self.process.err_seen
-            );
-            // Any line; the loop above decides.
-            self.process.wait_line(Pipe::Out, "", left);
-        }
-    }
 }
 
 /// `scripts/stablecoin.sh`, which the demo runs: it deploys USD once and records it; each

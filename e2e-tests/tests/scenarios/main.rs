@@ -29,6 +29,7 @@ mod clocks;
 mod demo;
 mod oracle;
 mod restart;
+mod services;
 mod settlements;
 mod stablecoin;
 mod world;

@@ -12,18 +12,19 @@
 //! nonce, which must equal the number of its attestations exactly: nothing else of it
 //! reached a block.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use escrow_test_support::{
     accounts::dev_account,
     carrier::{equipment_event, retraction_of, transport_event, CarrierSim},
-    chain_available, exit,
-    stream::{Pipe, Streaming},
-    units, Chain, Result, Run,
+    chain_available, exit, units, Chain, Result, Run,
 };
 use serde_json::{json, Value as Json};
 
-use crate::world::{World, BUYER, ORACLE, ORACLE2, ORACLE3, SELLER};
+use crate::{
+    services::{about, deal_events, log_line, milestone_state, oracle_args, OracleService},
+    world::{World, BUYER, ORACLE, ORACLE2, ORACLE3, SELLER},
+};
 
 /// The transport document (bill of lading) of most deals here.
 const TRD: &str = "MUN-HAM-0042";
@@ -35,9 +36,6 @@ const DAVE_BIT: u64 = 2;
 const EVE_BIT: u64 = 4;
 /// No attestation.
 const NONE: [(&str, u64); 0] = [];
-/// How long a test waits for a log line it expects (the services poll every second, and
-/// back off to at most 4 s).
-const WAIT: Duration = Duration::from_secs(30);
 /// How long a test waits for the service to reconnect after a node restart.
 const RECONNECT: Duration = Duration::from_secs(60);
 
@@ -96,29 +94,29 @@ fn conditioned_deal(w: &mut World, oracles: &[&str], condition: &str) -> u64 {
     id
 }
 
+/// A world, a simulator and a [`quorum_deal`] whose milestone 1 is released on an `ACT
+/// LOAD` of [`TRD`] at Mundra (the node on a base path that survives a restart when
+/// `persistent`).
+async fn loaded_at_mundra_deal(persistent: bool) -> Result<(World, CarrierSim, u64)> {
+    let mut w = world(persistent).await?;
+    let sim = CarrierSim::start()?;
+    let doc = w.cli.file(
+        "load-inmun.json",
+        &equipment_condition("LOAD", "INMUN", TRD),
+    );
+    let id = quorum_deal(&mut w, &doc);
+    Ok((w, sim, id))
+}
+
 /// The usual deal: oracles //Ferdie, //Dave, //Eve.
 fn quorum_deal(w: &mut World, condition: &str) -> u64 {
     conditioned_deal(w, &[ORACLE.1, ORACLE2.1, ORACLE3.1], condition)
 }
 
-/// Milestone `index` of deal `id` on chain: its status and attestation bits.
-fn milestone(w: &World, id: u64, index: usize) -> (String, u64) {
-    let deal = w.cli.deal(id);
-    let m = &deal["milestones"][index]["milestone"];
-    let status = m["status"]
-        .as_str()
-        .unwrap_or_else(|| panic!("milestone {index} has no status: {deal}"))
-        .to_string();
-    let bits = m["attestations"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("milestone {index} has no attestation bits: {deal}"));
-    (status, bits)
-}
-
 /// Asserts milestone `index` of deal `id` is `status` with the attestation bits `bits`.
 fn assert_milestone(w: &World, id: u64, index: usize, status: &str, bits: u64) {
     assert_eq!(
-        milestone(w, id, index),
+        milestone_state(w, id, index),
         (status.to_string(), bits),
         "deal {id} milestone {index}"
     );
@@ -131,15 +129,9 @@ fn assert_others_untouched(w: &World, id: u64, index: usize) {
     }
 }
 
-/// Deal `id`'s contract events on chain, as `escrow events --json --deal ID` lists them.
-fn events(w: &World, id: u64) -> Vec<Json> {
-    let run = w.cli.run(&["--json", "events", "--deal", &id.to_string()]);
-    json_lines(run.ok())
-}
-
 /// Deal `id`'s attestations on chain, in order: (oracle SURI, milestone index).
 fn attestations(w: &World, id: u64) -> Vec<(&'static str, u64)> {
-    events(w, id)
+    deal_events(w, id)
         .iter()
         .filter(|e| e["event"] == "MilestoneAttested")
         .map(|e| {
@@ -158,7 +150,7 @@ fn attestations(w: &World, id: u64) -> Vec<(&'static str, u64)> {
 /// Asserts deal `id`'s one `MilestoneReleased` event: milestone `index`, `gross` split into
 /// (net, fee), via the oracles.
 fn assert_released_via_oracles(w: &World, id: u64, index: u64, net: u128, fee: u128) {
-    let released: Vec<Json> = events(w, id)
+    let released: Vec<Json> = deal_events(w, id)
         .into_iter()
         .filter(|e| e["event"] == "MilestoneReleased")
         .collect();
@@ -170,45 +162,6 @@ fn assert_released_via_oracles(w: &World, id: u64, index: u64, net: u128, fee: u
     assert_eq!(e["via"], "Oracles", "{e}");
 }
 
-/// The lines of `out`, each a JSON object.
-fn json_lines(out: &str) -> Vec<Json> {
-    out.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
-        .collect()
-}
-
-/// The events the service logs (`escrow oracle run`'s documentation).
-const LOG_EVENTS: [&str; 11] = [
-    "started",
-    "document_refused",
-    "condition_refused",
-    "no_condition",
-    "event_skipped",
-    "condition_holds",
-    "attest_deferred",
-    "already_attested",
-    "attest_refused",
-    "attested",
-    "health",
-];
-
-/// One JSON log line of the service: an object with `ts`, `level` and one of the
-/// documented `event`s.
-fn log_line(line: &str) -> Json {
-    let v: Json =
-        serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
-    assert!(
-        LOG_EVENTS.iter().any(|e| v["event"] == *e),
-        "not a documented log event: {line}"
-    );
-    assert!(
-        ["info", "warn", "error"].iter().any(|l| v["level"] == *l) && v["ts"].is_string(),
-        "no ts or level: {line}"
-    );
-    v
-}
-
 /// The log lines of a run (`--once`) whose `event` is `event`.
 fn logged(run: &Run, event: &str) -> Vec<Json> {
     run.out
@@ -218,114 +171,30 @@ fn logged(run: &Run, event: &str) -> Vec<Json> {
         .collect()
 }
 
-/// Whether a log line is about milestone `index` of deal `id`.
-fn about(line: &Json, id: u64, index: u64) -> bool {
-    line["deal"] == id && line["milestone"] == index
-}
-
 /// `escrow --suri WHO oracle run --feed SIM --log-format json extra…` once: one pass.
 fn run_once(w: &World, who: &str, sim: &CarrierSim, extra: &[&str]) -> Run {
     let feed = sim.base_url();
-    let mut args = vec![
-        "--suri",
-        who,
-        "oracle",
-        "run",
-        "--feed",
-        &feed,
-        "--once",
-        "--log-format",
-        "json",
-    ];
+    let mut args = vec!["--once"];
     args.extend_from_slice(extra);
-    w.cli.run(&args)
+    w.cli.run(&oracle_args(who, &feed, &args))
 }
 
-/// A running oracle service (`escrow oracle run`, JSON logs) whose log lines the test
-/// reads in order; killed (SIGKILL) when dropped.
-struct Service {
-    who: &'static str,
-    process: Streaming,
-    /// The log lines already looked at ([`Service::next`] returns lines after these).
-    cursor: usize,
+/// The service of oracle `who` on the simulator's feed, polling every second and backing
+/// off to at most 4 s, with `extra` arguments.
+fn service(w: &World, who: &'static str, sim: &CarrierSim, extra: &[&str]) -> OracleService {
+    let mut args = vec!["--max-backoff", "4s"];
+    args.extend_from_slice(extra);
+    OracleService::start(w, who, sim, "1s", &args)
 }
 
-impl Service {
-    /// Starts the service of oracle `who` on the simulator's feed, polling every second
-    /// and backing off to at most 4 s, with `extra` arguments; waits for its `started`
-    /// line.
-    fn start(w: &World, who: &'static str, sim: &CarrierSim, extra: &[&str]) -> Service {
-        let feed = sim.base_url();
-        let mut args = vec![
-            "--suri",
-            who,
-            "oracle",
-            "run",
-            "--feed",
-            &feed,
-            "--poll",
-            "1s",
-            "--max-backoff",
-            "4s",
-            "--log-format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        let mut s = Service {
-            who,
-            process: Streaming::start(&w.cli, &args),
-            cursor: 0,
-        };
-        let started = s.next("started", |_| true);
-        assert_eq!(started["oracle"], dev_account(who).to_string(), "{started}");
-        assert_eq!(started["poll_ms"], 1000, "{started}");
-        s
-    }
-
-    /// The next log line (after the last one returned) whose `event` is `event` and that
-    /// `want` accepts; waits up to [`WAIT`].
-    fn next(&mut self, event: &str, want: impl Fn(&Json) -> bool) -> Json {
-        self.next_within(event, want, WAIT)
-    }
-
-    /// [`Service::next`], waiting up to `within`.
-    fn next_within(&mut self, event: &str, want: impl Fn(&Json) -> bool, within: Duration) -> Json {
-        let deadline = Instant::now() + within;
-        loop {
-            while let Some(line) = self.process.out_seen.get(self.cursor) {
-                self.cursor += 1;
-                let v = log_line(line);
-                if v["event"] == event && want(&v) {
-                    return v;
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(
-                !left.is_zero(),
-                "{}: no {event:?} line as expected within {within:?}; stdout {:#?}, stderr {:#?}",
-                self.who,
-                self.process.out_seen,
-                self.process.err_seen
-            );
-            // Any line: the loop above decides.
-            self.process.wait_line(Pipe::Out, "", left);
-        }
-    }
-
-    /// Waits for the next `n` health lines (one per pass); returns them.
-    fn passes(&mut self, n: usize) -> Vec<Json> {
-        (0..n).map(|_| self.next("health", |_| true)).collect()
-    }
-
-    /// Every line logged so far whose `event` is `event` (read or not yet returned).
-    fn seen(&self, event: &str) -> Vec<Json> {
-        self.process
-            .out_seen
-            .iter()
-            .map(|l| log_line(l))
-            .filter(|v| v["event"] == event)
-            .collect()
-    }
+/// //Ferdie attested milestone 1 of deal `id`, and nothing else reached a block: its
+/// nonce is 1, the milestone is still pending with its bit alone, and its attestation is
+/// the deal's only one.
+async fn assert_ferdie_attested_once(w: &World, id: u64) -> Result<()> {
+    assert_eq!(w.nonce(ORACLE.1).await?, 1);
+    assert_milestone(w, id, 1, "Pending", FERDIE_BIT);
+    assert_eq!(attestations(w, id), [(ORACLE.1, 1)]);
+    Ok(())
 }
 
 /// Asserts a health line of a pass that reached the node and the feed, and waits
@@ -351,19 +220,13 @@ async fn two_of_three_oracle_services_release_a_milestone_on_its_load_event_with
     if !chain_available() {
         return Ok(());
     }
-    let mut w = world(false).await?;
-    let sim = CarrierSim::start()?;
-    let doc = w.cli.file(
-        "load-inmun.json",
-        &equipment_condition("LOAD", "INMUN", TRD),
-    );
-    let id = quorum_deal(&mut w, &doc);
+    let (mut w, sim, id) = loaded_at_mundra_deal(false).await?;
     w.check("after funding").await?;
 
     // given: the services of //Ferdie and //Dave (the documents `deal propose` saved),
     // watching the deal while the container is not loaded yet
-    let mut ferdie = Service::start(&w, ORACLE.1, &sim, &[]);
-    let mut dave = Service::start(&w, ORACLE2.1, &sim, &[]);
+    let mut ferdie = service(&w, ORACLE.1, &sim, &[]);
+    let mut dave = service(&w, ORACLE2.1, &sim, &[]);
     for s in [&mut ferdie, &mut dave] {
         let started = s.seen("started");
         assert_eq!(started[0]["documents"], 1, "{started:?}");
@@ -403,7 +266,7 @@ async fn two_of_three_oracle_services_release_a_milestone_on_its_load_event_with
     assert_released_via_oracles(&w, id, 1, net, fee);
     assert_milestone(&w, id, 1, "Released", FERDIE_BIT | DAVE_BIT);
     assert_eq!(
-        milestone(&w, id, 1).1 & EVE_BIT,
+        milestone_state(&w, id, 1).1 & EVE_BIT,
         0,
         "the silent oracle's bit"
     );
@@ -452,7 +315,7 @@ async fn a_service_given_another_condition_document_refuses_the_milestone_and_si
 
     // when: //Ferdie's service reads only that directory
     let dir_s = dir.to_str().expect("UTF-8 path");
-    let mut ferdie = Service::start(&w, ORACLE.1, &sim, &["--conditions", dir_s]);
+    let mut ferdie = service(&w, ORACLE.1, &sim, &["--conditions", dir_s]);
     assert_eq!(ferdie.seen("started")[0]["documents"], 1);
 
     // then: milestone 1 is refused, naming its on-chain terms hash
@@ -497,13 +360,7 @@ async fn estimated_and_planned_events_never_attest_and_a_duplicated_actual_one_a
     if !chain_available() {
         return Ok(());
     }
-    let mut w = world(false).await?;
-    let sim = CarrierSim::start()?;
-    let doc = w.cli.file(
-        "load-inmun.json",
-        &equipment_condition("LOAD", "INMUN", TRD),
-    );
-    let id = quorum_deal(&mut w, &doc);
+    let (mut w, sim, id) = loaded_at_mundra_deal(false).await?;
 
     // given: the feed has the load as estimated and planned, and a malformed entry (its
     // eventDateTime is not a time)
@@ -515,7 +372,7 @@ async fn estimated_and_planned_events_never_attest_and_a_duplicated_actual_one_a
     sim.publish_raw(&garbled.to_string());
 
     // when: //Ferdie's service makes several passes
-    let mut ferdie = Service::start(&w, ORACLE.1, &sim, &[]);
+    let mut ferdie = service(&w, ORACLE.1, &sim, &[]);
     // (the id is `event_id`: `event` is the log line's own key)
     let skipped = ferdie.next("event_skipped", |_| true);
     assert_eq!(skipped["event_id"], "garbled-1", "{skipped}");
@@ -563,10 +420,8 @@ async fn estimated_and_planned_events_never_attest_and_a_duplicated_actual_one_a
         ferdie.seen("attested")
     );
     assert_eq!(ferdie.seen("event_skipped").len(), 1, "logged once");
-    assert_eq!(w.nonce(ORACLE.1).await?, 1);
-    assert_milestone(&w, id, 1, "Pending", FERDIE_BIT);
+    assert_ferdie_attested_once(&w, id).await?;
     assert_others_untouched(&w, id, 1);
-    assert_eq!(attestations(&w, id), [(ORACLE.1, 1)]);
     w.check("after the attestation").await
 }
 
@@ -577,13 +432,7 @@ async fn a_retracted_actual_event_never_attests_and_a_later_one_does() -> Result
     if !chain_available() {
         return Ok(());
     }
-    let mut w = world(false).await?;
-    let sim = CarrierSim::start()?;
-    let doc = w.cli.file(
-        "load-inmun.json",
-        &equipment_condition("LOAD", "INMUN", TRD),
-    );
-    let id = quorum_deal(&mut w, &doc);
+    let (mut w, sim, id) = loaded_at_mundra_deal(false).await?;
 
     // given: the load at Mundra, then its retraction
     let wrong = equipment_event("ACT", "LOAD", "INMUN", TRD);
@@ -593,7 +442,7 @@ async fn a_retracted_actual_event_never_attests_and_a_later_one_does() -> Result
     sim.publish(retraction);
 
     // when: //Ferdie's service makes several passes
-    let mut ferdie = Service::start(&w, ORACLE.1, &sim, &[]);
+    let mut ferdie = service(&w, ORACLE.1, &sim, &[]);
     for h in ferdie.passes(3) {
         assert_healthy(&h, 3, 2);
     }
@@ -615,9 +464,7 @@ async fn a_retracted_actual_event_never_attests_and_a_later_one_does() -> Result
     ferdie.next("attested", |l| about(l, id, 1));
     ferdie.passes(2);
     assert_eq!(ferdie.seen("attested").len(), 1);
-    assert_eq!(w.nonce(ORACLE.1).await?, 1);
-    assert_milestone(&w, id, 1, "Pending", FERDIE_BIT);
-    assert_eq!(attestations(&w, id), [(ORACLE.1, 1)]);
+    assert_ferdie_attested_once(&w, id).await?;
     w.check("after the attestation").await
 }
 
@@ -629,13 +476,7 @@ async fn a_feed_outage_means_no_attestation_and_backoff_until_the_feed_recovers(
     if !chain_available() {
         return Ok(());
     }
-    let mut w = world(false).await?;
-    let sim = CarrierSim::start()?;
-    let doc = w.cli.file(
-        "load-inmun.json",
-        &equipment_condition("LOAD", "INMUN", TRD),
-    );
-    let id = quorum_deal(&mut w, &doc);
+    let (mut w, sim, id) = loaded_at_mundra_deal(false).await?;
     sim.publish(equipment_event("ACT", "LOAD", "INMUN", TRD));
 
     // when: one pass (`--once`) while the feed fails
@@ -669,7 +510,7 @@ async fn a_feed_outage_means_no_attestation_and_backoff_until_the_feed_recovers(
 
     // when: the service runs through two more failed requests
     sim.fail_next(2, 503);
-    let mut ferdie = Service::start(&w, ORACLE.1, &sim, &[]);
+    let mut ferdie = service(&w, ORACLE.1, &sim, &[]);
 
     // then: two passes with the feed down, the wait doubling
     for next_pass_ms in [2000, 4000] {
@@ -699,9 +540,7 @@ async fn a_feed_outage_means_no_attestation_and_backoff_until_the_feed_recovers(
     let h = ferdie.next("health", |_| true);
     assert_healthy(&h, 3, 2);
     assert_eq!(h["attested"], 1, "{h}");
-    assert_eq!(w.nonce(ORACLE.1).await?, 1);
-    assert_milestone(&w, id, 1, "Pending", FERDIE_BIT);
-    assert_eq!(attestations(&w, id), [(ORACLE.1, 1)]);
+    assert_ferdie_attested_once(&w, id).await?;
     w.check("after the attestation").await
 }
 
@@ -730,14 +569,14 @@ async fn a_service_killed_and_restarted_mid_run_attests_each_milestone_exactly_o
     sim.publish(equipment_event("ACT", "LOAD", "INMUN", TRD));
 
     // given: //Ferdie's service attests A, and is killed at once
-    let mut first = Service::start(&w, ORACLE.1, &sim, &[]);
+    let mut first = service(&w, ORACLE.1, &sim, &[]);
     first.next("attested", |l| about(l, a, 1));
     drop(first);
     assert_milestone(&w, a, 1, "Pending", FERDIE_BIT);
     assert_eq!(w.nonce(ORACLE.1).await?, 1);
 
     // when: it restarts
-    let mut second = Service::start(&w, ORACLE.1, &sim, &[]);
+    let mut second = service(&w, ORACLE.1, &sim, &[]);
 
     // then: A's milestone 1 no longer waits for it (the chain says so), B's do
     for h in second.passes(2) {
@@ -858,14 +697,8 @@ async fn a_service_reconnects_after_a_node_restart_and_attests() -> Result<()> {
     if !chain_available() {
         return Ok(());
     }
-    let mut w = world(true).await?;
-    let sim = CarrierSim::start()?;
-    let doc = w.cli.file(
-        "load-inmun.json",
-        &equipment_condition("LOAD", "INMUN", TRD),
-    );
-    let id = quorum_deal(&mut w, &doc);
-    let mut ferdie = Service::start(&w, ORACLE.1, &sim, &[]);
+    let (mut w, sim, id) = loaded_at_mundra_deal(true).await?;
+    let mut ferdie = service(&w, ORACLE.1, &sim, &[]);
     assert_healthy(&ferdie.next("health", |_| true), 3, 2);
 
     // when: the node stops
@@ -890,8 +723,6 @@ async fn a_service_reconnects_after_a_node_restart_and_attests() -> Result<()> {
     // then: the service is back and attests
     ferdie.next_within("attested", |l| about(l, id, 1), RECONNECT);
     assert_healthy(&ferdie.next("health", |_| true), 3, 2);
-    assert_eq!(w.nonce(ORACLE.1).await?, 1);
-    assert_milestone(&w, id, 1, "Pending", FERDIE_BIT);
-    assert_eq!(attestations(&w, id), [(ORACLE.1, 1)]);
+    assert_ferdie_attested_once(&w, id).await?;
     w.check("after the attestation").await
 }
