@@ -48,11 +48,12 @@ pub struct RunArgs {
     /// `escrow condition add` recorded ($ESCROW_HOME/conditions).
     #[arg(long)]
     pub conditions: Option<PathBuf>,
-    /// Time between passes.
+    /// Time from one pass's start to the next one's (a pass longer than this is followed
+    /// at once by the next).
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub poll: Duration,
-    /// The longest wait between passes while the node or the feed fails (the wait doubles
-    /// from --poll per failed pass).
+    /// The longest time between passes while the node or the feed fails (it doubles from
+    /// --poll per failed pass).
     #[arg(long = "max-backoff", default_value = "60s", value_parser = parse_duration)]
     pub max_backoff: Duration,
     /// How long one feed request may take.

@@ -22,7 +22,7 @@
 //! attestation of a milestone to the pool.
 //!
 //! Errors never end the service: an unreachable node drops the connection and the next
-//! pass reconnects; a feed error is retried. Either doubles the wait before the next pass
+//! pass reconnects; a feed error is retried. Either doubles the interval to the next pass
 //! (from the poll interval up to [`Options::max_backoff`]), and the pass's health line says
 //! which side is down.
 
@@ -67,7 +67,7 @@ pub struct Options {
     pub contract: AccountId32,
     /// The code hashes the escrow may have (checked at every (re)connection).
     pub trusted: Vec<[u8; 32]>,
-    /// Time between passes.
+    /// Time from one pass's start to the next one's.
     pub poll: Duration,
     /// The longest wait between passes while the node or the feed fails.
     pub max_backoff: Duration,
@@ -236,17 +236,20 @@ impl Service {
             }),
         );
         loop {
+            // Passes start every poll interval (start to start), so an event waits at most
+            // one interval for the pass that fetches it, however long the passes take.
+            let started = tokio::time::Instant::now();
             let report = self.pass(out).await;
             self.health(out, &report);
             if once {
                 return report;
             }
-            tokio::time::sleep(self.next_wait(&report)).await;
+            tokio::time::sleep_until(started + self.next_wait(&report)).await;
         }
     }
 
-    /// The wait before the next pass: the poll interval, doubled per failed pass in a row
-    /// up to `max_backoff`.
+    /// The time from this pass's start to the next one's: the poll interval, doubled per
+    /// failed pass in a row up to `max_backoff`.
     fn next_wait(&mut self, report: &PassReport) -> Duration {
         if report.healthy() {
             self.failures = 0;
