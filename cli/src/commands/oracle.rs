@@ -14,7 +14,6 @@ use escrow_client::{
     },
     trust, units, ClientError, Result,
 };
-use serde_json::json;
 
 use crate::Ctx;
 
@@ -85,23 +84,10 @@ async fn run_service(a: RunArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
     let trusted = trust::expected_code_hashes(&cfg, ctx.global.code_hash, &contract);
     let feed = Feed::new(&a.feed, a.feed_timeout)
         .map_err(|e| ClientError::input(format!("--feed {}: {e}", a.feed)))?;
-    let dir = a
+    let conditions = a
         .conditions
         .clone()
         .unwrap_or_else(|| store::default_dir(&ctx.home));
-    let loaded = store::load_dir(&dir)
-        .map_err(|e| ClientError::input(format!("--conditions {}: {e}", dir.display())))?;
-    let json_log = matches!(a.log_format, LogFormat::Json);
-    for (path, why) in &loaded.refused {
-        let line = escrow_client::oracle::service::log_line(
-            json_log,
-            "error",
-            "document_refused",
-            json!({ "file": path.display().to_string(), "why": why }),
-        );
-        writeln!(out, "{line}").map_err(|e| ClientError::input(e.to_string()))?;
-    }
-    let documents = loaded.by_hash.into_values().map(|(_, d)| d).collect();
     let opts = Options {
         url: ctx.global.url.clone(),
         contract,
@@ -110,9 +96,11 @@ async fn run_service(a: RunArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<
         max_backoff: a.max_backoff.max(a.poll),
         submit: ctx.submit_opts(),
         oracle_lock_dir: Some(escrow_client::lock::dir(&ctx.home).join("oracle")),
-        json: json_log,
+        json: matches!(a.log_format, LogFormat::Json),
+        conditions: conditions.clone(),
     };
-    let mut service = Service::new(opts, signer, feed, documents);
+    let mut service = Service::new(opts, signer, feed)
+        .map_err(|e| ClientError::input(format!("--conditions {}: {e}", conditions.display())))?;
     let report = service.run(a.once, out).await;
     match (&report.chain_error, report.feed_errors.first()) {
         (Some(e), _) => Err(escrow_client::chain::node_unreachable(&ctx.global.url, e)),

@@ -161,24 +161,40 @@ impl Reads<'_> {
         self.read(call_data("deal_count", &())).await
     }
 
+    /// How many deals `account` takes part in (any role): the length of its index.
+    pub async fn deal_count_of(&self, account: &AccountId32) -> Result<u32> {
+        self.read(call_data("deal_count_of", &(ink_account(account),)))
+            .await
+    }
+
     /// The ids of the deals `account` takes part in (any role), at most `limit`, fetched a
     /// page ([`MAX_PAGE`]) at a time.
     pub async fn deal_ids_of(&self, account: &AccountId32, limit: u32) -> Result<Vec<DealId>> {
+        let count = self.deal_count_of(account).await?;
+        self.deal_ids_between(account, 0, count.min(limit)).await
+    }
+
+    /// The ids at positions `start..end` of `account`'s deal index, a page ([`MAX_PAGE`])
+    /// at a time.
+    pub async fn deal_ids_between(
+        &self,
+        account: &AccountId32,
+        start: u32,
+        end: u32,
+    ) -> Result<Vec<DealId>> {
         let acc = ink_account(account);
-        let count: u32 = self.read(call_data("deal_count_of", &(acc,))).await?;
         let mut ids = Vec::new();
-        let mut start = 0u32;
-        while start < count.min(limit) {
+        let mut at = start;
+        while at < end {
             let page: Vec<DealId> = self
-                .read(call_data("deals_of", &(acc, start, MAX_PAGE)))
+                .read(call_data("deals_of", &(acc, at, MAX_PAGE.min(end - at))))
                 .await?;
             if page.is_empty() {
                 break;
             }
-            start = start.saturating_add(u32::try_from(page.len()).unwrap_or(u32::MAX));
+            at = at.saturating_add(u32::try_from(page.len()).unwrap_or(u32::MAX));
             ids.extend(page);
         }
-        ids.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(ids)
     }
 

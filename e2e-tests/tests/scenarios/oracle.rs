@@ -726,3 +726,50 @@ async fn a_service_reconnects_after_a_node_restart_and_attests() -> Result<()> {
     assert_ferdie_attested_once(&w, id).await?;
     w.check("after the attestation").await
 }
+
+/// A service that started before the deal existed watches it from its proposal on: a deal
+/// proposed and funded while the service runs (new in the oracle's index, read from the
+/// new blocks' events, not by reading every deal again) is attested once its event is in
+/// the feed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deal_proposed_while_the_service_runs_is_watched_and_attested() -> Result<()> {
+    if !chain_available() {
+        return Ok(());
+    }
+    let mut w = world(false).await?;
+    let sim = CarrierSim::start()?;
+    let mut ferdie = service(&w, ORACLE.1, &sim, &[]);
+    let first = ferdie.next("health", |_| true);
+    assert_eq!(
+        (&first["deals"], &first["waiting"]),
+        (&json!(0), &json!(0)),
+        "{first}"
+    );
+
+    // when: the deal is proposed, accepted and funded under the running service
+    let doc = w.cli.file(
+        "load-inmun.json",
+        &equipment_condition("LOAD", "INMUN", TRD),
+    );
+    let id = quorum_deal(&mut w, &doc);
+
+    // then: a later pass watches it, having read only that deal
+    let watching = ferdie.next("health", |h| h["deals"] == 1);
+    assert_eq!(
+        (&watching["read"], &watching["waiting"]),
+        (&json!(1), &json!(3)),
+        "{watching}"
+    );
+    let quiet = ferdie.next("health", |_| true);
+    assert_eq!(quiet["read"], 0, "no new block, nothing read: {quiet}");
+
+    // when: the load is in the feed
+    sim.publish(equipment_event("ACT", "LOAD", "INMUN", TRD));
+
+    // then: attested, once
+    ferdie.next("attested", |l| about(l, id, 1));
+    ferdie.passes(2);
+    assert_eq!(ferdie.seen("attested").len(), 1);
+    assert_ferdie_attested_once(&w, id).await?;
+    w.check("after the attestation").await
+}

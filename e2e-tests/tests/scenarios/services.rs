@@ -17,8 +17,9 @@ use crate::world::World;
 pub const WAIT: Duration = Duration::from_secs(30);
 
 /// The events the service logs (docs/oracle.md, "Logs").
-const LOG_EVENTS: [&str; 11] = [
+const LOG_EVENTS: [&str; 12] = [
     "started",
+    "documents_loaded",
     "document_refused",
     "condition_refused",
     "no_condition",

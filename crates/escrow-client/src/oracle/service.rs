@@ -31,7 +31,7 @@ use std::{
     io::Write,
     path::PathBuf,
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use escrow_types::{Deal, DealId, DealStatus, Digest, MilestoneStatus, MilestoneView, Timestamp};
@@ -44,12 +44,14 @@ use super::{
     condition::{Condition, Document},
     dcsa::{evaluate_excluding, parse_event, retraction_of, Event},
     feed::{Feed, Query},
+    store,
 };
 use crate::{
     accounts::ink_account,
     chain::Chain,
     contract::EscrowEvent,
     error::{ClientError, Result},
+    escrow::Reads,
     keystore, lock, messages,
     submit::SubmitOpts,
     Escrow,
@@ -78,6 +80,8 @@ pub struct Options {
     pub oracle_lock_dir: Option<PathBuf>,
     /// Log lines as JSON objects instead of text.
     pub json: bool,
+    /// The directory of condition documents (every `*.json` in it).
+    pub conditions: PathBuf,
 }
 
 /// Where one milestone stands for one oracle. Decided from chain state only.
@@ -141,6 +145,62 @@ fn deal_is_over(status: DealStatus) -> bool {
     )
 }
 
+/// Read every deal again at least this often, whatever the events said (a bound on how
+/// long anything the events did not show could stay unseen).
+pub const FULL_READ_EVERY: Duration = Duration::from_secs(300);
+/// Catch up through at most this many new blocks' events; further behind, read everything.
+pub const MAX_CATCH_UP: u32 = 256;
+
+/// What the service knows of the chain: the deals naming this oracle, as of one block.
+struct Known {
+    block: H256,
+    number: u32,
+    /// How much of the account's deal index was read (the next new deal is at this position).
+    indexed: u32,
+    /// The deals that may still wait for this oracle, with their milestones.
+    deals: BTreeMap<DealId, (Deal, Vec<MilestoneView>)>,
+    /// When every deal was last read.
+    full_at: Instant,
+}
+
+/// How a pass brings what the service knows up to the best block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Catch {
+    /// The best block is the one already read: nothing to read.
+    Same,
+    /// Read the contract's events of blocks `from..=to`, then the deals they name and the
+    /// deals new in the account's index.
+    Events {
+        /// First new block.
+        from: u32,
+        /// The best block.
+        to: u32,
+    },
+    /// Read every deal naming the account.
+    Full,
+}
+
+/// The catch-up for a pass at best block `best` (`best_is_known`: the block already read),
+/// given what is known: the number of the block last read, whether it is still on the best
+/// chain, and the time since the last full read. Every state change of the contract is an
+/// event naming its deal (docs/rules.md), so a deal no event named is as it was; time-driven
+/// standings (a ship-by passing) are recomputed at the new block's time.
+pub fn catch_up(known: Option<(u32, bool, Duration)>, best: u32, best_is_known: bool) -> Catch {
+    let Some((number, canonical, age)) = known else {
+        return Catch::Full;
+    };
+    if best_is_known && canonical {
+        return Catch::Same;
+    }
+    if !canonical || best <= number || best - number > MAX_CATCH_UP || age >= FULL_READ_EVERY {
+        return Catch::Full;
+    }
+    Catch::Events {
+        from: number + 1,
+        to: best,
+    }
+}
+
 /// One milestone that waits for this oracle.
 #[derive(Debug, Clone)]
 struct Waiting {
@@ -154,8 +214,11 @@ struct Waiting {
 pub struct PassReport {
     /// The best block the pass read.
     pub block: Option<u32>,
-    /// Deals naming this account that were read.
+    /// Deals watched: naming this account, and not over.
     pub deals: usize,
+    /// Deals read from the chain this pass (all of them on a full read; after that, only
+    /// those that new blocks' events named, and new ones).
+    pub read: usize,
     /// Milestones waiting for this oracle.
     pub waiting: usize,
     /// Of those, milestones with no condition document matching their terms hash.
@@ -185,34 +248,91 @@ pub struct Service {
     me: AccountId32,
     feed: Feed,
     documents: HashMap<Digest, Document>,
+    /// When the documents' directory last changed, as last read.
+    stamp: Option<std::time::SystemTime>,
+    /// Files of the directory refused and not yet logged.
+    refused: Vec<(PathBuf, String)>,
     escrow: Option<Escrow>,
     /// Deals that can never wait for this oracle again (over, or not naming it).
     done: BTreeSet<DealId>,
     /// Warnings already logged (a warning is logged once, not every pass).
     said: BTreeSet<String>,
-    /// The last pass's best block, deals read and waiting milestones: the same block has the
-    /// same state, so a pass at it reads nothing again (on an instant-seal chain the best
-    /// block changes only with a transaction).
-    seen: Option<(H256, usize, Vec<Waiting>)>,
+    /// The deals naming this oracle as of the last block a pass read (`None`: nothing read
+    /// yet, or the connection was lost).
+    known: Option<Known>,
     failures: u32,
 }
 
 impl Service {
-    /// A service signing with `signer`, reading `feed`, checking milestones against
-    /// `documents` (by their hash).
-    pub fn new(opts: Options, signer: Keypair, feed: Feed, documents: Vec<Document>) -> Service {
+    /// A service signing with `signer`, reading `feed`, checking milestones against the
+    /// condition documents in `opts.conditions` (by their hash). A directory that cannot be
+    /// listed is refused, naming it; a missing one holds no documents (yet).
+    pub fn new(opts: Options, signer: Keypair, feed: Feed) -> Result<Service, String> {
         let me = keystore::address_of(&signer);
-        Service {
+        let mut service = Service {
             opts,
             signer,
             me,
             feed,
-            documents: documents.into_iter().map(|d| (d.hash, d)).collect(),
+            documents: HashMap::new(),
+            stamp: None,
             escrow: None,
             done: BTreeSet::new(),
             said: BTreeSet::new(),
-            seen: None,
+            refused: Vec::new(),
+            known: None,
             failures: 0,
+        };
+        service.stamp = dir_stamp(&service.opts.conditions);
+        let loaded = store::load_dir(&service.opts.conditions)?;
+        service.take(loaded);
+        Ok(service)
+    }
+
+    /// Keeps the documents of `loaded`, and its refused files to log.
+    fn take(&mut self, loaded: store::Loaded) {
+        self.documents = loaded
+            .by_hash
+            .into_values()
+            .map(|(_, d)| (d.hash, d))
+            .collect();
+        self.refused = loaded.refused;
+    }
+
+    /// Loads the documents again if the directory changed since (a file added, removed or
+    /// renamed: `escrow condition add` writes a new file and renames it into place), so a
+    /// running service learns the conditions of deals proposed after it started. Logs the
+    /// files refused, each once.
+    fn reload(&mut self, out: &mut dyn Write) {
+        let stamp = dir_stamp(&self.opts.conditions);
+        if stamp != self.stamp {
+            self.stamp = stamp;
+            match store::load_dir(&self.opts.conditions) {
+                Ok(loaded) => {
+                    self.take(loaded);
+                    self.log(
+                        out,
+                        "info",
+                        "documents_loaded",
+                        json!({ "documents": self.documents.len(),
+                                "dir": self.opts.conditions.display().to_string() }),
+                    );
+                }
+                Err(why) => self.refused.push((self.opts.conditions.clone(), why)),
+            }
+        }
+        for (path, why) in std::mem::take(&mut self.refused) {
+            if self
+                .said
+                .insert(format!("refused {} {why}", path.display()))
+            {
+                self.log(
+                    out,
+                    "error",
+                    "document_refused",
+                    json!({ "file": path.display().to_string(), "why": why }),
+                );
+            }
         }
     }
 
@@ -224,6 +344,7 @@ impl Service {
     /// Runs passes until the process ends (or one pass with `once`). Returns the last
     /// pass's report.
     pub async fn run(&mut self, once: bool, out: &mut dyn Write) -> PassReport {
+        self.reload(out);
         self.log(
             out,
             "info",
@@ -262,10 +383,11 @@ impl Service {
     /// One pass (see the module docs). Never fails: what went wrong is in the report.
     pub async fn pass(&mut self, out: &mut dyn Write) -> PassReport {
         let mut report = PassReport::default();
+        self.reload(out);
         if let Err(e) = self.pass_inner(out, &mut report).await {
             // The connection may be dead: open a fresh one next pass.
             self.escrow = None;
-            self.seen = None;
+            self.known = None;
             report.chain_error = Some(e.to_string());
         }
         report
@@ -308,53 +430,118 @@ impl Service {
         Ok(escrow)
     }
 
-    /// The milestones waiting for this oracle, read at one best block.
+    /// The milestones waiting for this oracle as of the best block: what the service knew,
+    /// brought up to that block ([`catch_up`]).
     async fn waiting(&mut self, escrow: &Escrow, report: &mut PassReport) -> Result<Vec<Waiting>> {
-        let (best, number) = escrow.chain().best().await?;
+        let chain = escrow.chain();
+        let (best, number) = chain.best().await?;
         report.block = Some(number);
-        if let Some((block, deals, waiting)) = &self.seen {
-            if *block == best {
-                report.deals = *deals;
-                return Ok(waiting.clone());
+        let known = match &self.known {
+            Some(k) => {
+                let canonical = chain
+                    .rpc
+                    .chain_get_block_hash(Some(k.number.into()))
+                    .await
+                    .map_err(|e| crate::chain::node_unreachable(&chain.url, e))?;
+                Some((k.number, canonical == Some(k.block), k.full_at.elapsed()))
+            }
+            None => None,
+        };
+        let reads = escrow.reads_at(best);
+        let count = match catch_up(
+            known,
+            number,
+            self.known.as_ref().map(|k| k.block) == Some(best),
+        ) {
+            Catch::Same => None,
+            Catch::Full => {
+                let count = reads.deal_count_of(&self.me).await?;
+                let ids = reads.deal_ids_between(&self.me, 0, count).await?;
+                self.known = Some(Known {
+                    block: best,
+                    number,
+                    indexed: 0,
+                    deals: BTreeMap::new(),
+                    full_at: Instant::now(),
+                });
+                report.read = self.read_deals(&reads, ids).await?;
+                Some(count)
+            }
+            Catch::Events { from, to } => {
+                let events = chain.scan_events(escrow.address(), from, to).await?;
+                let touched: BTreeSet<DealId> =
+                    events.iter().filter_map(|e| e.event.deal_id()).collect();
+                let count = reads.deal_count_of(&self.me).await?;
+                let indexed = self.known.as_ref().map_or(0, |k| k.indexed);
+                let mut ids = reads.deal_ids_between(&self.me, indexed, count).await?;
+                if let Some(k) = &self.known {
+                    ids.extend(touched.iter().filter(|id| k.deals.contains_key(id)));
+                }
+                report.read = self.read_deals(&reads, ids).await?;
+                Some(count)
+            }
+        };
+        let known = self
+            .known
+            .as_mut()
+            .expect("a pass that read knows the chain");
+        if let Some(count) = count {
+            known.block = best;
+            known.number = number;
+            known.indexed = count;
+        }
+        report.deals = known.deals.len();
+        let now = reads.now().await?;
+        let mut waiting = Vec::new();
+        for (id, (deal, milestones)) in &known.deals {
+            for m in milestones {
+                if let Standing::Waiting(_) = standing(deal, m, &self.me, now) {
+                    waiting.push(Waiting {
+                        deal: *id,
+                        index: m.index,
+                        terms_hash: m.milestone.terms_hash,
+                    });
+                }
             }
         }
-        let reads = escrow.reads_at(best);
-        let now = reads.now().await?;
-        let ids: Vec<DealId> = reads
-            .deal_ids_of(&self.me, u32::MAX)
-            .await?
+        Ok(waiting)
+    }
+
+    /// Reads deals `ids` (and their milestones) and keeps those that may still wait for this
+    /// oracle; returns how many were read.
+    async fn read_deals(&mut self, reads: &Reads<'_>, ids: Vec<DealId>) -> Result<usize> {
+        let ids: Vec<DealId> = ids
             .into_iter()
             .filter(|id| !self.done.contains(id))
             .collect();
-        report.deals = ids.len();
-        let reads = &reads;
+        let read = ids.len();
         let deals: Vec<_> = stream::iter(ids)
             .map(|id| async move { (id, reads.deal_with_milestones(id).await) })
             .buffered(CONCURRENCY)
             .collect()
             .await;
-        let mut waiting = Vec::new();
-        for (id, read) in deals {
-            let (view, milestones) = read?;
-            let mut any_over = false;
-            for m in &milestones {
-                match standing(&view.deal, m, &self.me, now) {
-                    Standing::Waiting(_) => waiting.push(Waiting {
-                        deal: id,
-                        index: m.index,
-                        terms_hash: m.milestone.terms_hash,
-                    }),
-                    Standing::NotAnOracle | Standing::RuleForbidsOracles => any_over = true,
-                    Standing::DealNotActive(s) if deal_is_over(s) => any_over = true,
-                    _ => {}
-                }
-            }
-            if any_over {
+        let known = self
+            .known
+            .as_mut()
+            .expect("read_deals runs on a known chain");
+        for (id, result) in deals {
+            let (view, milestones) = result?;
+            let over = milestones
+                .iter()
+                .any(|m| match standing(&view.deal, m, &self.me, 0) {
+                    Standing::NotAnOracle | Standing::RuleForbidsOracles => true,
+                    Standing::DealNotActive(s) => deal_is_over(s),
+                    _ => false,
+                })
+                || milestones.is_empty();
+            if over {
                 self.done.insert(id);
+                known.deals.remove(&id);
+            } else {
+                known.deals.insert(id, (view.deal, milestones));
             }
         }
-        self.seen = Some((best, report.deals, waiting.clone()));
-        Ok(waiting)
+        Ok(read)
     }
 
     /// Logs, once per milestone, that no document hashes to its terms hash: an error, unless
@@ -588,7 +775,7 @@ impl Service {
             level,
             "health",
             json!({
-                "chain": chain, "feed": feed, "deals": r.deals, "waiting": r.waiting,
+                "chain": chain, "feed": feed, "deals": r.deals, "read": r.read, "waiting": r.waiting,
                 "unmatched": r.unmatched, "requests": r.requests,
                 "attested": r.attested.len(), "next_pass_ms": millis(retry_in),
             }),
@@ -655,6 +842,11 @@ pub fn log_line(json_format: bool, level: &str, event: &str, fields: Value) -> S
         }
     }
     text
+}
+
+/// When `dir` last changed (`None`: it does not exist or cannot be read).
+fn dir_stamp(dir: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(dir).and_then(|m| m.modified()).ok()
 }
 
 fn millis(d: Duration) -> u64 {
@@ -817,6 +1009,46 @@ mod tests {
             (DealStatus::Withdrawn, true),
         ] {
             assert_eq!(deal_is_over(s), over, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_pass_reads_only_what_new_blocks_changed_and_everything_when_unsure() {
+        let fresh = Duration::from_secs(1);
+        let cases = [
+            (None, 7, false, Catch::Full),
+            (Some((7, true, fresh)), 7, true, Catch::Same),
+            (
+                Some((7, true, fresh)),
+                8,
+                false,
+                Catch::Events { from: 8, to: 8 },
+            ),
+            (
+                Some((7, true, fresh)),
+                7 + MAX_CATCH_UP,
+                false,
+                Catch::Events {
+                    from: 8,
+                    to: 7 + MAX_CATCH_UP,
+                },
+            ),
+            // Too far behind: one full read is cheaper than the blocks' events.
+            (Some((7, true, fresh)), 8 + MAX_CATCH_UP, false, Catch::Full),
+            // The block read left the best chain (a reorganisation): what it showed is void.
+            (Some((7, false, fresh)), 9, false, Catch::Full),
+            // The best block went back (a node restarted on another chain).
+            (Some((7, true, fresh)), 5, false, Catch::Full),
+            // A full read at least every FULL_READ_EVERY.
+            (Some((7, true, FULL_READ_EVERY)), 8, false, Catch::Full),
+            (Some((7, true, FULL_READ_EVERY)), 7, true, Catch::Same),
+        ];
+        for (known, best, best_is_known, want) in cases {
+            assert_eq!(
+                catch_up(known, best, best_is_known),
+                want,
+                "{known:?} at #{best}"
+            );
         }
     }
 
