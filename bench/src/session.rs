@@ -1,7 +1,7 @@
 //! The bench's side of the node: deploying bundles, dry-running then submitting messages,
 //! reading the chain's block limits and what a block actually used.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use escrow_types::{DealId, DealTerms, Digest};
 use scale::{Decode, Encode};
@@ -251,7 +251,7 @@ impl Bench {
 pub async fn deploy(
     chain: &Chain,
     opts: SubmitOpts,
-    bundle: &PathBuf,
+    bundle: &Path,
     args: impl Encode,
     value: u128,
 ) -> Res<(AccountId32, usize)> {
