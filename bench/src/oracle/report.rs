@@ -219,8 +219,9 @@ fn latency_section(md: &mut String, r: &Run) {
          come before its attestations. A pass that attested nothing took {} (median of {}, \
          with {}–{} milestones still waiting; a pass timed from its start, which the \
          bench derives from the `started` line and each health line's `next_pass_ms`): \
-         after a new block, one read of every deal naming the oracle (at the same best \
-         block the service reads nothing again), and one feed request per waiting \
+         after a new block, the contract's events of the new blocks and a read of each \
+         deal they name (at the same best block the service reads nothing again), and \
+         one feed request per waiting \
          milestone's transport document (the first pass, all {} waiting: {} requests). \
          Measuring took {}; setting up (deals, documents, the service's first pass) {}.\n",
         ms(median(&l.idle_passes)),
@@ -292,7 +293,8 @@ fn load_section(md: &mut String, r: &Run) {
          First with the chain idle (no block between passes: the service sees the same \
          best block and reads nothing from the node again, so a pass is its feed requests), \
          then with a block sealed (a remark by //Alice) during each wait, as on a chain \
-         that makes blocks: every pass reads every deal again.\n",
+         that makes blocks: a pass reads that block's events (none of the escrow's) and \
+         the oracle's deal count, and no deal (docs/oracle.md, the pass).\n",
         l.deals,
         l.milestones / l.deals.max(1),
         l.milestones
@@ -318,8 +320,8 @@ fn load_section(md: &mut String, r: &Run) {
     let _ = writeln!(
         md,
         "- Of a pass after a new block ({}), the service's own CPU is {}: the rest is \
-         waiting for the node's answers to the {} deal reads; the {} feed requests alone \
-         take the idle chain's {}.",
+         waiting for the node (the block's events; {} deals watched, none read again); \
+         the {} feed requests alone take the idle chain's {}.",
         ms(sealed(|p| p.duration)),
         ms(sealed(|p| p.cpu)),
         l.deals,
