@@ -316,45 +316,44 @@ pub fn check_buyer_release(
     Ok(())
 }
 
-impl MilestoneRecord {
-    /// The caller checks of `approve`, on the record's copy of the deal's buyer and rule.
-    ///
-    /// # Errors
-    /// `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`.
-    pub fn check_buyer_release(&self, caller: &AccountId) -> Result<(), Error> {
-        check_buyer_release(&self.context.buyer, self.context.release_rule, caller)
+/// The caller checks of `attest`: `caller` must be one of `oracles`, and `rule` must let
+/// oracles release. Returns the caller's bit in a milestone's `attestations`. The contract
+/// checks a record's copy of the deal's oracles; the oracle service checks the deal's, to
+/// attest only what the contract will accept.
+///
+/// # Errors
+/// `CallerIsNotOracle`, `RuleForbidsOracles`.
+#[inline]
+pub fn check_oracle(
+    oracles: &[AccountId],
+    rule: ReleaseRule,
+    caller: &AccountId,
+) -> Result<u8, Error> {
+    let position = oracles
+        .iter()
+        .position(|o| o == caller)
+        .ok_or(Error::CallerIsNotOracle)?;
+    if !rule.oracles_may_release() {
+        return Err(Error::RuleForbidsOracles);
     }
+    // At most MAX_ORACLES (5) oracles, so the shift stays inside a u8.
+    1u8.checked_shl(u32::try_from(position).map_err(|_| Error::TooManyOracles)?)
+        .ok_or(Error::TooManyOracles)
+}
 
-    /// The caller checks of `attest`; returns the caller's bit in `attestations`.
-    ///
-    /// # Errors
-    /// `CallerIsNotOracle`, `RuleForbidsOracles`.
-    pub fn check_oracle(&self, caller: &AccountId) -> Result<u8, Error> {
-        let position = self
-            .context
-            .oracles
-            .iter()
-            .position(|o| o == caller)
-            .ok_or(Error::CallerIsNotOracle)?;
-        if !self.context.release_rule.oracles_may_release() {
-            return Err(Error::RuleForbidsOracles);
-        }
-        // At most MAX_ORACLES (5) oracles, so the shift stays inside a u8.
-        1u8.checked_shl(u32::try_from(position).map_err(|_| Error::TooManyOracles)?)
-            .ok_or(Error::TooManyOracles)
-    }
-
+impl Milestone {
     /// A milestone may be released by approval or attestation when it is pending and
-    /// funded, or submitted.
+    /// `funded`, or submitted.
     ///
     /// # Errors
     /// `WrongMilestoneState`, `MilestoneNotFunded`.
-    pub fn check_releasable(&self) -> Result<(), Error> {
-        match self.milestone.status {
+    #[inline]
+    pub fn check_releasable(&self, funded: bool) -> Result<(), Error> {
+        match self.status {
             MilestoneStatus::Pending | MilestoneStatus::Submitted => {}
             found => return Err(Error::WrongMilestoneState { found }),
         }
-        if !self.context.funded {
+        if !funded {
             return Err(Error::MilestoneNotFunded);
         }
         Ok(())
@@ -364,18 +363,54 @@ impl MilestoneRecord {
     ///
     /// # Errors
     /// As [`check_releasable`](Self::check_releasable), then `ShipByPassed`, `AlreadyAttested`.
-    pub fn check_attestable(&self, bit: u8, now: Timestamp) -> Result<(), Error> {
-        self.check_releasable()?;
+    #[inline]
+    pub fn check_attestable(&self, funded: bool, bit: u8, now: Timestamp) -> Result<(), Error> {
+        self.check_releasable(funded)?;
         // The buyer's refund right begins strictly after ship-by; an attestation of an
         // unsubmitted milestone after it would race that right.
-        let m = &self.milestone;
-        if m.status == MilestoneStatus::Pending && now > m.ship_by {
+        if self.status == MilestoneStatus::Pending && now > self.ship_by {
             return Err(Error::ShipByPassed);
         }
-        if m.attestations & bit != 0 {
+        if self.attestations & bit != 0 {
             return Err(Error::AlreadyAttested);
         }
         Ok(())
+    }
+}
+
+impl MilestoneRecord {
+    /// The caller checks of `approve`, on the record's copy of the deal's buyer and rule.
+    ///
+    /// # Errors
+    /// `CallerIsNotBuyer`, `RuleForbidsBuyerRelease`.
+    pub fn check_buyer_release(&self, caller: &AccountId) -> Result<(), Error> {
+        check_buyer_release(&self.context.buyer, self.context.release_rule, caller)
+    }
+
+    /// The caller checks of `attest`, on the record's copy of the deal's oracles and rule;
+    /// returns the caller's bit in `attestations`.
+    ///
+    /// # Errors
+    /// As [`check_oracle`].
+    pub fn check_oracle(&self, caller: &AccountId) -> Result<u8, Error> {
+        check_oracle(&self.context.oracles, self.context.release_rule, caller)
+    }
+
+    /// As [`Milestone::check_releasable`], funded as the record says.
+    ///
+    /// # Errors
+    /// `WrongMilestoneState`, `MilestoneNotFunded`.
+    pub fn check_releasable(&self) -> Result<(), Error> {
+        self.milestone.check_releasable(self.context.funded)
+    }
+
+    /// As [`Milestone::check_attestable`], funded as the record says.
+    ///
+    /// # Errors
+    /// As [`check_releasable`](Self::check_releasable), then `ShipByPassed`, `AlreadyAttested`.
+    pub fn check_attestable(&self, bit: u8, now: Timestamp) -> Result<(), Error> {
+        self.milestone
+            .check_attestable(self.context.funded, bit, now)
     }
 
     /// End of the review window of a submitted milestone (inclusive). Saturating: a window

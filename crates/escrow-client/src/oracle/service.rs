@@ -34,7 +34,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use escrow_types::{Deal, DealId, DealStatus, Digest, MilestoneStatus, MilestoneView, Timestamp};
+use escrow_types::{
+    check_oracle, Deal, DealId, DealStatus, Digest, Error, MilestoneStatus, MilestoneView,
+    Timestamp,
+};
 use futures::{stream, StreamExt};
 use serde_json::{json, Map, Value};
 use subxt::utils::{AccountId32, H256};
@@ -105,36 +108,31 @@ pub enum Standing {
     ShipByPassed,
 }
 
-/// Where milestone `m` of `deal` stands for oracle `me` at `now` (mirrors the contract's
-/// checks of `attest`, so the service only dry-runs what can succeed).
+/// Where milestone `m` of `deal` stands for oracle `me` at `now`: the contract's own checks
+/// of `attest` ([`check_oracle`], [`escrow_types::Milestone::check_attestable`]) on the deal and the
+/// milestone as read, so the service only dry-runs what can succeed. This oracle's own bit
+/// is looked at first: a milestone it attested that has since been released is `Attested`.
 pub fn standing(deal: &Deal, m: &MilestoneView, me: &AccountId32, now: Timestamp) -> Standing {
-    let me = ink_account(me);
-    let Some(position) = deal.oracles.iter().position(|o| *o == me) else {
-        return Standing::NotAnOracle;
+    let bit = match check_oracle(&deal.oracles, deal.release_rule, &ink_account(me)) {
+        Ok(bit) => bit,
+        Err(Error::RuleForbidsOracles) => return Standing::RuleForbidsOracles,
+        Err(_) => return Standing::NotAnOracle,
     };
-    if !deal.release_rule.oracles_may_release() {
-        return Standing::RuleForbidsOracles;
-    }
     if deal.status != DealStatus::Active {
         return Standing::DealNotActive(deal.status);
     }
-    // At most MAX_ORACLES (5) oracles: the shift stays inside a u8.
-    let bit = 1u8 << (position & 7);
     let ms = &m.milestone;
     if ms.attestations & bit != 0 {
         return Standing::Attested;
     }
-    match ms.status {
-        MilestoneStatus::Pending | MilestoneStatus::Submitted => {}
-        other => return Standing::NotReleasable(other),
+    match ms.check_attestable(m.covered == ms.amount, bit, now) {
+        Ok(()) => Standing::Waiting(bit),
+        Err(Error::WrongMilestoneState { found }) => Standing::NotReleasable(found),
+        Err(Error::MilestoneNotFunded) => Standing::NotFunded,
+        Err(Error::ShipByPassed) => Standing::ShipByPassed,
+        // `AlreadyAttested`, the one error left, was looked at above.
+        Err(_) => Standing::Attested,
     }
-    if m.covered < ms.amount {
-        return Standing::NotFunded;
-    }
-    if ms.status == MilestoneStatus::Pending && now > ms.ship_by {
-        return Standing::ShipByPassed;
-    }
-    Standing::Waiting(bit)
 }
 
 /// Whether a deal in `status` can never again wait for an attestation.
