@@ -10,7 +10,7 @@ use std::{
 };
 
 use escrow_client::units;
-use escrow_test_support::chain::wall_ms;
+use escrow_test_support::{chain::wall_ms, cli::CLEARED_ENV};
 use serde_json::Value;
 use subxt::utils::AccountId32;
 use tokio::{
@@ -116,17 +116,6 @@ impl PassClock {
     }
 }
 
-/// The `ESCROW_*` settings of the bench's own environment the service must not inherit.
-const CLEARED_ENV: [&str; 7] = [
-    "ESCROW_URL",
-    "ESCROW_CONTRACT",
-    "ESCROW_SURI",
-    "ESCROW_ACCOUNT",
-    "ESCROW_PASSWORD",
-    "ESCROW_CODE_HASH",
-    "ESCROW_ORACLE_FEED",
-];
-
 impl Service {
     /// `escrow --url U --suri //Ferdie --contract C --code-hash H oracle run --feed F
     /// --conditions DIR --poll P --log-format json`, with `ESCROW_HOME` = `l.home`.
@@ -147,7 +136,9 @@ impl Service {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        for var in CLEARED_ENV {
+        // The service gets --url and the rest from its arguments, never from the
+        // developer's own `ESCROW_*` settings.
+        for var in CLEARED_ENV.iter().chain(&["ESCROW_URL"]) {
             cmd.env_remove(var);
         }
         let mut child = cmd

@@ -34,13 +34,14 @@ pub mod exit {
 pub const NO_NODE_URL: &str = "ws://127.0.0.1:1";
 
 /// The environment variables `escrow` reads besides `ESCROW_HOME` and `ESCROW_URL`: a run
-/// clears them, so the developer's own settings never leak into a test.
-const CLEARED_ENV: [&str; 5] = [
+/// clears them, so the developer's own settings never leak into a test (or a bench).
+pub const CLEARED_ENV: [&str; 6] = [
     "ESCROW_CONTRACT",
     "ESCROW_SURI",
     "ESCROW_ACCOUNT",
     "ESCROW_PASSWORD",
     "ESCROW_CODE_HASH",
+    "ESCROW_ORACLE_FEED",
 ];
 
 /// One run of `escrow`.
