@@ -893,16 +893,25 @@ mod tests {
         assert!(msg.contains("there is no milestone 7"), "{msg}");
     }
 
-    #[test]
-    fn propose_help_explains_milestone_conditions() {
+    /// `escrow deal propose --help` (`-h` unless `long`).
+    fn propose_help(long: bool) -> String {
         use clap::CommandFactory;
         let mut cmd = crate::Cli::command();
-        let help = cmd
+        let propose = cmd
             .find_subcommand_mut("deal")
             .and_then(|d| d.find_subcommand_mut("propose"))
-            .expect("deal propose")
-            .render_long_help()
-            .to_string();
+            .expect("deal propose");
+        let help = if long {
+            propose.render_long_help()
+        } else {
+            propose.render_help()
+        };
+        help.to_string()
+    }
+
+    #[test]
+    fn propose_help_explains_milestone_conditions() {
+        let help = propose_help(true);
         for needle in [
             "--milestone-condition <INDEX=FILE>",
             "escrow condition show FILE",
@@ -931,14 +940,7 @@ mod tests {
 
     #[test]
     fn propose_help_documents_the_deadline_defaults() {
-        use clap::CommandFactory;
-        let mut cmd = crate::Cli::command();
-        let help = cmd
-            .find_subcommand_mut("deal")
-            .and_then(|d| d.find_subcommand_mut("propose"))
-            .expect("deal propose")
-            .render_help()
-            .to_string();
+        let help = propose_help(false);
         for needle in [
             "--fund-by",
             "[default: +7d]",
