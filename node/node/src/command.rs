@@ -33,8 +33,11 @@ impl SubstrateCli for Cli {
 	}
 
 	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+		if let Some(validators) = chain_spec::local_validators(id) {
+			return Ok(Box::new(chain_spec::local_config(validators?)?));
+		}
 		Ok(match id {
-			"" | "dev" | "local" => Box::new(chain_spec::development_config()?),
+			"" | "dev" => Box::new(chain_spec::development_config()?),
 			path =>
 				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?),
 		})
@@ -46,6 +49,7 @@ pub fn run() -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
 
 	match &cli.subcommand {
+		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
 		Some(Subcommand::BuildSpec(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run(config.chain_spec, config.network))

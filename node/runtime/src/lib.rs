@@ -2,7 +2,15 @@
 //!
 //! A deliberately small runtime: just what ink! 5.1.1 contracts, subxt and ink_e2e need.
 //! System, Timestamp, Balances, TransactionPayment, Sudo, Contracts, insecure randomness
-//! (pallet-contracts' `Randomness` type; never for real randomness) and Utility.
+//! (pallet-contracts' `Randomness` type; never for real randomness) and Utility, plus Aura and
+//! GRANDPA for the local network mode.
+//!
+//! # Two ways to author blocks, one runtime
+//! - `--dev`: instant seal, a block per transaction, no consensus digests. Aura and GRANDPA sit
+//!   idle: no block carries a slot, and no voter runs.
+//! - `--chain local`: Aura authors a block every [`SLOT_DURATION_MS`] and GRANDPA finalizes.
+//!   Every block carries an Aura slot (the client's import refuses a block without one), and the
+//!   runtime checks that the block's timestamp lies in that slot ([`AuraSlotCheck`]).
 //!
 //! The signed extensions are the classic set that every subxt release understands
 //! (no `CheckMetadataHash`), so both ink_e2e (older subxt) and our CLI (current subxt)
@@ -33,6 +41,7 @@ use frame_system::{
 };
 use pallet_transaction_payment::FungibleAdapter;
 use sp_api::impl_runtime_apis;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
 use sp_runtime::{
 	create_runtime_str, generic, impl_opaque_keys,
@@ -87,7 +96,11 @@ pub mod opaque {
 	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 
 	impl_opaque_keys! {
-		pub struct SessionKeys {}
+		/// A validator's keys: Aura (sr25519) authors blocks, GRANDPA (ed25519) votes.
+		pub struct SessionKeys {
+			pub aura: Aura,
+			pub grandpa: Grandpa,
+		}
 	}
 }
 
@@ -96,7 +109,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: create_runtime_str!("escrow-node"),
 	impl_name: create_runtime_str!("escrow-node"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -108,6 +121,9 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 pub fn native_version() -> NativeVersion {
 	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
 }
+
+/// The local network's slot: Aura authors one block every this many milliseconds.
+pub const SLOT_DURATION_MS: u64 = 3_000;
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 const AVERAGE_ON_INITIALIZE_RATIO: Perbill = Perbill::from_percent(10);
@@ -157,11 +173,49 @@ impl pallet_insecure_randomness_collective_flip::Config for Runtime {}
 
 impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
-	type OnTimestampSet = ();
+	type OnTimestampSet = AuraSlotCheck;
 	// Instant seal may author two blocks within one millisecond; any non-decreasing
-	// timestamp is valid here.
+	// timestamp is valid there. On the network, Aura's slots (one block per slot, the slot
+	// checked against the timestamp) keep time moving forward.
 	type MinimumPeriod = ConstU64<0>;
 	type WeightInfo = ();
+}
+
+/// Runs Aura's check that the timestamp lies in the block's slot, on blocks that have a slot.
+///
+/// Network blocks always have one: the Aura import queue refuses a block without its
+/// pre-runtime digest. Instant-seal blocks (`--dev`) have none, and Aura's own hook would
+/// panic on them (the current slot stays 0 while the clock moves), so there it is skipped.
+pub struct AuraSlotCheck;
+
+impl frame_support::traits::OnTimestampSet<u64> for AuraSlotCheck {
+	fn on_timestamp_set(moment: u64) {
+		let has_slot = System::digest().logs().iter().any(|item| {
+			item.as_pre_runtime().is_some_and(|(id, _)| id == sp_consensus_aura::AURA_ENGINE_ID)
+		});
+		if has_slot {
+			<Aura as frame_support::traits::OnTimestampSet<u64>>::on_timestamp_set(moment);
+		}
+	}
+}
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = AuraId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<32>;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	type SlotDuration = ConstU64<SLOT_DURATION_MS>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<32>;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	// No equivocation reports: the authority set is fixed at genesis (no staking, no slashing).
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -270,6 +324,9 @@ frame_support::construct_runtime!(
 		TransactionPayment: pallet_transaction_payment,
 		Sudo: pallet_sudo,
 		Contracts: pallet_contracts,
+		// Last, so the pallets above keep the call indices every client was built against.
+		Aura: pallet_aura,
+		Grandpa: pallet_grandpa,
 	}
 );
 
@@ -337,6 +394,43 @@ impl_runtime_apis! {
 
 		fn metadata_versions() -> Vec<u32> {
 			Runtime::metadata_versions()
+		}
+	}
+
+	impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
+		fn slot_duration() -> sp_consensus_aura::SlotDuration {
+			sp_consensus_aura::SlotDuration::from_millis(Aura::slot_duration())
+		}
+
+		fn authorities() -> Vec<AuraId> {
+			pallet_aura::Authorities::<Runtime>::get().into_inner()
+		}
+	}
+
+	impl sp_consensus_grandpa::GrandpaApi<Block> for Runtime {
+		fn grandpa_authorities() -> sp_consensus_grandpa::AuthorityList {
+			Grandpa::grandpa_authorities()
+		}
+
+		fn current_set_id() -> sp_consensus_grandpa::SetId {
+			Grandpa::current_set_id()
+		}
+
+		fn submit_report_equivocation_unsigned_extrinsic(
+			_equivocation_proof: sp_consensus_grandpa::EquivocationProof<
+				<Block as BlockT>::Hash,
+				sp_runtime::traits::NumberFor<Block>,
+			>,
+			_key_owner_proof: sp_consensus_grandpa::OpaqueKeyOwnershipProof,
+		) -> Option<()> {
+			None
+		}
+
+		fn generate_key_ownership_proof(
+			_set_id: sp_consensus_grandpa::SetId,
+			_authority_id: sp_consensus_grandpa::AuthorityId,
+		) -> Option<sp_consensus_grandpa::OpaqueKeyOwnershipProof> {
+			None
 		}
 	}
 
