@@ -585,6 +585,14 @@ fn finalized_wait_times_out_with_unknown_status_on_a_chain_without_finality() {
         .to_string();
     let s = e.run(&["tx-status", &hash, "--from", &from]);
     assert!(s.ok().contains("succeeded"), "{s:#?}");
+    // The instant-seal chain finalizes nothing: in a block, not final, which only matters
+    // to a caller who asked for finality.
+    assert!(s.out.contains("not final yet (finalized #0)"), "{s:#?}");
+    e.run(&["tx-status", &hash, "--from", &from, "--wait", "finalized"])
+        .fails(
+            exit::UNKNOWN_OUTCOME,
+            &["which is not final yet (finalized #0)"],
+        );
     // An unknown hash inside the window: still unknown (4).
     e.run(&[
         "tx-status",

@@ -2,9 +2,11 @@
 //! read once when connecting (subxt does that), the token's symbol and decimals once from
 //! `system_properties`.
 //!
-//! The local chain seals a block per transaction but finalizes nothing unless asked to, so
-//! every read and dry-run is made at the *best* block (subxt's `at_latest()` means the
-//! latest *finalized* block, which would be genesis here).
+//! The development chain seals a block per transaction but finalizes nothing unless asked to,
+//! so every read and dry-run is made at the *best* block (subxt's `at_latest()` means the
+//! latest *finalized* block, which would be genesis there). On a network (Aura and GRANDPA)
+//! the best block is a few blocks ahead of the finalized one; what needs finality asks for
+//! it ([`Chain::finalized`], `--wait finalized`).
 
 use std::time::Duration;
 
@@ -119,6 +121,23 @@ impl Chain {
             .map_err(|e| node_unreachable(&self.url, e))?
             .ok_or_else(|| node_unreachable(&self.url, "no best block"))?;
         Ok((header.hash_with(self.api.hasher()), header.number))
+    }
+
+    /// The latest finalized block's hash and number (genesis on a chain that never
+    /// finalizes).
+    pub async fn finalized(&self) -> Result<(H256, u32)> {
+        let hash = self
+            .rpc
+            .chain_get_finalized_head()
+            .await
+            .map_err(|e| node_unreachable(&self.url, e))?;
+        let header = self
+            .rpc
+            .chain_get_header(Some(hash))
+            .await
+            .map_err(|e| node_unreachable(&self.url, e))?
+            .ok_or_else(|| node_unreachable(&self.url, "no header for the finalized head"))?;
+        Ok((hash, header.number))
     }
 
     /// The timestamp of block `at` (ms), from `Timestamp::Now`.

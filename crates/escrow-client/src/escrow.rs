@@ -95,7 +95,8 @@ impl Escrow {
         Ok(Dried { ret, dry })
     }
 
-    /// Signs `msg` with exactly the dry-run's gas and deposit figures, submits it once and
+    /// Signs `msg` with the dry-run's deposit figure and its gas plus the client's margin
+    /// ([`crate::submit::gas_limit`]), submits it once and
     /// waits (see [`crate::submit`] for why it is never re-submitted).
     pub async fn submit<R>(
         &self,

@@ -4,12 +4,25 @@
 //! Why dry-run first: pallet-contracts reports a failing contract call on chain only as
 //! `Contracts::ContractReverted`; the contract's own error (`escrow_types::Error`) is only
 //! visible in a dry-run's return data. So every call is dry-run at the best block, refused
-//! with the error's name and a hint if it fails, and otherwise signed with exactly the
-//! dry-run's gas and storage-deposit figures.
+//! with the error's name and a hint if it fails, and otherwise signed with the dry-run's
+//! storage-deposit figure and its gas plus [`GAS_MARGIN_PERCENT`].
+//!
+//! Why a gas margin: the state a call runs on can change between its dry-run and its block.
+//! pallet-contracts charges a storage write by the old value's size too, so a proposal
+//! dry-run before another transaction created an entry it updates (the shared arbiter's deal
+//! count) needs more gas than its dry-run said; signed with exactly that figure it failed with
+//! `Contracts::OutOfGas` under concurrent load (issue 17's network bench). Unused gas is
+//! refunded (the fee follows the weight used), so the margin costs nothing but block space
+//! reserved until the call runs. ink_e2e's `extra_gas_portion` is the same idea.
 //!
 //! Why an explicit mortal era: a signed transaction that is not mortal could be replayed
-//! into a block hours later; ours is valid for [`MORTALITY_BLOCKS`] blocks from the best
-//! block at signing. The nonce comes from `system_accountNextIndex` (which counts pooled
+//! into a block hours later; ours is valid for [`MORTALITY_BLOCKS`] blocks from its birth
+//! block. The birth is the finalized block when the chain finalizes and is at most
+//! [`MAX_FINALITY_LAG`] blocks behind, otherwise the best block ([`era_birth`]): a birth that
+//! a fork retracts makes the signature invalid, and a node a block behind the signer's does
+//! not know the signer's best block yet, so it refuses the transaction (issue 17's network
+//! bench saw `AncientBirthBlock`). On a chain that never finalizes, or whose finality has
+//! stalled, the best block keeps the window open. The nonce comes from `system_accountNextIndex` (which counts pooled
 //! transactions), because the local chain does not finalize, raised to the nonce of the best
 //! block read right after it (the node's answer can be one short; see `sign_submit_wait`).
 //!
@@ -46,8 +59,38 @@ use crate::{
     error::{ClientError, Result},
 };
 
-/// Transactions are valid for this many blocks after the best block at signing.
+/// Transactions are valid for this many blocks after their birth block ([`era_birth`]).
 pub const MORTALITY_BLOCKS: u64 = 64;
+
+/// A finalized block this far behind the best one (or farther) is not a transaction's birth
+/// block: the best block is (see [`era_birth`]).
+pub const MAX_FINALITY_LAG: u32 = 16;
+
+/// The block a transaction's mortal era starts at, from the best and finalized heads (hash,
+/// number): the finalized head when it is past genesis and less than [`MAX_FINALITY_LAG`]
+/// blocks behind the best, otherwise the best.
+pub fn era_birth(best: (H256, u32), finalized: (H256, u32)) -> (H256, u32) {
+    let lag = best.1.saturating_sub(finalized.1);
+    if finalized.1 > 0 && lag < MAX_FINALITY_LAG {
+        finalized
+    } else {
+        best
+    }
+}
+
+/// The gas a call is signed with above its dry-run's `gas_required` (see the module docs).
+pub const GAS_MARGIN_PERCENT: u64 = 10;
+
+/// The gas limit signed for a dry-run's `gas_required`: both components raised by
+/// [`GAS_MARGIN_PERCENT`], saturating (a limit above the block's is refused by the node at
+/// submission, before anything is paid).
+pub fn gas_limit(required: Weight) -> Weight {
+    let raise = |v: u64| v.saturating_add(v.saturating_mul(GAS_MARGIN_PERCENT) / 100);
+    Weight {
+        ref_time: raise(required.ref_time),
+        proof_size: raise(required.proof_size),
+    }
+}
 
 /// How long to wait for inclusion (or finality).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +140,7 @@ pub fn call_tx(dest: &AccountId32, value: u128, dry: &DryRun, data: Vec<u8>) -> 
         call_fields(
             dest,
             value,
-            dry.gas_required,
+            gas_limit(dry.gas_required),
             dry.storage_deposit.limit(),
             data,
         ),
@@ -158,7 +201,7 @@ pub fn instantiate_tx(
         "instantiate_with_code",
         vec![
             ("value", Value::u128(value)),
-            ("gas_limit", weight(dry.gas_required)),
+            ("gas_limit", weight(gas_limit(dry.gas_required))),
             (
                 "storage_deposit_limit",
                 Value::unnamed_variant("Some", [Value::u128(dry.storage_deposit.limit())]),
@@ -392,13 +435,13 @@ struct Signed {
     nonce: u64,
 }
 
-/// Signs `call` with the account's next nonce, mortal from the best block.
+/// Signs `call` with the account's next nonce, mortal from [`era_birth`].
 ///
 /// `system_accountNextIndex` reads the chain's nonce at the best block, then counts the
 /// account's transactions in the pool. When a block lands between the two, the transaction
 /// it included has left the pool but is not in the nonce the node read, and the answer is one
 /// too low. The nonce in the best block read *after* the call covers that block, so the
-/// larger of the two is taken. The mortality window starts at that best block too.
+/// larger of the two is taken.
 async fn sign_at_next_nonce<C: Payload>(
     chain: &Chain,
     call: &C,
@@ -411,9 +454,10 @@ async fn sign_at_next_nonce<C: Payload>(
         .system_account_next_index(who)
         .await
         .map_err(|e| node_unreachable(&chain.url, e))?;
-    let era_from = chain.best().await?;
-    let on_chain = chain.account_nonce(who, era_from.0).await?;
+    let best = chain.best().await?;
+    let on_chain = chain.account_nonce(who, best.0).await?;
     let nonce = pooled_next.max(u64::from(on_chain));
+    let era_from = era_birth(best, chain.finalized().await?);
     let params = DefaultExtrinsicParamsBuilder::<crate::chain::Config>::new()
         .nonce(nonce)
         .mortal_from_unchecked(MORTALITY_BLOCKS, era_from.1.into(), era_from.0)
@@ -609,6 +653,31 @@ mod tests {
             }
         }
         Decision::Unknown(decide_end())
+    }
+
+    #[test]
+    fn era_birth_is_the_finalized_head_unless_it_is_genesis_or_lags_too_far() {
+        let (b, f) = (H256::repeat_byte(0xb), H256::repeat_byte(0xf));
+        // A network finalizing a few blocks behind: the finalized head.
+        assert_eq!(era_birth((b, 120), (f, 117)), (f, 117));
+        assert_eq!(era_birth((b, 120), (f, 120)), (f, 120));
+        assert_eq!(era_birth((b, 120), (f, 105)), (f, 105));
+        // Finality stalled MAX_FINALITY_LAG blocks or more behind: the best block.
+        assert_eq!(era_birth((b, 120), (f, 104)), (b, 120));
+        // A chain that never finalizes (instant seal): the best block, even at #1.
+        assert_eq!(era_birth((b, 57), (f, 0)), (b, 57));
+        assert_eq!(era_birth((b, 1), (f, 0)), (b, 1));
+    }
+
+    #[test]
+    fn gas_limit_adds_the_margin_to_both_components_and_saturates() {
+        let w = |ref_time, proof_size| Weight {
+            ref_time,
+            proof_size,
+        };
+        assert_eq!(gas_limit(w(1_000_000_000, 50_000)), w(1_100_000_000, 55_000));
+        assert_eq!(gas_limit(w(0, 9)), w(0, 9));
+        assert_eq!(gas_limit(w(u64::MAX, 1)), w(u64::MAX, 1));
     }
 
     #[test]
