@@ -5,6 +5,8 @@
 //!
 //! - [`node`]: a local `escrow-node --dev` per test ([`TestNode`]), on the RPC port the
 //!   node picks and reports, killed when dropped, on the same port after a restart.
+//! - [`network`]: a local network of validators (`escrow-node --chain local-N`) as real
+//!   processes ([`TestNetwork`]), to kill and restart, their heights and pools read.
 //! - [`cli`]: the real `escrow` binary with its own state directory ([`Escrow`]), its
 //!   outcome ([`Run`], [`Tx`]) and the documented exit codes ([`exit`]); [`stream`]: one
 //!   running in the background, read line by line.
@@ -25,6 +27,7 @@ pub mod carrier;
 pub mod chain;
 pub mod cli;
 pub mod ledger;
+pub mod network;
 pub mod node;
 pub mod stream;
 
@@ -32,6 +35,7 @@ pub use artifacts::chain_available;
 pub use cli::{exit, Escrow, Run, Tx};
 pub use escrow_client::Chain;
 pub use ledger::{Ledger, TokenLedger};
+pub use network::TestNetwork;
 pub use node::TestNode;
 
 /// Errors of the helpers and of tests that return a `Result`.

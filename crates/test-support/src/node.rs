@@ -20,6 +20,10 @@
 //! Ctrl-C) never runs its `Drop`s: the node is also told to die with the thread that
 //! started it (Linux `PR_SET_PDEATHSIG`). Tests start nodes from their own thread, which
 //! lives as long as the test.
+//!
+//! The validators of a [`crate::network::TestNetwork`] are the same kind of process: spawned,
+//! logged, killed and stopped by the same code (`NodeProcess`), so both harnesses behave
+//! alike when a node fails or a test dies.
 
 use std::{
     io::{BufRead, BufReader},
@@ -40,10 +44,9 @@ const LOG_TAIL: usize = 40;
 
 /// A running `escrow-node --dev`, stopped when dropped.
 pub struct TestNode {
-    child: Option<Child>,
+    process: NodeProcess,
     port: u16,
     ready_after: Duration,
-    log: Arc<Mutex<Vec<String>>>,
     /// `--base-path` of a chain that survives restarts (`None`: `--tmp`), inside `_dir`.
     base: Option<PathBuf>,
     _dir: Option<tempfile::TempDir>,
@@ -67,10 +70,9 @@ impl TestNode {
 
     fn launch(base: Option<PathBuf>) -> TestNode {
         let mut node = TestNode {
-            child: None,
+            process: NodeProcess::new("escrow-node --dev"),
             port: 0,
             ready_after: Duration::ZERO,
-            log: Arc::new(Mutex::new(Vec::new())),
             base,
             _dir: None,
         };
@@ -81,53 +83,22 @@ impl TestNode {
     /// Spawns the node on RPC port `port` (0: the OS picks) and waits for the port it
     /// reports.
     fn spawn(&mut self, port: u16) {
-        let binary = node_binary();
-        assert!(
-            binary.is_file(),
-            "{} not found: build it with scripts/build-node.sh (or set ESCROW_NODE)",
-            binary.display()
-        );
-        let mut cmd = Command::new(&binary);
-        cmd.args(["--dev", "--rpc-port", &port.to_string()])
-            .args(["--port", "0", "--no-prometheus"])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        let mut cmd = node_command();
+        cmd.args(["--dev", "--rpc-port", &port.to_string()]).args([
+            "--port",
+            "0",
+            "--no-prometheus",
+        ]);
         match &self.base {
             Some(path) => cmd.arg("--base-path").arg(path),
             None => cmd.arg("--tmp"),
         };
-        kill_with_parent(&mut cmd);
-
         let started = Instant::now();
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let reported = read_log(child.stderr.take().expect("stderr is piped"), &self.log);
-        self.child = Some(child);
-        match reported.recv_timeout(READY_TIMEOUT) {
-            Ok(reported) => {
-                assert!(
-                    port == 0 || reported == port,
-                    "escrow-node asked for RPC port {port} reported {reported}"
-                );
-                self.port = reported;
-                self.ready_after = started.elapsed();
-            }
-            Err(_) => {
-                let status = self
-                    .child
-                    .as_mut()
-                    .and_then(|c| c.try_wait().ok().flatten());
-                let _ = self.stop();
-                panic!(
-                    "escrow-node did not report its RPC server within {READY_TIMEOUT:?} \
-                     (exit status: {status:?}); last log lines:\n{}",
-                    self.log_tail()
-                );
-            }
-        }
+        self.port = self
+            .process
+            .start(cmd, port)
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.ready_after = started.elapsed();
     }
 
     /// The WebSocket URL of the node's RPC server.
@@ -142,46 +113,20 @@ impl TestNode {
 
     /// The last lines the node logged.
     pub fn log_tail(&self) -> String {
-        self.log
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .join("\n")
+        self.process.log_tail()
     }
 
     /// Kills the node at once (SIGKILL: no clean shutdown, as in a crash) and waits until
     /// it is gone.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.process.kill();
     }
 
     /// Stops the node: SIGTERM, then SIGKILL if it is still running after 20 s. Waits for
     /// the exit, so the base path is free for a restart. Stopping twice is a no-op; an
     /// error says the node ignored SIGTERM.
     pub fn stop(&mut self) -> Result<(), String> {
-        let Some(mut child) = self.child.take() else {
-            return Ok(());
-        };
-        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
-            return Ok(());
-        }
-        let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
-        // SAFETY: plain syscall on the pid of a child we spawned and have not reaped yet.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        while Instant::now() < deadline {
-            if child.try_wait().map_err(|e| e.to_string())?.is_some() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        child.kill().map_err(|e| e.to_string())?;
-        child.wait().map_err(|e| e.to_string())?;
-        Err(format!(
-            "escrow-node ignored SIGTERM for {STOP_TIMEOUT:?} and was killed"
-        ))
+        self.process.stop()
     }
 
     /// Starts the node again on its base path and RPC port, stopping it first if it still
@@ -215,6 +160,146 @@ impl Drop for TestNode {
         if let Err(e) = self.stop() {
             eprintln!("warning: stopping escrow-node: {e}");
         }
+    }
+}
+
+/// `escrow-node` ([`node_binary`]) with the environment every node of the tests runs in;
+/// panics, saying how to build it, if it is missing.
+pub(crate) fn node_command() -> Command {
+    let binary = node_binary();
+    assert!(
+        binary.is_file(),
+        "{} not found: build it with scripts/build-node.sh (or set ESCROW_NODE)",
+        binary.display()
+    );
+    let mut cmd = Command::new(&binary);
+    cmd.env("RUST_LOG", "info");
+    cmd
+}
+
+/// One node process at a time (again after a restart), its log kept across restarts: what
+/// [`TestNode`] and [`crate::network::TestNetwork`] share.
+pub(crate) struct NodeProcess {
+    /// Names the node in messages ("escrow-node --dev", "validator 2 (charlie)").
+    what: String,
+    child: Option<Child>,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl NodeProcess {
+    /// A process not started yet, named `what` in messages.
+    pub(crate) fn new(what: &str) -> NodeProcess {
+        NodeProcess {
+            what: what.to_string(),
+            child: None,
+            log: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// Spawns `cmd` (its stdio set here: stdin and stdout null, the log on stderr read by a
+    /// thread), told to die with the calling thread (see the module docs), and waits until
+    /// it reports its RPC port: `port` if not 0. Returns the port; an error with the exit
+    /// status and the log's tail if none is reported within 60 s (the process is stopped).
+    pub(crate) fn start(&mut self, cmd: Command, port: u16) -> Result<u16, String> {
+        let reported = self.spawn(cmd)?;
+        self.await_port(&reported, port, READY_TIMEOUT)
+    }
+
+    /// The first half of [`NodeProcess::start`]: spawns the process; the receiver gets the
+    /// RPC port it reports. To start several nodes at once, spawn them all, then
+    /// [`NodeProcess::await_port`] each.
+    pub(crate) fn spawn(&mut self, mut cmd: Command) -> Result<mpsc::Receiver<u16>, String> {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        kill_with_parent(&mut cmd);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.what))?;
+        let reported = read_log(child.stderr.take().expect("stderr is piped"), &self.log);
+        self.child = Some(child);
+        Ok(reported)
+    }
+
+    /// The second half of [`NodeProcess::start`]: waits up to `timeout` for the port
+    /// `reported` by [`NodeProcess::spawn`], which must be `port` if not 0.
+    pub(crate) fn await_port(
+        &mut self,
+        reported: &mpsc::Receiver<u16>,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<u16, String> {
+        match reported.recv_timeout(timeout) {
+            Ok(reported) if port == 0 || reported == port => Ok(reported),
+            Ok(reported) => {
+                let _ = self.stop();
+                Err(format!(
+                    "{} asked for RPC port {port} reported {reported}",
+                    self.what
+                ))
+            }
+            Err(_) => {
+                let status = self
+                    .child
+                    .as_mut()
+                    .and_then(|c| c.try_wait().ok().flatten());
+                let _ = self.stop();
+                Err(format!(
+                    "{} did not report its RPC server within {timeout:?} \
+                     (exit status: {status:?}); last log lines:\n{}",
+                    self.what,
+                    self.log_tail()
+                ))
+            }
+        }
+    }
+
+    /// Whether the process was started and has not been killed or stopped.
+    pub(crate) fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// The last lines the process logged (over all its starts).
+    pub(crate) fn log_tail(&self) -> String {
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .join("\n")
+    }
+
+    /// SIGKILL (no clean shutdown, as in a crash), and waits until the process is gone.
+    pub(crate) fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if the process still runs after 20 s; waits for the exit.
+    /// A no-op if it is not running; an error says it ignored SIGTERM.
+    pub(crate) fn stop(&mut self) -> Result<(), String> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            return Ok(());
+        }
+        let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
+        // SAFETY: plain syscall on the pid of a child we spawned and have not reaped yet.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child.kill().map_err(|e| e.to_string())?;
+        child.wait().map_err(|e| e.to_string())?;
+        Err(format!(
+            "{} ignored SIGTERM for {STOP_TIMEOUT:?} and was killed",
+            self.what
+        ))
     }
 }
 
