@@ -12,39 +12,80 @@
 #           shipment by hand; the buyer disputes the delivery and the arbiter splits it 60/40
 # Balances, in UNIT and in USD, are printed every time money moves.
 #
-# Usage: scripts/demo.sh [--keep-node] [--rpc-port N]
-#   --keep-node   leave the node this script starts running (default: stop it at the end)
-#   --rpc-port N  the node's RPC port (default 9944)
-# On a fresh machine the first run bootstraps it (scripts/setup.sh; about an hour on 2 cores),
-# then builds the CLI, the carrier simulator and the contract; a later run with nothing to
-# rebuild takes about 30 s. A node that already answers on the port is used as is and
-# left running. The two carrier simulators (on free ports) and the two oracle services it
-# starts are stopped once deal 1's shipment is released, and in any case when it exits.
+# Usage: scripts/demo.sh [--keep-node] [--rpc-port N | --network | --url URL]
+#   --keep-node   leave the node (or network) this script starts running (default: stop it
+#                 at the end)
+#   --rpc-port N  the dev node's RPC port (default 9944)
+#   --network     play on a local network of 4 validators (scripts/network.sh, on free ports,
+#                 its data in the demo's temporary directory) instead of `escrow-node --dev`:
+#                 blocks every 3 s, finalized by GRANDPA; the oracle services talk to nodes 1
+#                 and 2, everything else to node 0
+#   --url URL     play on the node already running at URL (a network node: one that finalizes)
+# With --network or --url every escrow command of the story waits for finality (--wait
+# finalized; scripts/stablecoin.sh's deploy and mints wait for their blocks); on the dev node,
+# for its block. On a fresh machine the first run bootstraps it
+# (scripts/setup.sh; about an hour on 2 cores), then builds the CLI, the carrier simulator and
+# the contract; a later run with nothing to rebuild takes about 30 s. A dev node that already
+# answers on the port is used as is and left running. The two carrier simulators (on free
+# ports) and the two oracle services it starts are stopped once deal 1's shipment is
+# released, and in any case when it exits.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 keep_node=0
 rpc_port=9944
+# dev: escrow-node --dev (started here unless one answers on the port); network: a local
+# network of 4 validators started here; url: a node already running at --url.
+mode=dev
+url=""
+rpc_port_given=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--keep-node) keep_node=1 ;;
 	--rpc-port)
 		[ $# -ge 2 ] || die "--rpc-port needs a value"
 		rpc_port="$2"
+		rpc_port_given=1
+		shift
+		;;
+	--network)
+		[ "$mode" = dev ] || die "--network and --url exclude each other"
+		mode=network
+		;;
+	--url)
+		[ $# -ge 2 ] || die "--url needs a value"
+		[ "$mode" = dev ] || die "--network and --url exclude each other"
+		mode=url
+		url="$2"
 		shift
 		;;
 	-h | --help)
-		sed -n '2,22p' "$0"
+		sed -n '2,31p' "$0"
 		exit 0
 		;;
-	*) die "unknown argument: $1 (expected --keep-node or --rpc-port N)" ;;
+	*) die "unknown argument: $1 (expected --keep-node, --rpc-port N, --network or --url URL)" ;;
 	esac
 	shift
 done
 [[ "$rpc_port" =~ ^[0-9]+$ ]] || die "--rpc-port must be a number, got '$rpc_port'"
+[ "$mode" = dev ] || [ "$rpc_port_given" -eq 0 ] ||
+	die "--rpc-port is the dev node's: not with --network (free ports) or --url"
+if [ "$mode" = url ]; then
+	[[ "$url" =~ ^wss?://[^[:space:]]+$ ]] || die "--url must be a ws:// or wss:// URL, got '$url'"
+	[ "$keep_node" -eq 0 ] || die "--keep-node is for a node the demo starts, not with --url"
+fi
+# On a chain that finalizes, every transaction waits for finality: the demo moves money only
+# on what cannot be reverted. The dev node seals a block per transaction and finalizes
+# nothing (without --finalize-delay-sec), so there it waits for the block.
+WAIT=()
+[ "$mode" = dev ] || WAIT=(--wait finalized)
 
 cd "$REPO_ROOT"
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
-URL="ws://127.0.0.1:$rpc_port"
+case "$mode" in
+dev) URL="ws://127.0.0.1:$rpc_port" ;;
+url) URL="$url" ;;
+network) URL="" ;; # node 0's, once the network runs
+esac
 ESCROW_BIN="$CARGO_TARGET_DIR/release/escrow"
 SIM_BIN="$CARGO_TARGET_DIR/release/carrier-sim"
 BUNDLE="$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract"
@@ -68,7 +109,7 @@ if ! command -v wasm-validate >/dev/null 2>&1; then
 	estimate=$((estimate + 2))
 	need_setup=1
 fi
-if [ ! -x "$NODE_BIN" ]; then
+if [ "$mode" != url ] && [ ! -x "$NODE_BIN" ]; then
 	needs+=("the escrow-node chain (~11 min cold on 2 cores)")
 	estimate=$((estimate + 11))
 	need_setup=1
@@ -133,27 +174,77 @@ phase_started=$(now)
 [ -f "$USD_BUNDLE" ] || die "no bundle at $USD_BUNDLE after the build"
 info "$BUNDLE and $USD_BUNDLE ready in $(elapsed_since "$phase_started")s"
 
+DOCS="$(mktemp -d "${TMPDIR:-/tmp}/escrow-demo.XXXXXX")"
+# The network's directory (--network): chain data, node keys, logs, pid files.
+NET_DIR="$DOCS/network"
+# The nodes the two oracle services talk to (--network: nodes 1 and 2; else the one node).
+SEATRACK_NODE=""
+TERMINAL_NODE=""
+
 # ---------------------------------------------------------------------------------------
-step "5/7 the local chain on $URL"
 node_started=0
-if curl -sf --max-time 2 -H 'Content-Type: application/json' \
-	-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
-	"http://127.0.0.1:$rpc_port" >/dev/null 2>&1; then
-	info "a node already answers on port $rpc_port: using it, and leaving it running"
-else
-	"$REPO_ROOT/scripts/node.sh" --background --rpc-port "$rpc_port" >/dev/null
-	node_started=1
-	if [ "$keep_node" -eq 1 ]; then
-		info "started a throw-away chain (--tmp); it keeps running after the demo (--keep-node)"
+case "$mode" in
+dev)
+	step "5/7 the local chain on $URL"
+	if curl -sf --max-time 2 -H 'Content-Type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
+		"http://127.0.0.1:$rpc_port" >/dev/null 2>&1; then
+		info "a node already answers on port $rpc_port: using it, and leaving it running"
 	else
-		info "started a throw-away chain (--tmp); the demo stops it at the end (--keep-node keeps it)"
+		"$REPO_ROOT/scripts/node.sh" --background --rpc-port "$rpc_port" >/dev/null
+		node_started=1
+		if [ "$keep_node" -eq 1 ]; then
+			info "started a throw-away chain (--tmp); it keeps running after the demo (--keep-node)"
+		else
+			info "started a throw-away chain (--tmp); the demo stops it at the end (--keep-node keeps it)"
+		fi
 	fi
-fi
+	SEATRACK_NODE="$URL" TERMINAL_NODE="$URL"
+	;;
+network)
+	step "5/7 a local network of 4 validators (scripts/network.sh start, free ports, in $NET_DIR)"
+	# network.sh stops the nodes itself if they do not come up; it prints their URLs. Four
+	# nodes compiling the runtime at once took 34 s of a 2-core machine under load: give each
+	# of its two waits (RPC, then finality) twice its default.
+	net_urls="$(ESCROW_NETWORK_READY_TIMEOUT_SEC="${ESCROW_NETWORK_READY_TIMEOUT_SEC:-120}" \
+		"$REPO_ROOT/scripts/network.sh" start --validators 4 --base-port 0 --rpc-base-port 0 \
+		--dir "$NET_DIR")"
+	node_started=1
+	mapfile -t node_urls <<<"$net_urls"
+	[ ${#node_urls[@]} -eq 4 ] || die "scripts/network.sh start printed ${#node_urls[@]} URLs, not 4: $net_urls"
+	URL="${node_urls[0]}" SEATRACK_NODE="${node_urls[1]}" TERMINAL_NODE="${node_urls[2]}"
+	if [ "$keep_node" -eq 1 ]; then
+		info "it keeps running after the demo (--keep-node)"
+	else
+		info "the demo stops it at the end (--keep-node keeps it)"
+	fi
+	info "the demo talks to node 0 ($URL); the two oracle services to nodes 1 and 2"
+	info "every transaction waits for finality (--wait finalized): a 3 s slot, then GRANDPA"
+	;;
+url)
+	step "5/7 the node at $URL"
+	http_url="${URL/#ws:/http:}"
+	http_url="${http_url/#wss:/https:}"
+	chain="$(curl -sf --max-time 5 -H 'Content-Type: application/json' \
+		-d '{"id":1,"jsonrpc":"2.0","method":"system_chain","params":[]}' "$http_url" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["result"])')" ||
+		die "no node answers JSON-RPC at $http_url (the HTTP side of --url $URL)"
+	info "chain \"$chain\": using it as is, and leaving it running"
+	info "every transaction waits for finality (--wait finalized); a dev node finalizes only"
+	info "with --finalize-delay-sec"
+	SEATRACK_NODE="$URL" TERMINAL_NODE="$URL"
+	;;
+esac
 stop_our_node() {
 	if [ "$node_started" -eq 1 ] && [ "$keep_node" -eq 0 ]; then
-		"$REPO_ROOT/scripts/node.sh" --stop >/dev/null 2>&1 || true
+		if [ "$mode" = network ]; then
+			"$REPO_ROOT/scripts/network.sh" stop --dir "$NET_DIR" >/dev/null 2>&1 || true
+			info "stopped the network the demo started"
+		else
+			"$REPO_ROOT/scripts/node.sh" --stop >/dev/null 2>&1 || true
+			info "stopped the node the demo started"
+		fi
 		node_started=0
-		info "stopped the node the demo started"
 	fi
 }
 # The other processes the demo starts in the background (the carrier simulators, the oracle
@@ -191,7 +282,6 @@ trap 'exit 143' TERM
 
 export ESCROW_HOME="$REPO_ROOT/.escrow" ESCROW_URL="$URL"
 unset ESCROW_CONTRACT ESCROW_SURI ESCROW_ACCOUNT
-DOCS="$(mktemp -d "${TMPDIR:-/tmp}/escrow-demo.XXXXXX")"
 
 # ---------------------------------------------------------------------------------------
 step "6/7 the simulated tracking feeds: the carrier's and the terminal's (carrier-sim)"
@@ -229,13 +319,14 @@ step "7/7 the story"
 
 # Runs escrow with stdin from /dev/null (never a prompt), showing the command (an argument
 # with spaces quoted, so that it can be copied).
+# With --network or --url, every call waits for finality (--wait finalized; a read ignores it).
 escrow() {
-	printf '\n  $ escrow%s\n' "$(shown_args "$@")"
-	"$ESCROW_BIN" -q "$@" </dev/null | sed 's/^/    /'
+	printf '\n  $ escrow%s\n' "$(shown_args "${WAIT[@]}" "$@")"
+	"$ESCROW_BIN" -q "${WAIT[@]}" "$@" </dev/null | sed 's/^/    /'
 	return "${PIPESTATUS[0]}"
 }
 # Quiet variant for values the script needs.
-escrow_value() { "$ESCROW_BIN" -q "$@" </dev/null; }
+escrow_value() { "$ESCROW_BIN" -q "${WAIT[@]}" "$@" </dev/null; }
 
 # account -> "FREE USD": its free native balance in planck and its balance of the stablecoin
 # in the token's smallest unit (10^-6 USD), both read from the chain by `account show`.
@@ -335,7 +426,7 @@ print(seller, fees, buyer)'
 say "The platform (//Alice) deploys the escrow contract with a 1% fee on payments to sellers,
 taken in each deal's own asset: one transaction, the contract's code instantiated through its
 constructor \`new\`."
-printf '\n  $ escrow --suri //Alice deploy --bundle %s --fee 1%%\n' "$BUNDLE"
+printf '\n  $ escrow%s --suri //Alice deploy --bundle %s --fee 1%%\n' "$(shown_args "${WAIT[@]}")" "$BUNDLE"
 deployed="$(escrow_value --json --suri //Alice deploy --bundle "$BUNDLE" --fee 1%)"
 CONTRACT="$(sed -n 's/.*"contract":"\([^"]*\)".*/\1/p' <<<"$deployed")"
 [ -n "$CONTRACT" ] || die "no contract address in the deploy output: $deployed"
@@ -422,15 +513,21 @@ hash1="$(terms_hash_of "$deal1")"
 escrow --suri //Bob deal accept "$deal1" --terms-hash "$hash1" --fund all
 show_balances "deal 1: order confirmed, advance paid"
 
-# start_oracle NAME SURI FEED: starts `escrow oracle run` in the background, signing as SURI
-# and polling FEED every 2 s, its log in $DOCS/oracle-NAME.log; waits (at most 30 s) for its
-# `started` line and shows it. Sets ORACLE_LOG.
+# start_oracle NAME SURI FEED NODE: starts `escrow oracle run` in the background, signing as
+# SURI, talking to the node at NODE and polling FEED every 2 s, its log in
+# $DOCS/oracle-NAME.log; waits (at most 30 s) for its `started` line and shows it. Sets
+# ORACLE_LOG.
 oracle_line() { grep -E "^[^ ]+ +[A-Z]+ +$1( |\$)" "$2" || true; }
 start_oracle() {
-	local name=$1 suri=$2 feed=$3 pid n
+	local name=$1 suri=$2 feed=$3 node=$4 pid n
+	local args=("${WAIT[@]}" --suri "$suri")
+	# Another node than the one the contract was deployed through: name the contract (the CLI
+	# remembers it per URL).
+	[ "$node" = "$URL" ] || args+=(--url "$node" --contract "$CONTRACT")
+	args+=(oracle run --feed "$feed" --poll 2s)
 	ORACLE_LOG="$DOCS/oracle-$name.log"
-	printf '\n  $ escrow --suri %s oracle run --feed %s --poll 2s >%s &\n' "$suri" "$feed" "$ORACLE_LOG"
-	"$ESCROW_BIN" --suri "$suri" oracle run --feed "$feed" --poll 2s </dev/null >"$ORACLE_LOG" 2>&1 &
+	printf '\n  $ escrow%s >%s &\n' "$(shown_args "${args[@]}")" "$ORACLE_LOG"
+	"$ESCROW_BIN" "${args[@]}" </dev/null >"$ORACLE_LOG" 2>&1 &
 	pid=$!
 	BG_PIDS+=("$pid")
 	BG_NAMES+=("the $name oracle service")
@@ -451,9 +548,11 @@ finds the deals that name it, matches each waiting milestone's on-chain terms ha
 condition document it holds (here the one \`deal propose\` saved in \$ESCROW_HOME/conditions;
 an oracle elsewhere adds the file the parties send it with \`escrow condition add\`), and polls
 its tracking feed every 2 s. The inspection agency runs none."
-start_oracle seatrack //Ferdie "$CARRIER_FEED"
+[ "$mode" != network ] || say "Each runs its own node of the network: SeaTrack's service talks to
+node 1, the terminal's to node 2."
+start_oracle seatrack //Ferdie "$CARRIER_FEED" "$SEATRACK_NODE"
 SEATRACK_LOG="$ORACLE_LOG"
-start_oracle terminal //Eve "$TERMINAL_FEED"
+start_oracle terminal //Eve "$TERMINAL_FEED" "$TERMINAL_NODE"
 TERMINAL_LOG="$ORACLE_LOG"
 
 say "The exporter ships and submits milestone 1 with the bill of lading's hash. Nothing is
@@ -495,17 +594,31 @@ import json, sys
 print(json.load(sys.stdin)["milestones"][int(sys.argv[1])]["milestone"]["status"])' "$2"
 }
 published=$(now)
-release_wait=60 # seconds: two polls of 2 s and two blocks take a few
+# Seconds: on the dev node two polls of 2 s and two blocks take a few; on a network each
+# attestation also waits for a 3 s slot, and each service waits for its attestation's
+# finality before its next pass.
+release_wait=60
+[ "$mode" = dev ] || release_wait=120
 info "waiting (at most $release_wait s) for the oracle services to see it and attest..."
 status=""
-for n in $(seq "$release_wait"); do
+deadline=$(($(date +%s) + release_wait))
+while :; do
 	status="$(milestone_status "$deal1" 1)"
-	[ "$status" = Released ] && break
+	if [ "$status" = Released ] || [ "$(date +%s)" -ge "$deadline" ]; then break; fi
 	sleep 1
 done
 [ "$status" = Released ] ||
 	die "milestone 1 of deal $deal1 is $status, not Released, $release_wait s after the LOAD events were published; see the oracle services' logs $SEATRACK_LOG and $TERMINAL_LOG (and the feeds' $DOCS/carrier-sim.log, $DOCS/terminal-sim.log)"
-say "Milestone 1 is released, $(elapsed_since "$published") s after the events were published: each service logged its attestation, and the second reached the quorum of 2 and released the 40%. Nobody typed \`deal attest\`."
+released_after="$(elapsed_since "$published")"
+# A service logs `attested` once its transaction is in a block, or finalized with --wait
+# finalized: that can come after the release shows in the best block. Wait for both lines.
+deadline=$(($(date +%s) + 60))
+until [ -n "$(oracle_line attested "$SEATRACK_LOG")" ] && [ -n "$(oracle_line attested "$TERMINAL_LOG")" ]; do
+	[ "$(date +%s)" -lt "$deadline" ] ||
+		die "milestone 1 of deal $deal1 is released, but an oracle service logged no attestation within 60 s; see $SEATRACK_LOG and $TERMINAL_LOG"
+	sleep 0.5
+done
+say "Milestone 1 is released, $released_after s after the events were published: each service logged its attestation, and the second reached the quorum of 2 and released the 40%. Nobody typed \`deal attest\`."
 for log in "$SEATRACK_LOG" "$TERMINAL_LOG"; do
 	printf '\n  %s\n' "$log"
 	oracle_line attested "$log" | sed 's/^/    /'
@@ -589,8 +702,18 @@ fi
 unit_change() { echo $((NOW_UNIT[$1] - START_UNIT[$1])); }
 [ "$(unit_change $ROW_INSPECTOR)" -eq 0 ] ||
 	die "the silent oracle //Inspector's native balance changed by $(unit_change $ROW_INSPECTOR) planck: it should never have signed"
-rm -rf "$DOCS"
-step "demo done in $(elapsed_since "$started")s"
+if [ "$mode" = network ]; then
+	# The network still runs on its data there: the rest goes now, the data once it stops.
+	find "$DOCS" -mindepth 1 -maxdepth 1 ! -name network -exec rm -rf {} +
+else
+	rm -rf "$DOCS"
+fi
+case "$mode" in
+dev) on="the dev node (a block per transaction)" ;;
+network) on="a local network of 4 validators (every transaction waited for finality)" ;;
+url) on="the node at $URL (every transaction waited for finality)" ;;
+esac
+step "demo done in $(elapsed_since "$started")s on $on"
 short_usd() { fmt_usd "$1" | trim_zeros; }
 short_unit() { fmt_unit "$1" | trim_zeros; }
 info "what the escrow paid, from each deal's events:"
@@ -600,11 +723,27 @@ info "  deal 2 (id $deal2), in UNIT: the exporter $(short_unit "$unit_seller") U
 info "    got $(short_unit "$unit_buyer") UNIT back (the signers also paid the chain's fees and deposits in UNIT)"
 if [ "$node_started" -eq 1 ] && [ "$keep_node" -eq 0 ]; then
 	stop_our_node
-	info "the node was stopped as announced; run with --keep-node to explore the deals afterwards"
+	if [ "$mode" = network ]; then
+		rm -rf "$DOCS"
+		info "the network was stopped and its data deleted as announced; run with --keep-node to"
+		info "explore the deals afterwards"
+	else
+		info "the node was stopped as announced; run with --keep-node to explore the deals afterwards"
+	fi
 else
-	info "the node keeps running on $URL: explore with"
-	info "  $ESCROW_BIN deal show $deal1     (state lives in $ESCROW_HOME)"
-	info "  $ESCROW_BIN account show //Charlie"
-	info "  $ESCROW_BIN events --deal $deal2"
-	info "stop it with: scripts/node.sh --stop"
+	url_arg=""
+	[ "$URL" = "ws://127.0.0.1:9944" ] || url_arg=" --url $URL"
+	if [ "$mode" = network ]; then
+		info "the network keeps running, node 0 on $URL: explore with"
+	else
+		info "the node keeps running on $URL: explore with"
+	fi
+	info "  $ESCROW_BIN$url_arg deal show $deal1     (state lives in $ESCROW_HOME)"
+	info "  $ESCROW_BIN$url_arg account show //Charlie"
+	info "  $ESCROW_BIN$url_arg events --deal $deal2"
+	case "$mode" in
+	dev) info "stop it with: scripts/node.sh --stop" ;;
+	network) info "stop it and delete its data with: scripts/network.sh purge --dir $NET_DIR && rmdir $DOCS" ;;
+	url) ;;
+	esac
 fi
