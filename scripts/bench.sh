@@ -23,15 +23,28 @@
 # and one service watching 1,000 milestones (requests, time, CPU and memory per pass; 100
 # events at once). About 10 minutes. Exit codes: 0 measured (the report says whether each
 # goal was met); 2 a step failed.
+#
+# scripts/bench.sh --network [--deals N] [--out FILE]   (default FILE: docs/network-bench.md)
+# measures a local network instead (issue 17; bench/src/network): 4 validators of
+# `escrow-node --chain local-4` (Aura 3 s slots, GRANDPA) started by the bench itself, the
+# release escrow deployed on it, then N reference deals (default 900: //Alice funds at most
+# about 950) proposal to closure, 250 at a time, from 150 derived accounts: sustained and peak
+# transactions/s and deals/s, finality lag, block fullness against the normal-class weight
+# limit, CPU, pools and missed slots (the bottleneck), and how many deals one block's weight
+# could hold. About 5 minutes.
+# Exit codes: 0 measured; 2 a step failed (any deal's transaction failing fails the run).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 deals=10000
+deals_given=""
 out=""
 oracle=""
+network=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--deals)
 		deals="${2:?--deals needs a number}"
+		deals_given=1
 		shift 2
 		;;
 	--out)
@@ -42,15 +55,22 @@ while [ $# -gt 0 ]; do
 		oracle=1
 		shift
 		;;
+	--network)
+		network=1
+		shift
+		;;
 	-h | --help)
-		sed -n '2,25p' "$0"
+		sed -n '2,35p' "$0"
 		exit 0
 		;;
-	*) die "unknown argument: $1 (expected --deals N, --oracle or --out FILE)" ;;
+	*) die "unknown argument: $1 (expected --deals N, --oracle, --network or --out FILE)" ;;
 	esac
 done
+[ -z "$oracle" ] || [ -z "$network" ] || die "--oracle and --network are separate runs: pick one"
 if [ -n "$oracle" ]; then
 	out="${out:-$REPO_ROOT/docs/oracle-bench.md}"
+elif [ -n "$network" ]; then
+	out="${out:-$REPO_ROOT/docs/network-bench.md}"
 else
 	out="${out:-$REPO_ROOT/docs/bench.md}"
 fi
@@ -59,6 +79,29 @@ fi
 cd "$REPO_ROOT"
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 [ -x "$NODE_BIN" ] || die "$NODE_BIN is missing; run scripts/setup.sh first"
+
+if [ -n "$network" ]; then
+	# Every failure of this mode exits 2, as its usage says.
+	network_fail() {
+		printf 'error: [%s] step "%s": %s\n' "$SCRIPT_NAME" "$STEP" "$*" >&2
+		exit 2
+	}
+	step "release builds: the milestone_escrow bundle, escrow-network-bench"
+	"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release ||
+		network_fail "building the milestone_escrow bundle failed"
+	cargo build --release -q -p escrow-bench --bin escrow-network-bench ||
+		network_fail "cargo build of the bench failed"
+	network_args=(--escrow-bundle "$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract" --out "$out")
+	[ -z "$deals_given" ] || network_args+=(--deals "$deals")
+	step "escrow-network-bench: 4 validators, the reference deals under load"
+	mkdir -p "$(dirname "$out")"
+	# The bench starts the validators itself (test-support's TestNetwork), from $NODE_BIN.
+	network_rc=0
+	ESCROW_NODE="$NODE_BIN" "$CARGO_TARGET_DIR/release/escrow-network-bench" "${network_args[@]}" || network_rc=$?
+	[ "$network_rc" -eq 0 ] || network_fail "escrow-network-bench failed (exit $network_rc); nothing written to $out"
+	step "report written to $out"
+	exit 0
+fi
 
 if [ -n "$oracle" ]; then
 	step "release builds: the milestone_escrow bundle, escrow-oracle-bench, escrow"
