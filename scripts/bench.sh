@@ -34,6 +34,8 @@
 # could hold. About 5 minutes.
 # Exit codes: 0 measured; 2 a step failed (any deal's transaction failing fails the run).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Every mode's usage says: exit 2 when a step failed.
+DIE_EXIT_CODE=2
 
 deals=10000
 deals_given=""
@@ -81,16 +83,11 @@ export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 [ -x "$NODE_BIN" ] || die "$NODE_BIN is missing; run scripts/setup.sh first"
 
 if [ -n "$network" ]; then
-	# Every failure of this mode exits 2, as its usage says.
-	network_fail() {
-		printf 'error: [%s] step "%s": %s\n' "$SCRIPT_NAME" "$STEP" "$*" >&2
-		exit 2
-	}
 	step "release builds: the milestone_escrow bundle, escrow-network-bench"
 	"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release ||
-		network_fail "building the milestone_escrow bundle failed"
+		die "building the milestone_escrow bundle failed"
 	cargo build --release -q -p escrow-bench --bin escrow-network-bench ||
-		network_fail "cargo build of the bench failed"
+		die "cargo build of the bench failed"
 	network_args=(--escrow-bundle "$CARGO_TARGET_DIR/ink/milestone_escrow/by-mode/release/milestone_escrow.contract" --out "$out")
 	[ -z "$deals_given" ] || network_args+=(--deals "$deals")
 	step "escrow-network-bench: 4 validators, the reference deals under load"
@@ -98,7 +95,7 @@ if [ -n "$network" ]; then
 	# The bench starts the validators itself (test-support's TestNetwork), from $NODE_BIN.
 	network_rc=0
 	ESCROW_NODE="$NODE_BIN" "$CARGO_TARGET_DIR/release/escrow-network-bench" "${network_args[@]}" || network_rc=$?
-	[ "$network_rc" -eq 0 ] || network_fail "escrow-network-bench failed (exit $network_rc); nothing written to $out"
+	[ "$network_rc" -eq 0 ] || die "escrow-network-bench failed (exit $network_rc); nothing written to $out"
 	step "report written to $out"
 	exit 0
 fi

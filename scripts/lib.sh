@@ -35,9 +35,10 @@ shown_args() {
 	done
 	printf '%s' "$shown"
 }
+# die <message>: exits with DIE_EXIT_CODE (1 unless the script documents another).
 die() {
 	printf 'error: [%s] step "%s": %s\n' "$SCRIPT_NAME" "$STEP" "$*" >&2
-	exit 1
+	exit "${DIE_EXIT_CODE:-1}"
 }
 
 on_err() {
