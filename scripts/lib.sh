@@ -62,6 +62,17 @@ elapsed_since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; 
 
 NODE_BIN="$CARGO_TARGET_DIR/release/escrow-node"
 
+# ensure_node_bin: a step that builds the node (scripts/build-node.sh) when $NODE_BIN is missing.
+ensure_node_bin() {
+	step "escrow-node binary"
+	if [ -x "$NODE_BIN" ]; then
+		info "$NODE_BIN"
+	else
+		info "missing: building it (scripts/build-node.sh)"
+		"$REPO_ROOT/scripts/build-node.sh"
+	fi
+}
+
 # rpc_health <port>: prints the node's system_health and exits 0 when it answers on that port.
 rpc_health() {
 	curl -sf --max-time 2 -H 'Content-Type: application/json' \

@@ -287,13 +287,7 @@ start_network() {
 	local n=$validators chain="local-$validators" chain_id="escrow_local_$validators"
 	local i file pid running=()
 
-	step "escrow-node binary"
-	if [ -x "$NODE_BIN" ]; then
-		info "$NODE_BIN"
-	else
-		info "missing: building it (scripts/build-node.sh)"
-		"$REPO_ROOT/scripts/build-node.sh"
-	fi
+	ensure_node_bin
 
 	step "checking that no network runs from $dir and the ports are free"
 	mkdir -p "$dir"

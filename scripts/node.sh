@@ -94,13 +94,7 @@ rpc_port="${rpc_port:-9944}"
 [ "$have_base_path" -eq 1 ] || args+=(--tmp)
 args+=(--rpc-port "$rpc_port")
 
-step "escrow-node binary"
-if [ -x "$NODE_BIN" ]; then
-	info "$NODE_BIN"
-else
-	info "missing: building it (scripts/build-node.sh)"
-	"$REPO_ROOT/scripts/build-node.sh"
-fi
+ensure_node_bin
 
 if [ "$background" -eq 0 ]; then
 	step "starting escrow-node in the foreground: ${args[*]}"

@@ -47,6 +47,9 @@ mod session;
 #[allow(dead_code)]
 mod scenarios;
 
+#[path = "../run_facts.rs"]
+mod run_facts;
+
 mod load;
 mod report;
 mod scan;
@@ -103,23 +106,9 @@ fn parse_args() -> Res<Args> {
         escrow_bundle: escrow_client::artifacts::release_bundle("milestone_escrow"),
         out: None,
     };
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.iter().any(|f| f == "-h" || f == "--help") {
-        return Err(USAGE.into());
-    }
-    // Every option takes a value: the arguments are flag-value pairs.
-    for pair in argv.chunks(2) {
-        let flag = pair[0].as_str();
-        let v = match pair.get(1) {
-            Some(v) if !v.starts_with("--") => v.clone(),
-            _ => return Err(format!("{flag} needs a value; {USAGE}")),
-        };
-        let count = || {
-            v.parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{flag}: '{v}' is not a positive whole number"))
-        };
+    for (flag, v) in run_facts::flag_pairs(USAGE)? {
+        let flag = flag.as_str();
+        let count = || run_facts::count(flag, &v);
         match flag {
             "--validators" => a.validators = count()?,
             "--deals" => a.deals = count()?,

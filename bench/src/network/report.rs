@@ -1,11 +1,12 @@
 //! The markdown report: each figure, and how it was measured.
 
-use std::{fmt::Write, process::Command, time::Duration};
+use std::{fmt::Write, time::Duration};
 
 use escrow_client::units;
 
 use crate::{
     load::{Load, STEPS},
+    run_facts,
     scan::{BlockInfo, Checks, Scanned},
     scenarios::REFERENCE_STEPS,
     session::BlockLimits,
@@ -131,37 +132,6 @@ pub fn cpu_use(samples: &[CpuSample], from_ms: u64, to_ms: u64) -> Option<CpuUse
     })
 }
 
-/// The commit the binary runs in (`git` in the current directory), marked when the tree
-/// has uncommitted changes.
-fn commit() -> String {
-    let git = |args: &[&str]| Command::new("git").args(args).output().ok();
-    let Some(rev) = git(&["rev-parse", "--short", "HEAD"]).filter(|o| o.status.success()) else {
-        return "unknown (not run in a git checkout)".into();
-    };
-    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
-    let clean = git(&["diff", "--quiet", "HEAD", "--", "."]).is_some_and(|o| o.status.success());
-    if clean {
-        rev
-    } else {
-        format!("{rev} plus uncommitted changes")
-    }
-}
-
-fn first_line_of(path: &str, prefix: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok().and_then(|c| {
-        c.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .map(|m| m.trim_start_matches([' ', '\t', ':']).trim().to_string())
-    })
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// The load's blocks: from the first block holding one of its transactions to the last.
 fn load_span(m: &Measured) -> Option<(usize, usize)> {
     let blocks = &m.scanned.blocks;
@@ -239,7 +209,7 @@ pub fn render(a: &Args, m: &Measured, took: Duration) -> Rendered {
         "Written by `scripts/bench.sh --network` (`escrow-network-bench`) at {} on commit {}; \
          the run took {:.0} s.\n",
         units::format_time(crate::watch::wall_ms()),
-        commit(),
+        run_facts::commit(),
         took.as_secs_f64()
     );
     if !failures.is_empty() {
@@ -272,8 +242,8 @@ fn setup_section(md: &mut String, a: &Args, m: &Measured) {
         md,
         "- Machine: {cores} cores ({}), load average {} at the end of the run (other builds \
          may share the cores).",
-        first_line_of("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown CPU".into()),
-        load_average()
+        run_facts::cpu_model(),
+        run_facts::load_average()
     );
     let _ = writeln!(
         md,

@@ -27,6 +27,9 @@
 #[allow(dead_code)]
 mod session;
 
+#[path = "../run_facts.rs"]
+mod run_facts;
+
 mod deals;
 mod latency;
 mod load;
@@ -95,23 +98,9 @@ fn parse_args() -> Res<Args> {
         out: None,
         logs: None,
     };
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.iter().any(|f| f == "-h" || f == "--help") {
-        return Err(USAGE.into());
-    }
-    // Every option takes a value: the arguments are flag-value pairs.
-    for pair in argv.chunks(2) {
-        let flag = pair[0].as_str();
-        let v = match pair.get(1) {
-            Some(v) if !v.starts_with("--") => v.clone(),
-            _ => return Err(format!("{flag} needs a value; {USAGE}")),
-        };
-        let count = || {
-            v.parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{flag}: '{v}' is not a positive whole number"))
-        };
+    for (flag, v) in run_facts::flag_pairs(USAGE)? {
+        let flag = flag.as_str();
+        let count = || run_facts::count(flag, &v);
         match flag {
             "--url" => a.url = v.clone(),
             "--escrow-bundle" => a.escrow_bundle = v.clone().into(),

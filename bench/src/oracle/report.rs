@@ -1,12 +1,13 @@
 //! The markdown report: the setup, each figure and how it was measured.
 
-use std::{fmt::Write, process::Command, time::Duration};
+use std::{fmt::Write, time::Duration};
 
 use escrow_client::units;
 
 use crate::{
     latency::Latency,
     load::{Load, Pass},
+    run_facts,
 };
 
 /// Everything one run measured.
@@ -51,43 +52,6 @@ fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
-/// The commit the binary runs in (`git` in the current directory), marked when the tree
-/// has uncommitted changes.
-fn commit() -> String {
-    let git = |args: &[&str]| Command::new("git").args(args).output().ok();
-    let Some(rev) = git(&["rev-parse", "--short", "HEAD"]).filter(|o| o.status.success()) else {
-        return "unknown (not run in a git checkout)".into();
-    };
-    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
-    let clean = git(&["diff", "--quiet", "HEAD", "--", "."]).is_some_and(|o| o.status.success());
-    if clean {
-        rev
-    } else {
-        format!("{rev} plus uncommitted changes")
-    }
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|m| m.trim_start_matches([' ', '\t', ':']).to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| {
-            let v: Vec<&str> = l.split_whitespace().take(3).collect();
-            (v.len() == 3).then(|| v.join(" "))
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// The report.
 pub fn render(r: &Run) -> String {
     let mut md = String::new();
@@ -102,7 +66,7 @@ pub fn render(r: &Run) -> String {
         "Written by `scripts/bench.sh --oracle` (`escrow-oracle-bench`) at {} on commit {}; \
          the run took {}.\n",
         units::format_time(wall),
-        commit(),
+        run_facts::commit(),
         secs(r.took)
     );
     let _ = writeln!(md, "## Setup\n");
@@ -110,8 +74,8 @@ pub fn render(r: &Run) -> String {
         md,
         "- Machine: {cores} cores ({}), load average {} at the end of the run (other \
          builds may share the cores).",
-        cpu_model(),
-        load_average()
+        run_facts::cpu_model(),
+        run_facts::load_average()
     );
     let _ = writeln!(
         md,
