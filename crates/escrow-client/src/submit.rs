@@ -675,7 +675,10 @@ mod tests {
             ref_time,
             proof_size,
         };
-        assert_eq!(gas_limit(w(1_000_000_000, 50_000)), w(1_100_000_000, 55_000));
+        assert_eq!(
+            gas_limit(w(1_000_000_000, 50_000)),
+            w(1_100_000_000, 55_000)
+        );
         assert_eq!(gas_limit(w(0, 9)), w(0, 9));
         assert_eq!(gas_limit(w(u64::MAX, 1)), w(u64::MAX, 1));
     }
