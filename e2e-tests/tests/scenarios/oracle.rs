@@ -753,13 +753,11 @@ async fn a_deal_proposed_while_the_service_runs_is_watched_and_attested() -> Res
     );
     let id = quorum_deal(&mut w, &doc);
 
-    // then: a later pass watches it, having read only that deal
-    let watching = ferdie.next("health", |h| h["deals"] == 1);
-    assert_eq!(
-        (&watching["read"], &watching["waiting"]),
-        (&json!(1), &json!(3)),
-        "{watching}"
-    );
+    // then: a later pass watches its three milestones, having read only that deal. A pass
+    // may fall between the proposal's block and the acceptance's (a CI run saw one: deals 1,
+    // waiting 0, at block #2); the pass after the acceptance reads the deal again.
+    let watching = ferdie.next("health", |h| h["deals"] == 1 && h["waiting"] == 3);
+    assert_eq!(watching["read"], 1, "{watching}");
     let quiet = ferdie.next("health", |_| true);
     assert_eq!(quiet["read"], 0, "no new block, nothing read: {quiet}");
 
