@@ -186,9 +186,7 @@ node_started=0
 case "$mode" in
 dev)
 	step "5/7 the local chain on $URL"
-	if curl -sf --max-time 2 -H 'Content-Type: application/json' \
-		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
-		"http://127.0.0.1:$rpc_port" >/dev/null 2>&1; then
+	if rpc_health "$rpc_port" >/dev/null; then
 		info "a node already answers on port $rpc_port: using it, and leaving it running"
 	else
 		"$REPO_ROOT/scripts/node.sh" --background --rpc-port "$rpc_port" >/dev/null
