@@ -20,10 +20,7 @@ use escrow_client::{
 };
 use escrow_types::{DealId, DealTerms};
 use scale::Decode;
-use subxt::{
-    ext::futures::future::join_all,
-    utils::{AccountId32, H256},
-};
+use subxt::utils::{AccountId32, H256};
 use tokio::sync::watch;
 
 use crate::{
@@ -238,83 +235,6 @@ impl Ctx {
             started_ms,
             closed_ms: wall_ms(),
         })
-    }
-
-    /// Gives every account the load's deals name an entry in the contract's per-account
-    /// deal index before the load, so that no transaction of the load is the one that
-    /// creates such an entry.
-    ///
-    /// Why: `propose` writes each participant's deal count (`account_deal_count`), and
-    /// pallet-contracts charges a storage write by the old value's size too, so creating an
-    /// account's entry costs less gas than updating it. A proposal dry-run before another
-    /// proposal naming the same account (the shared arbiter, a seller's second deal)
-    /// created its entry, then executed after it, needs more gas than its dry-run said.
-    /// Signed with exactly the dry-run's `gas_required`, as the client signed when this
-    /// bench found it, it failed with `Contracts::OutOfGas`; the client now adds
-    /// `submit::GAS_MARGIN_PERCENT`. The warm-up stays so that every run measures the same
-    /// transactions: the load's steady state, not the first write of an entry.
-    ///
-    /// How: pair 0 proposes a deal (naming the arbiter every deal shares); once every node
-    /// has that block, every other pair proposes one (its own accounts); then every seller
-    /// withdraws its proposal. Each round waits until all its transactions are in blocks.
-    /// None of it is part of the load's figures; the nonces the load is checked against are
-    /// read after it. Returns how many proposals it made, and the highest block its
-    /// transactions are in.
-    pub async fn warm_up(&self) -> Result<(usize, u32), String> {
-        let pairs = &self.cast.pairs;
-        let terms = |p: usize| DealTerms {
-            buyer: ink_account(&pairs[p].1.id),
-            seller: ink_account(&pairs[p].0.id),
-            oracles: vec![ink_account(&self.cast.oracles[p].id)],
-            ..reference_terms(self.terms_now)
-        };
-        let propose = |p: usize| async move {
-            let seller = &pairs[p].0;
-            let (inc, _, _) = self
-                .send(seller, messages::propose(terms(p)))
-                .await
-                .map_err(|e| format!("warm-up: {} proposing: {e}", seller.suri))?;
-            inc.events
-                .iter()
-                .find_map(|e| match e {
-                    EscrowEvent::DealProposed(d) => Some((p, d.deal_id, inc.block_number)),
-                    _ => None,
-                })
-                .ok_or_else(|| format!("warm-up: no DealProposed for {}", seller.suri))
-        };
-        let first = propose(0).await?;
-        // The other pairs dry-run on their own nodes: those must have the entries first.
-        self.until_every_node_has(first.2).await?;
-        let mut ids = vec![first];
-        let rest = (1..pairs.len()).map(propose);
-        for r in join_all(rest).await {
-            ids.push(r?);
-        }
-        let withdrawals = ids.iter().map(|(p, id, _)| async move {
-            let seller = &pairs[*p].0;
-            self.send(seller, messages::withdraw_proposal(*id))
-                .await
-                .map_err(|e| format!("warm-up: {} withdrawing {id:?}: {e}", seller.suri))
-        });
-        let mut top = ids.iter().map(|(_, _, b)| *b).max().unwrap_or(0);
-        for r in join_all(withdrawals).await {
-            top = top.max(r?.0.block_number);
-        }
-        Ok((ids.len(), top))
-    }
-
-    /// Waits until every node's best block is at or above `block`.
-    async fn until_every_node_has(&self, block: u32) -> Result<(), String> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        for (i, escrow) in self.escrows.iter().enumerate() {
-            while escrow.chain().best().await.map_err(|e| e.to_string())?.1 < block {
-                if std::time::Instant::now() > deadline {
-                    return Err(format!("node {i} has not imported block #{block} in 60 s"));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            }
-        }
-        Ok(())
     }
 
     fn failure(&self, deal: usize, step: usize, who: &Party, error: String) -> Failure {

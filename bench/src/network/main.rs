@@ -214,26 +214,11 @@ async fn run(a: &Args, urls: &[String], pids: &[u32]) -> Res<report::Measured> {
     let (best, _) = observer.best().await.map_err(|e| e.to_string())?;
     let terms_now = observer.timestamp(best).await.map_err(|e| e.to_string())?;
     let ctx = Arc::new(load::Ctx::new(cast, escrows, opts, terms_now, a.deals));
-    let (warm_up, warm_top) = ctx.warm_up().await?;
-    eprintln!("escrow-network-bench: warm-up: {warm_up} proposals made and withdrawn");
-    // The load's nonces count from here, once node 0 has every account's transactions so far.
-    let deadline = Instant::now() + FINALITY_TIMEOUT;
-    let at = loop {
-        let (at, best) = observer.best().await.map_err(|e| e.to_string())?;
-        if best >= warm_top {
-            break at;
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "node 0 has not imported the warm-up's block #{warm_top}"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    // The load's nonces count from here: the funding is final, and nothing else was signed.
     let mut nonces_before = HashMap::new();
     for p in ctx.cast.all() {
         let n = observer
-            .account_nonce(&p.id, at)
+            .account_nonce(&p.id, best)
             .await
             .map_err(|e| e.to_string())?;
         nonces_before.insert(p.id.0, n);
@@ -262,7 +247,7 @@ async fn run(a: &Args, urls: &[String], pids: &[u32]) -> Res<report::Measured> {
     while heads.finalized() < top {
         if Instant::now() > deadline {
             return Err(format!(
-                "node 0 finalized #{} and not the load's last block #{top} within                  {FINALITY_TIMEOUT:?}",
+                "node 0 finalized #{} and not the load's last block #{top} within {FINALITY_TIMEOUT:?}",
                 heads.finalized()
             ));
         }
@@ -289,7 +274,6 @@ async fn run(a: &Args, urls: &[String], pids: &[u32]) -> Res<report::Measured> {
     .await?;
     Ok(report::Measured {
         nodes: urls.len(),
-        warm_up,
         deployed,
         fund_block,
         limits,

@@ -21,8 +21,6 @@ pub const SLOT_MS: u64 = 3_000;
 /// Everything one run measured.
 pub struct Measured {
     pub nodes: usize,
-    /// Proposals made and withdrawn before the load (load.rs, `warm_up`).
-    pub warm_up: usize,
     pub deployed: Deployed,
     pub fund_block: u32,
     pub limits: BlockLimits,
@@ -271,12 +269,10 @@ fn setup_section(md: &mut String, a: &Args, m: &Measured) {
          `//load-2p`, buyer `//load-2p+1`) and an oracle per pair (`//load-oracle-p`), {} \
          accounts, pair p signing through node p mod {}, deal k belonging to pair k mod {}; \
          the seller closes its deals. Every account was funded by //Alice in one `Utility.batch_all` \
-         (block #{}, waited for until finalized). Before the load, a warm-up gave every \
-         account the deals name its entry in the contract's per-account deal index ({} \
-         proposals, then withdrawn; not counted below): a proposal whose dry-run ran before \
-         another proposal created such an entry needs more gas than the dry-run said, and \
-         signed with exactly the dry-run's gas it failed with `Contracts::OutOfGas` before \
-         the client gained its gas margin (load.rs, `warm_up`).",
+         (block #{}, waited for until finalized). No warm-up: the load's first \
+         transactions create the accounts' entries in the contract's per-account deal index \
+         while others that were dry-run before them are on their way, which the client's gas \
+         margin (`submit::GAS_MARGIN_PERCENT`) covers.",
         a.deals,
         REFERENCE_STEPS
             .iter()
@@ -288,8 +284,7 @@ fn setup_section(md: &mut String, a: &Args, m: &Measured) {
         3 * a.pairs,
         m.nodes,
         a.pairs,
-        m.fund_block,
-        m.warm_up
+        m.fund_block
     );
     let _ = writeln!(
         md,
