@@ -152,6 +152,17 @@ impl Tx {
     }
 }
 
+/// Asserts one `MilestoneReleased` event for `index` with these amounts and this `via`.
+pub fn assert_released(tx: &Tx, index: u64, net: u128, fee: u128, via: &str) {
+    let released = tx.events_named("MilestoneReleased");
+    assert_eq!(released.len(), 1, "{:#?}", tx.run);
+    let e = &released[0];
+    assert_eq!(e["index"], index, "{e}");
+    assert_eq!(amount(&e["amount"]), net, "{e}");
+    assert_eq!(amount(&e["fee"]), fee, "{e}");
+    assert_eq!(e["via"], via, "{e}");
+}
+
 /// A u128 amount from the CLI's JSON (a decimal string).
 pub fn amount(v: &Json) -> u128 {
     v.as_str()

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use escrow_test_support::{
-    accounts::dev_account, artifacts::escrow_bundle, chain::block_hash, cli::amount,
+    accounts::dev_account, artifacts::escrow_bundle, chain::block_hash, cli::assert_released,
     ledger::fee_split, units, Chain, Escrow, Ledger, Result, TestNetwork, Tx,
 };
 use subxt::utils::AccountId32;
@@ -313,17 +313,6 @@ fn block_of(json: &serde_json::Value, run: &escrow_test_support::Run) -> u32 {
         .as_u64()
         .and_then(|b| u32::try_from(b).ok())
         .unwrap_or_else(|| panic!("no block number: {run:#?}"))
-}
-
-/// Asserts one `MilestoneReleased` event for `index` with these amounts and this `via`.
-pub fn assert_released(tx: &Tx, index: u64, net: u128, fee: u128, via: &str) {
-    let released = tx.events_named("MilestoneReleased");
-    assert_eq!(released.len(), 1, "{:#?}", tx.run);
-    let e = &released[0];
-    assert_eq!(e["index"], index, "{e}");
-    assert_eq!(amount(&e["amount"]), net, "{e}");
-    assert_eq!(amount(&e["fee"]), fee, "{e}");
-    assert_eq!(e["via"], via, "{e}");
 }
 
 /// The extrinsic hash and the block it was signed at, from the line `escrow` prints on

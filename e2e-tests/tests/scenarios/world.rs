@@ -6,12 +6,13 @@ use escrow_test_support::{
     accounts::{dev_account, dev_keypair},
     artifacts::stablecoin_bundle,
     chain::wait_past,
-    cli::amount,
     ledger::fee_split,
     units, Chain, Escrow, Ledger, Result, TestNode, TokenLedger, Tx,
 };
 use serde_json::Value as Json;
 use subxt::utils::AccountId32;
+
+pub use escrow_test_support::cli::assert_released;
 
 /// The platform fee every scenario deploys with: 1%.
 pub const FEE_BPS: u128 = 100;
@@ -216,17 +217,6 @@ impl World {
     pub async fn wait_past(&self, ms: u64) -> Result<u64> {
         wait_past(&self.chain, &dev_keypair(OPERATOR), ms).await
     }
-}
-
-/// Asserts one `MilestoneReleased` event for `index` with these amounts and this `via`.
-pub fn assert_released(tx: &Tx, index: u64, net: u128, fee: u128, via: &str) {
-    let released = tx.events_named("MilestoneReleased");
-    assert_eq!(released.len(), 1, "{:#?}", tx.run);
-    let e = &released[0];
-    assert_eq!(e["index"], index, "{e}");
-    assert_eq!(amount(&e["amount"]), net, "{e}");
-    assert_eq!(amount(&e["fee"]), fee, "{e}");
-    assert_eq!(e["via"], via, "{e}");
 }
 
 /// The ship-by (ms) of milestone `index` of deal `id`, from `deal show --json`.
