@@ -1,9 +1,11 @@
 //! The node's RPC methods beyond the built-in ones: account nonces and fee queries, which
-//! wallets (subxt, polkadot.js, cargo-contract) use.
+//! wallets (subxt, polkadot.js, cargo-contract) use, and on the development chain
+//! `engine_createBlock`, which seals a block on demand (empty ones too: a long chain for the
+//! audit benchmark is sealed this way).
 
 use std::sync::Arc;
 
-use escrow_node_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use escrow_node_runtime::{opaque::Block, AccountId, Balance, Hash, Nonce};
 use jsonrpsee::RpcModule;
 use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
@@ -14,7 +16,12 @@ use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 pub struct FullDeps<C, P> {
 	pub client: Arc<C>,
 	pub pool: Arc<P>,
+	/// The instant-seal engine's command channel (development chain only).
+	pub manual_seal: Option<futures::channel::mpsc::Sender<EngineCommand<Hash>>>,
 }
+
+/// A command to the development chain's sealing engine.
+pub type EngineCommand<H> = sc_consensus_manual_seal::EngineCommand<H>;
 
 /// Builds the RPC extensions.
 pub fn create_full<C, P>(
@@ -36,8 +43,13 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool } = deps;
+	use sc_consensus_manual_seal::rpc::{ManualSeal, ManualSealApiServer};
+
+	let FullDeps { client, pool, manual_seal } = deps;
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client).into_rpc())?;
+	if let Some(sender) = manual_seal {
+		module.merge(ManualSeal::new(sender).into_rpc())?;
+	}
 	Ok(module)
 }

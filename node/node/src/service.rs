@@ -2,7 +2,8 @@
 //!
 //! Two ways to author blocks, chosen by the chain spec's type:
 //! - a development chain (`--dev`): instant seal. The authoring task seals a block whenever the
-//!   pool gets a transaction; blocks are final only with `--finalize-delay-sec`.
+//!   pool gets a transaction, or when the `engine_createBlock` RPC asks it to (an empty block
+//!   included); blocks are final only with `--finalize-delay-sec`.
 //! - any other chain (`--chain local`): Aura authors a block per slot on the validators whose
 //!   keys are in the keystore, and GRANDPA finalizes. Every node runs the GRANDPA voter; only
 //!   the ones with a GRANDPA key vote.
@@ -94,6 +95,7 @@ fn start_network_and_rpc(
 	net_config: NetConfig,
 	metrics: sc_network::service::NotificationMetrics,
 	import_queue: sc_consensus::DefaultImportQueue<Block>,
+	manual_seal: Option<SealSender>,
 ) -> Result<Running, ServiceError> {
 	let (network, system_rpc_tx, tx_handler_controller, starter, sync) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
@@ -113,7 +115,11 @@ fn start_network_and_rpc(
 		let client = parts.client.clone();
 		let pool = parts.pool.clone();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				manual_seal: manual_seal.clone(),
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};
@@ -148,7 +154,12 @@ fn proposer(
 	)
 }
 
-/// `--dev`: a block per transaction, sealed at once.
+/// The sending half of the instant-seal engine's commands.
+type SealSender =
+	futures::channel::mpsc::Sender<crate::rpc::EngineCommand<<Block as BlockT>::Hash>>;
+
+/// `--dev`: a block per transaction, sealed at once, and a block whenever `engine_createBlock`
+/// asks for one.
 fn new_instant_seal(
 	config: Configuration,
 	finalize_delay_sec: Option<u64>,
@@ -164,13 +175,28 @@ fn new_instant_seal(
 		config.prometheus_registry(),
 	);
 	let registry = config.prometheus_registry().cloned();
-	let running = start_network_and_rpc(&mut parts, config, net_config, metrics, import_queue)?;
+	let (seal_tx, seal_rx) = futures::channel::mpsc::channel(1024);
+	let running =
+		start_network_and_rpc(&mut parts, config, net_config, metrics, import_queue, Some(seal_tx))?;
 
-	let params = sc_consensus_manual_seal::InstantSealParams {
+	// What `run_instant_seal` does (a block for every transaction the pool imports), with the
+	// RPC's commands merged in.
+	use futures::StreamExt;
+	use sc_transaction_pool_api::TransactionPool;
+	let on_transaction = parts.pool.import_notification_stream().map(|_| {
+		sc_consensus_manual_seal::EngineCommand::SealNewBlock {
+			create_empty: true,
+			finalize: false,
+			parent_hash: None,
+			sender: None,
+		}
+	});
+	let params = sc_consensus_manual_seal::ManualSealParams {
 		block_import: parts.client.clone(),
 		env: proposer(&parts, registry.as_ref()),
 		client: parts.client.clone(),
 		pool: parts.pool.clone(),
+		commands_stream: futures::stream::select(on_transaction, seal_rx),
 		select_chain: parts.select_chain.clone(),
 		consensus_data_provider: None,
 		create_inherent_data_providers: move |_, ()| async move {
@@ -180,7 +206,7 @@ fn new_instant_seal(
 	parts.task_manager.spawn_essential_handle().spawn_blocking(
 		"instant-seal",
 		None,
-		sc_consensus_manual_seal::run_instant_seal(params),
+		sc_consensus_manual_seal::run_manual_seal(params),
 	);
 
 	if let Some(delay_sec) = finalize_delay_sec {
@@ -260,7 +286,7 @@ fn new_aura_grandpa(config: Configuration) -> Result<TaskManager, ServiceError> 
 	let force_authoring = config.force_authoring;
 	let name = config.network.node_name.clone();
 	let registry = config.prometheus_registry().cloned();
-	let running = start_network_and_rpc(&mut parts, config, net_config, metrics, import_queue)?;
+	let running = start_network_and_rpc(&mut parts, config, net_config, metrics, import_queue, None)?;
 
 	if role.is_authority() {
 		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
