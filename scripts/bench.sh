@@ -33,6 +33,14 @@
 # limit, CPU, pools and missed slots (the bottleneck), and how many deals one block's weight
 # could hold. About 5 minutes.
 # Exit codes: 0 measured; 2 a step failed (any deal's transaction failing fails the run).
+#
+# scripts/bench.sh --audit [--deals N] [--blocks B] [--out FILE]   (default FILE:
+# docs/audit-bench.md) measures the auditor instead (issue 18; bench/src/audit): on a dev node
+# with archive state, the reference deal spread over B empty blocks (default 100,000, sealed
+# with engine_createBlock) and the time to audit it, the walk along its trails against a scan
+# of every block; then N more deals (default 10,000) through their lifecycle and
+# `escrow audit --all`: time and peak memory. About 15 minutes.
+# Exit codes: 0 measured; 2 a step failed or an audit found something.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Every mode's usage says: exit 2 when a step failed.
 DIE_EXIT_CODE=2
@@ -42,6 +50,8 @@ deals_given=""
 out=""
 oracle=""
 network=""
+audit=""
+blocks=100000
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--deals)
@@ -57,6 +67,14 @@ while [ $# -gt 0 ]; do
 		oracle=1
 		shift
 		;;
+	--audit)
+		audit=1
+		shift
+		;;
+	--blocks)
+		blocks="${2:?--blocks needs a number}"
+		shift 2
+		;;
 	--network)
 		network=1
 		shift
@@ -65,12 +83,14 @@ while [ $# -gt 0 ]; do
 		sed -n '2,35p' "$0"
 		exit 0
 		;;
-	*) die "unknown argument: $1 (expected --deals N, --oracle, --network or --out FILE)" ;;
+	*) die "unknown argument: $1 (expected --deals N, --oracle, --network, --audit, --blocks B or --out FILE)" ;;
 	esac
 done
-[ -z "$oracle" ] || [ -z "$network" ] || die "--oracle and --network are separate runs: pick one"
+[ "$(( ${oracle:-0} + ${network:-0} + ${audit:-0} ))" -le 1 ] || die "--oracle, --network and --audit are separate runs: pick one"
 if [ -n "$oracle" ]; then
 	out="${out:-$REPO_ROOT/docs/oracle-bench.md}"
+elif [ -n "$audit" ]; then
+	out="${out:-$REPO_ROOT/docs/audit-bench.md}"
 elif [ -n "$network" ]; then
 	out="${out:-$REPO_ROOT/docs/network-bench.md}"
 else
@@ -100,8 +120,8 @@ if [ -n "$network" ]; then
 	exit 0
 fi
 
-if [ -n "$oracle" ]; then
-	step "release builds: the milestone_escrow bundle, escrow-oracle-bench, escrow"
+if [ -n "$oracle" ] || [ -n "$audit" ]; then
+	step "release builds: the milestone_escrow bundle, the bench, escrow"
 	"$REPO_ROOT/scripts/build-contract.sh" contracts/milestone_escrow --release
 else
 	step "release builds: bare_pay, milestone_escrow and stablecoin bundles, escrow-bench, escrow"
@@ -121,8 +141,11 @@ cleanup() {
 }
 trap cleanup EXIT
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-step "escrow-node --dev --tmp on port $port"
-"$NODE_BIN" --dev --tmp --rpc-port "$port" --port 0 --no-prometheus >/dev/null 2>"$work/node.log" &
+node_args=(--dev --tmp --rpc-port "$port" --port 0 --no-prometheus)
+# The audit reads events and records at old blocks: keep every block's state.
+[ -z "$audit" ] || node_args+=(--state-pruning archive)
+step "escrow-node ${node_args[*]}"
+"$NODE_BIN" "${node_args[@]}" >/dev/null 2>"$work/node.log" &
 node_pid=$!
 for _ in $(seq 600); do
 	(echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
@@ -136,6 +159,18 @@ if [ -n "$oracle" ]; then
 	"$CARGO_TARGET_DIR/release/escrow-oracle-bench" --url "ws://127.0.0.1:$port" \
 		--escrow-bundle "$escrow_bundle" --escrow-bin "$CARGO_TARGET_DIR/release/escrow" \
 		--out "$out" || die "escrow-oracle-bench failed (exit $?; node log: $work/node.log)"
+	step "report written to $out"
+	exit 0
+fi
+
+if [ -n "$audit" ]; then
+	step "escrow-audit-bench (one deal over $blocks blocks, then audit --all)"
+	mkdir -p "$(dirname "$out")"
+	audit_args=(--url "ws://127.0.0.1:$port" --escrow-bundle "$escrow_bundle"
+		--escrow-bin "$CARGO_TARGET_DIR/release/escrow" --blocks "$blocks" --out "$out")
+	[ -z "$deals_given" ] || audit_args+=(--deals "$deals")
+	"$CARGO_TARGET_DIR/release/escrow-audit-bench" "${audit_args[@]}" ||
+		die "escrow-audit-bench failed (exit $?; node log: $work/node.log)"
 	step "report written to $out"
 	exit 0
 fi

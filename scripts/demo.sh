@@ -78,6 +78,9 @@ fi
 # nothing (without --finalize-delay-sec), so there it waits for the block.
 WAIT=()
 [ "$mode" = dev ] || WAIT=(--wait finalized)
+# The audit reads the finalized block; a dev node finalizes nothing, so there it reads the best.
+AUDIT_AT=(--best)
+[ "$mode" = dev ] || AUDIT_AT=()
 
 cd "$REPO_ROOT"
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
@@ -647,7 +650,7 @@ DealClosed event), here the buyer."
 escrow --suri //Bob deal close "$deal1"
 escrow deal show "$deal1"
 say "Anyone can audit the deal: rebuild it from the chain's events alone and compare."
-escrow audit "$deal1"
+escrow audit "$deal1" "${AUDIT_AT[@]}"
 
 # ----- deal 2 ---------------------------------------------------------------------------
 echo "Purchase order 4712: 1,000 rolls of printed voile, 5,000 UNIT" >"$DOCS/po-4712.txt"
@@ -680,7 +683,7 @@ escrow --suri //Dave deal resolve "$deal2" 2 60%
 show_balances "deal 2: dispute settled by the arbiter"
 say "The auditor's view of deal 2: every event, then the audit."
 escrow events --deal "$deal2"
-escrow audit "$deal2"
+escrow audit "$deal2" "${AUDIT_AT[@]}"
 
 # The closing figures: what the escrow paid, from each deal's events. Deal 1's must be the
 # USD balance changes exactly (token transfers cost no USD): the seller and the platform got

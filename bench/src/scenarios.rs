@@ -494,6 +494,7 @@ mod tests {
             amount,
             fee,
             via: ReleaseVia::Buyer,
+            prev_block: 0,
         })
     }
 
@@ -506,6 +507,7 @@ mod tests {
             account: ink_id(&dev::ferdie()),
             asset: Asset::Native,
             amount: 3,
+            prev_block: 0,
         });
         assert_eq!(transfers(&[released(297, 3), deferred]), 1);
     }

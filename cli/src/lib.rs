@@ -302,6 +302,17 @@ impl Ctx {
         }
     }
 
+    /// The code hashes the user trusts for the escrow ([`trust`]).
+    pub fn trusted_code_hashes(&self) -> Result<Vec<[u8; 32]>> {
+        let address = self.contract()?;
+        let cfg = Config::load(&self.home).map_err(ClientError::input)?;
+        Ok(trust::expected_code_hashes(
+            &cfg,
+            self.global.code_hash,
+            &address,
+        ))
+    }
+
     /// The escrow instance, once its code hash is one the user trusts ([`trust`]): every
     /// call and every read goes through it.
     pub async fn escrow(&mut self) -> Result<Escrow> {
@@ -309,8 +320,7 @@ impl Ctx {
             return Ok(e.clone());
         }
         let address = self.contract()?;
-        let cfg = Config::load(&self.home).map_err(ClientError::input)?;
-        let trusted = trust::expected_code_hashes(&cfg, self.global.code_hash, &address);
+        let trusted = self.trusted_code_hashes()?;
         let escrow = Escrow::open(self.chain().await?, address, &trusted).await?;
         self.escrow = Some(escrow.clone());
         Ok(escrow)

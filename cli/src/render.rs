@@ -525,6 +525,7 @@ pub(crate) mod tests {
             funder: [0xd4; 32].into(),
             amount: u128::MAX,
             deposited: 9,
+            prev_block: 0,
         };
         let j = event_json(&EscrowEvent::DealFunded(ev));
         assert_eq!(j["event"], json!("DealFunded"));
@@ -537,6 +538,7 @@ pub(crate) mod tests {
             index: 2,
             amount: 0,
             reason: RefundReason::ShipByMissed,
+            prev_block: 0,
         };
         let j = event_fields_json(&EscrowEvent::MilestoneRefunded(ev));
         assert_eq!(j["reason"], json!("ShipByMissed"));
@@ -546,6 +548,7 @@ pub(crate) mod tests {
             index: 0,
             evidence_hash: [0xab; 32],
             review_ends: 1_796_126_400_000,
+            prev_block: 0,
         };
         let ev = EscrowEvent::MilestoneSubmitted(ev);
         let j = event_fields_json(&ev);
@@ -774,6 +777,7 @@ pub(crate) mod tests {
                 funder: [1; 32].into(),
                 amount: 2_500_000,
                 deposited: 2_500_000,
+                prev_block: 0,
             })
         };
         let h = event_fields_human(&funded(1), &rc);
@@ -789,6 +793,7 @@ pub(crate) mod tests {
             to: [1; 32].into(),
             asset: usdt,
             amount: 1_000_000,
+            prev_block: 0,
         });
         let h = event_fields_human(&w, &rc);
         assert!(

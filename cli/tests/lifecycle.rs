@@ -10,7 +10,7 @@ use std::time::Duration;
 use escrow_client::units::format_time;
 use escrow_test_support::{
     accounts::{dev_account, dev_keypair, ALICE, BOB},
-    artifacts::escrow_bundle,
+    artifacts::{escrow_bundle, forger_bundle},
     block_on,
     chain::{self, wall_ms},
     chain_available,
@@ -355,12 +355,18 @@ fn full_lifecycle_with_dispute_and_failure_paths() {
         human.contains("DealFunded") && human.contains("amount=100UNIT"),
         "{human}"
     );
-    let r = e.run(&["audit", &id]);
+    let r = e.run(&["audit", "--best", &id]);
     assert!(r.ok().contains("audit ok"), "{r:#?}");
-    let csv = e.run(&["audit", &id, "--format", "csv"]).ok().to_string();
-    assert!(csv.starts_with("check,events,storage,ok"), "{csv}");
+    let csv = e
+        .run(&["audit", &id, "--best", "--format", "csv"])
+        .ok()
+        .to_string();
+    assert!(csv.starts_with("deal,check,events,storage,ok"), "{csv}");
     assert!(!csv.contains(",false"), "{csv}");
-    assert_eq!(e.run(&["--json", "audit", &id]).json()["ok"], true);
+    assert_eq!(
+        e.run(&["--json", "audit", "--best", &id]).json()["ok"],
+        true
+    );
 
     // Withdraw: nothing was deferred.
     e.run(&["--suri", "//Bob", "withdraw"])
@@ -471,7 +477,7 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
         r.events().contains(&"DisputeResolved".to_string()),
         "{r:#?}"
     );
-    assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
+    assert!(e.run(&["audit", "--best", &id]).ok().contains("audit ok"));
 
     // Deal 1: amendment, then cancellation.
     let id = e
@@ -525,7 +531,7 @@ fn clocks_oracles_arbiter_cancel_amend_withdraw() {
     // Nothing left in dispute: closed at once, and `deal close` records it.
     let r = e.run(&["--suri", "//Ferdie", "--json", "deal", "close", &id]);
     assert_eq!(r.events(), ["DealClosed"]);
-    assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
+    assert!(e.run(&["audit", "--best", &id]).ok().contains("audit ok"));
 
     // Deal 2: withdrawn before acceptance.
     let id = e
@@ -1199,4 +1205,382 @@ fn withdraw_to_pays_the_claimable_balance_to_the_account_named() {
     e.run(&["--suri", "//Fees", "withdraw", "--to", "nobody"])
         .fails(exit::BAD_INPUT, &["'nobody' is not an account"]);
     balances.check("after the refused withdrawals");
+
+    // The audit follows the claimable balance's trail: deferred less withdrawn is what
+    // storage holds, 0; the fee's payment matches the chain's transfers (none: deferred).
+    let a = e.run(&["--json", "audit", "--all", "--best"]).json();
+    assert_eq!(a["findings"], serde_json::json!([]), "{a:#}");
+    let claims = a["claims"].as_array().expect("claims");
+    assert_eq!(claims.len(), 1, "{a:#}");
+    assert_eq!(claims[0]["account"], dev_account("//Fees").to_string());
+    let of = |k: &str| amount(&claims[0][k]);
+    assert_eq!(
+        (of("deferred"), of("withdrawn"), of("claimable")),
+        (fee, fee, 0)
+    );
+}
+
+/// `escrow audit`: final data by default (a dev chain has none, and the audit says so), the
+/// code hash checked at the block read, the deal's events found along its trails (the blocks
+/// read are exactly the ones that hold them, whatever lies between); and two violations the
+/// contract itself can never commit, made by sudo (raw changes of the chain's state) and
+/// caught: money taken out of the contract in an extrinsic whose escrow events announce no
+/// such payment (a transfer finding), and a contract left holding less than it owes (a
+/// solvency finding).
+#[test]
+fn audit_reads_final_data_follows_the_trails_and_catches_money_taken_and_insolvency() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let e = deployed(&node);
+    let id = active_deal(&e, &["--milestone", "100"], 100);
+    let alice = dev_keypair("//Alice");
+    block_on(async {
+        let chain = Chain::connect(&e.url).await?;
+        for _ in 0..30 {
+            chain::tick(&chain, &alice).await?;
+        }
+        Ok::<_, escrow_test_support::Error>(())
+    })
+    .unwrap_or_else(|err| panic!("ticks: {err}"));
+    let id = id.to_string();
+    e.tx("//Bob", &["deal", "approve", &id, "0"]);
+
+    e.run(&["audit", &id]).fails(
+        exit::BAD_INPUT,
+        &["at block #0", "finalized nothing", "--best"],
+    );
+    e.run(&["audit", &id, "--at", "0"]).fails(
+        exit::BAD_INPUT,
+        &["no contract at this address at block #0"],
+    );
+    let a = e.run(&["--json", "audit", &id, "--best"]).json();
+    assert_eq!(
+        (&a["ok"], &a["findings"]),
+        (&Json::Bool(true), &serde_json::json!([])),
+        "{a:#}"
+    );
+    let events = e.run(&["--json", "events", "--deal", &id]).ok().to_string();
+    let mut blocks: Vec<u64> = events
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Json>(l).expect("a JSON line")["block"]
+                .as_u64()
+                .expect("block")
+        })
+        .collect();
+    blocks.dedup();
+    assert_eq!(blocks.len(), 4, "propose, accept, fund, approve: {events}");
+    assert_eq!(a["blocks_read"], blocks.len(), "{a:#}");
+
+    // A second deal holds 50 UNIT: the contract owes that, and holds it.
+    active_deal(&e, &["--milestone", "50"], 50);
+    let all = e.run(&["--json", "audit", "--all", "--best"]).json();
+    assert_eq!(all["findings"], serde_json::json!([]), "{all:#}");
+    let native = &all["solvency"][0];
+    assert_eq!(
+        (amount(&native["locked"]), amount(&native["claimable"])),
+        (50 * UNIT, 0)
+    );
+    assert!(amount(&native["held"]) >= 50 * UNIT, "{all:#}");
+
+    // Sudo takes 1 UNIT out of the contract in the same extrinsic as the first deal's
+    // `close_deal` (one batch): money left with no event to announce it.
+    let contract = e.contract_account();
+    let alice_id = dev_account("//Alice");
+    let taken_in = block_on(async {
+        let chain = Chain::connect(&e.url).await?;
+        let close = escrow_client::contract::call_data("close_deal", &(escrow_types::DealId(0),));
+        let (best, _) = chain.best().await?;
+        let dry = chain
+            .dry_run_call(best, &alice_id, &contract, 0, close.clone())
+            .await?;
+        let fields = escrow_client::submit::call_fields(
+            &contract,
+            0,
+            dry.gas_required,
+            dry.storage_deposit.limit(),
+            close,
+        );
+        let take = Value::named_variant(
+            "force_transfer",
+            [
+                (
+                    "source",
+                    Value::unnamed_variant("Id", [Value::from_bytes(contract.0)]),
+                ),
+                (
+                    "dest",
+                    Value::unnamed_variant("Id", [Value::from_bytes(alice_id.0)]),
+                ),
+                ("value", Value::u128(UNIT)),
+            ],
+        );
+        let calls = Value::unnamed_composite([
+            Value::unnamed_variant(
+                "Sudo",
+                [Value::named_variant(
+                    "sudo",
+                    [("call", Value::unnamed_variant("Balances", [take]))],
+                )],
+            ),
+            Value::unnamed_variant("Contracts", [Value::named_variant("call", fields)]),
+        ]);
+        let batch = subxt::dynamic::tx("Utility", "batch_all", vec![("calls", calls)]);
+        let (block, _) = chain::submit(&chain, &batch, &alice).await?;
+        let number = chain.api.blocks().at(block).await?.number();
+        Ok::<_, escrow_test_support::Error>(number)
+    })
+    .unwrap_or_else(|err| panic!("sudo transfer out: {err}"));
+    let r = e.run(&["--json", "audit", &id, "--best"]);
+    assert_eq!(r.code, exit::REJECTED, "{r:#?}");
+    let v: Json = serde_json::from_str(r.out.trim()).expect("one JSON object");
+    let f = v["findings"].as_array().expect("findings");
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(
+        (&f[0]["kind"], &f[0]["block"]),
+        (&Json::from("transfer"), &Json::from(taken_in)),
+        "{v:#}"
+    );
+    assert_eq!(
+        f[0]["detail"],
+        format!(
+            "extrinsic 1: the events say the escrow paid {alice_id} in Native, the chain's \
+             transfers differ by -{UNIT}"
+        ),
+        "{v:#}"
+    );
+
+    // Sudo then leaves the contract 1 planck short of what it owes.
+    block_on(async {
+        let chain = Chain::connect(&e.url).await?;
+        let ed = chain.existential_deposit()?;
+        let set = Value::named_variant(
+            "force_set_balance",
+            [
+                (
+                    "who",
+                    Value::unnamed_variant("Id", [Value::from_bytes(contract.0)]),
+                ),
+                ("new_free", Value::u128(ed + 50 * UNIT - 1)),
+            ],
+        );
+        let call = subxt::dynamic::tx(
+            "Sudo",
+            "sudo",
+            vec![Value::unnamed_variant("Balances", [set])],
+        );
+        chain::submit(&chain, &call, &alice).await?;
+        Ok::<_, escrow_test_support::Error>(())
+    })
+    .unwrap_or_else(|err| panic!("sudo: {err}"));
+    let r = e.run(&["--json", "audit", "--all", "--best"]);
+    assert_eq!(r.code, exit::REJECTED, "{r:#?}");
+    let v: Json = serde_json::from_str(r.out.trim()).expect("one JSON object");
+    let f = v["findings"].as_array().expect("findings");
+    let kinds: Vec<&str> = f.iter().map(|x| x["kind"].as_str().unwrap_or("")).collect();
+    // Findings are ordered by deal: the instance's solvency first, then deal 0's transfer.
+    assert_eq!(kinds, ["solvency", "transfer"], "{v:#}");
+    assert_eq!(
+        f[0]["detail"],
+        format!(
+            "Native: the contract holds {} but owes {} locked + 0 claimable",
+            50 * UNIT - 1,
+            50 * UNIT
+        )
+    );
+    // The table says so too.
+    let t = e.run(&["audit", "--all", "--best"]);
+    assert_eq!(t.code, exit::REJECTED, "{t:#?}");
+    assert!(
+        t.out.contains("[INSOLVENT]")
+            && t.out
+                .contains("audit FAILED: 2 mismatch(es) or violation(s)"),
+        "{t:#?}"
+    );
+}
+
+/// The violations the real contract can never commit, written on chain by the test-only
+/// `audit_forger` (contracts/audit_forger: the escrow's storage layout, reads and events, and
+/// no rules), deployed with `escrow deploy --bundle` so that the CLI trusts its code; each is
+/// caught by `escrow audit` with its finding, and a clean forged proposal audits clean.
+#[test]
+fn audit_catches_the_violations_a_forging_contract_writes_on_chain() {
+    if !chain_available() {
+        return;
+    }
+    let node = TestNode::start();
+    let mut e = Escrow::new(node.url());
+    e.deploy_bundle(&forger_bundle(), "//Alice", 100, ALICE);
+    let forger = e.contract_account();
+    let ink = |suri: &str| ink::primitives::AccountId::from(dev_account(suri).0);
+    let terms = escrow_types::DealTerms {
+        buyer: ink("//Bob"),
+        seller: ink("//Charlie"),
+        oracles: vec![ink("//Dave")],
+        oracle_threshold: 1,
+        arbiter: None,
+        release_rule: escrow_types::ReleaseRule::BuyerOrOracles,
+        review_window: DAY,
+        arbitration_window: DAY,
+        fallback_seller_bps: 0,
+        advance: false,
+        agreement_hash: [1; 32],
+        funder: None,
+        fund_by: 4_000_000_000_000,
+        asset: escrow_types::Asset::Native,
+        milestones: vec![escrow_types::MilestoneTerms {
+            amount: 10 * UNIT,
+            terms_hash: [2; 32],
+            ship_by: 4_100_000_000_000,
+        }],
+    };
+    let call = |suri: &str, value: u128, name: &str, data: Vec<u8>| -> u32 {
+        block_on(async {
+            let chain = Chain::connect(&e.url).await?;
+            chain::call_contract(&chain, &forger, &dev_keypair(suri), value, data).await
+        })
+        .unwrap_or_else(|err| panic!("forger {name}: {err}"))
+    };
+    use escrow_client::contract::call_data;
+    let audit = |id: &str| {
+        let r = e.run(&["--json", "audit", id, "--best"]);
+        let v: Json = serde_json::from_str(r.out.trim())
+            .unwrap_or_else(|err| panic!("one JSON object ({err}): {r:#?}"));
+        (r.code, v)
+    };
+    let finding = |v: &Json| -> (String, Json, String) {
+        let f = &v["findings"];
+        assert_eq!(f.as_array().map(Vec::len), Some(1), "{v:#}");
+        (
+            f[0]["kind"].as_str().unwrap_or_default().to_string(),
+            f[0]["milestone"].clone(),
+            f[0]["detail"].as_str().unwrap_or_default().to_string(),
+        )
+    };
+    for _ in 0..4 {
+        call(
+            "//Charlie",
+            0,
+            "propose",
+            call_data("propose", &(terms.clone(),)),
+        );
+    }
+
+    // Deal 0, as proposed: nothing wrong.
+    let (code, v) = audit("0");
+    assert_eq!(
+        (code, &v["ok"], &v["findings"]),
+        (exit::OK, &Json::Bool(true), &serde_json::json!([])),
+        "{v:#}"
+    );
+
+    // An attestation by Eve, whom deal 0 does not name: a rule finding.
+    call(
+        "//Eve",
+        0,
+        "attest",
+        call_data("attest", &(escrow_types::DealId(0), 0u8)),
+    );
+    let (code, v) = audit("0");
+    assert_eq!(code, exit::REJECTED, "{v:#}");
+    let (kind, milestone, detail) = finding(&v);
+    assert_eq!((kind.as_str(), milestone), ("rule", Json::from(0)));
+    assert_eq!(
+        detail,
+        format!(
+            "attested by {}, not one of the deal's oracles",
+            dev_account("//Eve")
+        )
+    );
+
+    // Deal 1: an amendment linked back to block #1, where its trail has no event.
+    call(
+        "//Bob",
+        0,
+        "propose_amendment",
+        call_data(
+            "propose_amendment",
+            &(escrow_types::DealId(1), 0u8, Some(1u32)),
+        ),
+    );
+    let (code, v) = audit("1");
+    assert_eq!(code, exit::REJECTED, "{v:#}");
+    let (kind, milestone, detail) = finding(&v);
+    assert_eq!((kind.as_str(), milestone), ("trail", Json::from(0)));
+    assert_eq!(
+        detail,
+        "Milestone(DealId(1), 0): the event links back to block #1, but the previous event \
+         found on its trail is in block #0"
+    );
+
+    // Deal 2: 5 UNIT recorded as deposited with no DealFunded: storage and events disagree.
+    call(
+        "//Bob",
+        5 * UNIT,
+        "deposit_silently",
+        call_data("deposit_silently", &(escrow_types::DealId(2),)),
+    );
+    let (code, v) = audit("2");
+    assert_eq!(
+        (code, &v["findings"]),
+        (exit::REJECTED, &serde_json::json!([])),
+        "{v:#}"
+    );
+    let bad: Vec<(&str, &str, &str)> = v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or_default();
+            (s("check"), s("events"), s("storage"))
+        })
+        .collect();
+    let five = (5 * UNIT).to_string();
+    assert_eq!(
+        bad,
+        [
+            ("deposited", "0", five.as_str()),
+            ("locked", "0", five.as_str())
+        ]
+    );
+
+    // Deal 3: a payout of 5 UNIT to Ferdie deferred, but 3 UNIT credited, and no payment
+    // announced beside it. The deferral is on the claim's trail only, not on deal 3's (the
+    // real contract defers only beside the payment event, on the deal's trail), so the deal's
+    // own audit does not see it; `--all` lists every claimable entry in storage and does.
+    call(
+        "//Alice",
+        0,
+        "defer",
+        call_data(
+            "defer",
+            &(escrow_types::DealId(3), ink("//Ferdie"), 5 * UNIT, 3 * UNIT),
+        ),
+    );
+    let (code, v) = audit("3");
+    assert_eq!(
+        (code, &v["blocks_read"]),
+        (exit::OK, &Json::from(1)),
+        "{v:#}"
+    );
+
+    // All at once, with the instance's books: it holds 5 UNIT, owes 5 locked + 3 claimable.
+    let r = e.run(&["--json", "audit", "--all", "--best"]);
+    assert_eq!(r.code, exit::REJECTED, "{r:#?}");
+    let v: Json = serde_json::from_str(r.out.trim()).expect("one JSON object");
+    let kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["claims", "solvency", "rule", "trail", "transfer"],
+        "{v:#}"
+    );
+    assert_eq!(v["mismatches"], 7, "{v:#}");
 }

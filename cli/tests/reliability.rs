@@ -131,7 +131,7 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
     assert!(e.run(&["deal", "show", &id]).ok().contains("Withdrawn"));
     let st = e.run(&["tx-status", &hash, "--from", &from]);
     assert!(st.ok().contains("succeeded"), "{st:#?}");
-    assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
+    assert!(e.run(&["audit", "--best", &id]).ok().contains("audit ok"));
 
     // Case 2, racy on purpose: the node is killed 0 to 150 ms after the hash is printed
     // (before, during or after inclusion; the delay varies by round). Repeated;
@@ -192,7 +192,7 @@ fn regress_l5_node_killed_after_submit_exits_4_and_never_resubmits() {
             st.fails(exit::UNKNOWN_OUTCOME, &["may still be included"]);
         }
     }
-    assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
+    assert!(e.run(&["audit", "--best", &id]).ok().contains("audit ok"));
     eprintln!(
         "L5: {kills} kills 0-150 ms after the hash was printed: {landed} included, \
          {reported_ok} reported ok, {reported_unknown} reported unknown (exit 4), \
@@ -226,7 +226,7 @@ fn concurrent_invocations_from_one_signer_are_all_included() {
     }
     assert_eq!(node.nonce("//Bob"), before + N as u64);
     assert_eq!(e.deposited(&id), N as u128 * UNIT);
-    assert!(e.run(&["audit", &id]).ok().contains("audit ok"));
+    assert!(e.run(&["audit", "--best", &id]).ok().contains("audit ok"));
     // Concurrent proposals: every dry-run predicts the same next id; each process must
     // report the id its own DealProposed event carries.
     let propose_args = [

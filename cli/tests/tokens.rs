@@ -269,7 +269,7 @@ fn a_stablecoin_deal_accepted_with_fund_approves_exactly_the_deposit_and_pays_th
             )),
         "{events:#?}"
     );
-    let audit = e.run(&["audit", &id_s]);
+    let audit = e.run(&["audit", "--best", &id_s]);
     assert!(
         audit.ok().contains("audit ok") && audit.out.contains("milestone 2 payee"),
         "{audit:#?}"

@@ -112,7 +112,7 @@ fn cargo_contract_drives_an_instance_escrow_deployed() {
     // and the escrow CLI sees a closed deal whose events rebuild it exactly.
     let shown = cli.run(&["--json", "deal", "show", "0"]).json();
     assert_eq!(shown["deal"]["deal"]["status"], "Closed", "{shown:#}");
-    assert!(cli.run(&["audit", "0"]).ok().contains("audit ok"));
+    assert!(cli.run(&["audit", "--best", "0"]).ok().contains("audit ok"));
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn escrow_drives_an_instance_cargo_contract_instantiated() {
     let shown = cli.run(&show).json();
     assert_eq!(shown["deal"]["deal"]["status"], "Closed", "{shown:#}");
     let mut audit = trusted.to_vec();
-    audit.extend_from_slice(&["audit", "0"]);
+    audit.extend_from_slice(&["audit", "--best", "0"]);
     assert!(cli.run(&audit).ok().contains("audit ok"));
     // Without the bundle named, nothing vouches for this instance: refused, named.
     let r = cli.run(&[

@@ -83,7 +83,7 @@ fn readme_quickstart_runs_as_written() {
     let deal = cli.run(&["--json", "deal", "show", "0"]).json();
     assert_eq!(deal["deal"]["deal"]["status"], "Closed", "{deal:#}");
     assert_eq!(deal["deal"]["deal"]["closure_recorded"], true, "{deal:#}");
-    assert!(cli.run(&["audit", "0"]).ok().contains("audit ok"));
+    assert!(cli.run(&["audit", "--best", "0"]).ok().contains("audit ok"));
 }
 
 #[test]
@@ -91,5 +91,5 @@ fn cli_readme_quickstart_runs_as_written() {
     let Some((_node, cli)) = run_quickstart("cli/README.md") else {
         return;
     };
-    assert!(cli.run(&["audit", "0"]).ok().contains("audit ok"));
+    assert!(cli.run(&["audit", "--best", "0"]).ok().contains("audit ok"));
 }

@@ -134,6 +134,7 @@ mod tests {
             dispute: None,
             amendment: None,
             outcome: None,
+            last_event_block: 0,
         };
         MilestoneView {
             index,

@@ -392,6 +392,7 @@ mod tests {
             funding_closed: false,
             cancel_proposed_by: None,
             closure_recorded: false,
+            last_event_block: 0,
         }
     }
 

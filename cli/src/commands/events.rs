@@ -366,6 +366,7 @@ mod tests {
                 funder: acc(1),
                 amount,
                 deposited: amount,
+                prev_block: 0,
             })
         };
         let evs = [
@@ -378,6 +379,7 @@ mod tests {
                 amount: 29_700_000,
                 fee: 300_000,
                 via: ReleaseVia::Buyer,
+                prev_block: 0,
             }),
             EscrowEvent::DisputeResolved(DisputeResolved {
                 deal_id: DealId(1),
@@ -387,12 +389,14 @@ mod tests {
                 payee: acc(2),
                 fee: 0,
                 to_buyer: 30_000_000,
+                prev_block: 0,
             }),
             EscrowEvent::Withdrawn(Withdrawn {
                 account: acc(7),
                 to: acc(7),
                 asset: usdt,
                 amount: 5_000_000,
+                prev_block: 0,
             }),
             funded(5, 3),
         ];
@@ -437,6 +441,7 @@ mod tests {
             funder: acc(1),
             amount: u128::MAX,
             deposited: u128::MAX,
+            prev_block: 0,
         });
         t.count(&big);
         t.count(&big);

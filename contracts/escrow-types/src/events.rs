@@ -3,10 +3,16 @@
 //!
 //! Topics are the deal id and the accounts involved, never amounts: topics are for
 //! filtering, and an amount topic would only leak and bloat the index.
+//!
+//! Every event is on one [`Trail`] (its deal, one of its milestones, or a claimable balance)
+//! and carries `prev_block`, the block of the previous event on that trail. The trail's record
+//! in storage keeps the block of its latest event (`last_event_block`), so an auditor finds a
+//! deal's events by walking back from its records through exactly the blocks that hold them,
+//! whatever the chain's length.
 
 use crate::{
-    Asset, Balance, DealId, DealTerms, Digest, RefundReason, ReleaseVia, Resolution, Role,
-    Timestamp,
+    Asset, Balance, BlockNumber, DealId, DealTerms, Digest, RefundReason, ReleaseVia, Resolution,
+    Role, Timestamp,
 };
 use ink::primitives::AccountId;
 
@@ -29,6 +35,8 @@ pub struct DealProposed {
     pub terms: DealTerms,
     /// Their hash, which acceptance must name.
     pub terms_hash: Digest,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// The proposer withdrew a deal before acceptance.
@@ -41,6 +49,8 @@ pub struct DealWithdrawn {
     /// The proposer.
     #[ink(topic)]
     pub by: AccountId,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// The counterparty accepted a deal: its terms are now binding.
@@ -55,6 +65,8 @@ pub struct DealAccepted {
     pub by: AccountId,
     /// When.
     pub at: Timestamp,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// Money was deposited for a deal.
@@ -71,6 +83,8 @@ pub struct DealFunded {
     pub amount: Balance,
     /// All deposits so far.
     pub deposited: Balance,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// The seller marked a milestone delivered; the review window started.
@@ -89,6 +103,8 @@ pub struct MilestoneSubmitted {
     pub evidence_hash: Digest,
     /// When the review window ends.
     pub review_ends: Timestamp,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// An oracle attested a milestone.
@@ -107,6 +123,8 @@ pub struct MilestoneAttested {
     pub attestations: u8,
     /// Attestations needed.
     pub threshold: u8,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A milestone was paid to the seller's side: the seller, or the assignee of its receivable.
@@ -127,6 +145,8 @@ pub struct MilestoneReleased {
     pub fee: Balance,
     /// What released it.
     pub via: ReleaseVia,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A milestone's funded part went back to the buyer.
@@ -145,6 +165,8 @@ pub struct MilestoneRefunded {
     pub amount: Balance,
     /// Why.
     pub reason: RefundReason,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A party disputed a submitted milestone: it is frozen until the dispute ends.
@@ -163,6 +185,8 @@ pub struct MilestoneDisputed {
     pub reason_hash: Digest,
     /// When the fallback split becomes available.
     pub arbitration_ends: Timestamp,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A party offered to settle a dispute.
@@ -179,6 +203,8 @@ pub struct SettlementOffered {
     pub index: u8,
     /// The seller's gross share offered.
     pub seller_amount: Balance,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A dispute ended and the milestone was split.
@@ -201,6 +227,8 @@ pub struct DisputeResolved {
     pub fee: Balance,
     /// Returned to the buyer.
     pub to_buyer: Balance,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A party proposed to cancel the deal.
@@ -213,6 +241,8 @@ pub struct CancellationProposed {
     /// The proposing party.
     #[ink(topic)]
     pub by: AccountId,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A pending cancellation proposal ended without a cancellation: its proposer withdrew it,
@@ -229,6 +259,8 @@ pub struct CancellationWithdrawn {
     pub by: AccountId,
     /// The milestone whose submission or attestation voided it; `None` for a withdrawal.
     pub voided_by: Option<u8>,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// Both parties cancelled the deal: undisputed, unreleased funds went back to the buyer.
@@ -243,6 +275,8 @@ pub struct DealCancelled {
     pub by: AccountId,
     /// Total returned to the buyer by the cancellation.
     pub refunded: Balance,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A party proposed a new ship-by for a milestone.
@@ -259,6 +293,8 @@ pub struct AmendmentProposed {
     pub index: u8,
     /// The proposed ship-by.
     pub new_ship_by: Timestamp,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// The other party accepted a ship-by amendment: it is in force.
@@ -275,6 +311,8 @@ pub struct AmendmentAccepted {
     pub index: u8,
     /// The new ship-by.
     pub new_ship_by: Timestamp,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// The proposer withdrew a pending ship-by amendment.
@@ -289,6 +327,8 @@ pub struct AmendmentWithdrawn {
     pub by: AccountId,
     /// The milestone.
     pub index: u8,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A payout the chain refused (e.g. below the existential deposit) was credited to the
@@ -306,6 +346,8 @@ pub struct PayoutDeferred {
     pub asset: Asset,
     /// The amount credited.
     pub amount: Balance,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// An account withdrew its claimable balance, to itself or to another account it chose.
@@ -322,6 +364,8 @@ pub struct Withdrawn {
     pub asset: Asset,
     /// The amount paid.
     pub amount: Balance,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// A milestone range's receivable was assigned: from milestone `from_index` on, every
@@ -343,6 +387,8 @@ pub struct ReceivableAssigned {
     pub from_index: u8,
     /// How many unsettled milestones changed payee.
     pub count: u8,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
 }
 
 /// Every milestone of the deal is settled; its record stays readable.
@@ -352,4 +398,59 @@ pub struct DealClosed {
     /// The deal.
     #[ink(topic)]
     pub deal_id: DealId,
+    /// The block of the previous event on this event's [`Trail`] (0: none).
+    pub prev_block: BlockNumber,
+}
+
+/// The trail an event is on: the record whose `last_event_block` it moved on. An event's
+/// `prev_block` is the block of the previous event on the same trail (0: it is the first), so
+/// each trail links its events' blocks from the latest back to the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Trail {
+    /// The deal's own events: proposal, withdrawal, acceptance, deposits, cancellation,
+    /// assignment and closure (the [`DealRecord`](crate::DealRecord) keeps the latest).
+    Deal(DealId),
+    /// One milestone's events: submission, attestations, release, refund, dispute,
+    /// settlement and amendments (its [`Milestone`](crate::Milestone) keeps the latest).
+    Milestone(DealId, u8),
+    /// An account's claimable balance in one asset: deferred payouts and withdrawals (its
+    /// [`Claim`](crate::Claim) keeps the latest).
+    Claim(AccountId, Asset),
+}
+
+/// An event's place on its [`Trail`].
+pub trait OnTrail {
+    /// The trail it is on.
+    fn trail(&self) -> Trail;
+    /// The block of the previous event on that trail (0: none).
+    fn prev_block(&self) -> BlockNumber;
+}
+
+macro_rules! on_trail {
+    ($kind:ident: $($event:ident),* $(,)?) => {$(
+        impl OnTrail for $event {
+            fn trail(&self) -> Trail {
+                on_trail!(@trail $kind self)
+            }
+            fn prev_block(&self) -> BlockNumber {
+                self.prev_block
+            }
+        }
+    )*};
+    (@trail deal $e:ident) => { Trail::Deal($e.deal_id) };
+    (@trail milestone $e:ident) => { Trail::Milestone($e.deal_id, $e.index) };
+    (@trail claim $e:ident) => { Trail::Claim($e.account, $e.asset) };
+}
+
+on_trail!(deal: DealProposed, DealWithdrawn, DealAccepted, DealFunded, CancellationProposed,
+    CancellationWithdrawn, DealCancelled, ReceivableAssigned, DealClosed);
+on_trail!(milestone: MilestoneSubmitted, MilestoneAttested, MilestoneReleased, MilestoneRefunded,
+    MilestoneDisputed, SettlementOffered, DisputeResolved, AmendmentProposed, AmendmentAccepted,
+    AmendmentWithdrawn);
+on_trail!(claim: PayoutDeferred, Withdrawn);
+
+/// Moves a trail's latest block on to `now` and returns the block it held: the new event's
+/// `prev_block`.
+pub fn trail_step(last_event_block: &mut BlockNumber, now: BlockNumber) -> BlockNumber {
+    core::mem::replace(last_event_block, now)
 }

@@ -29,6 +29,8 @@ pub type Balance = u128;
 pub type Timestamp = u64;
 /// A 32-byte digest (BLAKE2b-256 of a document, or of SCALE-encoded terms).
 pub type Digest = [u8; 32];
+/// A block number, as the chain counts them.
+pub type BlockNumber = u32;
 
 /// Most milestones a deal may have: bounds every per-deal loop and storage entry.
 pub const MAX_MILESTONES: u8 = 16;
@@ -308,6 +310,8 @@ pub struct Milestone {
     pub amendment: Option<Amendment>,
     /// Final division of the money, once terminal.
     pub outcome: Option<Outcome>,
+    /// The block of this milestone's latest event (0: none yet): where its [`Trail`] starts.
+    pub last_event_block: BlockNumber,
 }
 
 impl Milestone {
@@ -396,6 +400,8 @@ pub struct Deal {
     pub cancel_proposed_by: Option<Role>,
     /// `close_deal` has emitted `DealClosed` for it.
     pub closure_recorded: bool,
+    /// The block of the deal's latest own event: where its [`Trail`] starts.
+    pub last_event_block: BlockNumber,
 }
 
 impl Deal {

@@ -15,8 +15,8 @@ use alloc::vec::Vec;
 use ink::primitives::AccountId;
 
 use crate::{
-    seller_payment, Asset, Balance, Deal, DealStatus, Digest, Error, Milestone, MilestoneStatus,
-    Outcome, ReleaseRule, Role, Timestamp,
+    seller_payment, Asset, Balance, BlockNumber, Deal, DealStatus, Digest, Error, Milestone,
+    MilestoneStatus, Outcome, ReleaseRule, Role, Timestamp,
 };
 
 /// Storage keys. The mappings use `ManualKey`s: ink!'s `Mapping<K, V, ManualKey<N>>` stores
@@ -33,8 +33,8 @@ pub mod keys {
     pub const ACCOUNT_DEALS: u32 = 0x6163_646c;
     /// `AccountId` → `u32`: how many deals an account takes part in.
     pub const ACCOUNT_DEAL_COUNT: u32 = 0x6163_6e74;
-    /// `(AccountId, Asset)` → `Balance`: payouts the chain (native) or the token refused,
-    /// waiting for `withdraw` / `withdraw_tokens`.
+    /// `(AccountId, Asset)` → [`Claim`](super::Claim): payouts the chain (native) or the
+    /// token refused, waiting for `withdraw` / `withdraw_tokens`.
     pub const CLAIMABLE: u32 = 0x636c_616d;
 }
 
@@ -138,6 +138,20 @@ pub struct DealRecord {
     pub funding_closed: bool,
     /// A pending mutual-cancellation proposal.
     pub cancel_proposed_by: Option<Role>,
+    /// The block of the deal's latest own event (see [`Trail`](crate::Trail)).
+    pub last_event_block: BlockNumber,
+}
+
+/// A claimable balance: payouts the chain or the token refused, waiting for a withdrawal.
+/// Its entry stays (at 0) after a withdrawal, to keep its trail.
+#[ink::scale_derive(Encode, Decode, TypeInfo)]
+#[cfg_attr(feature = "std", derive(ink::storage::traits::StorageLayout))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Claim {
+    /// What may be withdrawn.
+    pub amount: Balance,
+    /// The block of its latest `PayoutDeferred` or `Withdrawn` (see [`Trail`](crate::Trail)).
+    pub last_event_block: BlockNumber,
 }
 
 /// What a deal's milestones add up to, one [`Totals::add`] per milestone.
@@ -227,6 +241,7 @@ impl DealRecord {
             settled_count: totals.settled,
             funding_closed: r.funding_closed,
             cancel_proposed_by: r.cancel_proposed_by,
+            last_event_block: r.last_event_block,
         }
     }
 
@@ -456,8 +471,8 @@ impl MilestoneRecord {
 pub mod payout {
     use ink::env::Environment;
 
-    use super::keys;
-    use crate::{Asset, Balance, DealId, Error, PayoutDeferred};
+    use super::{keys, Claim};
+    use crate::{trail_step, Asset, Balance, DealId, Error, PayoutDeferred};
     use ink::primitives::AccountId;
 
     /// Pays `amount` of the native token to `to`. A transfer the chain refuses (e.g. below the existential
@@ -473,7 +488,7 @@ pub mod payout {
     #[inline(never)]
     pub fn pay<E>(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error>
     where
-        E: Environment<AccountId = AccountId, Balance = Balance>,
+        E: Environment<AccountId = AccountId, Balance = Balance, BlockNumber = crate::BlockNumber>,
     {
         if amount == 0 || ink::env::transfer::<E>(to, amount).is_ok() {
             return Ok(());
@@ -486,7 +501,7 @@ pub mod payout {
     #[inline(never)]
     fn defer<E>(deal_id: DealId, to: AccountId, amount: Balance) -> Result<(), Error>
     where
-        E: Environment<AccountId = AccountId, Balance = Balance>,
+        E: Environment<AccountId = AccountId, Balance = Balance, BlockNumber = crate::BlockNumber>,
     {
         ensure_covers::<E>(amount)?;
         credit::<E>(deal_id, to, Asset::Native, amount)
@@ -506,21 +521,25 @@ pub mod payout {
         amount: Balance,
     ) -> Result<(), Error>
     where
-        E: Environment<AccountId = AccountId, Balance = Balance>,
+        E: Environment<AccountId = AccountId, Balance = Balance, BlockNumber = crate::BlockNumber>,
     {
         let key = (keys::CLAIMABLE, (to, asset));
-        let credit = ink::env::get_contract_storage::<_, Balance>(&key)
+        let mut claim = ink::env::get_contract_storage::<_, Claim>(&key)
             .ok()
             .flatten()
-            .unwrap_or(0)
+            .unwrap_or_default();
+        claim.amount = claim
+            .amount
             .checked_add(amount)
             .ok_or(Error::AmountOverflow)?;
-        ink::env::set_contract_storage(&key, &credit);
+        let prev_block = trail_step(&mut claim.last_event_block, ink::env::block_number::<E>());
+        ink::env::set_contract_storage(&key, &claim);
         ink::env::emit_event::<E, _>(PayoutDeferred {
             deal_id,
             account: to,
             asset,
             amount,
+            prev_block,
         });
         Ok(())
     }

@@ -151,6 +151,7 @@ pub(crate) fn proposed_deal(
         funding_mark: terms.milestones.first().map_or(0, |m| m.amount),
         funding_closed: false,
         cancel_proposed_by: None,
+        last_event_block: 0,
     }
 }
 
@@ -175,6 +176,7 @@ pub(crate) fn proposed_milestone(
             dispute: None,
             amendment: None,
             outcome: None,
+            last_event_block: 0,
         },
         context,
         next_amount,

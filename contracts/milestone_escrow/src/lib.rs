@@ -41,7 +41,7 @@ pub mod milestone_escrow {
             Mapping<AccountId, u32, ManualKey<{ keys::ACCOUNT_DEAL_COUNT }>>,
         /// `(account, asset)` → payouts the chain or the token refused, waiting for
         /// `withdraw` or `withdraw_tokens` (written by `payout::credit`). One book per asset.
-        pub(crate) claimable: Mapping<(AccountId, Asset), Balance, ManualKey<{ keys::CLAIMABLE }>>,
+        pub(crate) claimable: Mapping<(AccountId, Asset), Claim, ManualKey<{ keys::CLAIMABLE }>>,
     }
 
     impl MilestoneEscrow {
@@ -93,7 +93,8 @@ pub mod milestone_escrow {
             self.instance.next_deal_id = next;
             self.insert_milestones(id, &terms)?;
             self.index_deal(id, slots);
-            let deal = proposed_deal(&terms, proposer, terms_hash, count, total, now);
+            let mut deal = proposed_deal(&terms, proposer, terms_hash, count, total, now);
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.deals.insert(id, &deal);
             self.env().emit_event(DealProposed {
                 deal_id: id,
@@ -102,6 +103,7 @@ pub mod milestone_escrow {
                 proposer,
                 terms,
                 terms_hash,
+                prev_block,
             });
             Ok(id)
         }
@@ -124,10 +126,12 @@ pub mod milestone_escrow {
             }
             self.ensure_state(deal_id, &deal, &[DealStatus::Proposed])?;
             deal.status = DealStatus::Withdrawn;
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.deals.insert(deal_id, &deal);
             self.env().emit_event(DealWithdrawn {
                 deal_id,
                 by: caller,
+                prev_block,
             });
             Ok(())
         }
@@ -158,10 +162,12 @@ pub mod milestone_escrow {
             ensure_acceptable(&deal, role, terms_hash, value, now)?;
             deal.status = DealStatus::Active;
             deal.accepted_at = Some(now);
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.env().emit_event(DealAccepted {
                 deal_id,
                 by: caller,
                 at: now,
+                prev_block,
             });
             let payouts = self.deposit_and_advance(deal_id, &mut deal, caller, value)?;
             self.deals.insert(deal_id, &deal);
@@ -275,6 +281,7 @@ pub mod milestone_escrow {
             m.evidence_hash = Some(evidence_hash);
             m.submitted_at = Some(now);
             m.amendment = None;
+            let prev_block = self.trail(&mut m.last_event_block);
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(MilestoneSubmitted {
                 deal_id,
@@ -282,6 +289,7 @@ pub mod milestone_escrow {
                 index,
                 evidence_hash,
                 review_ends: now.saturating_add(deal.review_window),
+                prev_block,
             });
             self.void_cancellation(deal_id, &mut deal, caller, index);
             Ok(())
@@ -381,12 +389,14 @@ pub mod milestone_escrow {
             m.attestations |= bit;
             let attestations = m.attestation_count();
             let threshold = m.context.oracle_threshold;
+            let prev_block = self.trail(&mut m.last_event_block);
             self.env().emit_event(MilestoneAttested {
                 deal_id,
                 oracle: caller,
                 index,
                 attestations,
                 threshold,
+                prev_block,
             });
             let mut payouts = Vec::new();
             if attestations >= threshold {
@@ -429,6 +439,7 @@ pub mod milestone_escrow {
                 reason_hash,
                 offer: None,
             });
+            let prev_block = self.trail(&mut m.last_event_block);
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(MilestoneDisputed {
                 deal_id,
@@ -436,6 +447,7 @@ pub mod milestone_escrow {
                 index,
                 reason_hash,
                 arbitration_ends: now.saturating_add(deal.arbitration_window),
+                prev_block,
             });
             Ok(())
         }
@@ -474,12 +486,14 @@ pub mod milestone_escrow {
                 seller_amount,
             });
             m.dispute = Some(dispute);
+            let prev_block = self.trail(&mut m.last_event_block);
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(SettlementOffered {
                 deal_id,
                 by: caller,
                 index,
                 seller_amount,
+                prev_block,
             });
             Ok(())
         }
@@ -635,10 +649,12 @@ pub mod milestone_escrow {
                 return Err(Error::CancellationAlreadyProposed);
             }
             deal.cancel_proposed_by = Some(role);
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.deals.insert(deal_id, &deal);
             self.env().emit_event(CancellationProposed {
                 deal_id,
                 by: caller,
+                prev_block,
             });
             Ok(())
         }
@@ -664,11 +680,13 @@ pub mod milestone_escrow {
                 .ok_or(Error::NoCancellationPending)?;
             ensure_own(proposer, role)?;
             deal.cancel_proposed_by = None;
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.deals.insert(deal_id, &deal);
             self.env().emit_event(CancellationWithdrawn {
                 deal_id,
                 by: caller,
                 voided_by: None,
+                prev_block,
             });
             Ok(())
         }
@@ -711,10 +729,12 @@ pub mod milestone_escrow {
                 refunded = refunded.checked_add(amount).ok_or(Error::AmountOverflow)?;
                 self.milestones.insert((deal_id, index), &m);
             }
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.env().emit_event(DealCancelled {
                 deal_id,
                 by: caller,
                 refunded,
+                prev_block,
             });
             self.deals.insert(deal_id, &deal);
             let refund = Payout {
@@ -753,12 +773,14 @@ pub mod milestone_escrow {
                 by: role,
                 new_ship_by,
             });
+            let prev_block = self.trail(&mut m.last_event_block);
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(AmendmentProposed {
                 deal_id,
                 by: caller,
                 index,
                 new_ship_by,
+                prev_block,
             });
             Ok(())
         }
@@ -797,12 +819,14 @@ pub mod milestone_escrow {
             ensure_ship_by_ahead(&m, now)?;
             m.ship_by = new_ship_by;
             m.amendment = None;
+            let prev_block = self.trail(&mut m.last_event_block);
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(AmendmentAccepted {
                 deal_id,
                 by: caller,
                 index,
                 new_ship_by,
+                prev_block,
             });
             Ok(())
         }
@@ -826,11 +850,13 @@ pub mod milestone_escrow {
             let amendment = m.amendment.ok_or(Error::NoAmendmentPending)?;
             ensure_own(amendment.by, role)?;
             m.amendment = None;
+            let prev_block = self.trail(&mut m.last_event_block);
             self.milestones.insert((deal_id, index), &m);
             self.env().emit_event(AmendmentWithdrawn {
                 deal_id,
                 by: caller,
                 index,
+                prev_block,
             });
             Ok(())
         }
@@ -906,7 +932,7 @@ pub mod milestone_escrow {
         #[inline(never)]
         pub fn assign(&mut self, deal_id: DealId, from: u8, to: AccountId) -> Result<u8, Error> {
             let caller = self.env().caller();
-            let deal = self.load_deal(deal_id)?;
+            let mut deal = self.load_deal(deal_id)?;
             if from >= deal.milestone_count {
                 return Err(Error::MilestoneNotFound);
             }
@@ -933,12 +959,15 @@ pub mod milestone_escrow {
                 m.context.payee = to;
                 self.milestones.insert((deal_id, index), &m);
             }
+            let prev_block = self.trail(&mut deal.last_event_block);
+            self.deals.insert(deal_id, &deal);
             self.env().emit_event(ReceivableAssigned {
                 deal_id,
                 by: caller,
                 to,
                 from_index: from,
                 count,
+                prev_block,
             });
             Ok(count)
         }
@@ -965,8 +994,12 @@ pub mod milestone_escrow {
             ensure_status(self.status_of(deal_id, &deal)?, &[DealStatus::Closed])?;
             deal.status = DealStatus::Closed;
             deal.cancel_proposed_by = None;
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.deals.insert(deal_id, &deal);
-            self.env().emit_event(DealClosed { deal_id });
+            self.env().emit_event(DealClosed {
+                deal_id,
+                prev_block,
+            });
             Ok(())
         }
 
@@ -1031,7 +1064,9 @@ pub mod milestone_escrow {
         #[ink(message)]
         #[inline(never)]
         pub fn claimable_of(&self, account: AccountId) -> Balance {
-            self.claimable.get((account, Asset::Native)).unwrap_or(0)
+            self.claimable
+                .get((account, Asset::Native))
+                .map_or(0, |c| c.amount)
         }
 
         /// What `account` may `withdraw_tokens` in `token`.
@@ -1040,7 +1075,7 @@ pub mod milestone_escrow {
         pub fn claimable_tokens_of(&self, account: AccountId, token: AccountId) -> Balance {
             self.claimable
                 .get((account, Asset::Psp22(token)))
-                .unwrap_or(0)
+                .map_or(0, |c| c.amount)
         }
 
         /// The instance's fixed configuration.

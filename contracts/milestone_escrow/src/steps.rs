@@ -28,6 +28,12 @@ impl MilestoneEscrow {
         out
     }
 
+    /// Moves a trail on to this block (its record must be written by the same message):
+    /// returns the new event's `prev_block`.
+    pub(crate) fn trail(&self, last_event_block: &mut BlockNumber) -> BlockNumber {
+        trail_step(last_event_block, self.env().block_number())
+    }
+
     pub(crate) fn load_deal(&self, deal_id: DealId) -> Result<DealRecord, Error> {
         self.deals.get(deal_id).ok_or(Error::DealNotFound)
     }
@@ -172,11 +178,13 @@ impl MilestoneEscrow {
             .deposited
             .checked_add(value)
             .ok_or(Error::AmountOverflow)?;
+        let prev_block = self.trail(&mut deal.last_event_block);
         self.env().emit_event(DealFunded {
             deal_id,
             funder,
             amount: value,
             deposited: deal.deposited,
+            prev_block,
         });
         let now = self.env().block_timestamp();
         let mut payouts = Vec::new();
@@ -209,6 +217,7 @@ impl MilestoneEscrow {
         via: ReleaseVia,
     ) -> Result<Vec<Payout>, Error> {
         let outcome = m.release()?;
+        let prev_block = self.trail(&mut m.last_event_block);
         self.env().emit_event(MilestoneReleased {
             deal_id,
             payee: m.context.payee,
@@ -216,6 +225,7 @@ impl MilestoneEscrow {
             amount: outcome.to_seller,
             fee: outcome.fee,
             via,
+            prev_block,
         });
         Ok(vec![
             Payout {
@@ -250,12 +260,14 @@ impl MilestoneEscrow {
             fee: 0,
             to_buyer: amount,
         });
+        let prev_block = self.trail(&mut m.last_event_block);
         self.env().emit_event(MilestoneRefunded {
             deal_id,
             buyer: deal.buyer,
             index,
             amount,
             reason,
+            prev_block,
         });
         Ok(amount)
     }
@@ -286,6 +298,7 @@ impl MilestoneEscrow {
             .ok_or(Error::SplitExceedsAmount)?;
         m.status = MilestoneStatus::Resolved;
         m.outcome = Some(outcome);
+        let prev_block = self.trail(&mut m.last_event_block);
         self.env().emit_event(DisputeResolved {
             deal_id,
             resolution,
@@ -294,6 +307,7 @@ impl MilestoneEscrow {
             payee: m.context.payee,
             fee: outcome.fee,
             to_buyer: outcome.to_buyer,
+            prev_block,
         });
         Ok(vec![
             Payout {
@@ -400,11 +414,13 @@ impl MilestoneEscrow {
         index: u8,
     ) {
         if deal.cancel_proposed_by.take().is_some() {
+            let prev_block = self.trail(&mut deal.last_event_block);
             self.deals.insert(deal_id, deal);
             self.env().emit_event(CancellationWithdrawn {
                 deal_id,
                 by,
                 voided_by: Some(index),
+                prev_block,
             });
         }
     }
@@ -417,16 +433,21 @@ impl MilestoneEscrow {
         asset: Asset,
         to: AccountId,
     ) -> Result<Balance, Error> {
-        let amount = self.claimable.get((owner, asset)).unwrap_or(0);
+        let mut claim = self.claimable.get((owner, asset)).unwrap_or_default();
+        let amount = claim.amount;
         if amount == 0 {
             return Err(Error::NothingToWithdraw);
         }
-        self.claimable.remove((owner, asset));
+        // The entry stays, at 0, to keep the trail of this claimable balance.
+        claim.amount = 0;
+        let prev_block = self.trail(&mut claim.last_event_block);
+        self.claimable.insert((owner, asset), &claim);
         self.env().emit_event(Withdrawn {
             account: owner,
             to,
             asset,
             amount,
+            prev_block,
         });
         // A refusal here reverts the whole message, so the credit is kept.
         let paid = match asset {

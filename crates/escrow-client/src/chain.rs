@@ -42,6 +42,8 @@ pub struct Chain {
     pub token: Token,
     /// The URL we are connected to.
     pub url: String,
+    /// The raw RPC client, for methods subxt has no wrapper for (child storage).
+    pub raw: RpcClient,
 }
 
 /// A contract event found in a block.
@@ -80,7 +82,7 @@ impl Chain {
                 .map_err(|e| node_unreachable(url, e))?;
             let rpc = LegacyRpcMethods::<Config>::new(rpc_client.clone());
             let (api, props) = tokio::join!(
-                OnlineClient::<Config>::from_rpc_client(rpc_client),
+                OnlineClient::<Config>::from_rpc_client(rpc_client.clone()),
                 rpc.system_properties()
             );
             let api = api.map_err(|e| node_unreachable(url, e))?;
@@ -105,6 +107,7 @@ impl Chain {
                 rpc,
                 token,
                 url: url.to_string(),
+                raw: rpc_client,
             })
         };
         tokio::time::timeout(CONNECT_TIMEOUT, connect)
@@ -175,6 +178,15 @@ impl Chain {
         Ok(self.account_info(account, at).await?.map_or(0, |t| t.0))
     }
 
+    /// The events of block `hash`.
+    pub async fn events_at(&self, hash: H256) -> Result<subxt::events::Events<Config>> {
+        self.api
+            .events()
+            .at(hash)
+            .await
+            .map_err(|e| node_unreachable(&self.url, e))
+    }
+
     /// `System::Account` of `account` at `at`: AccountInfo { nonce: u32, consumers: u32,
     /// providers: u32, sufficients: u32, data: { free, .. } }, as far as we read it.
     async fn account_info(
@@ -191,6 +203,98 @@ impl Chain {
     /// Reads `Contracts::ContractInfoOf`, whose value starts with `trie_id` (a bounded
     /// byte vector) and then `code_hash`.
     pub async fn code_hash_of(&self, address: &AccountId32) -> Result<Option<[u8; 32]>> {
+        Ok(self.contract_info(address, None).await?.map(|(_, h)| h))
+    }
+
+    /// The hash of block number `n` on the best chain.
+    pub async fn block_hash(&self, n: u32) -> Result<H256> {
+        self.rpc
+            .chain_get_block_hash(Some(n.into()))
+            .await
+            .map_err(|e| node_unreachable(&self.url, e))?
+            .ok_or_else(|| ClientError::Rejected(format!("no block #{n}")))
+    }
+
+    /// The chain's existential deposit (`Balances::ExistentialDeposit`).
+    pub fn existential_deposit(&self) -> Result<u128> {
+        let c = subxt::dynamic::constant("Balances", "ExistentialDeposit");
+        let v =
+            self.api.constants().at(&c).map_err(|e| {
+                ClientError::Rejected(format!("no Balances::ExistentialDeposit: {e}"))
+            })?;
+        u128::decode(&mut v.encoded())
+            .map_err(|e| ClientError::Rejected(format!("undecodable existential deposit: {e}")))
+    }
+
+    /// Raw values of `keys` (already hashed) in the child trie `child_key`, at `at`:
+    /// one request for all of them (`childstate_getStorageEntries`).
+    pub async fn child_entries(
+        &self,
+        child_key: &[u8],
+        keys: &[Vec<u8>],
+        at: H256,
+    ) -> Result<Vec<Option<Vec<u8>>>> {
+        let hex_keys: Vec<String> = keys.iter().map(|k| crate::units::hex0x(k)).collect();
+        let params = subxt::ext::subxt_rpcs::client::rpc_params![
+            crate::units::hex0x(child_key),
+            hex_keys,
+            at
+        ];
+        let raw: Vec<Option<String>> = self
+            .raw
+            .request("childstate_getStorageEntries", params)
+            .await
+            .map_err(|e| node_unreachable(&self.url, e))?;
+        raw.into_iter()
+            .map(|v| {
+                v.map(|h| {
+                    hex::decode(h.trim_start_matches("0x")).map_err(|e| {
+                        ClientError::Rejected(format!("undecodable child storage value: {e}"))
+                    })
+                })
+                .transpose()
+            })
+            .collect()
+    }
+
+    /// Up to `count` keys (hashed) of the child trie `child_key` at `at`, after `start`
+    /// (`childstate_getKeysPaged`).
+    pub async fn child_keys(
+        &self,
+        child_key: &[u8],
+        count: u32,
+        start: Option<&[u8]>,
+        at: H256,
+    ) -> Result<Vec<Vec<u8>>> {
+        let hex = crate::units::hex0x;
+        let params = subxt::ext::subxt_rpcs::client::rpc_params![
+            hex(child_key),
+            "0x",
+            count,
+            start.map(hex),
+            at
+        ];
+        let raw: Vec<String> = self
+            .raw
+            .request("childstate_getKeysPaged", params)
+            .await
+            .map_err(|e| node_unreachable(&self.url, e))?;
+        raw.iter()
+            .map(|h| {
+                hex::decode(h.trim_start_matches("0x")).map_err(|e| {
+                    ClientError::Rejected(format!("undecodable child storage key: {e}"))
+                })
+            })
+            .collect()
+    }
+
+    /// `Contracts::ContractInfoOf` of `address` at `at` (the best block if `None`): its
+    /// child trie id and code hash, or `None` if no contract lives there.
+    pub async fn contract_info(
+        &self,
+        address: &AccountId32,
+        at: Option<H256>,
+    ) -> Result<Option<(Vec<u8>, [u8; 32])>> {
         let key = subxt::dynamic::storage(
             "Contracts",
             "ContractInfoOf",
@@ -201,13 +305,13 @@ impl Chain {
         })?;
         let raw = self
             .rpc
-            .state_get_storage(&key, None)
+            .state_get_storage(&key, at)
             .await
             .map_err(|e| node_unreachable(&self.url, e))?;
         match raw {
             None => Ok(None),
             Some(bytes) => <(Vec<u8>, [u8; 32])>::decode(&mut &bytes[..])
-                .map(|(_trie_id, code_hash)| Some(code_hash))
+                .map(Some)
                 .map_err(|e| ClientError::Rejected(format!("undecodable ContractInfoOf: {e}"))),
         }
     }

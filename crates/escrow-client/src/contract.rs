@@ -165,6 +165,15 @@ macro_rules! events {
                 None
             }
 
+            /// The trail it is on and the block of the previous event on that trail
+            /// (`escrow_types::Trail`).
+            pub fn trail(&self) -> (escrow_types::Trail, escrow_types::BlockNumber) {
+                use escrow_types::OnTrail;
+                match self {
+                    $(EscrowEvent::$name(e) => (e.trail(), e.prev_block()),)*
+                }
+            }
+
             /// The event's name.
             pub fn name(&self) -> &'static str {
                 match self {
@@ -370,6 +379,7 @@ mod tests {
             funder: [1u8; 32].into(),
             amount: 5,
             deposited: 9,
+            prev_block: 0,
         };
         let topic = <DealFunded as ink::env::Event>::SIGNATURE_TOPIC.unwrap();
         let decoded = EscrowEvent::decode(&[topic], &ev.encode())

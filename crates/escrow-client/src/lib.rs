@@ -17,6 +17,8 @@
 //!   client, and the pass that attests milestones whose condition holds.
 //! - [`token`]: PSP22 tokens (the assets of token deals): metadata, balances, allowances,
 //!   `approve`; an address that is not a usable token is refused naming it.
+//! - [`audit`]: every deal and the contract's solvency checked from the chain alone, its
+//!   events found along their trails.
 //! - [`contract`]: selectors, dry-run results, events — decoded with `escrow_types`.
 //! - [`trust`]: which code hashes to trust, and the check.
 //! - [`artifacts`]: where the built bundles are; reading one.
@@ -28,6 +30,7 @@
 
 pub mod accounts;
 pub mod artifacts;
+pub mod audit;
 pub mod chain;
 pub mod config;
 pub mod contract;

@@ -104,6 +104,11 @@ pub fn stablecoin_bundle() -> PathBuf {
         .unwrap_or_else(|| escrow_client::artifacts::release_bundle("stablecoin"))
 }
 
+/// The test-only audit forger's release bundle (`contracts/audit_forger`).
+pub fn forger_bundle() -> PathBuf {
+    escrow_client::artifacts::release_bundle("audit_forger")
+}
+
 /// [`chain_available`], and the stablecoin's release bundle, for the tests of token deals:
 /// skipped (saying what is missing) or, under `ESCROW_REQUIRE_CHAIN=1`, failed without it.
 pub fn chain_and_stablecoin_available() -> bool {

@@ -58,6 +58,26 @@ pub async fn submit<Call: Payload>(
     Ok((included.block_hash, extrinsic.events().await?))
 }
 
+/// Calls `data` on the contract at `contract` as `signer`, sending `value`, with the gas
+/// and deposit its dry-run says (plus the client's margin); returns the block number it
+/// landed in.
+pub async fn call_contract(
+    chain: &Chain,
+    contract: &AccountId32,
+    signer: &Keypair,
+    value: u128,
+    data: Vec<u8>,
+) -> Result<u32> {
+    let who: AccountId32 = signer.public_key().into();
+    let (best, _) = chain.best().await?;
+    let dry = chain
+        .dry_run_call(best, &who, contract, value, data.clone())
+        .await?;
+    let tx = escrow_client::submit::call_tx(contract, value, &dry, data);
+    let (block, _) = submit(chain, &tx, signer).await?;
+    Ok(chain.api.blocks().at(block).await?.number())
+}
+
 /// The hash of block `number` on the best chain.
 pub async fn block_hash(chain: &Chain, number: u32) -> Result<H256> {
     chain

@@ -117,7 +117,7 @@ async fn a_validator_killed_mid_deal_leaves_blocks_and_finality_going_and_catche
         );
     }
     w.cli.url = w.net.url(3);
-    w.cli.assert_audit_ok(id);
+    w.cli.assert_final_audit_ok(id);
     Ok(())
 }
 

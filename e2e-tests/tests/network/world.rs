@@ -236,7 +236,7 @@ impl NetWorld {
         assert_eq!(tx.events(), ["DealClosed"]);
         self.on(0)?;
         assert_eq!(self.cli.deal_status(id), "Closed");
-        self.cli.assert_audit_ok(id);
+        self.cli.assert_final_audit_ok(id);
         self.check("after the closure").await
     }
 

@@ -62,11 +62,20 @@ fn seed_deal_pays_everyone_exactly() -> E2EResult<()> {
         assert_eq!(r.message_result().expect("no LangError"), Ok(()));
         // the last release closes the deal; anyone (here a stranger) records the closure
         assert_eq!(contract_events::<DealClosed>(&r.events), vec![]);
+        // The closure links back to the deal's previous own event (its funding).
+        let last = dry!(client, buyer(), cb.deal(deal_id))
+            .expect("deal")
+            .deal
+            .last_event_block;
+        assert!(last > 0);
         let r = call!(client, charges, ink_e2e::ferdie(), cb.close_deal(deal_id));
         assert_eq!(r.message_result().expect("no LangError"), Ok(()));
         assert_eq!(
             contract_events::<DealClosed>(&r.events),
-            vec![DealClosed { deal_id }]
+            vec![DealClosed {
+                deal_id,
+                prev_block: last
+            }]
         );
 
         // then: 1% fee on each release, nothing left locked
@@ -153,6 +162,10 @@ fn dispute_is_split_by_arbiter() -> E2EResult<()> {
         let b0 = client.free_balance(id(AccountKeyring::Bob)).await? as i128;
         let s0 = client.free_balance(id(AccountKeyring::Charlie)).await? as i128;
         let f0 = client.free_balance(ferdie).await?;
+        let disputed_in = dry!(client, buyer(), cb.milestone(deal_id, 2))
+            .expect("milestone")
+            .milestone
+            .last_event_block;
         let r = call!(
             client,
             charges,
@@ -170,6 +183,7 @@ fn dispute_is_split_by_arbiter() -> E2EResult<()> {
                 payee: id(AccountKeyring::Charlie),
                 fee: 1_800_000_000_000,
                 to_buyer: 120 * UNIT,
+                prev_block: disputed_in,
             }]
         );
         // Neither party signed the ruling: their balances change by exactly the split.
@@ -217,7 +231,9 @@ fn missed_ship_by_refunds_buyer() -> E2EResult<()> {
                 buyer: id(AccountKeyring::Bob),
                 index: 1,
                 amount: 400 * UNIT,
-                reason: RefundReason::ShipByMissed
+                reason: RefundReason::ShipByMissed,
+                // Milestone 1 had no event before: its trail starts here.
+                prev_block: 0,
             }]
         );
         assert_eq!(
@@ -298,9 +314,15 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
                 deal_id,
                 account: empty_id,
                 asset: Asset::Native,
-                amount: 50_000_000
+                amount: 50_000_000,
+                prev_block: 0,
             }]
         );
+        // The release of milestone 0 deferred the fee, in the same block.
+        let deferred_in = dry!(client, buyer(), cb.milestone(deal_id, 0))
+            .expect("milestone")
+            .milestone
+            .last_event_block;
         let claim = dry!(client, buyer(), cb.claimable_of(empty_id));
         assert_eq!(claim, 50_000_000);
         assert_eq!(client.free_balance(empty_id).await?, 0);
@@ -333,7 +355,8 @@ fn refused_payout_is_credited_and_withdrawn() -> E2EResult<()> {
                 account: empty_id,
                 to: empty_id,
                 asset: Asset::Native,
-                amount: 50_000_000
+                amount: 50_000_000,
+                prev_block: deferred_in,
             }]
         );
         let after = client.free_balance(empty_id).await? as i128;
@@ -364,6 +387,10 @@ fn claimant_withdraws_its_deferred_payout_to_an_account_of_its_choice() -> E2ERe
             .await?;
         let claim = dry!(client, buyer(), cb.claimable_of(claimant_id));
         assert_eq!(claim, 50_000_000);
+        let deferred_in = dry!(client, buyer(), cb.milestone(deal_id, 0))
+            .expect("milestone")
+            .milestone
+            .last_event_block;
 
         // The claimant gets money for fees elsewhere; a fresh account cannot take 0.05 mUNIT.
         endow(&mut client, claimant_id, UNIT).await?;
@@ -383,7 +410,8 @@ fn claimant_withdraws_its_deferred_payout_to_an_account_of_its_choice() -> E2ERe
                 account: claimant_id,
                 to: payee_id,
                 asset: Asset::Native,
-                amount: 50_000_000
+                amount: 50_000_000,
+                prev_block: deferred_in,
             }]
         );
         assert_eq!(client.free_balance(payee_id).await?, UNIT + 50_000_000);

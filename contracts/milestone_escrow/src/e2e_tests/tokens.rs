@@ -286,13 +286,15 @@ fn hostile_token_payouts_become_claims_and_other_deals_are_untouched() -> E2ERes
                         deal_id: w.hostile_deal,
                         account: seller_id,
                         asset,
-                        amount: 297 * UNIT
+                        amount: 297 * UNIT,
+                        prev_block: 0,
                     },
                     PayoutDeferred {
                         deal_id: w.hostile_deal,
                         account: w.fee_id,
                         asset,
-                        amount: 3 * UNIT
+                        amount: 3 * UNIT,
+                        prev_block: 0,
                     },
                 ],
                 "{mode}"
@@ -399,6 +401,10 @@ fn factor_is_paid_the_assigned_milestones_of_a_stablecoin_deal() -> E2EResult<()
         let seller_id = id(AccountKeyring::Charlie);
         let d = w.usd_deal;
         call!(client, charges, buyer(), cb.approve(d, 0));
+        let funded_in = dry!(client, buyer(), cb.deal(d))
+            .expect("deal")
+            .deal
+            .last_event_block;
         let r = call!(client, charges, seller(), cb.assign(d, 1, factor));
         assert_eq!(r.message_result().expect("no LangError"), Ok(2));
         assert_eq!(
@@ -408,7 +414,8 @@ fn factor_is_paid_the_assigned_milestones_of_a_stablecoin_deal() -> E2EResult<()
                 by: seller_id,
                 to: factor,
                 from_index: 1,
-                count: 2
+                count: 2,
+                prev_block: funded_in,
             }]
         );
         let payee = dry!(client, buyer(), cb.milestone(d, 2))

@@ -33,6 +33,11 @@ pub(super) struct Model {
     pub(super) surplus: BTreeMap<AccountId, Balance>,
     /// The deals each account takes part in, oldest first.
     pub(super) index: BTreeMap<AccountId, Vec<DealId>>,
+    /// The block calls run in (the harness moves it on with the clock).
+    pub(super) block: BlockNumber,
+    /// Per trail, the block of its latest event: the events' `prev_block` and the records'
+    /// `last_event_block` follow from the events alone (`Trail`'s rule).
+    pub(super) trails: BTreeMap<Trail, BlockNumber>,
 }
 
 /// Side effects a message produces: events, and payouts made after all bookkeeping.
@@ -155,6 +160,8 @@ impl Model {
                 .collect(),
             surplus: BTreeMap::new(),
             index: BTreeMap::new(),
+            block: 0,
+            trails: BTreeMap::new(),
         })
     }
 
@@ -293,6 +300,7 @@ impl Model {
                 dispute: None,
                 amendment: None,
                 outcome: None,
+                last_event_block: 0,
             });
             before += m.amount;
         }
@@ -329,6 +337,7 @@ impl Model {
             funding_closed: false,
             cancel_proposed_by: None,
             closure_recorded: false,
+            last_event_block: 0,
         };
         self.deals.push(MDeal {
             terms: t.clone(),
@@ -343,6 +352,7 @@ impl Model {
             proposer,
             terms: t.clone(),
             terms_hash,
+            prev_block: 0,
         }));
         Ok(id)
     }
@@ -401,6 +411,7 @@ impl Model {
             funder,
             amount: value,
             deposited: md.deal.deposited,
+            prev_block: 0,
         }));
         let m0 = &md.ms[0];
         // Past its ship-by, milestone 0 belongs to the buyer's refund right: no advance.
@@ -439,6 +450,7 @@ impl Model {
             amount: net,
             fee,
             via,
+            prev_block: 0,
         }));
         fx.payouts.push(Payout {
             deal: i,
@@ -482,6 +494,7 @@ impl Model {
             index: k as u8,
             amount,
             reason,
+            prev_block: 0,
         }));
         amount
     }
@@ -514,6 +527,7 @@ impl Model {
             payee,
             fee: o.fee,
             to_buyer: o.to_buyer,
+            prev_block: 0,
         }));
         // The seller's part to the payee, the buyer's part to the buyer (never assigned).
         for (to, amount) in [
@@ -621,6 +635,7 @@ impl Model {
                             account: p.to,
                             asset,
                             amount: p.amount,
+                            prev_block: 0,
                         }));
                     }
                 }
@@ -638,6 +653,7 @@ impl Model {
                     deal_id: DealId(i as u64),
                     by,
                     voided_by: Some(index),
+                    prev_block: 0,
                 }));
         }
     }
@@ -687,9 +703,13 @@ impl Model {
         for (n, md) in self.deals.iter().enumerate() {
             let id = DealId(n as u64);
             let d = &md.deal;
+            let last = |t| self.trails.get(&t).copied().unwrap_or(0);
             deals.push(Some(DealView {
                 id,
-                deal: d.clone(),
+                deal: Deal {
+                    last_event_block: last(Trail::Deal(id)),
+                    ..d.clone()
+                },
                 locked: Model::locked(md),
             }));
             let mut views: Vec<Option<MilestoneView>> = md
@@ -700,7 +720,10 @@ impl Model {
                     Some(MilestoneView {
                         index: k as u8,
                         payee: md.payees[k],
-                        milestone: m.clone(),
+                        milestone: Milestone {
+                            last_event_block: last(Trail::Milestone(id, k as u8)),
+                            ..m.clone()
+                        },
                         covered: covered(m, d.deposited),
                         review_ends: m.submitted_at.map(|s| s.saturating_add(d.review_window)),
                         arbitration_ends: match (m.status, m.dispute) {

@@ -30,7 +30,40 @@ pub(super) enum Ev {
     DealClosed(DealClosed),
 }
 
+macro_rules! each_event {
+    ($self:ident, $e:ident => $body:expr) => {
+        match $self {
+            Ev::DealProposed($e) => $body,
+            Ev::DealWithdrawn($e) => $body,
+            Ev::DealAccepted($e) => $body,
+            Ev::DealFunded($e) => $body,
+            Ev::MilestoneSubmitted($e) => $body,
+            Ev::MilestoneAttested($e) => $body,
+            Ev::MilestoneReleased($e) => $body,
+            Ev::MilestoneRefunded($e) => $body,
+            Ev::MilestoneDisputed($e) => $body,
+            Ev::SettlementOffered($e) => $body,
+            Ev::DisputeResolved($e) => $body,
+            Ev::CancellationProposed($e) => $body,
+            Ev::CancellationWithdrawn($e) => $body,
+            Ev::DealCancelled($e) => $body,
+            Ev::AmendmentProposed($e) => $body,
+            Ev::AmendmentAccepted($e) => $body,
+            Ev::AmendmentWithdrawn($e) => $body,
+            Ev::PayoutDeferred($e) => $body,
+            Ev::Withdrawn($e) => $body,
+            Ev::ReceivableAssigned($e) => $body,
+            Ev::DealClosed($e) => $body,
+        }
+    };
+}
+
 impl Ev {
+    /// The event's trail and its `prev_block`, for the model to fill in.
+    pub(super) fn trail_mut(&mut self) -> (Trail, &mut BlockNumber) {
+        each_event!(self, e => (e.trail(), &mut e.prev_block))
+    }
+
     pub(super) fn name(&self) -> &'static str {
         match self {
             Ev::DealProposed(_) => "DealProposed",

@@ -306,9 +306,13 @@ impl Harness {
         // it back itself when the contract returns `Err`.
         let before = self.ledgers.clone();
         let saved = mock::save();
-        let credit = match call {
-            Call::WithdrawTokens(token, _) => self.c.claimable_tokens_of(caller, token),
-            _ => 0,
+        let claim = match call {
+            Call::WithdrawTokens(token, _) => self
+                .c
+                .claimable
+                .get((caller, Asset::Psp22(token)))
+                .unwrap_or_default(),
+            _ => Claim::default(),
         };
         test::set_caller::<Env>(caller);
         if value > 0 {
@@ -356,14 +360,15 @@ impl Harness {
                     account: caller,
                     to: *to,
                     asset,
-                    amount: credit,
+                    amount: claim.amount,
+                    prev_block: claim.last_event_block,
                 })],
                 "withdraw_tokens refused: events before the revert",
             );
             self.ensure(self.c.claimable_tokens_of(caller, *token) == 0, || {
                 "withdraw_tokens refused: the credit was not taken before the transfer".into()
             });
-            self.c.claimable.insert((caller, asset), &credit);
+            self.c.claimable.insert((caller, asset), &claim);
             events.clear();
             self.stats.reverted_withdrawals += 1;
         }
@@ -574,8 +579,12 @@ impl Harness {
         self.after_step();
     }
 
+    /// Moves the clock on by `ms`, in a new block (so trails link blocks both ways: calls
+    /// between two clock moves share a block).
     pub(super) fn advance(&mut self, ms: u64) {
         self.m.now += ms;
+        test::advance_block::<Env>();
+        self.m.block += 1;
         test::set_block_timestamp::<Env>(self.m.now);
         if ms > 0 {
             self.trace.push(format!("t={} clock +{ms}", self.m.now));
@@ -625,7 +634,7 @@ impl Harness {
                 }
                 Ev::CancellationWithdrawn(CancellationWithdrawn { deal_id, .. })
                 | Ev::DealCancelled(DealCancelled { deal_id, .. })
-                | Ev::DealClosed(DealClosed { deal_id }) => {
+                | Ev::DealClosed(DealClosed { deal_id, .. }) => {
                     watch.remove(&deal_id.0);
                 }
                 Ev::DealProposed(e) => {

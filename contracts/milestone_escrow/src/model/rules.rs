@@ -29,6 +29,7 @@ impl Model {
             to,
             asset,
             amount,
+            prev_block: 0,
         }));
         match asset {
             Asset::Native => self.move_balance(contract_acct(), to, amount),
@@ -53,6 +54,10 @@ impl Model {
         let mut fx = Fx::default();
         let out = next.exec(caller, value, call, &mut fx)?;
         assert!(fx.payouts.is_empty(), "model: unpaid payouts");
+        for e in &mut fx.events {
+            let (trail, prev_block) = e.trail_mut();
+            *prev_block = next.trails.insert(trail, next.block).unwrap_or(0);
+        }
         Ok((next, out, fx.events))
     }
 
@@ -79,6 +84,7 @@ impl Model {
                 fx.events.push(Ev::DealWithdrawn(DealWithdrawn {
                     deal_id: id,
                     by: caller,
+                    prev_block: 0,
                 }));
                 Ok(Out::Unit)
             }
@@ -110,6 +116,7 @@ impl Model {
                     deal_id: id,
                     by: caller,
                     at: now,
+                    prev_block: 0,
                 }));
                 self.deposit(i, caller, value, fx);
                 self.pay(fx);
@@ -182,6 +189,7 @@ impl Model {
                     index,
                     evidence_hash: evidence,
                     review_ends,
+                    prev_block: 0,
                 }));
                 // After the message's own event (`# Events`: `MilestoneSubmitted`;
                 // `CancellationWithdrawn` if it voided a cancellation).
@@ -260,6 +268,7 @@ impl Model {
                     index,
                     attestations: n,
                     threshold,
+                    prev_block: 0,
                 }));
                 if n >= threshold {
                     self.release(i, k, ReleaseVia::Oracles, fx);
@@ -299,6 +308,7 @@ impl Model {
                     index,
                     reason_hash: reason,
                     arbitration_ends,
+                    prev_block: 0,
                 }));
                 Ok(Out::Unit)
             }
@@ -324,6 +334,7 @@ impl Model {
                     by: caller,
                     index,
                     seller_amount,
+                    prev_block: 0,
                 }));
                 Ok(Out::Unit)
             }
@@ -417,7 +428,10 @@ impl Model {
                 need_deal(d, &[D::Closed])?;
                 d.closure_recorded = true;
                 d.cancel_proposed_by = None;
-                fx.events.push(Ev::DealClosed(DealClosed { deal_id: id }));
+                fx.events.push(Ev::DealClosed(DealClosed {
+                    deal_id: id,
+                    prev_block: 0,
+                }));
                 Ok(Out::Unit)
             }
             Call::ProposeCancel(id) => {
@@ -433,6 +447,7 @@ impl Model {
                     .push(Ev::CancellationProposed(CancellationProposed {
                         deal_id: id,
                         by: caller,
+                        prev_block: 0,
                     }));
                 Ok(Out::Unit)
             }
@@ -451,6 +466,7 @@ impl Model {
                         deal_id: id,
                         by: caller,
                         voided_by: None,
+                        prev_block: 0,
                     }));
                 Ok(Out::Unit)
             }
@@ -476,6 +492,7 @@ impl Model {
                     deal_id: id,
                     by: caller,
                     refunded: total,
+                    prev_block: 0,
                 }));
                 self.close_if_done(i);
                 // One payment for the whole cancellation.
@@ -511,6 +528,7 @@ impl Model {
                     by: caller,
                     index,
                     new_ship_by,
+                    prev_block: 0,
                 }));
                 Ok(Out::Unit)
             }
@@ -539,6 +557,7 @@ impl Model {
                     by: caller,
                     index,
                     new_ship_by,
+                    prev_block: 0,
                 }));
                 Ok(Out::Unit)
             }
@@ -557,6 +576,7 @@ impl Model {
                     deal_id: id,
                     by: caller,
                     index,
+                    prev_block: 0,
                 }));
                 Ok(Out::Unit)
             }
@@ -599,6 +619,7 @@ impl Model {
                     to,
                     from_index: from,
                     count: open.len() as u8,
+                    prev_block: 0,
                 }));
                 Ok(Out::Count(open.len() as u8))
             }

@@ -23,6 +23,7 @@ fn assigned(
         to,
         from_index,
         count,
+        prev_block: 0,
     }
 }
 

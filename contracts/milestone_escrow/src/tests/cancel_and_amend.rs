@@ -33,7 +33,8 @@ fn cancel_works_with_released_and_disputed_milestones() {
         vec![DealCancelled {
             deal_id: id,
             by: buyer(),
-            refunded: 400
+            refunded: 400,
+            prev_block: 0,
         }]
     );
     // The dispute still ends normally, and then the deal closes.
@@ -88,7 +89,8 @@ fn amendment_works() {
             deal_id: id,
             by: buyer(),
             index: 1,
-            new_ship_by: SHIP_BY + 500
+            new_ship_by: SHIP_BY + 500,
+            prev_block: 0,
         }]
     );
     // The old deadline no longer refunds; the seller may still deliver.

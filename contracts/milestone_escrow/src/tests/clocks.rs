@@ -43,7 +43,8 @@ fn settle_milestone_refunds_after_missed_ship_by() {
             buyer: buyer(),
             index: 1,
             amount: 400,
-            reason: RefundReason::ShipByMissed
+            reason: RefundReason::ShipByMissed,
+            prev_block: 0,
         }]
     );
     // Fully funded: funding stays open (and is complete anyway).

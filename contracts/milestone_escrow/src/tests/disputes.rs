@@ -18,7 +18,8 @@ fn dispute_works_within_window() {
             by: buyer(),
             index: 0,
             reason_hash: [4; 32],
-            arbitration_ends: T0 + REVIEW + ARBITRATION
+            arbitration_ends: T0 + REVIEW + ARBITRATION,
+            prev_block: 0,
         }]
     );
     // Other milestones carry on.
@@ -79,7 +80,8 @@ fn settlement_works() {
             to_seller: 198,
             payee: seller(),
             fee: 2,
-            to_buyer: 100
+            to_buyer: 100,
+            prev_block: 0,
         }]
     );
     assert_eq!(t.status(id, 0), MilestoneStatus::Resolved);

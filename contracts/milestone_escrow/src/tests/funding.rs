@@ -19,13 +19,15 @@ fn fund_works_in_order() {
                 deal_id: id,
                 funder: buyer(),
                 amount: 500,
-                deposited: 500
+                deposited: 500,
+                prev_block: 0,
             },
             DealFunded {
                 deal_id: id,
                 funder: buyer(),
                 amount: 500,
-                deposited: 1_000
+                deposited: 1_000,
+                prev_block: 0,
             },
         ]
     );
@@ -75,7 +77,8 @@ fn submit_works() {
             seller: seller(),
             index: 1,
             evidence_hash: [8; 32],
-            review_ends: SHIP_BY + REVIEW
+            review_ends: SHIP_BY + REVIEW,
+            prev_block: 0,
         }]
     );
 }

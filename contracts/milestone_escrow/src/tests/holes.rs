@@ -24,7 +24,8 @@ fn regress_stale_cancellation_never_refunds_a_milestone_submitted_after_it() {
         vec![CancellationWithdrawn {
             deal_id: id,
             by: seller(),
-            voided_by: Some(1)
+            voided_by: Some(1),
+            prev_block: 0,
         }]
     );
     assert_eq!(t.deal(id).cancel_proposed_by, None);
@@ -56,7 +57,8 @@ fn regress_stale_cancellation_is_voided_by_an_attestation() {
         vec![CancellationWithdrawn {
             deal_id: id,
             by: oracle1(),
-            voided_by: Some(1)
+            voided_by: Some(1),
+            prev_block: 0,
         }]
     );
     t.fails(Error::NoCancellationPending, |t| {
@@ -85,7 +87,8 @@ fn cancellation_proposal_can_be_withdrawn_by_its_proposer_only() {
         vec![CancellationWithdrawn {
             deal_id: id,
             by: seller(),
-            voided_by: None
+            voided_by: None,
+            prev_block: 0,
         }]
     );
     t.fails(Error::NoCancellationPending, |t| {
@@ -164,14 +167,16 @@ fn regress_funding_clock_lapses_partly_funded_milestones_and_funded_ones_carry_o
                 buyer: buyer(),
                 index: 1,
                 amount: 300,
-                reason: RefundReason::FundingDeadlinePassed
+                reason: RefundReason::FundingDeadlinePassed,
+                prev_block: 0,
             },
             MilestoneRefunded {
                 deal_id: id,
                 buyer: buyer(),
                 index: 2,
                 amount: 0,
-                reason: RefundReason::FundingDeadlinePassed
+                reason: RefundReason::FundingDeadlinePassed,
+                prev_block: 0,
             },
         ]
     );
@@ -275,7 +280,8 @@ fn amendment_can_be_withdrawn_by_its_proposer_only() {
         vec![AmendmentWithdrawn {
             deal_id: id,
             by: seller(),
-            index: 1
+            index: 1,
+            prev_block: 0,
         }]
     );
     t.fails(Error::NoAmendmentPending, |t| {

@@ -75,7 +75,8 @@ fn propose_works() {
             seller: seller(),
             proposer: Role::Seller,
             terms,
-            terms_hash: h
+            terms_hash: h,
+            prev_block: 0,
         }]
     );
 }
@@ -204,7 +205,8 @@ fn withdraw_proposal_works() {
         events_of::<DealWithdrawn>(),
         vec![DealWithdrawn {
             deal_id: id,
-            by: buyer()
+            by: buyer(),
+            prev_block: 0,
         }]
     );
     let h = t.hash(&terms());
@@ -254,7 +256,8 @@ fn accept_works() {
         vec![DealAccepted {
             deal_id: id,
             by: seller(),
-            at: T0 + 5
+            at: T0 + 5,
+            prev_block: 0,
         }]
     );
 }
@@ -313,7 +316,8 @@ fn accept_with_funds_pays_the_advance() {
             index: 0,
             amount: 297,
             fee: 3,
-            via: ReleaseVia::Advance
+            via: ReleaseVia::Advance,
+            prev_block: 0,
         }]
     );
     t.assert_books(id);

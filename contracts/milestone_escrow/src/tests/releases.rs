@@ -123,14 +123,16 @@ fn attest_works_at_threshold() {
                 oracle: oracle2(),
                 index: 1,
                 attestations: 1,
-                threshold: 2
+                threshold: 2,
+                prev_block: 0,
             },
             MilestoneAttested {
                 deal_id: id,
                 oracle: oracle1(),
                 index: 1,
                 attestations: 2,
-                threshold: 2
+                threshold: 2,
+                prev_block: 0,
             },
         ]
     );

@@ -46,7 +46,8 @@ fn stablecoin_deal_pays_every_account_in_its_token_to_the_unit() {
             deal_id: id,
             funder: buyer(),
             amount: 1_000,
-            deposited: 1_000
+            deposited: 1_000,
+            prev_block: 0,
         }]
     );
 }
@@ -164,13 +165,15 @@ fn token_payout_the_token_refuses_becomes_claimable_in_that_token() {
                 deal_id: id,
                 account: seller(),
                 asset: Asset::Psp22(usd()),
-                amount: 297
+                amount: 297,
+                prev_block: 0,
             },
             PayoutDeferred {
                 deal_id: id,
                 account: fee_recipient(),
                 asset: Asset::Psp22(usd()),
-                amount: 3
+                amount: 3,
+                prev_block: 0,
             },
         ]
     );
@@ -187,7 +190,8 @@ fn token_payout_the_token_refuses_becomes_claimable_in_that_token() {
             account: seller(),
             to: seller(),
             asset: Asset::Psp22(usd()),
-            amount: 297
+            amount: 297,
+            prev_block: 0,
         }]
     );
     t.fails(Error::NothingToWithdraw, |t| {

@@ -894,6 +894,7 @@ mod tests {
             funding_closed: false,
             cancel_proposed_by: None,
             closure_recorded: false,
+            last_event_block: 0,
         }
     }
 
@@ -912,6 +913,7 @@ mod tests {
                 dispute: None,
                 amendment: None,
                 outcome: None,
+                last_event_block: 0,
             },
             payee: [2; 32].into(),
             covered,
