@@ -180,10 +180,14 @@ fn message_costs() -> E2EResult<()> {
         std::fs::write(target_dir().join("escrow-costs.md"), &table)?;
 
         // Regression budget, about the release bundles (the ones deployed): a release with fee
-        // measured 4.49× / 5.07× the bare pay (ref_time 465583442 / 103726609, proof_size
-        // 113413 / 22353, as in docs/bench.md); the budget is 10% above that. The cost that
-        // counts is the whole deal's (scripts/bench.sh); this guard only keeps a release from
-        // getting more expensive.
+        // first measured 4.49× / 5.07× the bare pay (ref_time 465583442 / 103726609,
+        // proof_size 113413 / 22353), with a budget 10% above that: 4.94× / 5.58×. The event
+        // trails (issue 18: a block number per event and per record, and 1.3 KB more code,
+        // which every call proves) took it from 4.83× / 5.57× to 4.86× / 5.63× (ref_time
+        // 503889089, proof_size 125837), past that proof_size budget by design; the
+        // proof_size budget is now 2% above the new figure, as the ref_time one is about 2%
+        // above its own. The cost that counts is the whole deal's (scripts/bench.sh); this
+        // guard only keeps a release from getting more expensive unnoticed.
         let (_, release) = rows
             .iter()
             .find(|(n, _)| n.starts_with("approve ("))
@@ -195,8 +199,8 @@ fn message_costs() -> E2EResult<()> {
             base.0
         );
         assert!(
-            release.1 * 100 <= base.1 * 558,
-            "release proof_size {} > 5.58 × {}",
+            release.1 * 100 <= base.1 * 575,
+            "release proof_size {} > 5.75 × {}",
             release.1,
             base.1
         );
