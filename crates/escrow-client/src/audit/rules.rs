@@ -702,22 +702,37 @@ mod tests {
         assert_eq!(findings(reference_history()), vec![]);
     }
 
-    #[test]
-    fn a_buyer_release_the_buyer_did_not_sign_is_a_violation() {
-        let h = with(5, |b| {
+    /// The history with milestone 1 released at #5 (t=125) `via` alone, signed by `signer`:
+    /// the attestation that released it in the reference history taken out.
+    fn released_via(via: ReleaseVia, signer: u8) -> Vec<Block> {
+        with(5, |b| {
             b.events.remove(0);
+            b.callers.insert(1, vec![[signer; 32]]);
             if let EscrowEvent::MilestoneReleased(r) = event(b, 0) {
-                r.via = ReleaseVia::Buyer;
+                r.via = via;
                 r.prev_block = 4;
             }
-        });
-        one(
-            findings(h),
-            Kind::Rule,
-            Some(1),
-            5,
-            "the buyer did not sign it",
-        );
+        })
+    }
+
+    #[test]
+    fn a_release_its_rule_did_not_allow_is_a_violation() {
+        for (via, signer, says) in [
+            // Signed by the oracle, not the buyer.
+            (ReleaseVia::Buyer, 3, "the buyer did not sign it"),
+            // At t=125, inside the review window of the submission at t=120.
+            (ReleaseVia::Timeout, 7, "the review window ends at 130"),
+            // Milestone 1 is not the deal's advance.
+            (ReleaseVia::Advance, 3, "not the deal's advance"),
+        ] {
+            one(
+                findings(released_via(via, signer)),
+                Kind::Rule,
+                Some(1),
+                5,
+                says,
+            );
+        }
     }
 
     #[test]
@@ -743,44 +758,6 @@ mod tests {
         assert!(f
             .iter()
             .all(|x| x.kind == Kind::Rule && x.milestone == Some(1) && x.block == Some(5)));
-    }
-
-    #[test]
-    fn a_timeout_release_inside_the_review_window_is_a_violation() {
-        // Milestone 1 released on timeout at t=125, its review window ending at 130.
-        let h = with(5, |b| {
-            b.events.remove(0);
-            b.callers.insert(1, vec![[7; 32]]);
-            if let EscrowEvent::MilestoneReleased(r) = event(b, 0) {
-                r.via = ReleaseVia::Timeout;
-                r.prev_block = 4;
-            }
-        });
-        one(
-            findings(h),
-            Kind::Rule,
-            Some(1),
-            5,
-            "the review window ends at 130",
-        );
-    }
-
-    #[test]
-    fn an_advance_on_a_milestone_that_is_not_the_advance_is_a_violation() {
-        let h = with(5, |b| {
-            b.events.remove(0);
-            if let EscrowEvent::MilestoneReleased(r) = event(b, 0) {
-                r.via = ReleaseVia::Advance;
-                r.prev_block = 4;
-            }
-        });
-        one(
-            findings(h),
-            Kind::Rule,
-            Some(1),
-            5,
-            "not the deal's advance",
-        );
     }
 
     #[test]
