@@ -116,8 +116,8 @@ pub async fn run(a: AuditArgs, ctx: &mut Ctx, out: &mut impl Write) -> Result<()
     match (format, scope) {
         (Format::Json, _) => w(out, to_json(&report, &checked, &rc, bad).to_string())?,
         (Format::Csv, _) => write_csv(out, &report, &checked)?,
-        (Format::Table, Scope::Deal(_)) => write_deal_table(out, &report, &checked[0], &rc)?,
-        (Format::Table, Scope::All) => write_all_table(out, &report, &checked, &rc)?,
+        (Format::Table, Scope::Deal(_)) => write_deal_table(out, &report, &checked[0], &rc, bad)?,
+        (Format::Table, Scope::All) => write_all_table(out, &report, &checked, &rc, bad)?,
     }
     if bad > 0 {
         return Err(ClientError::AuditMismatch(bad));
@@ -261,7 +261,14 @@ fn write_csv(out: &mut impl Write, r: &Audit, checked: &[Checked]) -> Result<()>
     Ok(())
 }
 
-fn write_deal_table(out: &mut impl Write, r: &Audit, c: &Checked, rc: &RenderCtx) -> Result<()> {
+/// One deal's checks and findings; `bad` counts them.
+fn write_deal_table(
+    out: &mut impl Write,
+    r: &Audit,
+    c: &Checked,
+    rc: &RenderCtx,
+    bad: usize,
+) -> Result<()> {
     let asset = c.deal.view.deal.asset;
     let units = rc.units(&asset);
     w(
@@ -290,10 +297,7 @@ fn write_deal_table(out: &mut impl Write, r: &Audit, c: &Checked, rc: &RenderCtx
     for f in &r.findings {
         w(out, finding_line(f))?;
     }
-    summary(
-        out,
-        c.checks.iter().filter(|x| !x.ok).count() + r.findings.len(),
-    )
+    summary(out, bad)
 }
 
 fn write_all_table(
@@ -301,6 +305,7 @@ fn write_all_table(
     r: &Audit,
     checked: &[Checked],
     rc: &RenderCtx,
+    bad: usize,
 ) -> Result<()> {
     let events: usize = checked.iter().map(|c| c.deal.events.len()).sum();
     w(
@@ -385,11 +390,6 @@ fn write_all_table(
     for f in &r.findings {
         w(out, finding_line(f))?;
     }
-    let bad = checked
-        .iter()
-        .map(|c| c.checks.iter().filter(|x| !x.ok).count())
-        .sum::<usize>()
-        + r.findings.len();
     summary(out, bad)
 }
 

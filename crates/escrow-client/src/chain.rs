@@ -245,15 +245,8 @@ impl Chain {
             .request("childstate_getStorageEntries", params)
             .await
             .map_err(|e| node_unreachable(&self.url, e))?;
-        raw.into_iter()
-            .map(|v| {
-                v.map(|h| {
-                    hex::decode(h.trim_start_matches("0x")).map_err(|e| {
-                        ClientError::Rejected(format!("undecodable child storage value: {e}"))
-                    })
-                })
-                .transpose()
-            })
+        raw.iter()
+            .map(|v| v.as_deref().map(|h| from_hex(h, "value")).transpose())
             .collect()
     }
 
@@ -279,13 +272,7 @@ impl Chain {
             .request("childstate_getKeysPaged", params)
             .await
             .map_err(|e| node_unreachable(&self.url, e))?;
-        raw.iter()
-            .map(|h| {
-                hex::decode(h.trim_start_matches("0x")).map_err(|e| {
-                    ClientError::Rejected(format!("undecodable child storage key: {e}"))
-                })
-            })
-            .collect()
+        raw.iter().map(|h| from_hex(h, "key")).collect()
     }
 
     /// `Contracts::ContractInfoOf` of `address` at `at` (the best block if `None`): its
@@ -467,12 +454,7 @@ impl Chain {
         number: u32,
         contract: &AccountId32,
     ) -> Result<Vec<FoundEvent>> {
-        let events = self
-            .api
-            .events()
-            .at(hash)
-            .await
-            .map_err(|e| node_unreachable(&self.url, e))?;
+        let events = self.events_at(hash).await?;
         let mut out = Vec::new();
         for ev in events.iter() {
             let ev =
@@ -506,12 +488,7 @@ impl Chain {
         }
         let per_block: Vec<Vec<FoundEvent>> = stream::iter(from..=to)
             .map(|n| async move {
-                let hash = self
-                    .rpc
-                    .chain_get_block_hash(Some(n.into()))
-                    .await
-                    .map_err(|e| node_unreachable(&self.url, e))?
-                    .ok_or_else(|| ClientError::Rejected(format!("no block #{n}")))?;
+                let hash = self.block_hash(n).await?;
                 self.contract_events(hash, n, contract).await
             })
             .buffered(16)
@@ -519,6 +496,12 @@ impl Chain {
             .await?;
         Ok(per_block.into_iter().flatten().collect())
     }
+}
+
+/// The bytes of a child storage `what` (key or value) as the node sends it, `0x…`.
+fn from_hex(h: &str, what: &str) -> Result<Vec<u8>> {
+    hex::decode(h.trim_start_matches("0x"))
+        .map_err(|e| ClientError::Rejected(format!("undecodable child storage {what}: {e}")))
 }
 
 /// Decodes `Contracts::ContractEmitted { contract, data }` if it is our contract's event.

@@ -80,11 +80,7 @@ pub async fn call_contract(
 
 /// The hash of block `number` on the best chain.
 pub async fn block_hash(chain: &Chain, number: u32) -> Result<H256> {
-    chain
-        .rpc
-        .chain_get_block_hash(Some(number.into()))
-        .await?
-        .ok_or_else(|| format!("node has no block #{number}").into())
+    Ok(chain.block_hash(number).await?)
 }
 
 /// Seals a new block by submitting `System::remark` as `signer`; returns its hash and
