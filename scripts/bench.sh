@@ -40,6 +40,10 @@
 # with engine_createBlock) and the time to audit it, the walk along its trails against a scan
 # of every block; then N more deals (default 10,000) through their lifecycle and
 # `escrow audit --all`: time and peak memory. About 15 minutes.
+# scripts/bench.sh --dapp [--out FILE]   (default FILE: docs/dapp-bench.md) measures the web
+# dApp instead (issue 19; dapp/bench/render.mjs): the first render of the deal list for an
+# account with 50 deals, in headless Chromium on a dev node, and the JS bundle's gzipped size.
+# About 2 minutes.
 # Exit codes: 0 measured; 2 a step failed or an audit found something.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Every mode's usage says: exit 2 when a step failed.
@@ -51,6 +55,7 @@ out=""
 oracle=""
 network=""
 audit=""
+dapp=""
 blocks=100000
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -71,6 +76,10 @@ while [ $# -gt 0 ]; do
 		audit=1
 		shift
 		;;
+	--dapp)
+		dapp=1
+		shift
+		;;
 	--blocks)
 		blocks="${2:?--blocks needs a number}"
 		shift 2
@@ -80,14 +89,16 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	-h | --help)
-		sed -n '2,35p' "$0"
+		sed -n '2,47p' "$0"
 		exit 0
 		;;
-	*) die "unknown argument: $1 (expected --deals N, --oracle, --network, --audit, --blocks B or --out FILE)" ;;
+	*) die "unknown argument: $1 (expected --deals N, --oracle, --network, --audit, --dapp, --blocks B or --out FILE)" ;;
 	esac
 done
-[ "$(( ${oracle:-0} + ${network:-0} + ${audit:-0} ))" -le 1 ] || die "--oracle, --network and --audit are separate runs: pick one"
-if [ -n "$oracle" ]; then
+[ "$(( ${oracle:-0} + ${network:-0} + ${audit:-0} + ${dapp:-0} ))" -le 1 ] || die "--oracle, --network, --audit and --dapp are separate runs: pick one"
+if [ -n "$dapp" ]; then
+	out="${out:-$REPO_ROOT/docs/dapp-bench.md}"
+elif [ -n "$oracle" ]; then
 	out="${out:-$REPO_ROOT/docs/oracle-bench.md}"
 elif [ -n "$audit" ]; then
 	out="${out:-$REPO_ROOT/docs/audit-bench.md}"
@@ -101,6 +112,20 @@ fi
 cd "$REPO_ROOT"
 export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(pinned_toolchain)}"
 [ -x "$NODE_BIN" ] || die "$NODE_BIN is missing; run scripts/setup.sh first"
+
+if [ -n "$dapp" ]; then
+	step "the CLI, the bundles and the dApp"
+	cargo build -q -p escrow-cli --bin escrow || die "cargo build of the CLI failed"
+	for crate in milestone_escrow stablecoin; do
+		"$REPO_ROOT/scripts/build-contract.sh" "contracts/$crate" --release --cached || die "building the $crate bundle failed"
+	done
+	dapp_build
+	step "dapp/bench/render.mjs: 50 deals, first render of the list; the bundle's size"
+	(cd dapp && ESCROW_NODE="$NODE_BIN" ESCROW_BIN="$CARGO_TARGET_DIR/debug/escrow" node bench/render.mjs --out "$out") ||
+		die "the dApp bench failed; nothing written to $out"
+	step "report written to $out"
+	exit 0
+fi
 
 if [ -n "$network" ]; then
 	step "release builds: the milestone_escrow bundle, escrow-network-bench"

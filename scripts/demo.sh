@@ -14,7 +14,7 @@
 #
 # Usage: scripts/demo.sh [--keep-node] [--rpc-port N | --network | --url URL]
 #   --keep-node   leave the node (or network) this script starts running (default: stop it
-#                 at the end)
+#                 at the end), and serve the web dApp for it (scripts/dapp.sh), printing its URL
 #   --rpc-port N  the dev node's RPC port (default 9944)
 #   --network     play on a local network of 4 validators (scripts/network.sh, on free ports,
 #                 its data in the demo's temporary directory) instead of `escrow-node --dev`:
@@ -729,7 +729,8 @@ if [ "$node_started" -eq 1 ] && [ "$keep_node" -eq 0 ]; then
 		info "the network was stopped and its data deleted as announced; run with --keep-node to"
 		info "explore the deals afterwards"
 	else
-		info "the node was stopped as announced; run with --keep-node to explore the deals afterwards"
+		info "the node was stopped as announced; run with --keep-node to explore the deals afterwards,"
+		info "in the CLI and in the web dApp (scripts/dapp.sh serves it)"
 	fi
 else
 	url_arg=""
@@ -742,6 +743,14 @@ else
 	info "  $ESCROW_BIN$url_arg deal show $deal1     (state lives in $ESCROW_HOME)"
 	info "  $ESCROW_BIN$url_arg account show //Charlie"
 	info "  $ESCROW_BIN$url_arg events --deal $deal2"
+	# The web dApp for the same node, contract and token (docs/dapp.md), served in the background.
+	if "$REPO_ROOT/scripts/dapp.sh" --url "$URL" --background >"$HOME/.cache/milestone-escrow/dapp-start.log" 2>&1; then
+		info "the web dApp: $(sed -n 's/.*dApp: \(http[^ ]*\).*/\1/p' "$HOME/.cache/milestone-escrow/dapp.log")"
+		info "  (the dev accounts are in its account menu: //Charlie is the exporter, //Bob the buyer;"
+		info "  stop it with scripts/dapp.sh --stop)"
+	else
+		info "the web dApp could not be started: $(tail -n 3 "$HOME/.cache/milestone-escrow/dapp-start.log")"
+	fi
 	case "$mode" in
 	dev) info "stop it with: scripts/node.sh --stop" ;;
 	network) info "stop it and delete its data with: scripts/network.sh purge --dir $NET_DIR && rmdir $DOCS" ;;

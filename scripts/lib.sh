@@ -111,3 +111,19 @@ cache_prune() {
 	[ -d "$dir" ] || return 0
 	ls -1t "$dir" | tail -n +"$((keep + 1))" | while read -r old; do rm -rf "${dir:?}/$old"; done
 }
+
+# dapp_build: installs the dApp's npm packages exactly as package-lock.json pins them (only
+# when the lock changed since the last install), then generates its contract clients from the
+# release bundles' metadata, type-checks and builds it into dapp/dist (docs/dapp.md). Needs
+# Node.js >= 20 and the bundles (scripts/build-contract.sh).
+dapp_build() {
+	local dir="$REPO_ROOT/dapp" stamp lock
+	command -v node >/dev/null 2>&1 || die "node not found: the dApp needs Node.js >= 20 and npm (scripts/setup.sh checks)"
+	lock="$(sha256sum "$dir/package-lock.json" | cut -c1-64)"
+	stamp="$dir/node_modules/.installed-lock"
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$lock" ]; then
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed in $dir"
+		echo "$lock" >"$stamp"
+	fi
+	(cd "$dir" && npm run --silent build) || die "the dApp's build failed (npm run build in $dir)"
+}

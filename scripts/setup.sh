@@ -19,6 +19,7 @@ APT_PACKAGES=(
 	libssl-dev
 	clang
 	curl
+	chromium # the dApp's browser tests (playwright-core drives it; nothing downloads a browser)
 )
 
 build_node=1
@@ -89,6 +90,12 @@ else
 	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" ||
 		die "apt-get install ${missing[*]} failed"
 fi
+
+step "Node.js >= 20 and npm (the dApp: dapp/, docs/dapp.md)"
+node_major="$(node --version 2>/dev/null | sed -n 's/^v\([0-9]*\).*/\1/p')"
+[ -n "$node_major" ] && [ "$node_major" -ge 20 ] && command -v npm >/dev/null 2>&1 ||
+	die "the dApp needs Node.js >= 20 with npm (found: $(node --version 2>/dev/null || echo none)); install them and re-run"
+info "node $(node --version), npm $(npm --version)"
 
 node_status=0
 if [ "$build_node" -eq 1 ]; then

@@ -8,9 +8,12 @@
 #   4. unit and property tests: every test of the workspace but the two below, and doc tests
 #   5. the e2e-tests crate but its network target: the node, the contract toolchain,
 #      contracts on chain, and the CLI scenarios
-#   6. network tests: the e2e-tests crate's `network` target, deals on four validators
+#   6. dApp browser tests: the web dApp built (npm ci, clients generated from the bundles'
+#      metadata, type-check, vite build) and driven in Debian's Chromium by playwright-core
+#      against its own dev node; screenshots kept in dapp/test-artifacts/
+#   7. network tests: the e2e-tests crate's `network` target, deals on four validators
 #      (`escrow-node --chain local-4`), some killed and restarted
-#   7. ink_e2e tests of the contracts against one shared escrow-node
+#   8. ink_e2e tests of the contracts against one shared escrow-node
 # then prints a summary: each phase's time against its budget, cargo test's result lines,
 # the test counts per phase beside the previous run's, and warnings.
 #
@@ -53,11 +56,13 @@ PHASE_LOGS=()
 # (eight nodes), 413 s one at a time; they compile nothing, so cold and warm are alike.
 declare -A BUDGET_COLD=(
 	[setup]=1500 [test build]=1200 [contract bundles]=420
-	[unit and property tests]=180 [e2e-tests crate]=300 [network tests]=330 [ink_e2e tests]=60
+	[unit and property tests]=180 [e2e-tests crate]=300 [dApp browser tests]=240 [network tests]=330
+	[ink_e2e tests]=60
 )
 declare -A BUDGET_WARM=(
 	[setup]=30 [test build]=300 [contract bundles]=60
-	[unit and property tests]=240 [e2e-tests crate]=270 [network tests]=330 [ink_e2e tests]=60
+	[unit and property tests]=240 [e2e-tests crate]=270 [dApp browser tests]=150 [network tests]=330
+	[ink_e2e tests]=60
 )
 run_kind=warm
 [ -d "$CARGO_TARGET_DIR/debug/deps" ] || run_kind=cold
@@ -260,6 +265,23 @@ check_no_rebuild "unit and property tests" "${PHASE_LOGS[-1]#*|}"
 
 run_phase "e2e-tests crate" cargo test "${CARGO_SELECTION[@]}" "${e2e_targets[@]}"
 check_no_rebuild "e2e-tests crate" "${PHASE_LOGS[-1]#*|}"
+
+# The dApp's tests (dapp/tests/*.test.mjs, node's test runner): each file starts its own dev node
+# and deploys with the CLI the test build made; one file at a time (Chromium and the node share
+# 2 cores). node's TAP summary is turned into a cargo-style result line for the counts.
+dapp_tests() {
+	local log="$LOG_DIR/dapp-tap.log" pass fail
+	dapp_build || return 1
+	(cd dapp && ESCROW_BIN="$CARGO_TARGET_DIR/debug/escrow" DAPP_ARTIFACTS="$REPO_ROOT/dapp/test-artifacts" \
+		node --test --test-concurrency=1 tests/) | tee "$log"
+	local status=${PIPESTATUS[0]}
+	pass="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log")"
+	fail="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log")"
+	echo "test result: $([ "$status" -eq 0 ] && echo ok || echo FAILED). ${pass:-0} passed; ${fail:-0} failed; 0 ignored (node --test, dapp/tests)"
+	echo "screenshots: $REPO_ROOT/dapp/test-artifacts/"
+	return "$status"
+}
+run_phase "dApp browser tests" dapp_tests
 
 # Each test starts its own four validators, two tests at a time: most of a test is waiting for
 # slots and finality, so two overlap well on 2 cores (see the budget's comment).

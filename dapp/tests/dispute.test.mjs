@@ -1,0 +1,66 @@
+// A dispute and an arbiter's split through the UI, and a refused action: its error shown by
+// name, and nothing signed.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DEV, hash, outcome, screenshot, seedDeal, setUp } from './harness.mjs';
+
+let chain;
+before(async () => {
+  chain = await setUp();
+});
+after(async () => chain?.tearDown());
+
+const UNIT = 1_000_000_000_000n; // 10^12: the native token's smallest units per UNIT
+
+test('the buyer disputes a submitted milestone and the arbiter splits it 60/40, paid exactly', async () => {
+  const id = await seedDeal(chain, { extra: ['--arbiter', '//Dave'] });
+  await chain.cli('--suri', '//Charlie', 'deal', 'submit', String(id), '1', '--evidence-hash', hash('b1'));
+
+  const buyer = await chain.page('Bob', `/deal/${id}`);
+  const m1 = buyer.getByTestId('milestone-1');
+  await m1.getByLabel('reason').fill('3 of 8,000 shirts arrived torn');
+  await m1.getByRole('button', { name: 'Dispute' }).click();
+  await outcome(m1);
+  await m1.getByTestId('milestone-status').getByText('Disputed').waitFor();
+  await buyer.getByTestId('clock').filter({ hasText: 'milestone 1 arbitration ends' }).waitFor();
+  await screenshot(buyer, 'dispute');
+
+  const escrowBefore = await chain.free(chain.escrow);
+  const feesBefore = await chain.free(DEV.Alice);
+  const arbiter = await chain.page('Dave', `/deal/${id}`);
+  const a1 = arbiter.getByTestId('milestone-1');
+  assert.equal(await arbiter.getByTestId('roles').textContent(), 'You are: arbiter.');
+  await a1.getByLabel('sellerAmount').fill('240');
+  await a1.getByRole('button', { name: 'Rule: seller gets' }).click();
+  await outcome(a1);
+  await a1.getByTestId('milestone-status').getByText('Resolved').waitFor();
+  // 240 of the 400 UNIT to the seller less the 1% fee, 160 back to the buyer.
+  assert.equal(await a1.getByTestId('milestone-outcome').textContent(), 'seller 237.6 UNIT, fee 2.4 UNIT, buyer 160 UNIT');
+  await screenshot(arbiter, 'arbiter-split');
+
+  // On chain: the escrow paid out exactly the 400 UNIT of the milestone, 2.4 of it the fee
+  // (the fee recipient signed nothing meanwhile, so its balance moves by the fee alone).
+  assert.equal(await chain.free(chain.escrow), escrowBefore - 400n * UNIT);
+  assert.equal(await chain.free(DEV.Alice), feesBefore + (24n * UNIT) / 10n);
+  const shown = await chain.cli('--json', 'deal', 'show', String(id));
+  assert.equal(shown.milestones[1].milestone.status, 'Resolved');
+});
+
+test('disputing a milestone that was never submitted shows WrongMilestoneState and signs nothing', async () => {
+  const id = await seedDeal(chain);
+  const nonce = await chain.nonce(DEV.Bob);
+  const buyer = await chain.page('Bob', `/deal/${id}`);
+  const m2 = buyer.getByTestId('milestone-2');
+  await m2.getByLabel('reason').fill('not shipped yet');
+  await m2.getByRole('button', { name: 'Dispute' }).click();
+  const refusal = m2.getByTestId('refusal');
+  await refusal.waitFor();
+  assert.equal(await refusal.getAttribute('data-error'), 'WrongMilestoneState');
+  assert.equal(
+    await refusal.textContent(),
+    'WrongMilestoneState (found Pending): Returned if the milestone is not in a state that allows the message. Nothing was signed.',
+  );
+  await screenshot(buyer, 'refused');
+  assert.equal(await chain.nonce(DEV.Bob), nonce, 'the buyer signed nothing');
+  assert.equal((await chain.cli('--json', 'deal', 'show', String(id))).milestones[2].milestone.status, 'Pending');
+});
