@@ -147,7 +147,7 @@ export function clocksOf({ view, milestones }: LoadedDeal): Clock[] {
   return clocks.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }
 
-export type Role = 'buyer' | 'seller' | 'funder' | 'oracle' | 'arbiter' | 'payee';
+export type Role = 'buyer' | 'seller' | 'funder' | 'oracle' | 'arbiter' | 'payee' | 'observer';
 
 export function rolesOf(deal: LoadedDeal, address: string): Role[] {
   const d = deal.view.deal;
@@ -157,6 +157,8 @@ export function rolesOf(deal: LoadedDeal, address: string): Role[] {
   if (d.funder?.address() === address) roles.push('funder');
   if (d.oracles.some((o) => o.address() === address)) roles.push('oracle');
   if (d.arbiter?.address() === address) roles.push('arbiter');
-  if (!roles.length) roles.push('payee');
+  // An assignee is in no role of the terms: it is paid for milestones (known once loaded).
+  if (deal.milestones.some((m) => m.payee.address() === address && !roles.includes('seller'))) roles.push('payee');
+  if (!roles.length) roles.push('observer');
   return roles;
 }

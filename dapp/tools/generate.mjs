@@ -56,7 +56,7 @@ let pending = [];
 for (const line of body.split('\n').map((l) => l.trim())) {
   if (line.startsWith('///')) {
     pending.push(line.slice(3).trim());
-  } else if (/^[A-Z]\w*/.test(line) && !line.startsWith('///')) {
+  } else if (/^[A-Z]\w*/.test(line)) {
     const name = line.match(/^([A-Z]\w*)/)[1];
     if (pending.length && !(name in docs)) docs[name] = pending.join(' ');
     pending = [];
