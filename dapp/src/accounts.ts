@@ -1,8 +1,6 @@
 // Who signs: accounts of a browser extension (the polkadot.js extension's injected API, as real
 // users sign), and on test chains only the well-known dev accounts, labelled as such.
-import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
 import type { InjectedSigner } from 'dedot/types';
 
 export interface Account {
@@ -20,6 +18,9 @@ export interface Account {
 export const DEV_NAMES = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'] as const;
 
 export async function devAccounts(): Promise<Account[]> {
+  // The keyring and its sr25519 WebAssembly load only here, on a test chain: a page on a live
+  // chain signs in the extension and never downloads them.
+  const [{ Keyring }, { cryptoWaitReady }] = await Promise.all([import('@polkadot/keyring'), import('@polkadot/util-crypto')]);
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   return DEV_NAMES.map((name) => {

@@ -1,5 +1,6 @@
 // The connection: the node, the escrow contract and the tokens, through dedot and the contract
 // clients `tools/generate.mjs` generates from the contracts' metadata.
+import { formatAmount } from './money';
 import { DedotClient, WsProvider } from 'dedot';
 import { Contract } from 'dedot/contracts';
 import type { MilestoneEscrowContractApi } from './generated/milestone-escrow';
@@ -106,29 +107,10 @@ export function assetOf(session: Session, asset: AssetLike): AssetInfo {
   return session.tokens.get(address)?.info ?? { key: address, symbol: `token ${short(address)}`, decimals: 0 };
 }
 
-/** `1234500000000n` with 12 decimals → `1.2345`; exact, no floating point. */
-export function formatAmount(amount: bigint, decimals: number): string {
-  const negative = amount < 0n;
-  const digits = (negative ? -amount : amount).toString().padStart(decimals + 1, '0');
-  const whole = digits.slice(0, digits.length - decimals).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const fraction = digits.slice(digits.length - decimals).replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
-}
+export { formatAmount, parseAmount } from './money';
 
 export function formatMoney(amount: bigint, asset: AssetInfo): string {
   return `${formatAmount(amount, asset.decimals)} ${asset.symbol}`;
-}
-
-/** `"1,234.5"` with 12 decimals → `1234500000000n`; a clear error for anything else. */
-export function parseAmount(text: string, decimals: number): bigint {
-  const clean = text.replace(/[,_\s]/g, '');
-  const match = /^(\d+)(?:\.(\d*))?$/.exec(clean);
-  if (!match) throw new Error(`"${text}" is not an amount (digits, with an optional decimal point)`);
-  const fraction = match[2] ?? '';
-  if (fraction.length > decimals) {
-    throw new Error(`"${text}" has ${fraction.length} decimals; this asset has ${decimals}`);
-  }
-  return BigInt(match[1]) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
 }
 
 export function short(address: string): string {

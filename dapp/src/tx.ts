@@ -1,6 +1,8 @@
 // Every action: a dry run first (the contract's own answer, with the connected account as the
 // caller); a refusal is shown by the contract's error name and nothing is signed; otherwise one
-// signature, with the gas the dry run measured, and the outcome once a block includes it.
+// signature, with the gas and storage deposit the dry run measured, and the outcome once a block
+// includes it. A transaction is sent once: an error after sending is shown, never retried (a
+// retry could land twice; the page's state is re-read instead).
 import { ContractDispatchError, ContractLangError } from 'dedot/contracts';
 import type { Account } from './accounts';
 import explanations from './generated/errors.json';
@@ -29,8 +31,14 @@ export function refusalOf(error: ErrorValue): Refusal {
   return new Refusal(name, known ?? 'an error this dApp has no explanation for (regenerate it)', detail);
 }
 
+/** What a dry run measured: the gas to send, and the storage deposit it charged or refunded. */
+interface DryRun {
+  gasRequired: unknown;
+  storageDeposit: { type: 'Charge' | 'Refund'; value: bigint };
+}
+
 interface CallableContract {
-  query: Record<string, (...args: unknown[]) => Promise<{ data: unknown; raw: { gasRequired: unknown } }>>;
+  query: Record<string, (...args: unknown[]) => Promise<{ data: unknown; raw: DryRun }>>;
   tx: Record<string, (...args: unknown[]) => { signAndSend: Function }>;
 }
 
@@ -48,7 +56,7 @@ export async function dryRun(
   args: unknown[],
   caller: string,
   value = 0n,
-): Promise<{ gasRequired: unknown }> {
+): Promise<DryRun> {
   const c = contract as CallableContract;
   let result;
   try {
@@ -76,7 +84,10 @@ export async function call(
   value = 0n,
 ): Promise<Outcome> {
   const raw = await dryRun(contract, message, args, account.address, value);
-  const tx = (contract as CallableContract).tx[message](...args, { value, gasLimit: raw.gasRequired });
+  // The storage deposit is capped at what the dry run charged (nothing when it refunded), as
+  // the CLI does: a call that would take more fails with StorageDepositLimitExhausted.
+  const storageDepositLimit = raw.storageDeposit.type === 'Charge' ? raw.storageDeposit.value : 0n;
+  const tx = (contract as CallableContract).tx[message](...args, { value, gasLimit: raw.gasRequired, storageDepositLimit });
   const signing = account.pair ?? account.address;
   const options = account.signer ? { signer: account.signer } : {};
   const result = await tx.signAndSend(signing, options).untilBestChainBlockIncluded();

@@ -5,7 +5,7 @@ import { useContext, useEffect, useState } from 'preact/hooks';
 import type { Account } from './accounts';
 import { type AssetInfo, formatMoney, type Session, short } from './chain';
 import { Refusal } from './tx';
-import { blake2AsHex } from '@polkadot/util-crypto';
+import { blake2AsHex } from 'dedot/utils';
 
 export interface AppContext {
   session: Session;

@@ -3,24 +3,13 @@
 import { useState } from 'preact/hooks';
 import type { Account } from '../accounts';
 import { type AssetInfo, formatMoney, parseAmount } from '../chain';
+import { splitTotal } from '../money';
 import type { EscrowTypesDealTermsLike, EscrowTypesReleaseRule } from '../generated/milestone-escrow';
 import { call, dryRun, Refusal } from '../tx';
 import { hashFile, type Status, StatusLine, useAction, useApp } from '../ui';
 
 const DAY = 86_400_000;
 const NO_DOCUMENT = `0x${'00'.repeat(32)}` as const;
-
-/** Splits `total` by percentages that sum to 100; the last milestone takes the rounding. */
-export function splitTotal(total: bigint, percents: number[]): bigint[] {
-  const sum = percents.reduce((a, b) => a + b, 0);
-  if (!percents.length || percents.some((p) => !Number.isInteger(p) || p <= 0)) {
-    throw new Error('split: whole, positive percentages, e.g. 30,40,30');
-  }
-  if (sum !== 100) throw new Error(`split: the percentages sum to ${sum}, not 100`);
-  const amounts = percents.map((p) => (total * BigInt(p)) / 100n);
-  amounts[amounts.length - 1] += total - amounts.reduce((a, b) => a + b, 0n);
-  return amounts;
-}
 
 function localInput(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16);
