@@ -35,7 +35,10 @@ try {
     await context.addInitScript((address) => localStorage.setItem('account', address), DEV.Charlie);
     const page = await context.newPage();
     await page.goto(`${chain.url}#/`);
-    await page.getByTestId('deal-row').nth(DEALS - 1).waitFor();
+    await page
+      .getByTestId('deal-row')
+      .nth(DEALS - 1)
+      .waitFor();
     const rows = await page.getByTestId('deal-row').count();
     if (rows !== DEALS) throw new Error(`the list shows ${rows} deals, not ${DEALS}`);
     const ms = await page.evaluate(() => performance.getEntriesByName('deal-list-rendered')[0].startTime);
@@ -85,7 +88,13 @@ the keyring and its sr25519 code, for the dev accounts, on test chains only.
 | file | loaded | raw | gzipped (-9) |
 | --- | --- | ---: | ---: |
 ${sizes.map((s) => `| ${s.f.replace(/-[\w-]{8}\./, '.')} | ${s.atStart ? 'at start' : 'on demand'} | ${kb(s.raw)} | ${kb(s.gz)} |`).join('\n')}
-| **JS at start** | | ${sum(js.filter((s) => s.atStart), 'raw')} | **${sum(js.filter((s) => s.atStart), 'gz')}** |
+| **JS at start** | | ${sum(
+    js.filter((s) => s.atStart),
+    'raw',
+  )} | **${sum(
+    js.filter((s) => s.atStart),
+    'gz',
+  )}** |
 | JS in all | | ${sum(js, 'raw')} | ${sum(js, 'gz')} |
 `;
   writeFileSync(OUT, report);

@@ -20,7 +20,10 @@ export const DEV_NAMES = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'] as
 export async function devAccounts(): Promise<Account[]> {
   // The keyring and its sr25519 WebAssembly load only here, on a test chain: a page on a live
   // chain signs in the extension and never downloads them.
-  const [{ Keyring }, { cryptoWaitReady }] = await Promise.all([import('@polkadot/keyring'), import('@polkadot/util-crypto')]);
+  const [{ Keyring }, { cryptoWaitReady }] = await Promise.all([
+    import('@polkadot/keyring'),
+    import('@polkadot/util-crypto'),
+  ]);
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   return DEV_NAMES.map((name) => {

@@ -41,7 +41,12 @@ export function App() {
       setSession(s);
     })().catch((e) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
-  if (error) return <p class="error" data-testid="connect-error">{error}</p>;
+  if (error)
+    return (
+      <p class="error" data-testid="connect-error">
+        {error}
+      </p>
+    );
   if (!session) return <p>Connecting…</p>;
   const account = accounts.find((a) => a.address === selected);
   const choose = (address: string) => {

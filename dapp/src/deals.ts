@@ -3,10 +3,7 @@
 // previous one on its trail), so a deal's page reads the blocks that hold its events and no
 // others, however long the chain (docs/audit.md, "Trails").
 import type { Session } from './chain';
-import type {
-  EscrowTypesDealView,
-  EscrowTypesMilestoneView,
-} from './generated/milestone-escrow';
+import type { EscrowTypesDealView, EscrowTypesMilestoneView } from './generated/milestone-escrow';
 
 export type DealView = EscrowTypesDealView;
 export type MilestoneView = EscrowTypesMilestoneView;
@@ -126,22 +123,50 @@ export function clocksOf({ view, milestones }: LoadedDeal): Clock[] {
   const id = view.id;
   const clocks: Clock[] = [];
   if (deal.status === 'Proposed') {
-    clocks.push({ deal: id, label: 'proposal expires (funding deadline)', at: deal.fundBy, meaning: 'the counterparty must accept before it' });
+    clocks.push({
+      deal: id,
+      label: 'proposal expires (funding deadline)',
+      at: deal.fundBy,
+      meaning: 'the counterparty must accept before it',
+    });
   }
   if (deal.status === 'Active' && deal.deposited < deal.total && !deal.fundingClosed) {
-    clocks.push({ deal: id, label: 'funding deadline', at: deal.fundBy, meaning: 'the buyer must deposit before it; after it, unfunded milestones lapse' });
+    clocks.push({
+      deal: id,
+      label: 'funding deadline',
+      at: deal.fundBy,
+      meaning: 'the buyer must deposit before it; after it, unfunded milestones lapse',
+    });
   }
   if (deal.status !== 'Active') return clocks;
   for (const m of milestones) {
     const s = m.milestone.status;
     if (s === 'Pending') {
-      clocks.push({ deal: id, milestone: m.index, label: `milestone ${m.index} ship-by`, at: m.milestone.shipBy, meaning: 'the seller must submit before it; after it the buyer is refunded' });
+      clocks.push({
+        deal: id,
+        milestone: m.index,
+        label: `milestone ${m.index} ship-by`,
+        at: m.milestone.shipBy,
+        meaning: 'the seller must submit before it; after it the buyer is refunded',
+      });
     }
     if (s === 'Submitted' && m.reviewEnds !== undefined) {
-      clocks.push({ deal: id, milestone: m.index, label: `milestone ${m.index} review ends`, at: m.reviewEnds, meaning: 'the buyer may approve or dispute until then; after it the seller is paid' });
+      clocks.push({
+        deal: id,
+        milestone: m.index,
+        label: `milestone ${m.index} review ends`,
+        at: m.reviewEnds,
+        meaning: 'the buyer may approve or dispute until then; after it the seller is paid',
+      });
     }
     if (s === 'Disputed' && m.arbitrationEnds !== undefined) {
-      clocks.push({ deal: id, milestone: m.index, label: `milestone ${m.index} arbitration ends`, at: m.arbitrationEnds, meaning: 'the parties settle or the arbiter rules until then; after it the fallback split applies' });
+      clocks.push({
+        deal: id,
+        milestone: m.index,
+        label: `milestone ${m.index} arbitration ends`,
+        at: m.arbitrationEnds,
+        meaning: 'the parties settle or the arbiter rules until then; after it the fallback split applies',
+      });
     }
   }
   return clocks.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));

@@ -11,21 +11,18 @@ export interface Flag {
 }
 
 export type Rule =
-  | 'dispute-rate'
-  | 'repeated-extensions'
-  | 'late-dispute'
-  | 'early-attestations'
-  | 'high-advance'
-  | 'assigned-payouts';
+  'dispute-rate' | 'repeated-extensions' | 'late-dispute' | 'early-attestations' | 'high-advance' | 'assigned-payouts';
 
 /** Each rule, as the dashboard explains it. */
 export const RULES: Record<Rule, string> = {
-  'dispute-rate': 'A counterparty disputed at least 2 milestones, and at least a quarter of those submitted in its deals with you.',
+  'dispute-rate':
+    'A counterparty disputed at least 2 milestones, and at least a quarter of those submitted in its deals with you.',
   'repeated-extensions': 'A deal whose ship-by dates were extended (amendments accepted) 2 or more times.',
   'late-dispute': 'A dispute opened in the last hour of its review window.',
   'early-attestations': 'An oracle attested milestones before the seller submitted them, 2 or more times.',
   'high-advance': 'A deal whose advance (paid at funding) is more than half its total.',
-  'assigned-payouts': "A deal whose payouts the seller assigned to a third party (factoring): money goes to an account that is not the deal's seller.",
+  'assigned-payouts':
+    "A deal whose payouts the seller assigned to a third party (factoring): money goes to an account that is not the deal's seller.",
 };
 
 const HOUR_MS = 3_600_000n;
@@ -68,7 +65,12 @@ export function flagsOf({ address, deals, events }: Party): Flag[] {
     const id = d.view.id;
     const extensions = named(d, 'AmendmentAccepted');
     if (extensions.length >= 2) {
-      flags.push({ rule: 'repeated-extensions', deal: id, finding: `ship-by extended ${extensions.length} times`, events: extensions });
+      flags.push({
+        rule: 'repeated-extensions',
+        deal: id,
+        finding: `ship-by extended ${extensions.length} times`,
+        events: extensions,
+      });
     }
 
     for (const dispute of named(d, 'MilestoneDisputed')) {
@@ -90,7 +92,12 @@ export function flagsOf({ address, deals, events }: Party): Flag[] {
     const first = d.milestones[0];
     if (d.view.deal.advance && first && first.milestone.amount * 2n > d.view.deal.total) {
       const share = (first.milestone.amount * 100n) / d.view.deal.total;
-      flags.push({ rule: 'high-advance', deal: id, finding: `the advance is ${share}% of the total`, events: proposal ? [proposal] : [] });
+      flags.push({
+        rule: 'high-advance',
+        deal: id,
+        finding: `the advance is ${share}% of the total`,
+        events: proposal ? [proposal] : [],
+      });
     }
 
     const assignments = named(d, 'ReceivableAssigned');
@@ -105,7 +112,9 @@ export function flagsOf({ address, deals, events }: Party): Flag[] {
   for (const d of deals) {
     for (const attestation of named(d, 'MilestoneAttested')) {
       const submitted = named(d, 'MilestoneSubmitted').some(
-        (s) => s.data.index === attestation.data.index && (s.block < attestation.block || (s.block === attestation.block && s.index < attestation.index)),
+        (s) =>
+          s.data.index === attestation.data.index &&
+          (s.block < attestation.block || (s.block === attestation.block && s.index < attestation.index)),
       );
       if (submitted) continue;
       const oracle = attestation.data.oracle.address();

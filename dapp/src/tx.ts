@@ -87,7 +87,11 @@ export async function call(
   // The storage deposit is capped at what the dry run charged (nothing when it refunded), as
   // the CLI does: a call that would take more fails with StorageDepositLimitExhausted.
   const storageDepositLimit = raw.storageDeposit.type === 'Charge' ? raw.storageDeposit.value : 0n;
-  const tx = (contract as CallableContract).tx[message](...args, { value, gasLimit: raw.gasRequired, storageDepositLimit });
+  const tx = (contract as CallableContract).tx[message](...args, {
+    value,
+    gasLimit: raw.gasRequired,
+    storageDepositLimit,
+  });
   const signing = account.pair ?? account.address;
   const options = account.signer ? { signer: account.signer } : {};
   const result = await tx.signAndSend(signing, options).untilBestChainBlockIncluded();

@@ -6,6 +6,7 @@ import type { Account } from './accounts';
 import { type AssetInfo, formatMoney, type Session, short } from './chain';
 import { Refusal } from './tx';
 import { blake2AsHex } from 'dedot/utils';
+import { type Condition, conditionHash, parseCondition } from './condition';
 
 export interface AppContext {
   session: Session;
@@ -76,7 +77,11 @@ export function StatusLine({ status }: { status: Status }) {
     case 'busy':
       return <p class="status busy">{status.what}…</p>;
     case 'done':
-      return <p class="status done" data-testid="action-done">{status.what}</p>;
+      return (
+        <p class="status done" data-testid="action-done">
+          {status.what}
+        </p>
+      );
     case 'refused':
       return (
         <p class="status refused" data-testid="refusal" data-error={status.refusal.name}>
@@ -85,7 +90,11 @@ export function StatusLine({ status }: { status: Status }) {
         </p>
       );
     case 'failed':
-      return <p class="status failed" data-testid="failure">{status.message}</p>;
+      return (
+        <p class="status failed" data-testid="failure">
+          {status.message}
+        </p>
+      );
   }
 }
 
@@ -112,6 +121,21 @@ export async function hashFile(file: File): Promise<`0x${string}`> {
   return blake2AsHex(new Uint8Array(await file.arrayBuffer()), 256);
 }
 
+/** A milestone's terms document: a condition document is hashed over its canonical form, as
+ * the CLI's `--milestone-condition` and the oracle service hash it; any other file as it is. */
+export async function hashTermsDocument(file: File): Promise<{ hash: `0x${string}`; condition?: Condition }> {
+  const condition = parseCondition(await file.text());
+  return condition ? { hash: conditionHash(condition), condition } : { hash: await hashFile(file) };
+}
+
 export async function hashText(text: string): Promise<`0x${string}`> {
   return blake2AsHex(text, 256);
+}
+
+/** The all-zero hash: no document (a person approves or attests the milestone). */
+export const NO_DOCUMENT = `0x${'00'.repeat(32)}` as const;
+
+/** A document hash, or "none" for the all-zero hash (no document). */
+export function DocumentHash({ hash }: { hash: string }) {
+  return <span class="hash">{hash === NO_DOCUMENT ? 'none' : hash}</span>;
 }

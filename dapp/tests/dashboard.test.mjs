@@ -25,9 +25,15 @@ test("the seller's dashboard sums each counterparty's deals per asset and flags 
 
   const page = await chain.page('Charlie', '/dashboard');
   await page.getByTestId('flags').waitFor();
-  const rows = await page.getByTestId('figure-row').evaluateAll((rs) =>
-    rs.map((r) => [r.dataset.counterparty, r.dataset.asset, ...[...r.querySelectorAll('td')].slice(2).map((td) => td.textContent)]),
-  );
+  const rows = await page
+    .getByTestId('figure-row')
+    .evaluateAll((rs) =>
+      rs.map((r) => [
+        r.dataset.counterparty,
+        r.dataset.asset,
+        ...[...r.querySelectorAll('td')].slice(2).map((td) => td.textContent),
+      ]),
+    );
   assert.deepEqual(rows, [
     [DEV.Bob, 'UNIT', '1', '700 UNIT', '297 UNIT', '0 UNIT'],
     [DEV.Bob, 'USD', '1', '700 USD', '297 USD', '0 USD'],

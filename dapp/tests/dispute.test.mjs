@@ -13,10 +13,16 @@ after(async () => chain?.tearDown());
 const UNIT = 1_000_000_000_000n; // 10^12: the native token's smallest units per UNIT
 
 test('the buyer disputes a submitted milestone and the arbiter splits it 60/40, paid exactly', async () => {
-  const id = await seedDeal(chain, { extra: ['--arbiter', '//Dave'] });
-  await chain.cli('--suri', '//Charlie', 'deal', 'submit', String(id), '1', '--evidence-hash', hash('b1'));
-
+  const id = await seedDeal(chain, { extra: ['--arbiter', '//Dave'], fund: false });
+  // The buyer accepts and funds in the page: a native deal is one call carrying the total.
+  const escrowFunded = await chain.free(chain.escrow);
   const buyer = await chain.page('Bob', `/deal/${id}`);
+  await buyer.getByTestId('accept-panel').getByText('(matches the proposal)').waitFor();
+  await buyer.getByTestId('accept').click();
+  assert.match(await outcome(buyer.getByTestId('accept-panel')), /^Accepted in block #\d+ and funded$/);
+  assert.equal(await chain.free(chain.escrow), escrowFunded + 1000n * UNIT);
+  await chain.cli('--suri', '//Charlie', 'deal', 'submit', String(id), '1', '--evidence-hash', hash('b1'));
+  await buyer.reload();
   const m1 = buyer.getByTestId('milestone-1');
   await m1.getByLabel('reason').fill('3 of 8,000 shirts arrived torn');
   await m1.getByRole('button', { name: 'Dispute' }).click();
@@ -35,7 +41,10 @@ test('the buyer disputes a submitted milestone and the arbiter splits it 60/40, 
   await outcome(a1);
   await a1.getByTestId('milestone-status').getByText('Resolved').waitFor();
   // 240 of the 400 UNIT to the seller less the 1% fee, 160 back to the buyer.
-  assert.equal(await a1.getByTestId('milestone-outcome').textContent(), 'seller 237.6 UNIT, fee 2.4 UNIT, buyer 160 UNIT');
+  assert.equal(
+    await a1.getByTestId('milestone-outcome').textContent(),
+    'seller 237.6 UNIT, fee 2.4 UNIT, buyer 160 UNIT',
+  );
   await screenshot(arbiter, 'arbiter-split');
 
   // On chain: the escrow paid out exactly the 400 UNIT of the milestone, 2.4 of it the fee

@@ -89,7 +89,10 @@ test('an extension account is listed by its name, and its transaction is signed 
   const page = await context.newPage();
   await page.goto(`${chain.url}#/deal/${id}`);
   await page.getByTestId('connect-polkadot-js').click();
-  await page.getByLabel('account').locator('option', { hasText: 'Tiruppur Cotton Mills (extension)' }).waitFor({ state: 'attached' });
+  await page
+    .getByLabel('account')
+    .locator('option', { hasText: 'Tiruppur Cotton Mills (extension)' })
+    .waitFor({ state: 'attached' });
   assert.equal(await page.getByLabel('account').inputValue(), DEV.Charlie);
   await page.getByTestId('roles').getByText('You are: seller.').waitFor();
 

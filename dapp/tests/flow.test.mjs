@@ -1,12 +1,19 @@
 // The happy path through the UI alone, in dollars: the seller proposes with the split helper
-// and a hashed document, the buyer reads every term and accepts and funds (approve, accept,
-// fund_tokens), the seller submits, the buyer approves; then the balances, read from the chain.
+// and an oracle condition hashed in the browser, the buyer reads every term, checks the
+// condition and accepts and funds (approve, accept, fund_tokens), the seller submits an evidence
+// document, the buyer checks and approves it; then the balances, read from the chain.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { blake2AsHex } from '@polkadot/util-crypto';
-import { ARTIFACTS, DEV, outcome, screenshot, setUp } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { ARTIFACTS, DEV, ESCROW_BIN, outcome, screenshot, setUp } from './harness.mjs';
+
+const LOADED = {
+  format: 'milestone-escrow/condition/v1',
+  transportDocumentReference: 'MUN-HAM-0042',
+  events: [{ eventType: 'EQUIPMENT', equipmentEventTypeCode: 'LOAD', location: 'INMUN' }],
+};
 
 let chain;
 before(async () => {
@@ -31,9 +38,20 @@ test('propose, accept and fund, submit and approve through the UI move exactly t
   await seller.getByLabel('total', { exact: true }).fill('1000');
   await seller.getByRole('button', { name: '30/40/30' }).click();
   await seller.getByLabel('arbiter').fill('Dave');
+  // Milestone 1's terms document is an oracle condition (docs/oracle.md): hashed over its
+  // canonical form, as the CLI and the oracle service hash it.
+  const condition = join(ARTIFACTS, 'loaded-mundra.json');
+  writeFileSync(condition, JSON.stringify(LOADED, null, 2));
+  const conditionHash = JSON.parse(
+    execFileSync(ESCROW_BIN, ['--json', 'condition', 'show', condition]).toString(),
+  ).hash;
+  await seller.getByLabel('document 1').setInputFiles(condition);
+  assert.equal(
+    await seller.getByTestId('condition-1').textContent(),
+    ' oracle condition: EQUIPMENT LOAD at INMUN for MUN-HAM-0042',
+  );
   const doc = join(ARTIFACTS, 'bill-of-lading.txt');
   writeFileSync(doc, 'MUN-HAM-0042: 8,000 shirts, loaded at INMUN');
-  await seller.getByLabel('document 1').setInputFiles(doc);
   await seller.getByTestId('review').click();
   const hash = await seller.getByTestId('propose-hash').textContent();
   assert.match(hash, /^0x[0-9a-f]{64}$/);
@@ -41,8 +59,8 @@ test('propose, accept and fund, submit and approve through the UI move exactly t
   await seller.getByTestId('propose').click();
   await seller.getByTestId('deal-page').waitFor();
   const id = Number((await seller.locator('h2').textContent()).match(/Deal (\d+)/)[1]);
-  // The document was hashed in the browser: its blake2-256 is milestone 1's condition.
-  await assert.doesNotReject(seller.getByText(blake2AsHex('MUN-HAM-0042: 8,000 shirts, loaded at INMUN', 256)).first().waitFor());
+  const shown = await chain.cli('--json', 'deal', 'show', String(id));
+  assert.equal(shown.milestones[1].milestone.terms_hash, conditionHash);
 
   // The buyer sees every term and the hash the page computed, which is the proposal's.
   const buyer = await chain.page('Bob', `/deal/${id}`);
@@ -50,6 +68,12 @@ test('propose, accept and fund, submit and approve through the UI move exactly t
   assert.equal(await buyer.getByTestId('accept-hash').textContent(), hash);
   assert.equal(await buyer.getByTestId('term-total').textContent(), '1,000 USD');
   assert.equal(await buyer.getByTestId('milestone-term').count(), 3);
+  // The buyer checks the condition document the seller sent along against the milestone.
+  await buyer.getByTestId('milestone-1').getByLabel('check a document').setInputFiles(condition);
+  assert.equal(
+    await buyer.getByTestId('milestone-1').getByTestId('document-check').textContent(),
+    'matches its condition: EQUIPMENT LOAD at INMUN for MUN-HAM-0042',
+  );
   await screenshot(buyer, 'accept');
   await buyer.getByTestId('accept').click();
   await outcome(buyer.getByTestId('accept-panel'));
@@ -63,6 +87,11 @@ test('propose, accept and fund, submit and approve through the UI move exactly t
   await seller.getByTestId('milestone-1').getByRole('button', { name: 'Submit evidence' }).click();
   await outcome(seller.getByTestId('milestone-1'));
   await buyer.reload();
+  await buyer.getByTestId('milestone-1').getByLabel('check a document').setInputFiles(doc);
+  assert.equal(
+    await buyer.getByTestId('milestone-1').getByTestId('document-check').textContent(),
+    'matches its evidence',
+  );
   await buyer.getByTestId('milestone-1').getByRole('button', { name: 'Approve' }).click();
   await outcome(buyer.getByTestId('milestone-1'));
   await buyer.getByTestId('milestone-1').getByTestId('milestone-status').getByText('Released').waitFor();
@@ -77,6 +106,11 @@ test('propose, accept and fund, submit and approve through the UI move exactly t
   assert.equal(await chain.usd(chain.escrow), before.escrow + 300n * USD);
   const events = await buyer.getByTestId('event-row').evaluateAll((rows) => rows.map((r) => r.dataset.event));
   assert.deepEqual(events, [
-    'DealProposed', 'DealAccepted', 'DealFunded', 'MilestoneReleased', 'MilestoneSubmitted', 'MilestoneReleased',
+    'DealProposed',
+    'DealAccepted',
+    'DealFunded',
+    'MilestoneReleased',
+    'MilestoneSubmitted',
+    'MilestoneReleased',
   ]);
 });

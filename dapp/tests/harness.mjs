@@ -22,7 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const DAPP = join(here, '..');
 const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/milestone-escrow/target');
 const NODE_BIN = process.env.ESCROW_NODE || join(target, 'release/escrow-node');
-const ESCROW_BIN = process.env.ESCROW_BIN || join(target, 'debug/escrow');
+export const ESCROW_BIN = process.env.ESCROW_BIN || join(target, 'debug/escrow');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = process.env.DAPP_ARTIFACTS || join(DAPP, 'test-artifacts');
 const run = promisify(execFile);
@@ -80,19 +80,43 @@ export async function setUp() {
   };
   const escrow = (await cli('--json', '--suri', '//Alice', 'deploy', '--fee', '1%')).contract;
   const token = (
-    await cli('--json', '--suri', '//Alice', 'token', 'deploy', '--name', 'US Dollar', '--symbol', 'USD', '--decimals', '6')
+    await cli(
+      '--json',
+      '--suri',
+      '//Alice',
+      'token',
+      'deploy',
+      '--name',
+      'US Dollar',
+      '--symbol',
+      'USD',
+      '--decimals',
+      '6',
+    )
   ).contract;
   for (const who of ['Bob', 'Charlie', 'Dave']) {
     await cli('--suri', '//Alice', 'token', 'mint', '--token', token, '--to', `//${who}`, '1000000 USD');
   }
   const server = await serve({ dir: join(DAPP, 'dist'), config: { node: node.url, escrow, tokens: [token] } });
   const client = await DedotClient.legacy({ provider: new WsProvider(node.url), stalingDetectionTimeout: 0 });
-  const stablecoin = new Contract(client, JSON.parse(readFileSync(join(DAPP, 'src/generated/stablecoin.json'), 'utf8')), token);
+  const stablecoin = new Contract(
+    client,
+    JSON.parse(readFileSync(join(DAPP, 'src/generated/stablecoin.json'), 'utf8')),
+    token,
+  );
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     // Chromium's own background traffic is refused by a closed network: keep it off.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
@@ -154,10 +178,27 @@ export const FUTURE = {
  * Seeds a deal through the CLI: `seller` proposes to `buyer`; with `fund`, the buyer accepts
  * naming the proposal's terms hash and funds it all. Returns the deal id.
  */
-export async function seedDeal(chain, { seller = 'Charlie', buyer = 'Bob', total = '1000', split = '30,40,30', extra = [], fund = true } = {}) {
+export async function seedDeal(
+  chain,
+  { seller = 'Charlie', buyer = 'Bob', total = '1000', split = '30,40,30', extra = [], fund = true } = {},
+) {
   const proposed = await chain.cli(
-    '--json', '--suri', `//${seller}`, 'deal', 'propose', '--buyer', `//${buyer}`, '--total', total, '--split', split,
-    '--fund-by', FUTURE.fundBy, '--ship-by', FUTURE.shipBy.split(',').slice(0, split.split(',').length).join(','), ...extra,
+    '--json',
+    '--suri',
+    `//${seller}`,
+    'deal',
+    'propose',
+    '--buyer',
+    `//${buyer}`,
+    '--total',
+    total,
+    '--split',
+    split,
+    '--fund-by',
+    FUTURE.fundBy,
+    '--ship-by',
+    FUTURE.shipBy.split(',').slice(0, split.split(',').length).join(','),
+    ...extra,
   );
   const id = proposed.return;
   if (fund) {

@@ -11,7 +11,10 @@ test('amounts format and parse exactly, grouping thousands and trimming trailing
   assert.equal(formatAmount(0n, 6), '0');
   assert.equal(formatAmount(1n, 12), '0.000000000001');
   assert.equal(formatAmount(-2_400_000n, 6), '-2.4');
-  assert.equal(formatAmount(340_282_366_920_938_463_463_374_607_431_768_211_455n, 0), '340,282,366,920,938,463,463,374,607,431,768,211,455');
+  assert.equal(
+    formatAmount(340_282_366_920_938_463_463_374_607_431_768_211_455n, 0),
+    '340,282,366,920,938,463,463,374,607,431,768,211,455',
+  );
   assert.equal(parseAmount('1,234.5', 12), 1_234_500_000_000_000n);
   assert.equal(parseAmount(' 240 ', 12), 240_000_000_000_000n);
   assert.equal(parseAmount('0.000001', 6), 1n);
@@ -29,8 +32,12 @@ test('parse(format(x)) is x for any amount and number of decimals', () => {
 });
 
 test('a malformed amount is refused with what was wrong', () => {
-  assert.throws(() => parseAmount('12,5 USD', 6), { message: '"12,5 USD" is not an amount (digits, with an optional decimal point)' });
-  assert.throws(() => parseAmount('-1', 6), { message: '"-1" is not an amount (digits, with an optional decimal point)' });
+  assert.throws(() => parseAmount('12,5 USD', 6), {
+    message: '"12,5 USD" is not an amount (digits, with an optional decimal point)',
+  });
+  assert.throws(() => parseAmount('-1', 6), {
+    message: '"-1" is not an amount (digits, with an optional decimal point)',
+  });
   assert.throws(() => parseAmount('1.0000001', 6), { message: '"1.0000001" has 7 decimals; this asset has 6' });
 });
 
@@ -41,7 +48,10 @@ test('the split helper gives each milestone its share and the last one the round
   assert.deepEqual(splitTotal(20_000_000_000n, [100]), [20_000_000_000n]);
   for (let total = 0n; total < 500n; total += 7n) {
     const parts = splitTotal(total, [33, 33, 34]);
-    assert.equal(parts.reduce((a, b) => a + b, 0n), total);
+    assert.equal(
+      parts.reduce((a, b) => a + b, 0n),
+      total,
+    );
   }
   assert.throws(() => splitTotal(100n, [30, 40]), { message: 'split: the percentages sum to 70, not 100' });
   assert.throws(() => splitTotal(100n, [50, 50.5]), { message: 'split: whole, positive percentages, e.g. 30,40,30' });
@@ -55,7 +65,10 @@ const ME = 'seller';
 let block = 0;
 const event = (name, data, at = 0n) => ({ name, data: { dealId: 0n, ...data }, block: ++block, index: 0, at });
 const deal = (id, { advance = false, amounts = [300n, 400n, 300n], buyer = 'buyer' } = {}) => ({
-  view: { id, deal: { buyer: account(buyer), seller: account(ME), advance, total: amounts.reduce((a, b) => a + b, 0n) } },
+  view: {
+    id,
+    deal: { buyer: account(buyer), seller: account(ME), advance, total: amounts.reduce((a, b) => a + b, 0n) },
+  },
   milestones: amounts.map((amount, index) => ({ index, milestone: { amount } })),
 });
 const submitted = (index, reviewEnds = 10_000_000n) => event('MilestoneSubmitted', { index, reviewEnds });
@@ -68,7 +81,10 @@ const CASES = {
   'dispute-rate': [
     () => [deal(0n), [submitted(1), disputed(1), submitted(2), disputed(2)]],
     // 2 disputes of 9 submissions: under a quarter.
-    () => [deal(0n, { amounts: Array(9).fill(1n) }), [...Array(9).keys()].map((i) => submitted(i)).concat([disputed(0), disputed(1)])],
+    () => [
+      deal(0n, { amounts: Array(9).fill(1n) }),
+      [...Array(9).keys()].map((i) => submitted(i)).concat([disputed(0), disputed(1)]),
+    ],
   ],
   'repeated-extensions': [
     () => [deal(0n), [event('AmendmentAccepted', { index: 1 }), event('AmendmentAccepted', { index: 1 })]],
@@ -96,7 +112,10 @@ for (const [rule, [fires, below]] of Object.entries(CASES)) {
   test(`flag ${rule} fires on its history, with the events behind it, and not just below its threshold`, () => {
     const [d, events] = fires();
     const flags = flagsOf({ address: ME, deals: [d], events: new Map([[d.view.id, events]]) });
-    assert.deepEqual(flags.map((f) => f.rule), [rule]);
+    assert.deepEqual(
+      flags.map((f) => f.rule),
+      [rule],
+    );
     assert.ok(flags[0].events.length > 0 && flags[0].events.every((e) => events.includes(e)));
     const [d2, events2] = below();
     assert.deepEqual(flagsOf({ address: ME, deals: [d2], events: new Map([[d2.view.id, events2]]) }), []);
@@ -110,5 +129,8 @@ test('a flag says what it saw', () => {
   const [d2, events2] = CASES['dispute-rate'][0]();
   const [rate] = flagsOf({ address: ME, deals: [d2], events: new Map([[0n, events2]]) });
   assert.equal(rate.finding, 'buyer disputed 2 of 2 submitted milestones');
-  assert.deepEqual(rate.events.map((e) => e.name), ['MilestoneDisputed', 'MilestoneDisputed']);
+  assert.deepEqual(
+    rate.events.map((e) => e.name),
+    ['MilestoneDisputed', 'MilestoneDisputed'],
+  );
 });

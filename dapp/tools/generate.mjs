@@ -42,9 +42,7 @@ for (const crate of ['milestone_escrow', 'stablecoin']) {
 
 // The Error enum's variants, as the metadata names them, with their doc comments from source.
 const metadata = JSON.parse(readFileSync(join(out, 'milestone_escrow.json'), 'utf8'));
-const errorType = metadata.types.find(
-  (t) => t.type.path?.[0] === 'escrow_types' && t.type.path?.at(-1) === 'Error',
-);
+const errorType = metadata.types.find((t) => t.type.path?.[0] === 'escrow_types' && t.type.path?.at(-1) === 'Error');
 if (!errorType) die('the metadata has no escrow_types::Error');
 const variants = errorType.type.def.variant.variants.map((v) => v.name);
 

@@ -56,7 +56,10 @@ export function DashboardPage() {
   if (error) return <p class="error">{error}</p>;
   if (!deals) return <p>Loading the dashboard of {account.name}…</p>;
   const rows = figures(session, account.address, deals);
-  const clocks = deals.flatMap(clocksOf).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).slice(0, 10);
+  const clocks = deals
+    .flatMap(clocksOf)
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    .slice(0, 10);
   return (
     <div class="dashboard">
       <h2>Dashboard of {account.name}</h2>
@@ -64,17 +67,32 @@ export function DashboardPage() {
         <h3>Money per counterparty and asset</h3>
         <table data-testid="figures">
           <thead>
-            <tr><th>counterparty</th><th>asset</th><th>deals</th><th>locked</th><th>released (net of fee)</th><th>refunded</th></tr>
+            <tr>
+              <th>counterparty</th>
+              <th>asset</th>
+              <th>deals</th>
+              <th>locked</th>
+              <th>released (net of fee)</th>
+              <th>refunded</th>
+            </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
               <tr data-testid="figure-row" data-counterparty={r.counterparty} data-asset={r.asset.symbol}>
-                <td><Name address={r.counterparty} /></td>
+                <td>
+                  <Name address={r.counterparty} />
+                </td>
                 <td>{r.asset.symbol}</td>
                 <td>{r.deals}</td>
-                <td data-testid="locked"><Money amount={r.locked} asset={r.asset} /></td>
-                <td data-testid="released"><Money amount={r.released} asset={r.asset} /></td>
-                <td data-testid="refunded"><Money amount={r.refunded} asset={r.asset} /></td>
+                <td data-testid="locked">
+                  <Money amount={r.locked} asset={r.asset} />
+                </td>
+                <td data-testid="released">
+                  <Money amount={r.released} asset={r.asset} />
+                </td>
+                <td data-testid="refunded">
+                  <Money amount={r.refunded} asset={r.asset} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -88,8 +106,8 @@ export function DashboardPage() {
           <ul class="clocks" data-testid="next-clocks">
             {clocks.map((c) => (
               <li>
-                <a href={`#/deal/${c.deal}`}>deal {String(c.deal)}</a>: <strong>{c.label}</strong> <Countdown at={c.at} />{' '}
-                <span class="hint">{c.meaning}</span>
+                <a href={`#/deal/${c.deal}`}>deal {String(c.deal)}</a>: <strong>{c.label}</strong>{' '}
+                <Countdown at={c.at} /> <span class="hint">{c.meaning}</span>
               </li>
             ))}
           </ul>
@@ -98,7 +116,11 @@ export function DashboardPage() {
       <Claimable />
       <section>
         <h3>Flags</h3>
-        {events === undefined ? <p>Reading the deals' events…</p> : <Flags flags={flagsOf({ address: account.address, deals, events })} />}
+        {events === undefined ? (
+          <p>Reading the deals' events…</p>
+        ) : (
+          <Flags flags={flagsOf({ address: account.address, deals, events })} />
+        )}
         <details>
           <summary>The rules</summary>
           <dl>
@@ -121,8 +143,8 @@ function Flags({ flags }: { flags: Flag[] }) {
     <ul class="flags" data-testid="flags">
       {flags.map((f) => (
         <li data-testid="flag" data-rule={f.rule}>
-          <strong>{f.rule}</strong> in <a href={`#/deal/${f.deal}`}>deal {String(f.deal)}</a>: {f.finding}. <span class="hint">{RULES[f.rule]}</span>{' '}
-          events:{' '}
+          <strong>{f.rule}</strong> in <a href={`#/deal/${f.deal}`}>deal {String(f.deal)}</a>: {f.finding}.{' '}
+          <span class="hint">{RULES[f.rule]}</span> events:{' '}
           {f.events.map((e) => (
             <a class="event-link" href={`#/deal/${e.data.dealId}/event/${eventId(e)}`}>
               {e.name} #{e.block}{' '}
@@ -156,7 +178,8 @@ function Claimable() {
   if (!account || !amounts?.length) return null;
   const withdraw = (asset: AssetInfo) =>
     act('Withdraw: dry run', async () => {
-      const [message, args] = asset.key === 'native' ? ['withdraw', []] : ['withdrawTokens', [asset.key, account.address]];
+      const [message, args] =
+        asset.key === 'native' ? ['withdraw', []] : ['withdrawTokens', [asset.key, account.address]];
       const outcome = await call(session, account, session.escrow, message as string, args as unknown[]);
       return `Withdrawn in block #${outcome.block}`;
     });

@@ -15,7 +15,20 @@ import {
   rolesOf,
 } from '../deals';
 import { call, deposit, type Outcome } from '../tx';
-import { Countdown, formatTime, hashFile, hashText, Money, Name, StatusLine, useAction, useApp } from '../ui';
+import { summary } from '../condition';
+import {
+  Countdown,
+  DocumentHash,
+  formatTime,
+  hashFile,
+  hashTermsDocument,
+  hashText,
+  Money,
+  Name,
+  StatusLine,
+  useAction,
+  useApp,
+} from '../ui';
 import { AcceptPanel, Terms } from './terms';
 
 const AssetCtx = createContext<AssetInfo>(undefined as never);
@@ -44,41 +57,48 @@ export function DealPage({ id, focus }: { id: bigint; focus?: string }) {
   const clocks = clocksOf(deal);
   return (
     <AssetCtx.Provider value={asset}>
-    <div class="deal" data-testid="deal-page">
-      <h2>
-        Deal {String(id)} <span class={`badge ${deal.view.deal.status}`} data-testid="deal-status">{deal.view.deal.status}</span>
-      </h2>
-      <Figures deal={deal} asset={asset} />
-      <AcceptPanel deal={deal} asset={asset} />
-      <DealActions deal={deal} asset={asset} />
-      <section>
-        <h3>Clocks</h3>
-        {clocks.length === 0 ? (
-          <p>No clock is running.</p>
-        ) : (
-          <ul class="clocks">
-            {clocks.map((c) => (
-              <li data-testid="clock">
-                <strong>{c.label}</strong> <Countdown at={c.at} /> <span class="hint">{c.meaning}</span>
-              </li>
+      <div class="deal" data-testid="deal-page">
+        <h2>
+          Deal {String(id)}{' '}
+          <span class={`badge ${deal.view.deal.status}`} data-testid="deal-status">
+            {deal.view.deal.status}
+          </span>
+        </h2>
+        <Figures deal={deal} asset={asset} />
+        <AcceptPanel deal={deal} asset={asset} />
+        <DealActions deal={deal} asset={asset} />
+        <section>
+          <h3>Clocks</h3>
+          {clocks.length === 0 ? (
+            <p>No clock is running.</p>
+          ) : (
+            <ul class="clocks">
+              {clocks.map((c) => (
+                <li data-testid="clock">
+                  <strong>{c.label}</strong> <Countdown at={c.at} /> <span class="hint">{c.meaning}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section>
+          <h3>Milestones</h3>
+          <ol class="timeline">
+            {deal.milestones.map((m) => (
+              <MilestoneCard deal={deal} m={m} asset={asset} />
             ))}
-          </ul>
-        )}
-      </section>
-      <section>
-        <h3>Milestones</h3>
-        <ol class="timeline">
-          {deal.milestones.map((m) => (
-            <MilestoneCard deal={deal} m={m} asset={asset} />
-          ))}
-        </ol>
-      </section>
-      <Terms deal={deal} asset={asset} />
-      <section>
-        <h3>Events</h3>
-        {events === undefined ? <p>Reading the deal's events…</p> : <EventTable events={events} asset={asset} focus={focus} />}
-      </section>
-    </div>
+          </ol>
+        </section>
+        <Terms deal={deal} asset={asset} />
+        <section>
+          <h3>Events</h3>
+          {events === undefined ? (
+            <p>Reading the deal's events…</p>
+          ) : (
+            <EventTable events={events} asset={asset} focus={focus} />
+          )}
+        </section>
+      </div>
     </AssetCtx.Provider>
   );
 }
@@ -113,11 +133,15 @@ function MilestoneCard({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneView;
     <li class={`milestone ${ms.status}`} data-testid={`milestone-${m.index}`}>
       <h4>
         Milestone {m.index}: <Money amount={ms.amount} asset={asset} />{' '}
-        <span class={`badge ${ms.status}`} data-testid="milestone-status">{ms.status}</span>
+        <span class={`badge ${ms.status}`} data-testid="milestone-status">
+          {ms.status}
+        </span>
       </h4>
       <dl>
         <dt>condition (terms hash)</dt>
-        <dd class="hash">{ms.termsHash}</dd>
+        <dd>
+          <DocumentHash hash={ms.termsHash} />
+        </dd>
         <dt>ship-by</dt>
         <dd>
           <Countdown at={ms.shipBy} />
@@ -186,14 +210,53 @@ function MilestoneCard({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneView;
           <>
             <dt>outcome</dt>
             <dd data-testid="milestone-outcome">
-              seller <Money amount={ms.outcome.toSeller} asset={asset} />, fee <Money amount={ms.outcome.fee} asset={asset} />, buyer{' '}
-              <Money amount={ms.outcome.toBuyer} asset={asset} />
+              seller <Money amount={ms.outcome.toSeller} asset={asset} />, fee{' '}
+              <Money amount={ms.outcome.fee} asset={asset} />, buyer <Money amount={ms.outcome.toBuyer} asset={asset} />
             </dd>
           </>
         )}
       </dl>
+      <CheckDocument m={m} />
       <MilestoneActions deal={deal} m={m} asset={asset} />
     </li>
+  );
+}
+
+/** Checks a document received off chain (a condition, an evidence file) against the milestone's
+ * hashes, in the browser. */
+function CheckDocument({ m }: { m: MilestoneView }) {
+  const [result, setResult] = useState<{ ok: boolean; text: string }>();
+  const check = async (e: Event) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (!file) return setResult(undefined);
+    const { hash, condition } = await hashTermsDocument(file);
+    const raw = await hashFile(file);
+    const ms = m.milestone;
+    if (hash === ms.termsHash) {
+      setResult({
+        ok: true,
+        text: condition ? `matches its condition: ${summary(condition)}` : 'matches its terms document',
+      });
+    } else if (raw === ms.evidenceHash) {
+      setResult({ ok: true, text: 'matches its evidence' });
+    } else {
+      setResult({
+        ok: false,
+        text: `matches neither its terms (${ms.termsHash.slice(0, 10)}…) nor its evidence: this document hashes to ${hash.slice(0, 10)}…`,
+      });
+    }
+  };
+  return (
+    <div class="check">
+      <label>
+        check a document against this milestone <input type="file" aria-label="check a document" onChange={check} />
+      </label>
+      {result && (
+        <p class={result.ok ? 'ok' : 'error'} data-testid="document-check">
+          {result.text}
+        </p>
+      )}
+    </div>
   );
 }
 
@@ -223,7 +286,17 @@ function Actions({ specs }: { specs: (Spec & { run?: Run })[] }) {
   );
 }
 
-function ActionRow({ spec, act, busy, run }: { spec: Spec; act: ReturnType<typeof useAction>[1]; busy: boolean; run?: Run }) {
+function ActionRow({
+  spec,
+  act,
+  busy,
+  run,
+}: {
+  spec: Spec;
+  act: ReturnType<typeof useAction>[1];
+  busy: boolean;
+  run?: Run;
+}) {
   const { session, account } = useApp();
   const asset = useAsset();
   const [input, setInput] = useState(spec.prefill ?? '');
@@ -239,7 +312,11 @@ function ActionRow({ spec, act, busy, run }: { spec: Spec; act: ReturnType<typeo
     <div class="action" data-testid={`action-${spec.message}`}>
       {spec.input === 'evidence' && (
         <>
-          <input type="file" aria-label="evidence document" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])} />
+          <input
+            type="file"
+            aria-label="evidence document"
+            onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0])}
+          />
           <span class="hint">or</span>
         </>
       )}
@@ -295,31 +372,71 @@ function MilestoneActions({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneVi
   const specs: Spec[] = [];
   if (open) {
     specs.push(
-      { message: 'submit', label: 'Submit evidence', roles: ['seller'], input: 'evidence', args: (e) => [id, i, hexOrHash(e, 'evidence')] },
+      {
+        message: 'submit',
+        label: 'Submit evidence',
+        roles: ['seller'],
+        input: 'evidence',
+        args: (e) => [id, i, hexOrHash(e, 'evidence')],
+      },
       { message: 'approve', label: 'Approve', roles: ['buyer'], args: () => [id, i] },
       { message: 'attest', label: 'Attest', roles: ['oracle'], args: () => [id, i] },
-      { message: 'dispute', label: 'Dispute', roles: ['buyer', 'seller'], input: 'reason', args: async (r) => [id, i, await hashText(r)] },
-      { message: 'proposeAmendment', label: 'Propose a new ship-by', roles: ['buyer', 'seller'], input: 'shipBy', args: (t) => [id, i, parseTime(t)] },
+      {
+        message: 'dispute',
+        label: 'Dispute',
+        roles: ['buyer', 'seller'],
+        input: 'reason',
+        args: async (r) => [id, i, await hashText(r)],
+      },
+      {
+        message: 'proposeAmendment',
+        label: 'Propose a new ship-by',
+        roles: ['buyer', 'seller'],
+        input: 'shipBy',
+        args: (t) => [id, i, parseTime(t)],
+      },
     );
   }
   if (active && m.milestone.amendment) {
     const t = m.milestone.amendment.newShipBy;
     specs.push(
-      { message: 'acceptAmendment', label: 'Accept the new ship-by', roles: ['buyer', 'seller'], args: () => [id, i, t] },
-      { message: 'withdrawAmendment', label: 'Withdraw the amendment', roles: ['buyer', 'seller'], args: () => [id, i] },
+      {
+        message: 'acceptAmendment',
+        label: 'Accept the new ship-by',
+        roles: ['buyer', 'seller'],
+        args: () => [id, i, t],
+      },
+      {
+        message: 'withdrawAmendment',
+        label: 'Withdraw the amendment',
+        roles: ['buyer', 'seller'],
+        args: () => [id, i],
+      },
     );
   }
   if (active && status === 'Disputed') {
     const offer = m.milestone.dispute?.offer;
     specs.push(
-      { message: 'offerSettlement', label: 'Offer a settlement', roles: ['buyer', 'seller'], input: 'sellerAmount', args: (s) => [id, i, amount(s)] },
+      {
+        message: 'offerSettlement',
+        label: 'Offer a settlement',
+        roles: ['buyer', 'seller'],
+        input: 'sellerAmount',
+        args: (s) => [id, i, amount(s)],
+      },
       {
         message: 'acceptSettlement',
         label: 'Accept the offer',
         roles: ['buyer', 'seller'],
         args: () => [id, i, offer?.sellerAmount ?? 0n],
       },
-      { message: 'resolveDispute', label: 'Rule: seller gets', roles: ['arbiter'], input: 'sellerAmount', args: (s) => [id, i, amount(s)] },
+      {
+        message: 'resolveDispute',
+        label: 'Rule: seller gets',
+        roles: ['arbiter'],
+        input: 'sellerAmount',
+        args: (s) => [id, i, amount(s)],
+      },
     );
   }
   if (active && status !== 'Released' && status !== 'Refunded' && status !== 'Resolved') {
@@ -358,10 +475,21 @@ function DealActions({ deal, asset }: { deal: LoadedDeal; asset: AssetInfo }) {
         { message: 'withdrawCancel', label: 'Withdraw the cancellation', roles: ['buyer', 'seller'], args: () => [id] },
       );
     } else {
-      specs.push({ message: 'proposeCancel', label: 'Propose to cancel', roles: ['buyer', 'seller'], args: () => [id] });
+      specs.push({
+        message: 'proposeCancel',
+        label: 'Propose to cancel',
+        roles: ['buyer', 'seller'],
+        args: () => [id],
+      });
     }
     specs.push(
-      { message: 'assign', label: 'Assign payouts from milestone', roles: ['seller'], input: 'to', args: (to) => assignArgs(id, to) },
+      {
+        message: 'assign',
+        label: 'Assign payouts from milestone',
+        roles: ['seller'],
+        input: 'to',
+        args: (to) => assignArgs(id, to),
+      },
       { message: 'settleDue', label: 'Apply every passed clock', roles: 'anyone', args: () => [id] },
     );
   }
@@ -383,7 +511,8 @@ function DealActions({ deal, asset }: { deal: LoadedDeal; asset: AssetInfo }) {
 /** `assign` takes "INDEX ADDRESS" (from which milestone on, to whom). */
 function assignArgs(id: bigint, input: string): unknown[] {
   const [from, to] = input.trim().split(/\s+/);
-  if (!/^\d+$/.test(from ?? '') || !to) throw new Error('assign: give the first milestone to assign and the address, e.g. "1 5Grw…"');
+  if (!/^\d+$/.test(from ?? '') || !to)
+    throw new Error('assign: give the first milestone to assign and the address, e.g. "1 5Grw…"');
   return [id, Number(from), to];
 }
 
@@ -400,7 +529,12 @@ function EventTable({ events, asset, focus }: { events: DealEvent[]; asset: Asse
       </thead>
       <tbody>
         {events.map((e) => (
-          <tr id={`ev-${eventId(e)}`} class={focus === eventId(e) ? 'focused' : ''} data-testid="event-row" data-event={e.name}>
+          <tr
+            id={`ev-${eventId(e)}`}
+            class={focus === eventId(e) ? 'focused' : ''}
+            data-testid="event-row"
+            data-event={e.name}
+          >
             <td>#{e.block}</td>
             <td>{formatTime(e.at)}</td>
             <td>{e.name}</td>

@@ -38,7 +38,11 @@ export function DealsPage() {
       <div class="filters">
         <label>
           role{' '}
-          <select aria-label="role" value={role} onChange={(e) => setRole((e.target as HTMLSelectElement).value as Role)}>
+          <select
+            aria-label="role"
+            value={role}
+            onChange={(e) => setRole((e.target as HTMLSelectElement).value as Role)}
+          >
             <option value="">any</option>
             {(['seller', 'buyer', 'funder', 'oracle', 'arbiter', 'payee'] as const).map((r) => (
               <option value={r}>{r}</option>
@@ -54,12 +58,22 @@ export function DealsPage() {
             ))}
           </select>
         </label>{' '}
-        <span data-testid="deal-count">{shown.length} of {deals.length} deals</span>
+        <span data-testid="deal-count">
+          {shown.length} of {deals.length} deals
+        </span>
       </div>
       <table class="deals" data-testid="deal-list">
         <thead>
           <tr>
-            <th>deal</th><th>your role</th><th>counterparty</th><th>status</th><th>total</th><th>locked</th><th>released</th><th>refunded</th><th>milestones settled</th>
+            <th>deal</th>
+            <th>your role</th>
+            <th>counterparty</th>
+            <th>status</th>
+            <th>total</th>
+            <th>locked</th>
+            <th>released</th>
+            <th>refunded</th>
+            <th>milestones settled</th>
           </tr>
         </thead>
         <tbody>
@@ -70,15 +84,31 @@ export function DealsPage() {
             const other = seller === me ? v.deal.buyer : v.deal.seller;
             return (
               <tr data-testid="deal-row" data-deal={String(v.id)}>
-                <td><a href={`#/deal/${v.id}`}>#{String(v.id)}</a></td>
+                <td>
+                  <a href={`#/deal/${v.id}`}>#{String(v.id)}</a>
+                </td>
                 <td>{rolesOf(d, me).join(', ')}</td>
-                <td><Name address={other} /></td>
-                <td><span class={`badge ${v.deal.status}`}>{v.deal.status}</span></td>
-                <td><Money amount={v.deal.total} asset={asset} /></td>
-                <td><Money amount={v.locked} asset={asset} /></td>
-                <td><Money amount={v.deal.released} asset={asset} /></td>
-                <td><Money amount={v.deal.refunded} asset={asset} /></td>
-                <td>{v.deal.settledCount} / {v.deal.milestoneCount}</td>
+                <td>
+                  <Name address={other} />
+                </td>
+                <td>
+                  <span class={`badge ${v.deal.status}`}>{v.deal.status}</span>
+                </td>
+                <td>
+                  <Money amount={v.deal.total} asset={asset} />
+                </td>
+                <td>
+                  <Money amount={v.locked} asset={asset} />
+                </td>
+                <td>
+                  <Money amount={v.deal.released} asset={asset} />
+                </td>
+                <td>
+                  <Money amount={v.deal.refunded} asset={asset} />
+                </td>
+                <td>
+                  {v.deal.settledCount} / {v.deal.milestoneCount}
+                </td>
               </tr>
             );
           })}

@@ -6,10 +6,10 @@ import { type AssetInfo, formatMoney, parseAmount } from '../chain';
 import { splitTotal } from '../money';
 import type { EscrowTypesDealTermsLike, EscrowTypesReleaseRule } from '../generated/milestone-escrow';
 import { call, dryRun, Refusal } from '../tx';
-import { hashFile, type Status, StatusLine, useAction, useApp } from '../ui';
+import { summary } from '../condition';
+import { hashFile, hashTermsDocument, NO_DOCUMENT, type Status, StatusLine, useAction, useApp } from '../ui';
 
 const DAY = 86_400_000;
-const NO_DOCUMENT = `0x${'00'.repeat(32)}` as const;
 
 function localInput(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16);
@@ -44,6 +44,7 @@ export function ProposePage() {
     fallbackPercent: '50',
   });
   const [docs, setDocs] = useState<Record<string, `0x${string}`>>({});
+  const [conditions, setConditions] = useState<Record<string, string>>({});
   const [review, setReview] = useState<{ terms: EscrowTypesDealTermsLike; hash: string; amounts: bigint[] }>();
   const [checked, setChecked] = useState<Status>({ state: 'idle' });
   const [status, act] = useAction();
@@ -66,7 +67,12 @@ export function ProposePage() {
     if (/^[1-9A-HJ-NP-Za-km-z]{46,48}$/.test(t)) return t;
     throw new Error(`${what}: "${text}" is neither an address nor a known account's name`);
   };
-  const list = (text: string, what: string) => text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => resolve(s, what));
+  const list = (text: string, what: string) =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => resolve(s, what));
 
   const build = (): { terms: EscrowTypesDealTermsLike; amounts: bigint[] } => {
     const other = resolve(f.counterparty, 'counterparty');
@@ -105,7 +111,11 @@ export function ProposePage() {
       setReview({ terms, hash, amounts });
       setChecked({ state: 'idle' });
     } catch (e) {
-      setChecked(e instanceof Refusal ? { state: 'refused', refusal: e } : { state: 'failed', message: e instanceof Error ? e.message : String(e) });
+      setChecked(
+        e instanceof Refusal
+          ? { state: 'refused', refusal: e }
+          : { state: 'failed', message: e instanceof Error ? e.message : String(e) },
+      );
     }
   };
   const onPropose = () =>
@@ -118,12 +128,21 @@ export function ProposePage() {
   const onDoc = (key: string) => async (e: Event) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     setReview(undefined);
-    if (file) setDocs({ ...docs, [key]: await hashFile(file) });
+    if (!file) return;
+    if (key === 'agreement') return setDocs({ ...docs, [key]: await hashFile(file) });
+    const { hash, condition } = await hashTermsDocument(file);
+    setDocs({ ...docs, [key]: hash });
+    setConditions({ ...conditions, [key]: condition ? summary(condition) : '' });
   };
   const text = (key: keyof typeof f, label: string, placeholder = '') => (
     <label>
       {label}
-      <input aria-label={label} placeholder={placeholder} value={f[key] as string} onInput={(e) => set({ [key]: (e.target as HTMLInputElement).value })} />
+      <input
+        aria-label={label}
+        placeholder={placeholder}
+        value={f[key] as string}
+        onInput={(e) => set({ [key]: (e.target as HTMLInputElement).value })}
+      />
     </label>
   );
 
@@ -134,7 +153,11 @@ export function ProposePage() {
         <legend>Parties and money</legend>
         <label>
           I am the{' '}
-          <select aria-label="my role" value={f.role} onChange={(e) => set({ role: (e.target as HTMLSelectElement).value as 'seller' })}>
+          <select
+            aria-label="my role"
+            value={f.role}
+            onChange={(e) => set({ role: (e.target as HTMLSelectElement).value as 'seller' })}
+          >
             <option value="seller">seller (exporter)</option>
             <option value="buyer">buyer (importer)</option>
           </select>
@@ -142,7 +165,11 @@ export function ProposePage() {
         {text('counterparty', 'counterparty', 'address, or a known name such as Bob')}
         <label>
           asset{' '}
-          <select aria-label="asset" value={f.asset} onChange={(e) => set({ asset: (e.target as HTMLSelectElement).value })}>
+          <select
+            aria-label="asset"
+            value={f.asset}
+            onChange={(e) => set({ asset: (e.target as HTMLSelectElement).value })}
+          >
             {assets.map((a) => (
               <option value={a.key}>{a.symbol}</option>
             ))}
@@ -163,12 +190,22 @@ export function ProposePage() {
           </button>
         ))}
         <label>
-          <input type="checkbox" aria-label="advance" checked={f.advance} onChange={(e) => set({ advance: (e.target as HTMLInputElement).checked })} /> milestone 0 is an
-          advance, paid when funded
+          <input
+            type="checkbox"
+            aria-label="advance"
+            checked={f.advance}
+            onChange={(e) => set({ advance: (e.target as HTMLInputElement).checked })}
+          />{' '}
+          milestone 0 is an advance, paid when funded
         </label>
         <table>
           <thead>
-            <tr><th>milestone</th><th>share</th><th>ship-by (UTC)</th><th>condition document</th></tr>
+            <tr>
+              <th>milestone</th>
+              <th>share</th>
+              <th>ship-by (UTC)</th>
+              <th>condition document</th>
+            </tr>
           </thead>
           <tbody>
             {percents.map((p, i) => (
@@ -180,12 +217,20 @@ export function ProposePage() {
                     type="datetime-local"
                     aria-label={`ship-by ${i}`}
                     value={f.shipBy[i]}
-                    onInput={(e) => set({ shipBy: f.shipBy.map((s, j) => (j === i ? (e.target as HTMLInputElement).value : s)) })}
+                    onInput={(e) =>
+                      set({ shipBy: f.shipBy.map((s, j) => (j === i ? (e.target as HTMLInputElement).value : s)) })
+                    }
                   />
                 </td>
                 <td>
                   <input type="file" aria-label={`document ${i}`} onChange={onDoc(`m${i}`)} />
                   <code>{docs[`m${i}`]?.slice(0, 18) ?? 'none'}</code>
+                  {conditions[`m${i}`] && (
+                    <span class="hint" data-testid={`condition-${i}`}>
+                      {' '}
+                      oracle condition: {conditions[`m${i}`]}
+                    </span>
+                  )}
                 </td>
               </tr>
             ))}
@@ -193,7 +238,12 @@ export function ProposePage() {
         </table>
         <label>
           funding deadline (UTC)
-          <input type="datetime-local" aria-label="funding deadline" value={f.fundBy} onInput={(e) => set({ fundBy: (e.target as HTMLInputElement).value })} />
+          <input
+            type="datetime-local"
+            aria-label="funding deadline"
+            value={f.fundBy}
+            onInput={(e) => set({ fundBy: (e.target as HTMLInputElement).value })}
+          />
         </label>
         <label>
           agreement document <input type="file" aria-label="agreement document" onChange={onDoc('agreement')} />
@@ -204,7 +254,11 @@ export function ProposePage() {
         <legend>Release and disputes</legend>
         <label>
           release rule{' '}
-          <select aria-label="release rule" value={f.rule} onChange={(e) => set({ rule: (e.target as HTMLSelectElement).value as EscrowTypesReleaseRule })}>
+          <select
+            aria-label="release rule"
+            value={f.rule}
+            onChange={(e) => set({ rule: (e.target as HTMLSelectElement).value as EscrowTypesReleaseRule })}
+          >
             <option value="Buyer">the buyer approves</option>
             <option value="BuyerOrOracles">the buyer approves, or the oracles attest</option>
             <option value="Oracles">the oracles attest</option>
@@ -232,7 +286,8 @@ export function ProposePage() {
             ))}
           </ul>
           <p>
-            Terms hash: <code data-testid="propose-hash">{review.hash}</code>. The counterparty accepts by naming this hash.
+            Terms hash: <code data-testid="propose-hash">{review.hash}</code>. The counterparty accepts by naming this
+            hash.
           </p>
           <button data-testid="propose" onClick={onPropose} disabled={status.state === 'busy'}>
             Propose (sign)

@@ -6,7 +6,7 @@ import { addressOf, type AssetInfo, formatAmount } from '../chain';
 import type { LoadedDeal } from '../deals';
 import type { EscrowTypesDealTermsLike } from '../generated/milestone-escrow';
 import { call, deposit } from '../tx';
-import { Countdown, Money, Name, StatusLine, useAction, useApp } from '../ui';
+import { Countdown, DocumentHash, Money, Name, StatusLine, useAction, useApp } from '../ui';
 
 export function windowText(ms: bigint): string {
   const hours = Number(ms) / 3_600_000;
@@ -25,23 +25,33 @@ export function Terms({ deal, asset }: { deal: LoadedDeal; asset: AssetInfo }) {
       <h3>Terms</h3>
       <dl>
         <dt>seller (exporter)</dt>
-        <dd data-testid="term-seller"><Name address={d.seller} /></dd>
+        <dd data-testid="term-seller">
+          <Name address={d.seller} />
+        </dd>
         <dt>buyer (importer)</dt>
-        <dd data-testid="term-buyer"><Name address={d.buyer} /></dd>
+        <dd data-testid="term-buyer">
+          <Name address={d.buyer} />
+        </dd>
         <dt>proposed by</dt>
         <dd>the {d.proposer.toLowerCase()}</dd>
         <dt>funder</dt>
         <dd>{d.funder ? <Name address={d.funder} /> : 'the buyer'}</dd>
         <dt>asset</dt>
-        <dd data-testid="term-asset">{asset.key === 'native' ? `${asset.symbol} (the chain's token)` : `${asset.symbol} (PSP22 ${asset.key})`}</dd>
+        <dd data-testid="term-asset">
+          {asset.key === 'native' ? `${asset.symbol} (the chain's token)` : `${asset.symbol} (PSP22 ${asset.key})`}
+        </dd>
         <dt>total</dt>
-        <dd data-testid="term-total"><Money amount={d.total} asset={asset} /></dd>
+        <dd data-testid="term-total">
+          <Money amount={d.total} asset={asset} />
+        </dd>
         <dt>platform fee</dt>
         <dd>{feeBps === undefined ? '…' : `${feeBps / 100}% of each payout to the seller`}</dd>
         <dt>advance</dt>
         <dd>{d.advance ? 'milestone 0 is paid to the seller as soon as it is funded' : 'none'}</dd>
         <dt>funding deadline</dt>
-        <dd><Countdown at={d.fundBy} /></dd>
+        <dd>
+          <Countdown at={d.fundBy} />
+        </dd>
         <dt>release rule</dt>
         <dd data-testid="term-rule">{RULE_TEXT[d.releaseRule]}</dd>
         <dt>oracles</dt>
@@ -65,22 +75,38 @@ export function Terms({ deal, asset }: { deal: LoadedDeal; asset: AssetInfo }) {
         <dt>fallback split</dt>
         <dd>{d.fallbackSellerBps / 100}% to the seller if nobody settles or rules in time</dd>
         <dt>agreement document</dt>
-        <dd class="hash">{d.agreementHash}</dd>
+        <dd>
+          <DocumentHash hash={d.agreementHash} />
+        </dd>
         <dt>terms hash</dt>
-        <dd class="hash" data-testid="term-hash">{d.termsHash}</dd>
+        <dd class="hash" data-testid="term-hash">
+          {d.termsHash}
+        </dd>
       </dl>
       <table class="milestone-terms">
         <thead>
-          <tr><th>milestone</th><th>amount</th><th>share</th><th>ship-by</th><th>condition document</th></tr>
+          <tr>
+            <th>milestone</th>
+            <th>amount</th>
+            <th>share</th>
+            <th>ship-by</th>
+            <th>condition document</th>
+          </tr>
         </thead>
         <tbody>
           {deal.milestones.map((m) => (
             <tr data-testid="milestone-term">
               <td>{m.index}</td>
-              <td><Money amount={m.milestone.amount} asset={asset} /></td>
+              <td>
+                <Money amount={m.milestone.amount} asset={asset} />
+              </td>
               <td>{formatAmount((m.milestone.amount * 10_000n) / d.total, 2)}%</td>
-              <td><Countdown at={m.milestone.shipBy} /></td>
-              <td class="hash">{m.milestone.termsHash}</td>
+              <td>
+                <Countdown at={m.milestone.shipBy} />
+              </td>
+              <td>
+                <DocumentHash hash={m.milestone.termsHash} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -113,7 +139,11 @@ export function termsOf({ view, milestones }: LoadedDeal): EscrowTypesDealTermsL
     funder: d.funder && addressOf(d.funder),
     fundBy: d.fundBy,
     asset: d.asset.type === 'Native' ? { type: 'Native' } : { type: 'Psp22', value: addressOf(d.asset.value) },
-    milestones: milestones.map((m) => ({ amount: m.milestone.amount, termsHash: m.milestone.termsHash, shipBy: m.milestone.shipBy })),
+    milestones: milestones.map((m) => ({
+      amount: m.milestone.amount,
+      termsHash: m.milestone.termsHash,
+      shipBy: m.milestone.shipBy,
+    })),
   };
 }
 
@@ -132,7 +162,12 @@ export function AcceptPanel({ deal, asset }: { deal: LoadedDeal; asset: AssetInf
   }, [open, deal]);
   if (!account) return null;
   // After an acceptance the deal is no longer proposed: its outcome stays in view.
-  if (!open) return status.state === 'idle' ? null : <section class="accept" data-testid="accept-panel"><StatusLine status={status} /></section>;
+  if (!open)
+    return status.state === 'idle' ? null : (
+      <section class="accept" data-testid="accept-panel">
+        <StatusLine status={status} />
+      </section>
+    );
   const matches = shownHash === d.termsHash;
   const buyer = role === 'Buyer';
   const accept = () =>
@@ -152,12 +187,21 @@ export function AcceptPanel({ deal, asset }: { deal: LoadedDeal; asset: AssetInf
       <p>
         Read every term below. Accepting signs the hash of exactly these terms:{' '}
         <code data-testid="accept-hash">{shownHash ?? '…'}</code>{' '}
-        {shownHash && (matches ? <span class="ok">(matches the proposal)</span> : <span class="error">(does NOT match the proposal: do not accept)</span>)}
+        {shownHash &&
+          (matches ? (
+            <span class="ok">(matches the proposal)</span>
+          ) : (
+            <span class="error">(does NOT match the proposal: do not accept)</span>
+          ))}
       </p>
       {buyer && (
         <label>
-          <input type="checkbox" checked={fundAll} onChange={(e) => setFundAll((e.target as HTMLInputElement).checked)} /> fund it all now
-          (<Money amount={d.total} asset={asset} />
+          <input
+            type="checkbox"
+            checked={fundAll}
+            onChange={(e) => setFundAll((e.target as HTMLInputElement).checked)}
+          />{' '}
+          fund it all now (<Money amount={d.total} asset={asset} />
           {asset.key !== 'native' && ', with the token approval for exactly that amount: three signatures'})
         </label>
       )}
