@@ -187,3 +187,8 @@ export function rolesOf(deal: LoadedDeal, address: string): Role[] {
   if (!roles.length) roles.push('observer');
   return roles;
 }
+
+/** The oracles whose bit is set in a milestone's `attestations` (bit `i`: oracle `i`). */
+export function attestedBy<T>(attestations: number, oracles: T[]): T[] {
+  return oracles.filter((_, i) => (attestations >> i) & 1);
+}

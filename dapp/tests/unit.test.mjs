@@ -1,8 +1,10 @@
 // The dApp's pure rules, without a chain or a browser: amounts (exact parse and format, the
-// split helper) and every flag rule, each at its threshold and just below it. Runs on the
+// split helper), every flag rule, each at its threshold and just below it, a deal's clocks and
+// its attestations. Runs on the
 // JavaScript `tsc -p tsconfig.unit.json` emits (npm run build).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { attestedBy, clocksOf } from '../.unit-build/deals.js';
 import { flagsOf } from '../.unit-build/flags.js';
 import { formatAmount, parseAmount, splitTotal } from '../.unit-build/money.js';
 
@@ -133,4 +135,53 @@ test('a flag says what it saw', () => {
     rate.events.map((e) => e.name),
     ['MilestoneDisputed', 'MilestoneDisputed'],
   );
+});
+
+// --- clocks and attestations of a deal's records.
+const record = (status, milestones, extra = {}) => ({
+  view: { id: 7n, deal: { status, fundBy: 100n, total: 30n, deposited: 30n, fundingClosed: false, ...extra } },
+  milestones: milestones.map(([status, more], index) => ({
+    index,
+    milestone: { status, shipBy: 1000n + BigInt(index) },
+    ...more,
+  })),
+});
+
+test("a deal's running clocks are its funding deadline, ship-bys, review and arbitration ends, soonest first", () => {
+  const labels = (d) => clocksOf(d).map((c) => `${c.label} @${c.at}`);
+  assert.deepEqual(labels(record('Proposed', [['Pending', {}]])), ['proposal expires (funding deadline) @100']);
+  assert.deepEqual(
+    labels(
+      record(
+        'Active',
+        [
+          ['Released', {}],
+          ['Submitted', { reviewEnds: 500n }],
+          ['Disputed', { arbitrationEnds: 2000n }],
+          ['Pending', {}],
+        ],
+        { deposited: 20n },
+      ),
+    ),
+    [
+      'funding deadline @100',
+      'milestone 1 review ends @500',
+      'milestone 3 ship-by @1003',
+      'milestone 2 arbitration ends @2000',
+    ],
+  );
+  assert.deepEqual(labels(record('Active', [['Pending', {}]], { deposited: 20n, fundingClosed: true })), [
+    'milestone 0 ship-by @1000',
+  ]);
+  for (const status of ['Closed', 'Cancelled', 'Withdrawn']) {
+    assert.deepEqual(labels(record(status, [['Pending', {}]])), [], status);
+  }
+});
+
+test('attestations are a bitmask over the deal’s oracles', () => {
+  const oracles = ['Ferdie', 'Eve', 'Inspector'];
+  assert.deepEqual(attestedBy(0, oracles), []);
+  assert.deepEqual(attestedBy(0b011, oracles), ['Ferdie', 'Eve']);
+  assert.deepEqual(attestedBy(0b100, oracles), ['Inspector']);
+  assert.deepEqual(attestedBy(0b111, oracles), oracles);
 });

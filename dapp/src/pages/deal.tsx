@@ -4,6 +4,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { assetOf, formatAmount, parseAmount, type AssetInfo } from '../chain';
 import {
+  attestedBy,
   clocksOf,
   dealEvents,
   type DealEvent,
@@ -129,6 +130,7 @@ function Figures({ deal, asset }: { deal: LoadedDeal; asset: AssetInfo }) {
 
 function MilestoneCard({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneView; asset: AssetInfo }) {
   const ms = m.milestone;
+  const settled = ms.status === 'Released' || ms.status === 'Refunded' || ms.status === 'Resolved';
   return (
     <li class={`milestone ${ms.status}`} data-testid={`milestone-${m.index}`}>
       <h4>
@@ -143,9 +145,7 @@ function MilestoneCard({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneView;
           <DocumentHash hash={ms.termsHash} />
         </dd>
         <dt>ship-by</dt>
-        <dd>
-          <Countdown at={ms.shipBy} />
-        </dd>
+        <dd>{settled ? formatTime(ms.shipBy) : <Countdown at={ms.shipBy} />}</dd>
         <dt>funded</dt>
         <dd>
           <Money amount={m.covered} asset={asset} /> of <Money amount={ms.amount} asset={asset} />
@@ -163,8 +163,14 @@ function MilestoneCard({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneView;
         {deal.view.deal.oracles.length > 0 && (
           <>
             <dt>attestations</dt>
-            <dd>
-              {ms.attestations} of {deal.view.deal.oracleThreshold} needed
+            <dd data-testid="attestations">
+              {attestedBy(ms.attestations, deal.view.deal.oracles).length} of {deal.view.deal.oracleThreshold} needed
+              {attestedBy(ms.attestations, deal.view.deal.oracles).map((o, n) => (
+                <>
+                  {n === 0 ? ': ' : ', '}
+                  <Name address={o} />
+                </>
+              ))}
             </dd>
           </>
         )}

@@ -6,7 +6,7 @@ import { addressOf, type AssetInfo, formatAmount } from '../chain';
 import type { LoadedDeal } from '../deals';
 import type { EscrowTypesDealTermsLike } from '../generated/milestone-escrow';
 import { call, deposit } from '../tx';
-import { Countdown, DocumentHash, Money, Name, StatusLine, useAction, useApp } from '../ui';
+import { Countdown, DocumentHash, formatTime, Money, Name, StatusLine, useAction, useApp } from '../ui';
 
 export function windowText(ms: bigint): string {
   const hours = Number(ms) / 3_600_000;
@@ -49,9 +49,7 @@ export function Terms({ deal, asset }: { deal: LoadedDeal; asset: AssetInfo }) {
         <dt>advance</dt>
         <dd>{d.advance ? 'milestone 0 is paid to the seller as soon as it is funded' : 'none'}</dd>
         <dt>funding deadline</dt>
-        <dd>
-          <Countdown at={d.fundBy} />
-        </dd>
+        <dd>{d.status === 'Proposed' || d.status === 'Active' ? <Countdown at={d.fundBy} /> : formatTime(d.fundBy)}</dd>
         <dt>release rule</dt>
         <dd data-testid="term-rule">{RULE_TEXT[d.releaseRule]}</dd>
         <dt>oracles</dt>
@@ -101,9 +99,7 @@ export function Terms({ deal, asset }: { deal: LoadedDeal; asset: AssetInfo }) {
                 <Money amount={m.milestone.amount} asset={asset} />
               </td>
               <td>{formatAmount((m.milestone.amount * 10_000n) / d.total, 2)}%</td>
-              <td>
-                <Countdown at={m.milestone.shipBy} />
-              </td>
+              <td>{m.milestone.outcome ? formatTime(m.milestone.shipBy) : <Countdown at={m.milestone.shipBy} />}</td>
               <td>
                 <DocumentHash hash={m.milestone.termsHash} />
               </td>
