@@ -73,3 +73,52 @@ test('disputing a milestone that was never submitted shows WrongMilestoneState a
   assert.equal(await chain.nonce(DEV.Bob), nonce, 'the buyer signed nothing');
   assert.equal((await chain.cli('--json', 'deal', 'show', String(id))).milestones[2].milestone.status, 'Pending');
 });
+
+test('the parties settle a dispute by an offer the other accepts as shown, and extend a ship-by by amendment', async () => {
+  const id = await seedDeal(chain);
+  await chain.cli('--suri', '//Charlie', 'deal', 'submit', String(id), '1', '--evidence-hash', hash('b2'));
+  await chain.cli('--suri', '//Bob', 'deal', 'dispute', String(id), '1', '--hash', hash('d2'));
+
+  // The seller offers to take 300 of the 400 UNIT; the buyer's page shows the offer and accepts it.
+  const seller = await chain.page('Charlie', `/deal/${id}`);
+  const s1 = seller.getByTestId('milestone-1');
+  await s1.getByLabel('sellerAmount').fill('300');
+  await s1.getByRole('button', { name: 'Offer a settlement' }).click();
+  await outcome(s1);
+  const buyer = await chain.page('Bob', `/deal/${id}`);
+  const b1 = buyer.getByTestId('milestone-1');
+  await b1.getByText('offer by the seller: 300 UNIT to the seller, the rest to the buyer').waitFor();
+  await b1.getByRole('button', { name: 'Accept the offer' }).click();
+  await outcome(b1);
+  await b1.getByTestId('milestone-status').getByText('Resolved').waitFor();
+  assert.equal(await b1.getByTestId('milestone-outcome').textContent(), 'seller 297 UNIT, fee 3 UNIT, buyer 100 UNIT');
+
+  // The seller asks for a later ship-by for milestone 2; the buyer accepts the date shown.
+  const s2 = seller.getByTestId('milestone-2');
+  await seller.reload();
+  await s2.getByLabel('shipBy').fill('2099-05-01T00:00:00Z');
+  await s2.getByRole('button', { name: 'Propose a new ship-by' }).click();
+  await outcome(s2);
+  await buyer.reload();
+  const b2 = buyer.getByTestId('milestone-2');
+  await b2.getByText('the seller proposes ship-by 2099-05-01 00:00:00Z').waitFor();
+  await b2.getByRole('button', { name: 'Accept the new ship-by' }).click();
+  await outcome(b2);
+  const shown = await chain.cli('--json', 'deal', 'show', String(id));
+  assert.equal(shown.milestones[2].milestone.ship_by, Date.parse('2099-05-01T00:00:00Z'));
+  assert.equal(shown.milestones[1].milestone.status, 'Resolved');
+});
+
+test('a proposal with a ship-by in the past is refused at review by name, and nothing is signed', async () => {
+  const nonce = await chain.nonce(DEV.Charlie);
+  const seller = await chain.page('Charlie', '/propose');
+  await seller.getByLabel('counterparty').fill('Bob');
+  await seller.getByLabel('total', { exact: true }).fill('1000');
+  await seller.getByLabel('ship-by 0').fill('2020-01-01T00:00');
+  await seller.getByTestId('review').click();
+  const refusal = seller.getByTestId('refusal');
+  await refusal.waitFor();
+  assert.equal(await refusal.getAttribute('data-error'), 'ShipByInPast');
+  assert.equal(await seller.getByTestId('propose').count(), 0, 'no proposal to sign');
+  assert.equal(await chain.nonce(DEV.Charlie), nonce);
+});

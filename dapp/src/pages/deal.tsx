@@ -189,8 +189,8 @@ function MilestoneCard({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneView;
               by the {ms.dispute.by.toLowerCase()}, reason {ms.dispute.reasonHash.slice(0, 18)}…
               {ms.dispute.offer && (
                 <>
-                  ; the {ms.dispute.offer.by.toLowerCase()} offers the seller{' '}
-                  <Money amount={ms.dispute.offer.sellerAmount} asset={asset} />
+                  ; offer by the {ms.dispute.offer.by.toLowerCase()}:{' '}
+                  <Money amount={ms.dispute.offer.sellerAmount} asset={asset} /> to the seller, the rest to the buyer
                 </>
               )}
             </dd>
