@@ -5,12 +5,14 @@
 #      (one feature resolution, so no crate is compiled twice; see "Build each thing once")
 #   3. contract bundles (release), by the contract-builder that build made; the CLI's chain
 #      tests and the ink_e2e tests deploy them
-#   4. unit and property tests: every test of the workspace but the two below, and doc tests
+#   4. unit and property tests: every test of the workspace but those of the phases below,
+#      and doc tests
 #   5. the e2e-tests crate but its network target: the node, the contract toolchain,
 #      contracts on chain, and the CLI scenarios
-#   6. dApp browser tests: the web dApp built (npm ci, clients generated from the bundles'
-#      metadata, type-check, vite build) and driven in Debian's Chromium by playwright-core
-#      against its own dev node; screenshots kept in dapp/test-artifacts/
+#   6. dApp tests: the web dApp built (npm ci, clients generated from the bundles'
+#      metadata, format check, type-check, vite build), its pure rules tested, and the page
+#      driven in Debian's Chromium by playwright-core against its own dev node per test file;
+#      screenshots kept in dapp/test-artifacts/
 #   7. network tests: the e2e-tests crate's `network` target, deals on four validators
 #      (`escrow-node --chain local-4`), some killed and restarted
 #   8. ink_e2e tests of the contracts against one shared escrow-node
@@ -57,12 +59,12 @@ PHASE_LOGS=()
 # phase (issue 19): 65.7 s in a fresh clone on 2026-12-03, npm ci from npm's cache included.
 declare -A BUDGET_COLD=(
 	[setup]=1500 [test build]=1200 [contract bundles]=420
-	[unit and property tests]=180 [e2e-tests crate]=300 [dApp browser tests]=240 [network tests]=330
+	[unit and property tests]=180 [e2e-tests crate]=300 [dApp tests]=240 [network tests]=330
 	[ink_e2e tests]=60
 )
 declare -A BUDGET_WARM=(
 	[setup]=30 [test build]=300 [contract bundles]=60
-	[unit and property tests]=240 [e2e-tests crate]=270 [dApp browser tests]=150 [network tests]=330
+	[unit and property tests]=240 [e2e-tests crate]=270 [dApp tests]=150 [network tests]=330
 	[ink_e2e tests]=60
 )
 run_kind=warm
@@ -267,9 +269,9 @@ check_no_rebuild "unit and property tests" "${PHASE_LOGS[-1]#*|}"
 run_phase "e2e-tests crate" cargo test "${CARGO_SELECTION[@]}" "${e2e_targets[@]}"
 check_no_rebuild "e2e-tests crate" "${PHASE_LOGS[-1]#*|}"
 
-# The dApp's tests (dapp/tests/*.test.mjs, node's test runner): each file starts its own dev node
-# and deploys with the CLI the test build made; one file at a time (Chromium and the node share
-# 2 cores). node's TAP summary is turned into a cargo-style result line for the counts.
+# The dApp's tests (dapp/tests/*.test.mjs, node's test runner): each browser test file starts its
+# own dev node and deploys with the CLI the test build made; one file at a time (Chromium and
+# the node share 2 cores). node's TAP summary is turned into a cargo-style result line for the counts.
 dapp_tests() {
 	local log="$LOG_DIR/dapp-tap.log" pass fail
 	dapp_build || return 1
@@ -282,7 +284,7 @@ dapp_tests() {
 	echo "screenshots: $REPO_ROOT/dapp/test-artifacts/"
 	return "$status"
 }
-run_phase "dApp browser tests" dapp_tests
+run_phase "dApp tests" dapp_tests
 
 # Each test starts its own four validators, two tests at a time: most of a test is waiting for
 # slots and finality, so two overlap well on 2 cores (see the budget's comment).

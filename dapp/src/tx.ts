@@ -26,9 +26,10 @@ type ErrorValue = { type: string; value?: unknown } | string;
 export function refusalOf(error: ErrorValue): Refusal {
   const name = typeof error === 'string' ? error : error.type;
   const value = typeof error === 'string' ? undefined : error.value;
-  const detail = value === undefined ? undefined : `found ${String(value)}`;
-  const known = (explanations as Record<string, string>)[name];
-  return new Refusal(name, known ?? 'an error this dApp has no explanation for (regenerate it)', detail);
+  const known = (explanations as Record<string, { doc: string; field?: string }>)[name];
+  // An amount is shown as the contract counts it (the smallest unit), named by its field.
+  const detail = value === undefined ? undefined : `${known?.field ?? 'value'} ${String(value)}`;
+  return new Refusal(name, known?.doc ?? 'an error this dApp has no explanation for (regenerate it)', detail);
 }
 
 /** What a dry run measured: the gas to send, and the storage deposit it charged or refunded. */

@@ -109,6 +109,27 @@ test('the parties settle a dispute by an offer the other accepts as shown, and e
   assert.equal(shown.milestones[1].milestone.status, 'Resolved');
 });
 
+test('a deposit beyond what the deal lacks is refused as OverFunded, naming what remains, then the exact deposit goes through', async () => {
+  const id = await seedDeal(chain, { accept: true, fund: false });
+  const buyer = await chain.page('Bob', `/deal/${id}`);
+  const deposit = buyer.getByTestId('action-fund');
+  assert.equal(await deposit.getByLabel('amount').inputValue(), '1000', 'prefilled with what the deal lacks');
+  await deposit.getByLabel('amount').fill('1000.5');
+  await deposit.getByRole('button', { name: 'Deposit' }).click();
+  const refusal = buyer.getByTestId('refusal');
+  await refusal.waitFor();
+  assert.equal(
+    await refusal.textContent(),
+    'OverFunded (remaining 1000000000000000): Returned if a deposit would take the deal beyond its total. Nothing was signed.',
+  );
+  const escrowBefore = await chain.free(chain.escrow);
+  await deposit.getByLabel('amount').fill('1000');
+  await deposit.getByRole('button', { name: 'Deposit' }).click();
+  await refusal.waitFor({ state: 'detached' }); // the earlier refusal gives way to this action's outcome
+  await outcome(buyer.getByTestId('deal-page'));
+  assert.equal(await chain.free(chain.escrow), escrowBefore + 1000n * UNIT);
+});
+
 test('a proposal with a ship-by in the past is refused at review by name, and nothing is signed', async () => {
   const nonce = await chain.nonce(DEV.Charlie);
   const seller = await chain.page('Charlie', '/propose');

@@ -175,12 +175,20 @@ export const FUTURE = {
 };
 
 /**
- * Seeds a deal through the CLI: `seller` proposes to `buyer`; with `fund`, the buyer accepts
- * naming the proposal's terms hash and funds it all. Returns the deal id.
+ * Seeds a deal through the CLI: `seller` proposes to `buyer`; with `accept`, the buyer accepts
+ * naming the proposal's terms hash, and with `fund` funds it all. Returns the deal id.
  */
 export async function seedDeal(
   chain,
-  { seller = 'Charlie', buyer = 'Bob', total = '1000', split = '30,40,30', extra = [], fund = true } = {},
+  {
+    seller = 'Charlie',
+    buyer = 'Bob',
+    total = '1000',
+    split = '30,40,30',
+    extra = [],
+    fund = true,
+    accept = fund,
+  } = {},
 ) {
   const proposed = await chain.cli(
     '--json',
@@ -201,9 +209,10 @@ export async function seedDeal(
     ...extra,
   );
   const id = proposed.return;
-  if (fund) {
+  if (accept) {
     const termsHash = proposed.events.find((e) => e.event === 'DealProposed').terms_hash;
-    await chain.cli('--suri', `//${buyer}`, 'deal', 'accept', String(id), '--terms-hash', termsHash, '--fund', 'all');
+    const funding = fund ? ['--fund', 'all'] : [];
+    await chain.cli('--suri', `//${buyer}`, 'deal', 'accept', String(id), '--terms-hash', termsHash, ...funding);
   }
   return id;
 }

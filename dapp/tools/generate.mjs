@@ -8,8 +8,9 @@
 // scripts' build cache, ~/.cache/milestone-escrow/target), and writes into src/generated/:
 //   milestone-escrow/, stablecoin/   dedot's typed ContractApi (`dedot typink`)
 //   milestone_escrow.json, stablecoin.json   the metadata the app loads
-//   errors.json   one line per variant of escrow_types::Error: the doc comment in
-//                 contracts/escrow-types/src/lib.rs (release metadata carries no type docs)
+//   errors.json   per variant of escrow_types::Error: the doc comment in
+//                 contracts/escrow-types/src/lib.rs (release metadata carries no type docs), and
+//                 the name of its field, if it has one
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -44,7 +45,7 @@ for (const crate of ['milestone_escrow', 'stablecoin']) {
 const metadata = JSON.parse(readFileSync(join(out, 'milestone_escrow.json'), 'utf8'));
 const errorType = metadata.types.find((t) => t.type.path?.[0] === 'escrow_types' && t.type.path?.at(-1) === 'Error');
 if (!errorType) die('the metadata has no escrow_types::Error');
-const variants = errorType.type.def.variant.variants.map((v) => v.name);
+const variants = errorType.type.def.variant.variants;
 
 const source = readFileSync(join(repo, 'contracts/escrow-types/src/lib.rs'), 'utf8');
 const body = source.split('\npub enum Error {\n')[1]?.split('\n}\n')[0];
@@ -63,10 +64,10 @@ for (const line of body.split('\n').map((l) => l.trim())) {
     pending = [];
   }
 }
-const missing = variants.filter((v) => !docs[v]);
+const missing = variants.filter((v) => !docs[v.name]).map((v) => v.name);
 if (missing.length) die(`no doc comment for Error variant(s) ${missing.join(', ')}`);
-writeFileSync(
-  join(out, 'errors.json'),
-  JSON.stringify(Object.fromEntries(variants.map((v) => [v, docs[v]])), null, 1) + '\n',
-);
+// Per variant: its explanation, and the name of its one field if it has one (dedot decodes a
+// one-field variant to the bare value, so the page names it from here: "found Pending").
+const entries = variants.map((v) => [v.name, { doc: docs[v.name], field: v.fields?.[0]?.name }]);
+writeFileSync(join(out, 'errors.json'), JSON.stringify(Object.fromEntries(entries), null, 1) + '\n');
 console.log(`generate: ${out} (escrow ${metadata.source.hash}, ${variants.length} error variants)`);
