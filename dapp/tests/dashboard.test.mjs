@@ -54,3 +54,32 @@ test("the seller's dashboard sums each counterparty's deals per asset and flags 
   assert.match(page.url(), new RegExp(`#/deal/${assigned}/event/\\d+-\\d+$`));
   await screenshot(page, 'flagged-event');
 });
+
+test("the deals list shows each of the account's deals with its role, filtered by role and by status", async () => {
+  // Ferdie: seller of an active deal and of a proposal, arbiter of one deal, oracle of another.
+  const sold = await seedDeal(chain, { seller: 'Ferdie', buyer: 'Bob' });
+  const proposed = await seedDeal(chain, { seller: 'Ferdie', buyer: 'Dave', fund: false });
+  const arbitrated = await seedDeal(chain, { seller: 'Eve', buyer: 'Bob', extra: ['--arbiter', '//Ferdie'] });
+  const attested = await seedDeal(chain, { seller: 'Eve', buyer: 'Dave', extra: ['--oracle', '//Ferdie'] });
+
+  const page = await chain.page('Ferdie', '/');
+  await page.getByTestId('deal-row').nth(3).waitFor();
+  const shown = () =>
+    page.getByTestId('deal-row').evaluateAll((rows) => rows.map((r) => [r.dataset.deal, r.children[1].textContent]));
+  // Newest first, each with the account's role in it.
+  assert.deepEqual(await shown(), [
+    [String(attested), 'oracle'],
+    [String(arbitrated), 'arbiter'],
+    [String(proposed), 'seller'],
+    [String(sold), 'seller'],
+  ]);
+  await screenshot(page, 'deals');
+  await page.getByLabel('role').selectOption('seller');
+  assert.deepEqual(await shown(), [
+    [String(proposed), 'seller'],
+    [String(sold), 'seller'],
+  ]);
+  await page.getByLabel('status').selectOption('Proposed');
+  assert.deepEqual(await shown(), [[String(proposed), 'seller']]);
+  assert.equal(await page.getByTestId('deal-count').textContent(), '1 of 4 deals');
+});

@@ -67,7 +67,7 @@ export function DealsPage() {
           <tr>
             <th>deal</th>
             <th>your role</th>
-            <th>counterparty</th>
+            <th>counterparty (or seller → buyer)</th>
             <th>status</th>
             <th>total</th>
             <th>locked</th>
@@ -81,7 +81,7 @@ export function DealsPage() {
             const v = d.view;
             const asset = assetOf(session, v.deal.asset);
             const seller = addressOf(v.deal.seller);
-            const other = seller === me ? v.deal.buyer : v.deal.seller;
+            const buyer = addressOf(v.deal.buyer);
             return (
               <tr data-testid="deal-row" data-deal={String(v.id)}>
                 <td>
@@ -89,7 +89,15 @@ export function DealsPage() {
                 </td>
                 <td>{rolesOf(d, me).join(', ')}</td>
                 <td>
-                  <Name address={other} />
+                  {seller === me ? (
+                    <Name address={buyer} />
+                  ) : buyer === me ? (
+                    <Name address={seller} />
+                  ) : (
+                    <span title="seller → buyer">
+                      <Name address={seller} /> → <Name address={buyer} />
+                    </span>
+                  )}
                 </td>
                 <td>
                   <span class={`badge ${v.deal.status}`}>{v.deal.status}</span>
