@@ -83,3 +83,20 @@ test("the deals list shows each of the account's deals with its role, filtered b
   assert.deepEqual(await shown(), [[String(proposed), 'seller']]);
   assert.equal(await page.getByTestId('deal-count').textContent(), '1 of 4 deals');
 });
+
+test('the page refuses a contract that does not run the escrow it was built for, and an address with no contract', async () => {
+  const context = await chain.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${chain.url}?escrow=${chain.token}#/`);
+  const error = page.getByTestId('connect-error');
+  await error.waitFor();
+  assert.match(
+    await error.textContent(),
+    new RegExp(
+      `^the contract at ${chain.token} runs code 0x[0-9a-f]{64}, not the escrow this dApp was built for \\(0x[0-9a-f]{64}\\); refusing to use it$`,
+    ),
+  );
+  await page.goto(`${chain.url}?escrow=${DEV.Alice}#/`);
+  assert.equal(await page.getByTestId('connect-error').textContent(), `no contract at ${DEV.Alice} on ${chain.node}`);
+  await context.close();
+});
