@@ -27,10 +27,21 @@ fn raw(a: &AccountId) -> [u8; 32] {
 pub fn trails(walk: &Walk, lasts: &BTreeMap<Trail, u32>) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut seen: BTreeMap<Trail, u32> = BTreeMap::new();
-    let locate = |t: &Trail| match t {
-        Trail::Deal(id) => (Some(*id), None),
-        Trail::Milestone(id, i) => (Some(*id), Some(*i)),
-        Trail::Claim(..) => (None, None),
+    // A trail finding, located at its deal and milestone (a claim's trail has neither).
+    let finding = |t: &Trail, block: u32, event: Option<&'static str>, detail: String| {
+        let (deal, milestone) = match t {
+            Trail::Deal(id) => (Some(*id), None),
+            Trail::Milestone(id, i) => (Some(*id), Some(*i)),
+            Trail::Claim(..) => (None, None),
+        };
+        Finding {
+            kind: Kind::Trail,
+            deal,
+            milestone,
+            block: Some(block),
+            event,
+            detail,
+        }
     };
     for (b, _, e) in walk.events() {
         let (trail, prev) = e.trail();
@@ -39,47 +50,38 @@ pub fn trails(walk: &Walk, lasts: &BTreeMap<Trail, u32>) -> Vec<Finding> {
         }
         let want = seen.insert(trail, b.number).unwrap_or(0);
         if prev != want {
-            let (deal, milestone) = locate(&trail);
-            findings.push(Finding {
-                kind: Kind::Trail,
-                deal,
-                milestone,
-                block: Some(b.number),
-                event: Some(e.name()),
-                detail: format!(
+            findings.push(finding(
+                &trail,
+                b.number,
+                Some(e.name()),
+                format!(
                     "{trail:?}: the event links back to block #{prev}, but the previous event \
                      found on its trail is in block #{want}"
                 ),
-            });
+            ));
         }
     }
     for (trail, last) in lasts {
         let found = seen.get(trail).copied().unwrap_or(0);
         if found != *last {
-            let (deal, milestone) = locate(trail);
-            findings.push(Finding {
-                kind: Kind::Trail,
-                deal,
-                milestone,
-                block: Some(*last),
-                event: None,
-                detail: format!(
+            findings.push(finding(
+                trail,
+                *last,
+                None,
+                format!(
                     "{trail:?}: storage says its latest event is in block #{last}, the latest \
                      found is in block #{found}"
                 ),
-            });
+            ));
         }
     }
     for (trail, at, prev) in &walk.forward {
-        let (deal, milestone) = locate(trail);
-        findings.push(Finding {
-            kind: Kind::Trail,
-            deal,
-            milestone,
-            block: Some(*at),
-            event: None,
-            detail: format!("{trail:?}: an event links forward, to block #{prev}"),
-        });
+        findings.push(finding(
+            trail,
+            *at,
+            None,
+            format!("{trail:?}: an event links forward, to block #{prev}"),
+        ));
     }
     findings
 }
