@@ -1,5 +1,6 @@
-// Amounts as people write them and as the chain counts them: exact, in bigint, no floating
-// point. Pure functions, unit-tested in tests/unit.test.mjs.
+// Amounts and times as people write them and as the chain counts them: amounts exact, in
+// bigint, no floating point; times in UTC milliseconds. Pure functions, unit-tested in
+// tests/unit.test.mjs.
 
 /** `1234500000000n` with 12 decimals → `1.2345`; exact, no floating point. */
 export function formatAmount(amount: bigint, decimals: number): string {
@@ -32,4 +33,14 @@ export function splitTotal(total: bigint, percents: number[]): bigint[] {
   const amounts = percents.map((p) => (total * BigInt(p)) / 100n);
   amounts[amounts.length - 1] += total - amounts.reduce((a, b) => a + b, 0n);
   return amounts;
+}
+
+/** A date and time, in UTC unless it names its zone (`2099-01-31T12:00`, a
+ * `datetime-local` input's value, or `2099-01-31T12:00:00Z`) → milliseconds since the epoch. */
+export function parseUtc(text: string, what: string): bigint {
+  const t = text.trim();
+  const zoned = /(Z|[+-]\d\d:\d\d)$/i.test(t);
+  const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(t) ? Date.parse(zoned ? t : `${t}Z`) : NaN;
+  if (Number.isNaN(ms)) throw new Error(`${what}: "${text}" is not a date and time (UTC, e.g. 2099-01-31T12:00:00Z)`);
+  return BigInt(ms);
 }

@@ -5,10 +5,9 @@
 // payload names them) and signs with the account's key, as an extension does.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Keyring } from '@polkadot/keyring';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import { compactToU8a, hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { DEV, hash, outcome, screenshot, seedDeal, setUp } from './harness.mjs';
+import { DEV, devPair, hash, outcome, screenshot, seedDeal, setUp } from './harness.mjs';
 
 let chain;
 before(async () => {
@@ -64,8 +63,7 @@ function signingPayload(p) {
 }
 
 test('an extension account is listed by its name, and its transaction is signed by the extension', async () => {
-  await cryptoWaitReady();
-  const charlie = new Keyring({ type: 'sr25519' }).addFromUri('//Charlie');
+  const charlie = devPair('Charlie');
   const id = await seedDeal(chain);
   const signed = [];
 

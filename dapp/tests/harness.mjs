@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DedotClient, WsProvider } from 'dedot';
 import { Contract } from 'dedot/contracts';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { chromium } from 'playwright-core';
 import { serve } from '../serve.mjs';
 
@@ -27,15 +29,14 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = process.env.DAPP_ARTIFACTS || join(DAPP, 'test-artifacts');
 const run = promisify(execFile);
 
-/** Dev account addresses (sr25519, SS58 42), as `escrow-node --dev` endows them. */
-export const DEV = {
-  Alice: '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY',
-  Bob: '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty',
-  Charlie: '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y',
-  Dave: '5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy',
-  Eve: '5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw',
-  Ferdie: '5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL',
-};
+await cryptoWaitReady();
+const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+/** A dev account's key pair (`//Alice`…), as `escrow-node --dev` endows them. */
+export const devPair = (name) => keyring.addFromUri(`//${name}`);
+/** Dev account addresses, by name. */
+export const DEV = Object.fromEntries(
+  ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'].map((n) => [n, devPair(n).address]),
+);
 
 /** Starts `escrow-node --dev --tmp` on a port it picks, and waits for its RPC. */
 async function startNode() {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attestedBy, clocksOf } from '../.unit-build/deals.js';
 import { flagsOf } from '../.unit-build/flags.js';
-import { formatAmount, parseAmount, splitTotal } from '../.unit-build/money.js';
+import { formatAmount, parseAmount, parseUtc, splitTotal } from '../.unit-build/money.js';
 
 test('amounts format and parse exactly, grouping thousands and trimming trailing zeros', () => {
   assert.equal(formatAmount(1_234_500_000_000_000n, 12), '1,234.5');
@@ -41,6 +41,18 @@ test('a malformed amount is refused with what was wrong', () => {
     message: '"-1" is not an amount (digits, with an optional decimal point)',
   });
   assert.throws(() => parseAmount('1.0000001', 6), { message: '"1.0000001" has 7 decimals; this asset has 6' });
+});
+
+test('a date and time is UTC unless it names its zone, and anything else is refused naming the field', () => {
+  const noon = BigInt(Date.UTC(2099, 0, 31, 12, 0));
+  assert.equal(parseUtc('2099-01-31T12:00', 'ship-by'), noon); // a datetime-local input's value
+  assert.equal(parseUtc('2099-01-31T12:00:00Z', 'ship-by'), noon);
+  assert.equal(parseUtc(' 2099-01-31T14:00:00+02:00 ', 'ship-by'), noon);
+  for (const bad of ['', 'tomorrow', '2099-01-31', '31/01/2099 12:00']) {
+    assert.throws(() => parseUtc(bad, 'milestone 0 ship-by'), {
+      message: `milestone 0 ship-by: "${bad}" is not a date and time (UTC, e.g. 2099-01-31T12:00:00Z)`,
+    });
+  }
 });
 
 test('the split helper gives each milestone its share and the last one the rounding', () => {

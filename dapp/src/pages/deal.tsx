@@ -3,6 +3,7 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import { assetOf, formatAmount, parseAmount, type AssetInfo } from '../chain';
+import { parseUtc } from '../money';
 import {
   attestedBy,
   clocksOf,
@@ -236,7 +237,8 @@ function CheckDocument({ m }: { m: MilestoneView }) {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (!file) return setResult(undefined);
     const { hash, condition } = await hashTermsDocument(file);
-    const raw = await hashFile(file);
+    // Evidence is hashed as it is; only a condition's terms hash is over its canonical form.
+    const raw = condition ? await hashFile(file) : hash;
     const ms = m.milestone;
     if (hash === ms.termsHash) {
       setResult({
@@ -359,12 +361,6 @@ function hexOrHash(input: string, what: string): `0x${string}` {
   throw new Error(`${what}: choose a document, or give its 32-byte hash as 0x and 64 hex digits`);
 }
 
-function parseTime(input: string): bigint {
-  const ms = Date.parse(input);
-  if (Number.isNaN(ms)) throw new Error(`"${input}" is not a date and time (2099-01-31T12:00:00Z)`);
-  return BigInt(ms);
-}
-
 function MilestoneActions({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneView; asset: AssetInfo }) {
   const { account } = useApp();
   if (!account) return null;
@@ -399,7 +395,7 @@ function MilestoneActions({ deal, m, asset }: { deal: LoadedDeal; m: MilestoneVi
         label: 'Propose a new ship-by',
         roles: ['buyer', 'seller'],
         input: 'shipBy',
-        args: (t) => [id, i, parseTime(t)],
+        args: (t) => [id, i, parseUtc(t, 'new ship-by')],
       },
     );
   }

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import type { Account } from '../accounts';
 import { type AssetInfo, formatMoney, parseAmount } from '../chain';
-import { splitTotal } from '../money';
+import { parseUtc, splitTotal } from '../money';
 import type { EscrowTypesDealTermsLike, EscrowTypesReleaseRule } from '../generated/milestone-escrow';
 import { call, dryRun, Refusal } from '../tx';
 import { summary } from '../condition';
@@ -13,12 +13,6 @@ const DAY = 86_400_000;
 
 function localInput(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16);
-}
-
-function parseLocal(text: string, what: string): bigint {
-  const ms = Date.parse(`${text}Z`);
-  if (Number.isNaN(ms)) throw new Error(`${what}: "${text}" is not a date and time`);
-  return BigInt(ms);
 }
 
 export function ProposePage() {
@@ -91,12 +85,12 @@ export function ProposePage() {
       advance: f.advance,
       agreementHash: docs.agreement ?? NO_DOCUMENT,
       funder: f.funder.trim() ? resolve(f.funder, 'funder') : undefined,
-      fundBy: parseLocal(f.fundBy, 'funding deadline'),
+      fundBy: parseUtc(f.fundBy, 'funding deadline'),
       asset: asset.key === 'native' ? { type: 'Native' } : { type: 'Psp22', value: asset.key },
       milestones: amounts.map((amount, i) => ({
         amount,
         termsHash: docs[`m${i}`] ?? NO_DOCUMENT,
-        shipBy: parseLocal(f.shipBy[i] ?? '', `milestone ${i} ship-by`),
+        shipBy: parseUtc(f.shipBy[i] ?? '', `milestone ${i} ship-by`),
       })),
     };
     return { terms, amounts };
