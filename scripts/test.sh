@@ -56,7 +56,7 @@ PHASE_LOGS=()
 # The network tests (issue 17) start four validators per test and wait for real slots (3 s) and
 # GRANDPA finality: measured on 2026-12-02, 250-255 s in three runs with two tests at a time
 # (eight nodes), 413 s one at a time; they compile nothing, so cold and warm are alike. The dApp
-# phase (issue 19): 117 s in a fresh clone on 2026-12-03 with 28 of its 29 tests, npm ci from
+# phase (issue 19): 117 s in a fresh clone on 2026-12-03 (a run of 28 tests), npm ci from
 # npm's cache included.
 declare -A BUDGET_COLD=(
 	[setup]=1500 [test build]=1200 [contract bundles]=420
