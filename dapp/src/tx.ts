@@ -1,8 +1,10 @@
 // Every action: a dry run first (the contract's own answer, with the connected account as the
 // caller); a refusal is shown by the contract's error name and nothing is signed; otherwise one
 // signature, with the gas and storage deposit the dry run measured, and the outcome once a block
-// includes it. A transaction is sent once: an error after sending is shown, never retried (a
-// retry could land twice; the page's state is re-read instead).
+// includes it. A transaction is sent once and never re-sent (a retry could land twice): dedot's
+// WsProvider does not re-subscribe `author_` calls after a reconnect (NO_RESUBSCRIBE_PREFIXES).
+// What it does not do either is tell the page: an action whose connection drops while it waits
+// stays waiting, and a reload shows the chain's state (docs/dapp.md, "Left").
 import { ContractDispatchError, ContractLangError } from 'dedot/contracts';
 import type { Account } from './accounts';
 import explanations from './generated/errors.json';
